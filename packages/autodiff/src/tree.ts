@@ -1,0 +1,47 @@
+import { Tensor } from './tensor.js';
+
+/**
+ * Pytrees: nested arrays and plain objects whose leaves are tensors (other leaves, such as numbers,
+ * strings or solver reports, are carried along but not differentiated). Transforms accept and
+ * return pytrees, so `grad(loss)({ W1, b1, W2 })` gives `{ W1, b1, W2 }` of gradients.
+ */
+export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree } | unknown;
+
+export interface Flat {
+  readonly leaves: Tensor[];
+  /** Rebuilds the tree with new tensor leaves, in the order of `leaves`. */
+  unflatten(leaves: readonly Tensor[]): any;
+}
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (x === null || typeof x !== 'object') return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
+export function flatten(tree: unknown): Flat {
+  const leaves: Tensor[] = [];
+  const collect = (t: unknown): void => {
+    if (t instanceof Tensor) leaves.push(t);
+    else if (Array.isArray(t)) for (const c of t) collect(c);
+    else if (isPlainObject(t)) for (const k of Object.keys(t)) collect(t[k]);
+  };
+  collect(tree);
+  return {
+    leaves,
+    unflatten(newLeaves: readonly Tensor[]): any {
+      let i = 0;
+      const rebuild = (t: unknown): unknown => {
+        if (t instanceof Tensor) return newLeaves[i++];
+        if (Array.isArray(t)) return t.map(rebuild);
+        if (isPlainObject(t)) {
+          const out: Record<string, unknown> = {};
+          for (const k of Object.keys(t)) out[k] = rebuild(t[k]);
+          return out;
+        }
+        return t;
+      };
+      return rebuild(tree);
+    },
+  };
+}
