@@ -1,0 +1,89 @@
+import { InvalidInputError } from '../errors.js';
+import { dot } from './blas.js';
+import { trsm } from './factor-triangular.js';
+
+/** Who asked for a factorization, so errors name the op and its input. */
+export interface FactorContext {
+  readonly op: string;
+  readonly input: string;
+}
+
+/**
+ * Lower Cholesky factors A = L·Lᵀ of a batch of n×n matrices. Factor once, then solve against
+ * any number of right-hand sides (forward passes keep the factor for their backward pass).
+ */
+export interface CholeskyFactor {
+  readonly kind: 'cholesky';
+  readonly n: number;
+  readonly batch: number;
+  /** `batch` row-major n×n lower factors; the strict upper triangle holds zeros. */
+  readonly l: Float64Array;
+}
+
+const defaultContext: FactorContext = { op: 'cholesky', input: 'A' };
+
+/** " (batch element k)" for batches of more than one matrix, else nothing. */
+export function batchLabel(batch: number, k: number): string {
+  return batch > 1 ? ` (batch element ${k})` : '';
+}
+
+/**
+ * Factors `batch` (default: all) row-major n×n symmetric positive definite matrices stored back to back in `a`,
+ * reading only their lower triangles. Throws an InvalidInputError naming the op, the input, the
+ * batch element and the failing pivot when a matrix is not positive definite. `a` is not written.
+ */
+export function choleskyFactor(
+  a: Float64Array, n: number, batch: number = a.length / (n * n), ctx: FactorContext = defaultContext,
+): CholeskyFactor {
+  const l = new Float64Array(batch * n * n);
+  for (let k = 0; k < batch; k++) {
+    const o = k * n * n;
+    // Cholesky–Banachiewicz, row by row: each entry is a dot product of two contiguous rows of L.
+    for (let i = 0; i < n; i++) {
+      const rowI = o + i * n;
+      for (let j = 0; j <= i; j++) {
+        const rowJ = o + j * n;
+        const s = a[rowI + j]! - dot(j, l, l, rowI, rowJ);
+        if (i === j) {
+          if (!(s > 0)) {
+            throw new InvalidInputError(
+              `${ctx.op}: input '${ctx.input}'${batchLabel(batch, k)} is not positive definite: pivot ${i} is ${s} (must be > 0)`,
+            );
+          }
+          l[rowI + i] = Math.sqrt(s);
+        } else {
+          l[rowI + j] = s / l[rowJ + j]!;
+        }
+      }
+    }
+  }
+  return { kind: 'cholesky', n, batch, l };
+}
+
+/** Solves A_k·X = B in place for batch element k: x (n×nrhs at xOff) holds B and receives X. */
+export function choleskySolveInto(f: CholeskyFactor, k: number, x: Float64Array, xOff: number, nrhs: number): void {
+  const { n, l } = f;
+  const lOff = k * n * n;
+  trsm({ lower: true }, n, nrhs, l, lOff, n, x, xOff, nrhs);
+  trsm({ lower: true, transpose: true }, n, nrhs, l, lOff, n, x, xOff, nrhs);
+}
+
+/** X = A⁻¹B for every batch element; `b` holds `batch` n×nrhs blocks (default: one column each) and is not written. */
+export function choleskySolve(f: CholeskyFactor, b: Float64Array, nrhs: number = b.length / (f.batch * f.n)): Float64Array {
+  const x = Float64Array.from(b);
+  const block = f.n * nrhs;
+  for (let k = 0; k < f.batch; k++) choleskySolveInto(f, k, x, k * block, nrhs);
+  return x;
+}
+
+/** log det A_k = 2 Σᵢ log Lᵢᵢ for each batch element. */
+export function choleskyLogDet(f: CholeskyFactor): Float64Array {
+  const { n, batch, l } = f;
+  const out = new Float64Array(batch);
+  for (let k = 0; k < batch; k++) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Math.log(l[k * n * n + i * n + i]!);
+    out[k] = 2 * s;
+  }
+  return out;
+}

@@ -1,0 +1,146 @@
+import { InvalidInputError } from '../errors.js';
+import { batchLabel, type FactorContext } from './factor-cholesky.js';
+import { trsm } from './factor-triangular.js';
+
+/**
+ * LU factors with partial pivoting, P·A = L·U, of a batch of n×n matrices. Factor once, then
+ * solve with A or Aᵀ against any number of right-hand sides.
+ */
+export interface LuFactor {
+  readonly kind: 'lu';
+  readonly n: number;
+  readonly batch: number;
+  /** `batch` row-major n×n blocks: U on and above the diagonal, L (unit diagonal, not stored) below. */
+  readonly lu: Float64Array;
+  /** LAPACK-style row interchanges: at step j of element k, row j was swapped with row `pivots[k*n + j]`. */
+  readonly pivots: Int32Array;
+}
+
+const defaultContext: FactorContext = { op: 'lu', input: 'A' };
+const EPS = 2 ** -52;
+
+/**
+ * Factors `batch` (default: all) row-major n×n matrices stored back to back in `a` (not written). A pivot of
+ * magnitude at most n·ε·max|Aᵢⱼ| means the matrix is singular to working precision: that throws
+ * an InvalidInputError naming the op, the input, the batch element and the column, rather than
+ * returning a factor whose solves would be noise.
+ */
+export function luFactor(a: Float64Array, n: number, batch: number = a.length / (n * n), ctx: FactorContext = defaultContext): LuFactor {
+  const lu = Float64Array.from(a);
+  const pivots = new Int32Array(batch * n);
+  for (let k = 0; k < batch; k++) {
+    const o = k * n * n;
+    let scale = 0;
+    for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(lu[o + i]!));
+    const tol = n * EPS * scale;
+    for (let j = 0; j < n; j++) {
+      let p = j;
+      let best = Math.abs(lu[o + j * n + j]!);
+      for (let i = j + 1; i < n; i++) {
+        const v = Math.abs(lu[o + i * n + j]!);
+        if (v > best) {
+          best = v;
+          p = i;
+        }
+      }
+      if (!(best > tol)) {
+        throw new InvalidInputError(
+          `${ctx.op}: input '${ctx.input}'${batchLabel(batch, k)} is singular to working precision: ` +
+            `no pivot in column ${j} exceeds ${tol.toExponential(2)} in magnitude (largest is ${best})`,
+        );
+      }
+      pivots[k * n + j] = p;
+      if (p !== j) swapRows(lu, o + j * n, o + p * n, n);
+      // Right-looking update: scale the column below the pivot, then subtract its outer product
+      // with the pivot row from the trailing block, one contiguous row at a time.
+      const rowJ = o + j * n;
+      const inv = 1 / lu[rowJ + j]!;
+      for (let i = j + 1; i < n; i++) {
+        const rowI = o + i * n;
+        const lij = (lu[rowI + j]! *= inv);
+        if (lij === 0) continue;
+        for (let c = j + 1; c < n; c++) lu[rowI + c]! -= lij * lu[rowJ + c]!;
+      }
+    }
+  }
+  return { kind: 'lu', n, batch, lu, pivots };
+}
+
+function swapRows(x: Float64Array, r1: number, r2: number, width: number): void {
+  for (let c = 0; c < width; c++) {
+    const t = x[r1 + c]!;
+    x[r1 + c] = x[r2 + c]!;
+    x[r2 + c] = t;
+  }
+}
+
+/**
+ * Solves A_k·X = B (or A_kᵀ·X = B with `transpose`) in place for batch element k: x (n×nrhs at
+ * xOff) holds B and receives X.
+ */
+export function luSolveInto(f: LuFactor, k: number, x: Float64Array, xOff: number, nrhs: number, transpose = false): void {
+  const { n, lu, pivots } = f;
+  const o = k * n * n;
+  if (!transpose) {
+    // A = Pᵀ L U: apply the interchanges in order, then L⁻¹ and U⁻¹.
+    for (let j = 0; j < n; j++) {
+      const p = pivots[k * n + j]!;
+      if (p !== j) swapRows(x, xOff + j * nrhs, xOff + p * nrhs, nrhs);
+    }
+    trsm({ lower: true, unitDiagonal: true }, n, nrhs, lu, o, n, x, xOff, nrhs);
+    trsm({ lower: false }, n, nrhs, lu, o, n, x, xOff, nrhs);
+  } else {
+    // Aᵀ = Uᵀ Lᵀ P: U⁻ᵀ, then L⁻ᵀ, then the interchanges in reverse order.
+    trsm({ lower: false, transpose: true }, n, nrhs, lu, o, n, x, xOff, nrhs);
+    trsm({ lower: true, transpose: true, unitDiagonal: true }, n, nrhs, lu, o, n, x, xOff, nrhs);
+    for (let j = n - 1; j >= 0; j--) {
+      const p = pivots[k * n + j]!;
+      if (p !== j) swapRows(x, xOff + j * nrhs, xOff + p * nrhs, nrhs);
+    }
+  }
+}
+
+/**
+ * X = A⁻¹B (or A⁻ᵀB) for every batch element; `b` holds `batch` n×nrhs blocks (default: one column
+ * each) and is not written.
+ */
+export function luSolve(f: LuFactor, b: Float64Array, nrhs: number = b.length / (f.batch * f.n), transpose = false): Float64Array {
+  const x = Float64Array.from(b);
+  const block = f.n * nrhs;
+  for (let k = 0; k < f.batch; k++) luSolveInto(f, k, x, k * block, nrhs, transpose);
+  return x;
+}
+
+/** sign(det A_k) and log|det A_k| for each batch element (no overflow for large n). */
+export function luLogAbsDet(f: LuFactor): { readonly sign: Float64Array; readonly logAbsDet: Float64Array } {
+  const { n, batch, lu, pivots } = f;
+  const sign = new Float64Array(batch);
+  const logAbsDet = new Float64Array(batch);
+  for (let k = 0; k < batch; k++) {
+    let s = 1;
+    let l = 0;
+    for (let j = 0; j < n; j++) {
+      const u = lu[k * n * n + j * n + j]!;
+      if (pivots[k * n + j] !== j) s = -s;
+      if (u < 0) s = -s;
+      l += Math.log(Math.abs(u));
+    }
+    sign[k] = s;
+    logAbsDet[k] = l;
+  }
+  return { sign, logAbsDet };
+}
+
+/** det A_k for each batch element. */
+export function luDet(f: LuFactor): Float64Array {
+  const { sign, logAbsDet } = luLogAbsDet(f);
+  // The direct product is exact for small n; fall back to exp(log) only where it would over/underflow.
+  const { n, batch, lu } = f;
+  const out = new Float64Array(batch);
+  for (let k = 0; k < batch; k++) {
+    let p = 1;
+    for (let j = 0; j < n; j++) p *= Math.abs(lu[k * n * n + j * n + j]!);
+    out[k] = sign[k]! * (p === 0 || !Number.isFinite(p) ? Math.exp(logAbsDet[k]!) : p);
+  }
+  return out;
+}

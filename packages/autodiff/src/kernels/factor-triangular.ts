@@ -1,0 +1,61 @@
+/**
+ * Triangular solves on row-major views, the building block of the Cholesky and LU solves.
+ * They work in place on the right-hand side (a caller-owned buffer) and read only the named
+ * triangle of T, so the factor may share storage with anything in the other triangle.
+ */
+
+export interface TriangularOptions {
+  /** T is lower triangular (else upper). */
+  readonly lower: boolean;
+  /** Solve Tᵀ X = B instead of T X = B. */
+  readonly transpose?: boolean;
+  /** Take T's diagonal as ones without reading it (the L of an LU factor). */
+  readonly unitDiagonal?: boolean;
+}
+
+/**
+ * Solves op(T)·X = B in place: B (n×nrhs, leading dimension ldb) is overwritten with X. T is an
+ * n×n view. A zero on T's diagonal gives ±Infinity/NaN; callers that cannot rule it out check first.
+ */
+export function trsm(
+  opts: TriangularOptions, n: number, nrhs: number,
+  t: Float64Array, tOff: number, ldt: number,
+  b: Float64Array, bOff: number, ldb: number,
+): void {
+  const { lower, transpose = false, unitDiagonal = false } = opts;
+  // Element (i, j) of op(T) sits at tOff + i*si + j*sj.
+  const si = transpose ? 1 : ldt;
+  const sj = transpose ? ldt : 1;
+  // op(T) is lower triangular exactly when T is lower and not transposed, or upper and transposed:
+  // then rows are resolved first to last (forward substitution), else last to first.
+  const forward = lower !== transpose;
+  for (let step = 0; step < n; step++) {
+    const i = forward ? step : n - 1 - step;
+    const rowI = bOff + i * ldb;
+    const jStart = forward ? 0 : i + 1;
+    const jEnd = forward ? i : n;
+    // Row i of X = (row i of B − Σⱼ op(T)ᵢⱼ · row j of X) / op(T)ᵢᵢ, with the rows j already solved.
+    for (let j = jStart; j < jEnd; j++) {
+      const tij = t[tOff + i * si + j * sj]!;
+      if (tij === 0) continue;
+      const rowJ = bOff + j * ldb;
+      for (let r = 0; r < nrhs; r++) b[rowI + r]! -= tij * b[rowJ + r]!;
+    }
+    if (!unitDiagonal) {
+      const inv = 1 / t[tOff + i * ldt + i]!;
+      for (let r = 0; r < nrhs; r++) b[rowI + r]! *= inv;
+    }
+  }
+}
+
+/**
+ * The index of the first zero or non-finite diagonal entry of an n×n view, or −1 if none: a
+ * triangular matrix is singular exactly when its diagonal has a zero.
+ */
+export function findZeroDiagonal(n: number, t: Float64Array, tOff: number, ldt: number): number {
+  for (let i = 0; i < n; i++) {
+    const d = t[tOff + i * ldt + i]!;
+    if (d === 0 || !Number.isFinite(d)) return i;
+  }
+  return -1;
+}
