@@ -1,0 +1,36 @@
+import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
+import { lqrOptimality } from './optimality.js';
+import { validateLqr, type LqrParams, type LqrSolution } from './problem.js';
+import { solveLqr, type LqrSaved } from './solve.js';
+import { lqrStep } from './step.js';
+import { lqrVjp } from './vjp.js';
+
+/** LQR has no options of its own: it is solved exactly in one Riccati pass. */
+export type LqrOptions = object;
+
+/**
+ * Time-varying LQR as an optimization node: forward by the Riccati recursion; implicit VJP as
+ * another LQR solve reusing the forward's factors; 'unroll' backpropagates through the Riccati
+ * recursion written with differentiable ops. See {@link LqrParams} for the problem and shapes.
+ */
+export const lqrNode = defineNode<LqrParams, LqrSolution, LqrOptions>({
+  name: 'control.lqr',
+  signature: { params: { C: 3, c: 2, F: 3, f: 2, x0: 1 }, solution: { x: 2, u: 2 }, optional: ['f'] },
+  solve: (params) => solveLqr(params),
+  optimality: (params, solution) => lqrOptimality(params, solution),
+  vjp: (params, result, cotangent) => lqrVjp(params, result.solution, result.saved as LqrSaved, cotangent),
+  step: lqrStep,
+});
+
+/**
+ * Solves min Σ_t ½τ_tᵀC_tτ_t + c_tᵀτ_t s.t. x_{t+1} = F_tτ_t + f_t, x_0 = x0 (τ_t = [x_t; u_t]),
+ * returning `x [B,T,ns]`, `u [B,T,nc]` and the per-element `info`. Differentiable in C, c, F, f
+ * and x0 by the chosen strategy (default 'implicit').
+ *
+ * @throws ShapeError for mismatched horizons or state sizes; InvalidInputError for non-finite
+ *   values or a cost block whose symmetric part is not positive semidefinite.
+ */
+export function lqr(params: LqrParams, options: LqrOptions & NodeCallOptions<LqrSolution> = {}): NodeOutput<LqrSolution> {
+  validateLqr(params);
+  return applyNode(lqrNode, params, options);
+}
