@@ -1,0 +1,53 @@
+import { Tensor, defineNode, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
+import { applyOverLastAxis } from '../layers/last-axis.js';
+import { checkK, LML, type LmlCallOptions, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';
+import { solveLmlRows } from './solve.js';
+import { lmlOptimality, lmlStep } from './step.js';
+import { lmlVjp } from './vjp.js';
+
+/**
+ * The limited multi-label projection (Amos, Koltun & Kolter, 2019), a smooth top-k:
+ *   y = argmin −yᵀx − H_b(y)  s.t.  0 ≤ y ≤ 1, 1ᵀy = k,
+ * with H_b the binary entropy Σ −yᵢ log yᵢ − (1 − yᵢ) log(1 − yᵢ). Its solution is
+ * y = σ(x + ν) with the scalar ν found by bracketed root finding (see solve.ts). The implicit VJP
+ * is closed-form and O(n); `step` unrolls Newton's method on ν.
+ * The invariant is optimality(x, solve(x)) = 0.
+ */
+export const lmlNode: OptimizationNode<LmlParams, LmlSolution, LmlOptions> = defineNode<LmlParams, LmlSolution, LmlOptions>({
+  name: LML,
+  signature: { params: { x: 1 }, solution: { y: 1, nu: 0 } },
+  solve({ x }, options) {
+    const n = x.shape[x.ndim - 1]!;
+    const k = checkK(options.k, n);
+    const rows = x.size / n;
+    const warm = options.warmStart?.nu;
+    const out = solveLmlRows(x.data, rows, n, k, {
+      ...(options.tol !== undefined ? { tol: options.tol } : {}),
+      ...(options.maxIter !== undefined ? { maxIter: options.maxIter } : {}),
+      ...(warm && warm.size === rows ? { nu0: warm.data } : {}),
+    });
+    return {
+      solution: { y: new Tensor(out.y, x.shape), nu: new Tensor(out.nu, x.ndim === 2 ? [rows] : []) },
+      info: { status: out.status, iterations: out.iterations, residual: out.residual },
+    };
+  },
+  optimality: lmlOptimality,
+  vjp: (_params, { solution: { y } }, { y: yBar, nu: nuBar }) => ({ x: lmlVjp(y, yBar ?? null, nuBar ?? null) }),
+  step: lmlStep,
+});
+
+/**
+ * Soft top-k over the last axis of `x` (any rank; leading axes are a batch): the LML projection
+ * with 1ᵀy = k. Returns y, of the shape of x, with entries in (0, 1) summing to k per row.
+ * `lmlSolve` gives the multiplier ν and the solver's report as well.
+ */
+export function lml(x: Tensor, { k }: LmlOptions, options: LmlCallOptions = {}): Tensor {
+  return lmlSolve(x, { k }, options).y;
+}
+
+/** {@link lml} with the multiplier ν (one per row) and the solver's report. */
+export function lmlSolve(x: Tensor, { k }: LmlOptions, options: LmlCallOptions = {}): NodeOutput<LmlSolution> {
+  if (!(x instanceof Tensor) || x.ndim === 0) throw new TypeError(`${LML}: 'x' must be a Tensor of rank ≥ 1`);
+  checkK(k, x.shape[x.ndim - 1]!);
+  return applyOverLastAxis(lmlNode, x, { ...options, k });
+}

@@ -1,0 +1,234 @@
+import type { SolveStatus } from '@argmin/autodiff';
+import type { SinkhornParams, SinkhornSizes } from './problem.js';
+
+/**
+ * The Sinkhorn forward, log-stabilized by absorption (Schmitzer 2019; POT's
+ * `sinkhorn_stabilized`): the potentials (f, g) live in the log domain, and between absorptions
+ * the iterations run on scalings u, v against the absorbed kernel K = exp((f ⊕ g − C)/ε),
+ *   u ← a / (K v),   v ← b / (Kᵀ u),
+ * which costs two matrix-vector products and no exp per iteration. When a scaling leaves
+ * [1/T, T] it is absorbed into the potentials and K is recomputed (n·m exps), so nothing
+ * overflows; if a row or column of K v underflows to 0 (tiny ε, far from the solution) the
+ * iteration falls back to one exact log-domain step (logsumexp c-transforms), which cannot fail.
+ * The iteration starts with such a step, so it is stable for ε down to ~1e-3 of the cost scale.
+ */
+
+/** Absorption threshold on the scalings: underflowed kernel entries stay below T²·1e-308. */
+const T = 1e50;
+
+export interface SinkhornControls {
+  /** Stop when the L1 error of the row marginals ≤ tol·Σa (columns are exact). Default 1e-9. */
+  readonly tol?: number;
+  /** Iteration budget (scaling iterations; default 10000). */
+  readonly maxIter?: number;
+  /** Initial potentials (a previous solution or a prediction), batched like the solution. */
+  readonly f0?: Float64Array;
+  readonly g0?: Float64Array;
+}
+
+export interface SinkhornRaw {
+  readonly plan: Float64Array;
+  readonly f: Float64Array;
+  readonly g: Float64Array;
+  readonly value: Float64Array;
+  readonly status: SolveStatus[];
+  readonly iterations: number[];
+  readonly residual: number[];
+}
+
+/** Solves every batch element; shared parameters (no batch axis) are read at offset 0. */
+export function solveSinkhorn({ a, b, C }: SinkhornParams, { batch, n, m }: SinkhornSizes, epsilon: number, controls: SinkhornControls = {}): SinkhornRaw {
+  const B = batch ?? 1;
+  const tol = controls.tol ?? 1e-9;
+  const maxIter = controls.maxIter ?? 10000;
+  const plan = new Float64Array(B * n * m);
+  const f = new Float64Array(B * n);
+  const g = new Float64Array(B * m);
+  const value = new Float64Array(B);
+  const status: SolveStatus[] = [];
+  const iterations: number[] = [];
+  const residual: number[] = [];
+  const w = { u: new Float64Array(n), v: new Float64Array(m), s: new Float64Array(n), t: new Float64Array(m), colMax: new Float64Array(m) };
+  for (let e = 0; e < B; e++) {
+    const el: Element = {
+      n, m, eps: epsilon,
+      a: a.ndim === 2 ? a.data.subarray(e * n, (e + 1) * n) : a.data,
+      b: b.ndim === 2 ? b.data.subarray(e * m, (e + 1) * m) : b.data,
+      C: C.ndim === 3 ? C.data.subarray(e * n * m, (e + 1) * n * m) : C.data,
+      f: f.subarray(e * n, (e + 1) * n),
+      g: g.subarray(e * m, (e + 1) * m),
+      K: plan.subarray(e * n * m, (e + 1) * n * m),
+      ...w,
+    };
+    if (controls.f0) el.f.set(controls.f0.subarray(controls.f0.length === n ? 0 : e * n).subarray(0, n));
+    if (controls.g0) el.g.set(controls.g0.subarray(controls.g0.length === m ? 0 : e * m).subarray(0, m));
+    const r = iterate(el, tol, maxIter);
+    value[e] = finish(el);
+    status.push(r.converged ? 'converged' : 'max_iter');
+    iterations.push(r.iterations);
+    residual.push(r.residual);
+  }
+  return { plan, f, g, value, status, iterations, residual };
+}
+
+/** One batch element's data and scratch; K is the output plan's slot, used as the kernel. */
+interface Element {
+  readonly n: number;
+  readonly m: number;
+  readonly eps: number;
+  readonly a: Float64Array;
+  readonly b: Float64Array;
+  readonly C: Float64Array;
+  readonly f: Float64Array;
+  readonly g: Float64Array;
+  readonly K: Float64Array;
+  readonly u: Float64Array;
+  readonly v: Float64Array;
+  readonly s: Float64Array;
+  readonly t: Float64Array;
+  readonly colMax: Float64Array;
+}
+
+function iterate(el: Element, tol: number, maxIter: number): { converged: boolean; iterations: number; residual: number } {
+  const { n, m, a, b, K, u, v, s, t } = el;
+  let mass = 0;
+  for (let i = 0; i < n; i++) mass += a[i]!;
+  logStep(el);
+  absorb(el);
+  let it = 0;
+  for (;;) {
+    // Row marginals of the current plan diag(u) K diag(v), whose columns are exact.
+    let err = 0;
+    for (let i = 0; i < n; i++) {
+      let acc = 0;
+      const row = i * m;
+      for (let j = 0; j < m; j++) acc += K[row + j]! * v[j]!;
+      s[i] = acc;
+      err += Math.abs(u[i]! * acc - a[i]!);
+    }
+    if (err <= tol * mass) return { converged: true, iterations: it, residual: err / mass };
+    if (it >= maxIter) return { converged: false, iterations: it, residual: err / mass };
+    it++;
+    for (let i = 0; i < n; i++) u[i] = a[i]! / s[i]!;
+    t.fill(0);
+    for (let i = 0; i < n; i++) {
+      const ui = u[i]!;
+      const row = i * m;
+      for (let j = 0; j < m; j++) t[j]! += ui * K[row + j]!;
+    }
+    for (let j = 0; j < m; j++) v[j] = b[j]! / t[j]!;
+    const range = scalingRange(u, v);
+    if (range === 'ok') continue;
+    if (range === 'broken') {
+      // A row or column of K underflowed: discard the scalings, take an exact log-domain step.
+      u.fill(1);
+      v.fill(1);
+      logStep(el);
+    } else absorbScalings(el);
+    absorb(el);
+  }
+}
+
+/** 'ok' inside [1/T, T]; 'absorb' outside but finite and positive; 'broken' otherwise. */
+function scalingRange(u: Float64Array, v: Float64Array): 'ok' | 'absorb' | 'broken' {
+  let out: 'ok' | 'absorb' = 'ok';
+  for (const x of [u, v]) {
+    for (let i = 0; i < x.length; i++) {
+      const z = x[i]!;
+      if (z > 1 / T && z < T) continue;
+      if (!(z > 0 && z < Infinity)) return 'broken';
+      out = 'absorb';
+    }
+  }
+  return out;
+}
+
+/** f += ε log u, g += ε log v, then u = v = 1. */
+function absorbScalings(el: Element): void {
+  absorbScalingsKeep(el);
+  el.u.fill(1);
+  el.v.fill(1);
+}
+
+/** K ← exp((f ⊕ g − C)/ε), u = v = 1. */
+function absorb({ n, m, eps, C, f, g, K, u, v }: Element): void {
+  const inv = 1 / eps;
+  for (let i = 0; i < n; i++) {
+    const fi = f[i]!;
+    const row = i * m;
+    for (let j = 0; j < m; j++) K[row + j] = Math.exp((fi + g[j]! - C[row + j]!) * inv);
+  }
+  u.fill(1);
+  v.fill(1);
+}
+
+/**
+ * One exact Sinkhorn iteration in the log domain (the c-transforms):
+ *   fᵢ = ε log aᵢ − ε logsumexpⱼ((gⱼ − Cᵢⱼ)/ε),   gⱼ = ε log bⱼ − ε logsumexpᵢ((fᵢ − Cᵢⱼ)/ε).
+ */
+function logStep({ n, m, eps, a, b, C, f, g, t, colMax }: Element): void {
+  const inv = 1 / eps;
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    let mx = -Infinity;
+    for (let j = 0; j < m; j++) mx = Math.max(mx, g[j]! - C[row + j]!);
+    let acc = 0;
+    for (let j = 0; j < m; j++) acc += Math.exp((g[j]! - C[row + j]! - mx) * inv);
+    f[i] = eps * Math.log(a[i]!) - mx - eps * Math.log(acc);
+  }
+  // Column reductions of a row-major matrix: sweep the rows into per-column accumulators.
+  colMax.fill(-Infinity);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    const fi = f[i]!;
+    for (let j = 0; j < m; j++) {
+      const z = fi - C[row + j]!;
+      if (z > colMax[j]!) colMax[j] = z;
+    }
+  }
+  t.fill(0);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    const fi = f[i]!;
+    for (let j = 0; j < m; j++) t[j]! += Math.exp((fi - C[row + j]! - colMax[j]!) * inv);
+  }
+  for (let j = 0; j < m; j++) g[j] = eps * Math.log(b[j]!) - colMax[j]! - eps * Math.log(t[j]!);
+}
+
+/**
+ * Turns K into the plan P = diag(u) K diag(v) in place, absorbs the scalings into the
+ * potentials, fixes the gauge mean(f) = mean(g), and returns the value ⟨P, C⟩ + ε Σ P log P.
+ * With log P = (f ⊕ g − C)/ε that is Σ P ⊙ (f ⊕ g) = ⟨P1, f⟩ + ⟨Pᵀ1, g⟩: no log to take.
+ */
+function finish(el: Element): number {
+  const { n, m, f, g, K, u, v, t } = el;
+  absorbScalingsKeep(el);
+  let shift = 0;
+  for (let i = 0; i < n; i++) shift += f[i]! / n;
+  for (let j = 0; j < m; j++) shift -= g[j]! / m;
+  shift *= 0.5;
+  for (let i = 0; i < n; i++) f[i]! -= shift;
+  for (let j = 0; j < m; j++) g[j]! += shift;
+  let value = 0;
+  t.fill(0);
+  for (let i = 0; i < n; i++) {
+    const ui = u[i]!;
+    const row = i * m;
+    let ri = 0;
+    for (let j = 0; j < m; j++) {
+      const p = ui * K[row + j]! * v[j]!;
+      K[row + j] = p;
+      ri += p;
+      t[j]! += p;
+    }
+    value += ri * f[i]!;
+  }
+  for (let j = 0; j < m; j++) value += t[j]! * g[j]!;
+  return value;
+}
+
+/** f += ε log u, g += ε log v, keeping u and v (finish still needs them for the plan). */
+function absorbScalingsKeep({ n, m, eps, f, g, u, v }: Element): void {
+  for (let i = 0; i < n; i++) f[i]! += eps * Math.log(u[i]!);
+  for (let j = 0; j < m; j++) g[j]! += eps * Math.log(v[j]!);
+}

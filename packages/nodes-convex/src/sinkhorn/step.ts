@@ -1,0 +1,64 @@
+import {
+  Tensor, add, concat, div, exp, expandDims, log, logsumexp, mean, mul, reshape, slice, sub, sum, zeros,
+  type SolverStep,
+} from '@argmin/autodiff';
+import { validateSinkhorn, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
+
+/** log P = (f ⊕ g − C)/ε, for batched ([B, n], [B, m], [B?, n, m]) or single potentials. */
+function logPlan(f: Tensor, g: Tensor, C: Tensor, epsilon: number): Tensor {
+  return div(sub(add(expandDims(f, -1), expandDims(g, -2)), C), epsilon);
+}
+
+/** The plan and the value ⟨P, C⟩ + ε Σ P log P = Σ P ⊙ (C + ε log P) of potentials (f, g). */
+function planAndValue(f: Tensor, g: Tensor, C: Tensor, epsilon: number): { plan: Tensor; value: Tensor } {
+  const L = logPlan(f, g, C, epsilon);
+  const plan = exp(L);
+  return { plan, value: sum(mul(plan, add(C, mul(L, epsilon))), [-2, -1]) };
+}
+
+/**
+ * The optimality residual of one element, square in (plan, f, g, value):
+ *   plan − exp((f ⊕ g − C)/ε)                          [n·m]
+ *   ε(log a − logsumexpⱼ((f ⊕ g − C)/ε))               [n]      rows: P1 = a
+ *   ε(log b − logsumexpᵢ((f ⊕ g − C)/ε)), all but last  [m − 1]  columns: Pᵀ1 = b (the last
+ *                                                                 follows from equal masses)
+ *   mean(f) − mean(g)                                  [1]      the gauge
+ *   value − Σ P ⊙ (C + ε log P)                        [1]
+ */
+export function sinkhornOptimality({ a, b, C }: SinkhornParams, { plan, f, g, value }: SinkhornSolution, { epsilon }: SinkhornOptions): Tensor {
+  const m = b.shape[0]!;
+  const L = logPlan(f, g, C, epsilon);
+  const rows = mul(sub(log(a), logsumexp(L, -1)), epsilon);
+  const cols = mul(sub(log(b), logsumexp(L, -2)), epsilon);
+  return concat([
+    reshape(sub(plan, exp(L)), [-1]),
+    rows,
+    slice(cols, [0], [m - 1]),
+    reshape(sub(mean(f), mean(g)), [1]),
+    reshape(sub(value, sum(mul(plan, add(C, mul(L, epsilon))))), [1]),
+  ], 0);
+}
+
+/**
+ * One log-domain Sinkhorn iteration written with differentiable ops, for unrolling:
+ *   f ← ε log a − ε logsumexpⱼ((g − C)/ε),  g ← ε log b − ε logsumexpᵢ((f − C)/ε),
+ * then the gauge mean(f) = mean(g). Stable for any ε; each iteration keeps a few n×m tensors
+ * on the tape, which is the memory price of unrolling (see the benchmark).
+ */
+export const sinkhornStep: SolverStep<SinkhornParams, SinkhornSolution, SinkhornOptions> = {
+  defaultSteps: 2000,
+  init(params, { epsilon, warmStart }) {
+    const { batch, n, m } = validateSinkhorn(params, epsilon);
+    const f = warmStart?.f ?? zeros(batch === null ? [n] : [batch, n]);
+    const g = warmStart?.g ?? zeros(batch === null ? [m] : [batch, m]);
+    return { f, g, ...planAndValue(f, g, params.C, epsilon) };
+  },
+  update({ a, b, C }, { g }, { epsilon }) {
+    const fNew = mul(sub(log(a), logsumexp(div(sub(expandDims(g, -2), C), epsilon), -1)), epsilon);
+    const gNew = mul(sub(log(b), logsumexp(div(sub(expandDims(fNew, -1), C), epsilon), -2)), epsilon);
+    const kappa = expandDims(mul(sub(mean(fNew, -1), mean(gNew, -1)), 0.5), -1);
+    const f = sub(fNew, kappa);
+    const gFixed = add(gNew, kappa);
+    return { f, g: gFixed, ...planAndValue(f, gFixed, C, epsilon) };
+  },
+};
