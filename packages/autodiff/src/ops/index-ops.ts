@@ -29,7 +29,7 @@ const sliceLength = (start: number, end: number, step: number): number => Math.m
 function normalizeSlice(op: string, shape: Shape, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): SliceAttrs {
   const where = `for input 'x' of shape ${formatShape(shape)}`;
   if (starts.length !== ends.length || starts.length > shape.length || (steps && steps.length !== starts.length)) {
-    throw new ShapeError(`${op}: starts ${formatShape(starts)}, ends ${formatShape(ends)}${steps ? ` and steps ${formatShape(steps)}` : ''} must have one entry per axis (at most ${shape.length}) ${where}`);
+    throw new ShapeError(`${op}: starts ${formatShape(starts)}, ends ${formatShape(ends)}${steps ? ` and steps ${formatShape(steps)}` : ''} must be lists of equal length, at most the rank ${shape.length}, ${where}`);
   }
   const s: number[] = [], e: number[] = [], st: number[] = [];
   shape.forEach((dim, d) => {
@@ -114,9 +114,10 @@ export function index(x: Tensor, i: number, axis = 0): Tensor {
 
 // --- take (gather) and its adjoint scatterAdd ---------------------------------------------------
 
-function normalizeIndex(op: string, shape: Shape, axis: number, i: number, dim: number = shape[axis]!): number {
+function normalizeIndex(op: string, shape: Shape, axis: number, i: number, of = "input 'x'"): number {
+  const dim = shape[axis]!;
   if (!Number.isInteger(i) || i < -dim || i >= dim) {
-    throw new ShapeError(`${op}: index ${i} is out of range for axis ${axis} (size ${dim}) of input 'x' of shape ${formatShape(shape)}`);
+    throw new ShapeError(`${op}: index ${i} is out of range for axis ${axis} (size ${dim}) of ${of} of shape ${formatShape(shape)}`);
   }
   return i < 0 ? i + dim : i;
 }
@@ -149,7 +150,7 @@ export const scatterAddOp = defineOp<ScatterAddAttrs>({
       throw new ShapeError(`scatterAdd: input 'x' of shape ${formatShape(x!.shape)} has ${x!.shape[a]} entries on axis ${a} but ${indices.length} indices were given (target size ${size})`);
     }
     const target = withDim(x!.shape, a, size);
-    const idx = indices.map((i) => normalizeIndex('scatterAdd', target, a, i));
+    const idx = indices.map((i) => normalizeIndex('scatterAdd', target, a, i, 'the output'));
     const { outer, inner } = aroundAxis(x!.shape, a);
     return new Tensor(scatterAddBlocks(x!.data, outer, size, inner, idx), target);
   },
@@ -173,7 +174,7 @@ export function take(x: Tensor, indices: ArrayLike<number>, axis = 0): Tensor {
 export function scatterAdd(x: Tensor, indices: ArrayLike<number>, axis: number, size: number): Tensor {
   const a = normalizeAxis('scatterAdd', x.shape, axis);
   const target = withDim(x.shape, a, size);
-  const idx = Array.from(indices, (i) => normalizeIndex('scatterAdd', target, a, i));
+  const idx = Array.from(indices, (i) => normalizeIndex('scatterAdd', target, a, i, 'the output'));
   return scatterAddOp.apply([x], { indices: idx, axis: a, size });
 }
 
