@@ -1,8 +1,21 @@
 import {
-  Tensor, add, concat, div, exp, expandDims, log, logsumexp, mean, mul, reshape, slice, sub, sum, zeros,
+  Tensor, add, concat, defineOp, div, exp, expandDims, log, logsumexp, mean, mul, reshape, slice, sub, sum, zeros,
   type SolverStep,
 } from '@argmin/autodiff';
 import { validateSinkhorn, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
+
+/**
+ * Identity on values, centring the cotangent over the last axis. Only sum-zero perturbations of
+ * the marginals keep the problem feasible, so their gradients are defined up to a constant; the
+ * implicit VJP returns them centred, and routing the marginals through this op makes the
+ * unrolled gradient centred too, so that both strategies give the same numbers.
+ */
+const centredGradientOp = defineOp({
+  name: 'centredGradient',
+  forward: ([x]) => new Tensor(x!.data, x!.shape),
+  vjp: (cot) => [sub(cot, mean(cot, -1, true))],
+});
+const centredGradient = (x: Tensor): Tensor => centredGradientOp.apply([x], {});
 
 /** log P = (f ⊕ g − C)/ε, for batched ([B, n], [B, m], [B?, n, m]) or single potentials. */
 function logPlan(f: Tensor, g: Tensor, C: Tensor, epsilon: number): Tensor {
@@ -54,8 +67,8 @@ export const sinkhornStep: SolverStep<SinkhornParams, SinkhornSolution, Sinkhorn
     return { f, g, ...planAndValue(f, g, params.C, epsilon) };
   },
   update({ a, b, C }, { g }, { epsilon }) {
-    const fNew = mul(sub(log(a), logsumexp(div(sub(expandDims(g, -2), C), epsilon), -1)), epsilon);
-    const gNew = mul(sub(log(b), logsumexp(div(sub(expandDims(fNew, -1), C), epsilon), -2)), epsilon);
+    const fNew = mul(sub(log(centredGradient(a)), logsumexp(div(sub(expandDims(g, -2), C), epsilon), -1)), epsilon);
+    const gNew = mul(sub(log(centredGradient(b)), logsumexp(div(sub(expandDims(fNew, -1), C), epsilon), -2)), epsilon);
     const kappa = expandDims(mul(sub(mean(fNew, -1), mean(gNew, -1)), 0.5), -1);
     const f = sub(fNew, kappa);
     const gFixed = add(gNew, kappa);

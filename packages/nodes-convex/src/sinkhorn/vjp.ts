@@ -52,8 +52,14 @@ export function sinkhornVjp(
     for (let i = 0; i < n; i++) excess += zf[i]!;
     for (let j = 0; j < m; j++) excess -= zg[j]!;
     let any = false;
-    for (let i = 0; i < n; i++) any ||= (zf[i]! -= excess / (2 * n)) !== 0;
-    for (let j = 0; j < m; j++) any ||= (zg[j]! += excess / (2 * m)) !== 0;
+    for (let i = 0; i < n; i++) {
+      zf[i]! -= excess / (2 * n);
+      if (zf[i] !== 0) any = true;
+    }
+    for (let j = 0; j < m; j++) {
+      zg[j]! += excess / (2 * m);
+      if (zg[j] !== 0) any = true;
+    }
     yf.fill(0);
     yg.fill(0);
     if (any) {
