@@ -75,8 +75,7 @@ export const matmulOp: Op<MatmulAttrs> = defineOp<MatmulAttrs>({
       // A batch against one shared matrix is a single tall product: [count·m, k] · op(B).
       gemm(false, transB, count * m, n, k, 1, a!.data, 0, lda, b!.data, 0, ldb, 0, out, 0, n);
     } else {
-      const cOffsets = new Int32Array(count);
-      for (let i = 0; i < count; i++) cOffsets[i] = i * m * n;
+      const cOffsets = Int32Array.from({ length: count }, (_, i) => i * m * n);
       gemmBatched(
         count, transA, transB, m, n, k, 1,
         a!.data, matrixOffsets(sa.batch, batch, sa.rows * sa.cols), lda,
@@ -87,14 +86,9 @@ export const matmulOp: Op<MatmulAttrs> = defineOp<MatmulAttrs>({
     return new Tensor(out, [...batch, m, n]);
   },
   vjp(cot, { inputs: [a, b], attrs: { transA, transB }, needs }) {
-    let da: Tensor | null = null;
     let db: Tensor | null = null;
-    if (needs[0]) {
-      da = transA
-        ? matmulT(b!, cot, transB, true) // A is k×m: Ā = op(B)·C̄ᵀ
-        : matmulT(cot, b!, false, !transB); // Ā = C̄·op(B)ᵀ
-      da = unbroadcast(da, a!.shape);
-    }
+    // Ā = C̄·op(B)ᵀ, or op(B)·C̄ᵀ when A is stored transposed (k×m).
+    const da = needs[0] ? unbroadcast(transA ? matmulT(b!, cot, transB, true) : matmulT(cot, b!, false, !transB), a!.shape) : null;
     if (needs[1]) {
       const bBatch = b!.shape.slice(0, -2);
       if (!transA && isUnbatched(bBatch) && a!.ndim > 2) {
@@ -146,12 +140,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
 // matrix) reuses the forward factorization instead of refactoring. Weak keys: no leak.
 const luCache = new WeakMap<Tensor, LuFactor>();
 
-function luOf(op: string, input: string, a: Tensor, n: number): LuFactor {
-  let f = luCache.get(a);
-  if (f === undefined) {
-    f = luFactor(a.data, n, a.size / (n * n), { op, input });
-    luCache.set(a, f);
-  }
+function luOf(a: Tensor, n: number): LuFactor {
+  const f = luCache.get(a) ?? luFactor(a.data, n, a.size / (n * n), { op: 'solve', input: 'A' });
+  luCache.set(a, f);
   return f;
 }
 
@@ -164,12 +155,7 @@ function solveLayout(op: string, names: [string, string], a: Tensor, b: Tensor) 
   }
   const batch = broadcastShapes(aBatch, sb.batch, op);
   const k = sb.cols;
-  return {
-    n, k, batch,
-    aIndex: broadcastOffsets(aBatch, batch),
-    bOffsets: matrixOffsets(sb.batch, batch, n * k),
-    shape: [...batch, n, k],
-  };
+  return { n, k, aIndex: broadcastOffsets(aBatch, batch), bOffsets: matrixOffsets(sb.batch, batch, n * k), shape: [...batch, n, k] };
 }
 
 /** X = A⁻¹B (or A⁻ᵀB) for A `[..., n, n]` and B `[..., n, k]`, by pivoted LU. */
@@ -179,7 +165,7 @@ export const solveOp: Op<SolveAttrs> = defineOp<SolveAttrs>({
     assertFinite(a!, 'solve', 'A');
     assertFinite(b!, 'solve', 'b');
     const { n, k, aIndex, bOffsets, shape } = solveLayout('solve', ['A', 'b'], a!, b!);
-    const f = luOf('solve', 'A', a!, n);
+    const f = luOf(a!, n);
     const out = new Float64Array(sizeOf(shape));
     for (let t = 0; t < aIndex.length; t++) {
       out.set(b!.data.subarray(bOffsets[t]!, bOffsets[t]! + n * k), t * n * k);
@@ -212,15 +198,9 @@ function isVectorRhs(a: Tensor, b: Tensor): boolean {
   return b.ndim === 1 || (b.ndim === a.ndim - 1 && b.shape.every((d, i) => d === a.shape[i]));
 }
 
-/** `[..., n]` as `[..., n, 1]`. */
-function asColumn(x: Tensor): Tensor {
-  return reshape(x, [...x.shape, 1]);
-}
-
-/** `[..., n, 1]` as `[..., n]`. */
-function dropLastAxis(x: Tensor): Tensor {
-  return reshape(x, x.shape.slice(0, -1));
-}
+/** `[..., n]` as `[..., n, 1]`, and back. */
+const asColumn = (x: Tensor): Tensor => reshape(x, [...x.shape, 1]);
+const dropLastAxis = (x: Tensor): Tensor => reshape(x, x.shape.slice(0, -1));
 
 // --- triangular solve --------------------------------------------------------------------------
 
@@ -233,10 +213,8 @@ const triangleOp: Op<TriangleAttrs> = defineOp<TriangleAttrs>({
     const src = x!.data;
     for (let o = 0; o < out.length; o += rows * cols) {
       for (let i = 0; i < rows; i++) {
-        for (let j = lower ? 0 : i; j < (lower ? Math.min(i + 1, cols) : cols); j++) {
-          const v = src[o + i * cols + j]!;
-          out[o + i * cols + j] = i === j ? diagonalScale * v : v;
-        }
+        const [from, to] = lower ? [0, Math.min(i + 1, cols)] : [i, cols];
+        for (let j = from; j < to; j++) out[o + i * cols + j] = (i === j ? diagonalScale : 1) * src[o + i * cols + j]!;
       }
     }
     return new Tensor(out, x!.shape);
@@ -256,12 +234,10 @@ export const triangularSolveOp: Op<TriangularAttrs> = defineOp<TriangularAttrs>(
     const { n, k, aIndex, bOffsets, shape } = solveLayout('triangularSolve', ['T', 'b'], t!, b!);
     assertFinite(t!, 'triangularSolve', 'T');
     assertFinite(b!, 'triangularSolve', 'b');
-    if (!attrs.unitDiagonal) {
-      for (let e = 0; e < t!.size / (n * n); e++) {
-        const i = findZeroDiagonal(n, t!.data, e * n * n, n);
-        if (i >= 0) {
-          throw new InvalidInputError(`triangularSolve: input 'T'${batchLabel(t!.size / (n * n), e)} is singular: diagonal entry ${i} is ${t!.data[e * n * n + i * n + i]}`);
-        }
+    const count = attrs.unitDiagonal ? 0 : t!.size / (n * n);
+    for (let e = 0, i = -1; e < count; e++) {
+      if ((i = findZeroDiagonal(n, t!.data, e * n * n, n)) >= 0) {
+        throw new InvalidInputError(`triangularSolve: input 'T'${batchLabel(count, e)} is singular: diagonal entry ${i} is ${t!.data[e * n * n + i * n + i]}`);
       }
     }
     const out = new Float64Array(sizeOf(shape));
@@ -306,9 +282,7 @@ const symmetrizeOp: Op<NoAttrs> = defineOp<NoAttrs>({
     const src = x!.data;
     const out = new Float64Array(x!.size);
     for (let o = 0; o < out.length; o += n * n) {
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) out[o + i * n + j] = 0.5 * (src[o + i * n + j]! + src[o + j * n + i]!);
-      }
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) out[o + i * n + j] = 0.5 * (src[o + i * n + j]! + src[o + j * n + i]!);
     }
     return new Tensor(out, x!.shape);
   },
@@ -401,7 +375,7 @@ export const quadFormOp: Op<NoAttrs> = defineOp<NoAttrs>({
     return new Tensor(out, batch);
   },
   vjp(cot, { inputs: [x, a], needs }) {
-    // d(xᵀAx) = xᵀ(A + Aᵀ)dx + tr(xxᵀ dA)ᵀ: x̄ = c·(Ax + Aᵀx), Ā = c·xxᵀ.
+    // d(xᵀAx) = xᵀ(A + Aᵀ)dx + ⟨xxᵀ, dA⟩, so x̄ = c·(Ax + Aᵀx) and Ā = c·xxᵀ.
     const c = reshape(cot, [...cot.shape, 1, 1]);
     const col = asColumn(x!);
     let dx: Tensor | null = null;
