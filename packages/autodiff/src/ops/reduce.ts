@@ -71,11 +71,13 @@ export const normOp = defineOp<ReduceAttrs>({
   /**
    * d‖x‖/dx = x / ‖x‖. Where ‖x‖ = 0 (so x = 0 there) this gives 0, the minimum-norm
    * subgradient: dividing by 1 instead of 0 keeps 0/0 out of this and of higher derivatives.
+   * x / ‖x‖ is formed first because it lies in [−1, 1] even for subnormal x, where cot / ‖x‖
+   * would overflow.
    */
   vjp(cot, { inputs: [x], output, attrs: { axes } }) {
     const n = keptDims(output, x!.shape, axes);
     const safe = where(greater(n, 0), n, 1);
-    return [mul(x!, div(keptDims(cot, x!.shape, axes), safe))];
+    return [mul(div(x!, safe), keptDims(cot, x!.shape, axes))];
   },
 });
 
