@@ -29,3 +29,8 @@ export class PluginError extends ArgminError {
 export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/** A gradient that cannot be computed correctly (singular system, unconverged linear solve, …). */
+export class DifferentiationError extends ArgminError {
+  override name = 'DifferentiationError';
+}

@@ -9,13 +9,13 @@ type NoAttrs = Record<string, never>;
 
 // A fresh tensor object sharing the data: gives each primal its own identity on the new tape,
 // while any enclosing tape still sees the dependency (this op is recorded there).
-const identityOp = defineOp<NoAttrs>({
+export const identityOp = defineOp<NoAttrs>({
   name: 'identity',
   forward: ([x]) => new Tensor(x!.data, x!.shape),
   vjp: (cot) => [cot],
 });
 
-const stopGradientOp = defineOp<NoAttrs>({
+export const stopGradientOp = defineOp<NoAttrs>({
   name: 'stopGradient',
   forward: ([x]) => new Tensor(x!.data, x!.shape),
   vjp: () => [null],
@@ -51,7 +51,7 @@ export function vjp<In extends unknown[], Out>(f: (...args: In) => Out, ...prima
   return {
     value,
     pullback(cotangent: unknown) {
-      const cotLeaves = cotangentLeaves(cotangent, outFlat.leaves);
+      const cotLeaves = cotangentLeaves(cotangent, value, outFlat.leaves);
       const grads = backward(tape, outFlat.leaves, cotLeaves, wrt);
       let k = 0;
       return flats.map((fl) => fl.unflatten(fl.leaves.map((leaf) => grads[k++] ?? zeros(leaf.shape)))) as { [K in keyof In]: In[K] };
@@ -59,23 +59,33 @@ export function vjp<In extends unknown[], Out>(f: (...args: In) => Out, ...prima
   };
 }
 
-/** Matches a cotangent pytree against the output leaves; a bare tensor serves a single output. */
-function cotangentLeaves(cotangent: unknown, outputs: readonly Tensor[]): (Tensor | null)[] {
-  const leaves = cotangent instanceof Tensor ? [cotangent] : flattenWithNulls(cotangent, outputs.length);
-  if (leaves.length !== outputs.length) {
-    throw new ShapeError(`vjp: the cotangent has ${leaves.length} tensor leaves but the value has ${outputs.length}`);
-  }
+/**
+ * Matches a cotangent pytree against the value: a bare tensor serves a single-leaf value, and a
+ * missing, null or undefined entry where the value has a tensor is the symbolic zero.
+ */
+function cotangentLeaves(cotangent: unknown, value: unknown, outputs: readonly Tensor[]): (Tensor | null)[] {
+  const leaves: (Tensor | null)[] = [];
+  if (outputs.length === 1 && (cotangent instanceof Tensor || cotangent == null)) leaves.push((cotangent as Tensor | null) ?? null);
+  else walkCotangent(value, cotangent, leaves);
   return leaves.map((c, i) => {
-    if (c && (c.shape.length !== outputs[i]!.shape.length || c.shape.some((d, j) => d !== outputs[i]!.shape[j]))) {
-      throw new ShapeError(`vjp: cotangent leaf ${i} has shape ${formatShape(c.shape)} but the value has ${formatShape(outputs[i]!.shape)}`);
+    const o = outputs[i]!;
+    if (c && (c.shape.length !== o.shape.length || c.shape.some((d, j) => d !== o.shape[j]))) {
+      throw new ShapeError(`vjp: cotangent leaf ${i} has shape ${formatShape(c.shape)} but the value has ${formatShape(o.shape)}`);
     }
     return c;
   });
 }
 
-function flattenWithNulls(tree: unknown, expected: number): (Tensor | null)[] {
-  if (tree === null || tree === undefined) return new Array(expected).fill(null);
-  return flatten(tree).leaves;
+function walkCotangent(value: unknown, cot: unknown, out: (Tensor | null)[]): void {
+  if (value instanceof Tensor) {
+    if (cot != null && !(cot instanceof Tensor)) throw new ShapeError('vjp: the cotangent must have a tensor (or null) where the value has a tensor');
+    out.push((cot as Tensor | null | undefined) ?? null);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => walkCotangent(v, Array.isArray(cot) ? cot[i] : undefined, out));
+  } else if (value !== null && typeof value === 'object' && [Object.prototype, null].includes(Object.getPrototypeOf(value))) {
+    const c = cot !== null && typeof cot === 'object' ? (cot as Record<string, unknown>) : {};
+    for (const k of Object.keys(value)) walkCotangent((value as Record<string, unknown>)[k], c[k], out);
+  }
 }
 
 export interface GradOptions {

@@ -9,6 +9,8 @@ export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree } |
 
 export interface Flat {
   readonly leaves: Tensor[];
+  /** Where each leaf sits, e.g. 'W1' or '0.b' (empty for a bare tensor). */
+  readonly paths: string[];
   /** Rebuilds the tree with new tensor leaves, in the order of `leaves`. */
   unflatten(leaves: readonly Tensor[]): any;
 }
@@ -21,14 +23,19 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
 
 export function flatten(tree: unknown): Flat {
   const leaves: Tensor[] = [];
-  const collect = (t: unknown): void => {
-    if (t instanceof Tensor) leaves.push(t);
-    else if (Array.isArray(t)) for (const c of t) collect(c);
-    else if (isPlainObject(t)) for (const k of Object.keys(t)) collect(t[k]);
+  const paths: string[] = [];
+  const join = (path: string, key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+  const collect = (t: unknown, path: string): void => {
+    if (t instanceof Tensor) {
+      leaves.push(t);
+      paths.push(path);
+    } else if (Array.isArray(t)) t.forEach((c, i) => collect(c, join(path, i)));
+    else if (isPlainObject(t)) for (const k of Object.keys(t)) collect(t[k], join(path, k));
   };
-  collect(tree);
+  collect(tree, '');
   return {
     leaves,
+    paths,
     unflatten(newLeaves: readonly Tensor[]): any {
       let i = 0;
       const rebuild = (t: unknown): unknown => {

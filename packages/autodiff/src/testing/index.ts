@@ -4,3 +4,4 @@ export {
   arbInteriorBox, numRuns, type ValueRange,
 } from './arbitraries.js';
 export type { OpGradSpec } from './op-specs.js';
+export { describeOptimizationNode, type NodeContractOptions } from './node-contract.js';

@@ -1,0 +1,190 @@
+import type { Attrs, AttrValue } from '@argmin/graph';
+import { ConvergenceError, DifferentiationError } from '../errors.js';
+import { record, type Cotangent } from '../tape.js';
+import { Tensor, zeros } from '../tensor.js';
+import { vjp } from '../transforms.js';
+import { batchElement, paramsOfElement, resolveBatch, solutionOfElement, stackBatch, type BatchLayout } from './batch.js';
+import { rootVjp } from './implicit.js';
+import type { Cotangents, OptimizationNode, SolveInfo, SolveResult, TensorRecord } from './node.js';
+import { resolveStrategy, type GradientPolicy, type NodeCallOptions } from './strategy.js';
+import { unrollSolve } from './unroll.js';
+
+/** A node call's result: the solution's tensors and the solver's report. */
+export type NodeOutput<S extends TensorRecord> = S & { readonly info: SolveInfo };
+
+/**
+ * Calls an optimization node: validates the parameters, solves, and puts the call on the
+ * active tapes with the VJP its strategy asks for. Outside transforms it only solves.
+ */
+export function applyNode<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>, params: P, options: O & NodeCallOptions<S> = {} as O & NodeCallOptions<S>,
+): NodeOutput<S> {
+  const layout = resolveBatch(node.name, node.signature, params);
+  const { strategy, policy } = resolveStrategy(node, options);
+  if (strategy === 'unroll') {
+    const { solution, info } = unrollSolve(node, params, options, layout);
+    return { ...solution, info };
+  }
+  const result = node.solve(params, options);
+  const paramKeys = Object.keys(node.signature.params).filter((k) => params[k] !== undefined);
+  const solutionKeys = Object.keys(node.signature.solution);
+  const inputs = paramKeys.map((k) => params[k]!);
+  const outputs = solutionKeys.map((k) => result.solution[k]!);
+  const frozen = new Set<string>(node.signature.nondifferentiable ?? []);
+
+  record({
+    op: node.name,
+    kind: 'optimization',
+    inputs,
+    outputs,
+    attrs: jsonAttrs(options),
+    strategy,
+    info: result.info,
+    ...(options.label !== undefined ? { label: options.label } : {}),
+    pullback: (cots: readonly Cotangent[]): Cotangent[] => {
+      if (strategy === 'solve') return inputs.map(() => null);
+      const cot: Record<string, Tensor | null> = {};
+      solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
+      const grads = implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, policy);
+      return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
+    },
+  });
+  return { ...result.solution, info: result.info };
+}
+
+/** The implicit VJP of a whole (possibly batched) call, with the gradient policy applied. */
+function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>, params: P, result: SolveResult<S>, cot: Cotangents<S>,
+  options: O & NodeCallOptions<S>, layout: BatchLayout, policy: GradientPolicy,
+): Cotangents<P> {
+  const batch = layout.size ?? 1;
+  const bad = result.info.status.flatMap((s, b) => (s === 'converged' ? [] : [b]));
+  if (bad.length > 0 && policy === 'error') {
+    const which = bad.slice(0, 5).map((b) => `${b} (${result.info.status[b]})`).join(', ');
+    throw new ConvergenceError(
+      `${node.name}: cannot differentiate batch element${bad.length > 1 ? 's' : ''} ${which}${bad.length > 5 ? ', …' : ''}: the solve did not converge. Pass onUnconverged: 'zero' or 'unroll-fallback' to differentiate the rest.`,
+    );
+  }
+  const good = bad.length === 0 ? null : new Set(Array.from({ length: batch }, (_, b) => b).filter((b) => !bad.includes(b)));
+  const maskedCot = good === null ? cot : maskCotangent(cot, good, layout);
+
+  const grads: Record<string, Tensor> = node.vjp
+    ? { ...(node.vjp(params, result, maskedCot, options) as Record<string, Tensor>) }
+    : genericImplicit(node, params, result, maskedCot, options, layout, good);
+  if (good !== null) zeroBadElements(grads, bad, layout);
+  if (bad.length > 0 && policy === 'unroll-fallback') addUnrolledGradients(node, params, cot, options, layout, bad, grads);
+
+  for (const [k, g] of Object.entries(grads)) {
+    if (g && !g.data.every(Number.isFinite)) {
+      throw new DifferentiationError(`${node.name}: the implicit VJP produced a non-finite gradient for parameter '${k}'`);
+    }
+  }
+  return grads as Cotangents<P>;
+}
+
+/** Generic path: the root VJP of `optimality`, element by element; shared parameters summed. */
+function genericImplicit<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>, params: P, result: SolveResult<S>, cot: Cotangents<S>,
+  options: O & NodeCallOptions<S>, layout: BatchLayout, good: ReadonlySet<number> | null,
+): Record<string, Tensor> {
+  const batch = layout.size ?? 1;
+  const perElement: Record<string, Tensor>[] = [];
+  for (let b = 0; b < batch; b++) {
+    const pb = layout.size === null ? params : paramsOfElement(params, layout, b);
+    if (good !== null && !good.has(b)) {
+      perElement.push(Object.fromEntries(Object.entries(pb).map(([k, t]) => [k, zeros(t.shape)])));
+      continue;
+    }
+    const sb = solutionOfElement(result.solution, layout, b);
+    const cb: Record<string, Tensor | null> = {};
+    for (const k of Object.keys(sb)) {
+      const c = cot[k];
+      cb[k] = c ? (layout.size === null ? c : batchElement(c, b)) : null;
+    }
+    const residual = (p: P, s: S) => node.optimality!(p, s, options);
+    const context = { node: node.name, element: b, ...(options.linearSolve ? { linearSolve: options.linearSolve } : {}) };
+    perElement.push(rootVjp(residual, pb, sb, cb as Cotangents<S>, context) as Record<string, Tensor>);
+  }
+  return combineElements(perElement, params, layout);
+}
+
+/** Batched parameters get their elements stacked; shared ones the sum over elements. */
+function combineElements(perElement: Record<string, Tensor>[], params: TensorRecord, layout: BatchLayout): Record<string, Tensor> {
+  if (layout.size === null) return perElement[0]!;
+  const out: Record<string, Tensor> = {};
+  for (const k of Object.keys(params)) {
+    const parts = perElement.map((g) => g[k]!);
+    if (layout.batched.has(k)) out[k] = stackBatch(parts);
+    else {
+      const sum = new Float64Array(parts[0]!.size);
+      for (const p of parts) for (let i = 0; i < sum.length; i++) sum[i]! += p.data[i]!;
+      out[k] = new Tensor(sum, parts[0]!.shape);
+    }
+  }
+  return out;
+}
+
+function maskCotangent<S extends TensorRecord>(cot: Cotangents<S>, good: ReadonlySet<number>, layout: BatchLayout): Cotangents<S> {
+  const out: Record<string, Tensor | null> = {};
+  for (const [k, c] of Object.entries(cot)) {
+    if (!c || layout.size === null) {
+      out[k] = c && good.has(0) ? c : null;
+      continue;
+    }
+    const per = c.size / layout.size;
+    const d = Float64Array.from(c.data);
+    for (let b = 0; b < layout.size; b++) if (!good.has(b)) d.fill(0, b * per, (b + 1) * per);
+    out[k] = new Tensor(d, c.shape);
+  }
+  return out as Cotangents<S>;
+}
+
+function zeroBadElements(grads: Record<string, Tensor>, bad: readonly number[], layout: BatchLayout): void {
+  for (const [k, g] of Object.entries(grads)) {
+    if (!g) continue;
+    if (layout.size === null) {
+      grads[k] = zeros(g.shape);
+      continue;
+    }
+    if (!layout.batched.has(k)) continue;
+    const per = g.size / layout.size;
+    const d = Float64Array.from(g.data);
+    for (const b of bad) d.fill(0, b * per, (b + 1) * per);
+    grads[k] = new Tensor(d, g.shape);
+  }
+}
+
+/** Differentiates the unconverged elements by unrolling the solver on each, and adds it in. */
+function addUnrolledGradients<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>, params: P, cot: Cotangents<S>, options: O & NodeCallOptions<S>,
+  layout: BatchLayout, bad: readonly number[], grads: Record<string, Tensor>,
+): void {
+  for (const b of bad) {
+    const pb = layout.size === null ? params : paramsOfElement(params, layout, b);
+    const single: BatchLayout = { size: null, batched: new Set() };
+    const { pullback } = vjp((p: P) => unrollSolve(node, p, options, single).solution, pb);
+    const cb: Record<string, Tensor | null> = {};
+    for (const k of Object.keys(node.signature.solution)) {
+      const c = cot[k];
+      cb[k] = c ? (layout.size === null ? c : batchElement(c, b)) : null;
+    }
+    const [g] = pullback(cb) as [Record<string, Tensor>];
+    for (const [k, gk] of Object.entries(g)) {
+      const prev = grads[k] ?? zeros(params[k]!.shape);
+      const d = Float64Array.from(prev.data);
+      if (layout.size !== null && layout.batched.has(k)) d.set(gk.data.map((v, i) => v + d[b * gk.size + i]!), b * gk.size);
+      else for (let i = 0; i < d.length; i++) d[i]! += gk.data[i]!;
+      grads[k] = new Tensor(d, prev.shape);
+    }
+  }
+}
+
+/** The JSON-compatible options of a call, recorded as the node's attrs in traced graphs. */
+function jsonAttrs(options: object): Attrs {
+  const out: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(options)) {
+    if (k === 'warmStart' || k === 'label') continue;
+    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+  }
+  return out;
+}

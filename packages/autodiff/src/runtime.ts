@@ -1,0 +1,72 @@
+import { checkPlugins, parseGraph, satisfiesRange, type Graph, type PluginManifest } from '@argmin/graph';
+import { PluginError } from './errors.js';
+import type { Op } from './ops/define-op.js';
+import type { OptimizationNode } from './optimization/node.js';
+import { ARGMIN_API_VERSION, type Plugin } from './plugin.js';
+import { corePlugin } from './core-plugin.js';
+
+/** Typed tables of the ops and nodes a list of plugins provides. */
+export interface Runtime {
+  readonly apiVersion: string;
+  readonly plugins: readonly Plugin[];
+  op(name: string): Op<any> | undefined;
+  node(name: string): OptimizationNode<any, any, any> | undefined;
+  /** What each plugin provides, in the form saved graphs are checked against. */
+  manifests(): PluginManifest[];
+  /**
+   * Parses and validates a saved graph (text or parsed JSON) and checks that every op it names
+   * is provided by a plugin of this runtime; the error names the op, the plugin and versions.
+   */
+  loadGraph(json: string | unknown): Graph;
+}
+
+export interface RuntimeOptions {
+  /** Plugins beside the core ops, which are always present. */
+  readonly plugins?: readonly Plugin[];
+}
+
+export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
+  const all = [corePlugin, ...plugins];
+  const ops = new Map<string, { op: Op<any>; plugin: Plugin }>();
+  const nodes = new Map<string, { node: OptimizationNode<any, any, any>; plugin: Plugin }>();
+  for (const plugin of all) {
+    if (!satisfiesRange(ARGMIN_API_VERSION, plugin.argminApi)) {
+      throw new PluginError(`plugin '${plugin.name}' ${plugin.version} needs argmin plugin API ${plugin.argminApi}, but this runtime implements ${ARGMIN_API_VERSION}`);
+    }
+    for (const op of plugin.ops ?? []) {
+      const prev = ops.get(op.name) ?? nodes.get(op.name);
+      if (prev) throw new PluginError(`op '${op.name}' is provided by both '${prev.plugin.name}' and '${plugin.name}'`);
+      ops.set(op.name, { op, plugin });
+    }
+    for (const node of plugin.nodes ?? []) {
+      const prev = ops.get(node.name) ?? nodes.get(node.name);
+      if (prev) throw new PluginError(`node '${node.name}' is provided by both '${prev.plugin.name}' and '${plugin.name}'`);
+      nodes.set(node.name, { node, plugin });
+    }
+  }
+  const manifests = (): PluginManifest[] =>
+    all.map((p) => ({
+      name: p.name,
+      version: p.version,
+      argminApi: p.argminApi,
+      ops: [...(p.ops ?? []).map((o) => o.name), ...(p.nodes ?? []).map((n) => n.name)],
+    }));
+  return {
+    apiVersion: ARGMIN_API_VERSION,
+    plugins: all,
+    op: (name) => ops.get(name)?.op,
+    node: (name) => nodes.get(name)?.node,
+    manifests,
+    loadGraph(json) {
+      const graph = parseGraph(typeof json === 'string' ? json : JSON.stringify(json));
+      checkPlugins(graph, manifests(), ARGMIN_API_VERSION);
+      return graph;
+    },
+  };
+}
+
+/** The error for a node kind no plugin provides, naming the plugin to add. */
+export function missingNodeError(name: string, runtime: Runtime): PluginError {
+  const known = runtime.plugins.map((p) => `${p.name}@${p.version}`).join(', ');
+  return new PluginError(`node kind '${name}' is not registered; add the plugin that provides it to createRuntime({ plugins }) (loaded: ${known})`);
+}

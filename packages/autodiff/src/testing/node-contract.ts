@@ -1,0 +1,200 @@
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { applyNode } from '../optimization/apply.js';
+import { batchElement, stackBatch } from '../optimization/batch.js';
+import type { OptimizationNode, TensorRecord } from '../optimization/node.js';
+import type { NodeCallOptions, Strategy } from '../optimization/strategy.js';
+import { Rng, randn } from '../random.js';
+import { Tensor } from '../tensor.js';
+import { vjp } from '../transforms.js';
+import { numRuns as defaultRuns } from './arbitraries.js';
+import { checkVjp } from './check-vjp.js';
+
+export interface NodeContractOptions<P extends TensorRecord, O extends object> {
+  /** Random well-posed instances, unbatched (every parameter at its core rank). */
+  readonly params: fc.Arbitrary<P>;
+  /** Options passed to every call (beside the strategy). */
+  readonly options?: O & NodeCallOptions<any>;
+  /** Strategies to check (default: every one the node supports). */
+  readonly strategies?: readonly Strategy[];
+  /** Largest ∞-norm of the optimality residual at the solution (default 1e-8). */
+  readonly residualTol?: number;
+  /** Relative tolerance of the gradient checks (default 1e-5). */
+  readonly gradientTol?: number;
+  /** Tolerance of the unrolled gradient vs the others (default: gradientTol). */
+  readonly unrollTol?: number;
+  /** Maps a random tangent of a parameter into its domain (e.g. symmetric for a PSD matrix). */
+  readonly tangent?: (t: Tensor, param: string) => Tensor;
+  /** A parameter to share across a batch in the summed-gradient check (default: the first). */
+  readonly sharedParam?: keyof P & string;
+  /** Valid but degenerate instances (ties, zero inputs, active bounds): solved and differentiated without NaN. */
+  readonly degenerate?: readonly P[];
+  /** Instances of one shape for the batch checks (default: same-shaped draws of `params`). */
+  readonly batch?: fc.Arbitrary<P[]>;
+  /** Runs per property (default 20; ×10 with FULL=1). */
+  readonly numRuns?: number;
+}
+
+function solutionLeaves(out: TensorRecord, keys: readonly string[]): Tensor[] {
+  return keys.map((k) => out[k]!);
+}
+
+function sumTensors(ts: readonly Tensor[]): Tensor {
+  const out = new Float64Array(ts[0]!.size);
+  for (const t of ts) for (let i = 0; i < out.length; i++) out[i]! += t.data[i]!;
+  return new Tensor(out, ts[0]!.shape);
+}
+
+function maxRelDiff(a: Tensor, b: Tensor): number {
+  let scale = 1e-12;
+  let diff = 0;
+  for (let i = 0; i < a.size; i++) {
+    scale = Math.max(scale, Math.abs(a.data[i]!), Math.abs(b.data[i]!));
+    diff = Math.max(diff, Math.abs(a.data[i]! - b.data[i]!));
+  }
+  return diff / Math.max(scale, 1);
+}
+
+/**
+ * The contract every optimization node passes (run it from the node's test file):
+ * the residual vanishes at the solution; implicit ≈ unroll ≈ central differences on random
+ * instances; the same input gives the same output; a batch equals a loop over its elements;
+ * a parameter shared across the batch receives the sum of the per-element gradients; the
+ * 'solve' strategy gives zero gradients; degenerate valid inputs give no NaN.
+ */
+export function describeOptimizationNode<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>, contract: NodeContractOptions<P, O>,
+): void {
+  const runs = contract.numRuns ?? defaultRuns(20);
+  const base = (contract.options ?? {}) as O & NodeCallOptions<S>;
+  const solutionKeys = Object.keys(node.signature.solution);
+  const frozen = new Set<string>(node.signature.nondifferentiable ?? []);
+  const available: Strategy[] = ['solve'];
+  if (node.vjp || node.optimality) available.push('implicit');
+  if (node.step) available.push('unroll');
+  const strategies = (contract.strategies ?? available).filter((s) => available.includes(s));
+  const gradTol = contract.gradientTol ?? 1e-5;
+  const call = (p: P, strategy: Strategy) => applyNode(node, p, { ...base, strategy });
+  const diffKeys = (p: P) => Object.keys(p).filter((k) => !frozen.has(k));
+  const prop = (name: string, predicate: (p: P, seed: number) => void) =>
+    test(name, () => fc.assert(fc.property(contract.params, fc.integer({ min: 0, max: 2 ** 30 }), predicate), { numRuns: runs }));
+
+  describe(`${node.name} — optimization node contract`, () => {
+    if (node.optimality) {
+      prop('the optimality residual vanishes at the solution', (p) => {
+        const { solution } = node.solve(p, base);
+        const r = node.optimality!(p, solution, base);
+        expect(Math.max(...Array.from(r.data, Math.abs))).toBeLessThanOrEqual(contract.residualTol ?? 1e-8);
+      });
+    }
+
+    prop('the same input gives the same output', (p) => {
+      const a = solutionLeaves(call(p, 'solve'), solutionKeys);
+      const b = solutionLeaves(call(p, 'solve'), solutionKeys);
+      a.forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b[i]!.data)));
+    });
+
+    for (const strategy of strategies.filter((s) => s !== 'solve')) {
+      prop(`'${strategy}' gradients match central differences`, (p, seed) => {
+        const keys = diffKeys(p);
+        const f = (...xs: Tensor[]) => {
+          const q = { ...p, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]!])) } as P;
+          return solutionLeaves(call(q, strategy), solutionKeys);
+        };
+        const tangent = contract.tangent ? (t: Tensor, arg: number) => contract.tangent!(t, keys[arg]!) : undefined;
+        const tol = strategy === 'unroll' ? (contract.unrollTol ?? gradTol) : gradTol;
+        checkVjp(f, keys.map((k) => p[k]!), { seed, rtol: tol, atol: tol * 1e-2, ...(tangent ? { tangent } : {}) });
+      });
+    }
+
+    if (strategies.includes('implicit') && strategies.includes('unroll')) {
+      prop('implicit and unrolled gradients agree', (p, seed) => {
+        const rng = Rng.seeded(seed);
+        const out = call(p, 'solve');
+        const cot = Object.fromEntries(solutionKeys.map((k) => [k, randn(out[k]!.shape, rng)]));
+        const g = (strategy: Strategy) => vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p).pullback(solutionKeys.map((k) => cot[k]))[0] as P;
+        const gi = g('implicit');
+        const gu = g('unroll');
+        for (const k of diffKeys(p)) expect(maxRelDiff(gi[k]!, gu[k]!)).toBeLessThanOrEqual(contract.unrollTol ?? gradTol);
+      });
+    }
+
+    if (strategies.includes('solve')) {
+      prop("'solve' gives zero gradients by declaration", (p) => {
+        const [g] = vjp((q: P) => solutionLeaves(call(q, 'solve'), solutionKeys), p).pullback(solutionKeys.map(() => null)) as [P];
+        for (const k of Object.keys(p)) expect(g[k]!.data.every((v) => v === 0)).toBe(true);
+      });
+    }
+
+    const gradientStrategy: Strategy = strategies.includes('implicit') ? 'implicit' : strategies.includes('unroll') ? 'unroll' : 'solve';
+    const batchRuns = Math.max(5, Math.floor(runs / 2));
+    // Instances of one shape: the given batch arbitrary, or same-shaped draws of `params`.
+    const sameShapes = (a: P, b: P) => Object.keys(a).every((k) => a[k]!.shape.join() === b[k]?.shape.join());
+    const arbInstances = contract.batch ?? fc.array(contract.params, { minLength: 8, maxLength: 16 }).map((all) => all.filter((q) => sameShapes(q, all[0]!)).slice(0, 3)).filter((g) => g.length >= 2);
+    const arbBatch = fc.tuple(arbInstances, fc.integer({ min: 0, max: 2 ** 30 }));
+
+    // Solutions and gradients of a batch against a loop over its elements; `shared` (if any) is
+    // given once, without the batch axis, and must receive the sum of the per-element gradients.
+    const checkBatch = (instances: P[], seed: number, shared: string | null) => {
+      const keys = Object.keys(instances[0]!);
+      const elements = shared === null ? instances : instances.map((q) => ({ ...q, [shared]: instances[0]![shared]! }) as P);
+      const batched = Object.fromEntries(keys.map((k) => [k, k === shared ? instances[0]![k]! : stackBatch(elements.map((q) => q[k]!))])) as P;
+      const rng = Rng.seeded(seed);
+      const single = elements.map((q) => call(q, 'solve'));
+      const cots = single.map((o) => solutionKeys.map((k) => randn(o[k]!.shape, rng)));
+      const solutionOf = (x: P) => solutionLeaves(call(x, gradientStrategy), solutionKeys);
+      const perElement = elements.map((q, b) => vjp(solutionOf, q).pullback(cots[b])[0] as P);
+      const batchOut = call(batched, gradientStrategy);
+      solutionKeys.forEach((k) => expect(maxRelDiff(batchOut[k]!, stackBatch(single.map((o) => o[k]!)))).toBeLessThanOrEqual(1e-8));
+      const batchCot = solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)));
+      const [gBatch] = vjp(solutionOf, batched).pullback(batchCot) as [P];
+      for (const k of keys.filter((key) => !frozen.has(key))) {
+        const expected = k === shared ? sumTensors(perElement.map((g) => g[k]!)) : stackBatch(perElement.map((g) => g[k]!));
+        expect(maxRelDiff(gBatch[k]!, expected), `gradient of '${k}'`).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
+      }
+    };
+
+    test('a batch equals a loop over its elements', () => {
+      fc.assert(fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)), { numRuns: batchRuns });
+    });
+
+    test('a parameter shared across the batch receives the sum of the per-element gradients', () => {
+      fc.assert(
+        fc.property(arbBatch, ([instances, seed]) => {
+          const keys = Object.keys(instances[0]!);
+          const shared = contract.sharedParam ?? keys.find((k) => !frozen.has(k))!;
+          // With a single parameter, sharing it leaves nothing batched: the batch is then the
+          // same instance repeated, given once — its gradient must still be the sum.
+          if (keys.length === 1) {
+            const p = instances[0]!;
+            const rng = Rng.seeded(seed);
+            const out = call(p, 'solve');
+            const cots = [0, 1].map(() => solutionKeys.map((k) => randn(out[k]!.shape, rng)));
+            const solutionOf = (x: P) => solutionLeaves(call(x, gradientStrategy), solutionKeys);
+            const g = cots.map((c) => (vjp(solutionOf, p).pullback(c)[0] as P)[shared]!);
+            const stacked = { [shared]: stackBatch([p[shared]!, p[shared]!]) } as P;
+            const [gb] = vjp(solutionOf, stacked).pullback(solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)))) as [P];
+            const parts = [0, 1].map((b) => batchElement(gb[shared]!, b));
+            expect(maxRelDiff(sumTensors(parts), sumTensors(g))).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
+            return;
+          }
+          checkBatch(instances, seed, shared);
+        }),
+        { numRuns: batchRuns },
+      );
+    });
+
+    if (contract.degenerate?.length) {
+      test('degenerate valid inputs give finite solutions and gradients', () => {
+        for (const p of contract.degenerate!) {
+          for (const strategy of strategies) {
+            const { value, pullback } = vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p);
+            value.forEach((t) => expect(t.data.every(Number.isFinite)).toBe(true));
+            const [g] = pullback(value.map((t) => new Tensor(new Float64Array(t.size).fill(1), t.shape))) as [P];
+            for (const k of Object.keys(p)) expect(g[k]!.data.every(Number.isFinite), `${strategy} gradient of '${k}'`).toBe(true);
+          }
+        }
+      });
+    }
+  });
+}

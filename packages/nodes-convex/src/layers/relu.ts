@@ -1,0 +1,45 @@
+import { Tensor, add, defineNode, mul, relu, sub, zeros, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import { applyOverLastAxis, rowChange } from './last-axis.js';
+
+type P = { x: Tensor };
+type S = { y: Tensor };
+
+/** Step of the projected-gradient iteration; 1/2 gives linear convergence with rate 1/2. */
+const STEP = 0.5;
+
+/**
+ * ReLU as an argmin: y = argmin ½‖y − x‖² s.t. y ≥ 0, solved by projected gradient.
+ * Its optimality residual is the projected-gradient fixed point y − Π₊(y − ∇f(y)).
+ */
+export const reluNode = defineNode<P, S>({
+  name: 'convex.relu',
+  signature: { params: { x: 1 }, solution: { y: 1 } },
+  solve({ x }, { tol = 1e-13, maxIter = 200, warmStart }) {
+    const rows = x.ndim === 2 ? x.shape[0]! : 1;
+    let y: Float64Array = Float64Array.from(warmStart?.y?.data ?? new Float64Array(x.size));
+    const next = new Float64Array(x.size);
+    const iterations = new Array<number>(rows).fill(0);
+    let change: Float64Array = new Float64Array(rows).fill(Infinity);
+    for (let k = 0; k < maxIter && change.some((c) => c > tol); k++) {
+      for (let i = 0; i < y.length; i++) next[i] = Math.max((1 - STEP) * y[i]! + STEP * x.data[i]!, 0);
+      change = rowChange(y, next, rows);
+      change.forEach((c, r) => c > 0 && iterations[r]!++);
+      y = Float64Array.from(next);
+    }
+    const status: SolveStatus[] = Array.from(change, (c) => (c <= tol ? 'converged' : 'max_iter'));
+    return { solution: { y: new Tensor(y, x.shape) }, info: { status, iterations, residual: Array.from(change) } };
+  },
+  optimality({ x }, { y }) {
+    return sub(y, relu(sub(y, sub(y, x))));
+  },
+  step: {
+    defaultSteps: 60,
+    init: ({ x }, { warmStart }) => ({ y: warmStart?.y ?? zeros(x.shape) }),
+    update: ({ x }, { y }) => ({ y: relu(add(mul(y, 1 - STEP), mul(x, STEP))) }),
+  },
+});
+
+/** ReLU computed as the solution of its argmin problem, over the last axis of `x`. */
+export function reluLayer(x: Tensor, options: NodeCallOptions<S> = {}): Tensor {
+  return applyOverLastAxis(reluNode, x, options).y;
+}

@@ -1,0 +1,59 @@
+import { Tensor, add, defineNode, log, maximum, minimum, mul, sigmoid, sub, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import { applyOverLastAxis, rowChange } from './last-axis.js';
+
+type P = { x: Tensor };
+type S = { y: Tensor };
+
+const STEP = 0.5;
+const logistic = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
+const logit = (y: number) => Math.log(y) - Math.log1p(-y);
+
+/**
+ * The sigmoid as an argmin: y = argmin −yᵀx − H_b(y) s.t. 0 ≤ y ≤ 1, with H_b the binary
+ * entropy. Solved by mirror descent (a damped fixed-point iteration in logit coordinates, which
+ * keeps the iterate strictly inside the box); optimality is stationarity, logit(y) − x = 0.
+ * The implicit VJP uses the closed form ∂y/∂x = y(1 − y), which stays exact where y saturates
+ * to 0 or 1 in floating point (there the logit, and so the generic VJP, would overflow).
+ */
+export const sigmoidNode = defineNode<P, S>({
+  name: 'convex.sigmoid',
+  signature: { params: { x: 1 }, solution: { y: 1 } },
+  solve({ x }, { tol = 1e-14, maxIter = 200, warmStart }) {
+    const rows = x.ndim === 2 ? x.shape[0]! : 1;
+    const z = warmStart?.y ? Float64Array.from(warmStart.y.data, logit) : new Float64Array(x.size);
+    let y: Float64Array = Float64Array.from(z, logistic);
+    const iterations = new Array<number>(rows).fill(0);
+    let change: Float64Array = new Float64Array(rows).fill(Infinity);
+    for (let k = 0; k < maxIter && change.some((c) => c > tol); k++) {
+      for (let i = 0; i < z.length; i++) z[i] = (1 - STEP) * z[i]! + STEP * x.data[i]!;
+      const next = Float64Array.from(z, logistic);
+      change = rowChange(y, next, rows);
+      change.forEach((c, r) => c > 0 && iterations[r]!++);
+      y = next;
+    }
+    const status: SolveStatus[] = Array.from(change, (c) => (c <= tol ? 'converged' : 'max_iter'));
+    return { solution: { y: new Tensor(y, x.shape) }, info: { status, iterations, residual: Array.from(change) } };
+  },
+  optimality({ x }, { y }) {
+    return sub(sub(log(y), log(sub(1, y))), x);
+  },
+  vjp(_params, { solution: { y } }, { y: yBar }) {
+    if (!yBar) return { x: null };
+    return { x: new Tensor(yBar.data.map((g, i) => g * y.data[i]! * (1 - y.data[i]!)), y.shape) };
+  },
+  step: {
+    defaultSteps: 80,
+    init: ({ x }, { warmStart }) => ({ y: warmStart?.y ?? new Tensor(new Float64Array(x.size).fill(0.5), x.shape) }),
+    update: ({ x }, { y }) => {
+      // Keep the iterate strictly inside (0, 1) before taking its logit: σ saturates to 0 or 1
+      // in floating point for |z| ≳ 37, where the logit would be infinite.
+      const inside = minimum(maximum(y, Number.MIN_VALUE), 1 - Number.EPSILON / 2);
+      return { y: sigmoid(add(mul(sub(log(inside), log(sub(1, inside))), 1 - STEP), mul(x, STEP))) };
+    },
+  },
+});
+
+/** The sigmoid computed as the solution of its argmin problem. */
+export function sigmoidLayer(x: Tensor, options: NodeCallOptions<S> = {}): Tensor {
+  return applyOverLastAxis(sigmoidNode, x, options).y;
+}

@@ -1,0 +1,13 @@
+import { ARGMIN_API_VERSION, definePlugin, type Plugin } from '@argmin/autodiff';
+import { reluNode } from './layers/relu.js';
+import { sigmoidNode } from './layers/sigmoid.js';
+import { softmaxNode } from './layers/softmax.js';
+import { sparsemaxNode } from './layers/sparsemax.js';
+
+/** The convex node family; pass it to createRuntime({ plugins }). */
+export const convexPlugin: Plugin = definePlugin({
+  name: '@argmin/nodes-convex',
+  version: '0.1.0',
+  argminApi: `^${ARGMIN_API_VERSION.split('.')[0]}`,
+  nodes: [reluNode, sigmoidNode, softmaxNode, sparsemaxNode],
+});
