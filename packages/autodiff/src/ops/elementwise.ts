@@ -76,7 +76,8 @@ export const greaterOp = binary('greater', (a, b) => (a > b ? 1 : 0), null, null
 export const greaterEqualOp = binary('greaterEqual', (a, b) => (a >= b ? 1 : 0), null, null);
 export const lessOp = binary('less', (a, b) => (a < b ? 1 : 0), null, null);
 export const lessEqualOp = binary('lessEqual', (a, b) => (a <= b ? 1 : 0), null, null);
-const safeLogOp = unary('safeLog', (v) => (v === 0 ? 0 : Math.log(v)), (c, x) => div(c, x));
+/** log with log(0) = 0: the a = 0 limit inside the VJP of pow. */
+export const safeLogOp = unary('safeLog', (v) => (v === 0 ? 0 : Math.log(v)), (c, x) => div(c, x));
 
 // --- unary -------------------------------------------------------------------------------------
 
