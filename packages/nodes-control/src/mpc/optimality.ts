@@ -10,31 +10,46 @@ import type { MpcOptions, MpcParams, MpcSolution } from './problem.js';
  * a KKT point of the box-constrained problem; on the active set it reads u − bound, which is
  * how the implicit derivative pins the active controls.
  */
-export function mpcOptimality(params: MpcParams, { x, u }: MpcSolution, options: MpcOptions): Tensor {
-  const { C, c, x0, F, f, theta, uLower, uUpper } = params;
-  const T = x.shape[0]!;
+export function mpcOptimality(params: MpcParams, solution: MpcSolution, options: MpcOptions): Tensor {
+  const { x, u } = solution;
+  const { x0, uLower, uUpper } = params;
   const ns = x.shape[1]!;
-  const tau = trajectory(x, u);
-  const model = options.dynamics;
-  let next: Tensor | null = null;
+  const next = nextStates(params, solution, options);
+  const dyn = next ? dynamicsResidual(x, x0, next) : reshape(sub(index(x, 0), x0), [1, ns]);
+  let projected = sub(u, mpcControlGradient(params, solution, options));
+  if (uLower) projected = maximum(projected, uLower);
+  if (uUpper) projected = minimum(projected, uUpper);
+  return concat([reshape(dyn, [-1]), reshape(sub(u, projected), [-1])], 0);
+}
+
+/** g(x_t, u_t) for t < T−1 on one element, [T−1, ns] (null for T = 1). */
+function nextStates(params: MpcParams, { x, u }: MpcSolution, options: MpcOptions): Tensor | null {
+  const T = x.shape[0]!;
+  if (T < 2) return null;
+  if (params.F) return linearNext(params.F, params.f, trajectory(x, u));
+  return options.dynamics!.step(slice(x, [0], [T - 1]), slice(u, [0], [T - 1]), params.theta ?? zeros([0]));
+}
+
+/**
+ * ∂J/∂u [T, nc] on one element: the gradient of the cost in the controls along the dynamics (by
+ * costates). Zero at free controls of a solution; at an active control, minus its bound's
+ * multiplier (positive at a lower bound, negative at an upper one).
+ */
+export function mpcControlGradient(params: MpcParams, { x, u }: MpcSolution, options: MpcOptions): Tensor {
+  const { C, c, F, theta } = params;
+  const ns = x.shape[1]!;
   let vjpNext: (t: number, lam: Tensor) => Tensor;
   if (F) {
-    next = T > 1 ? linearNext(F, f, tau) : null;
     vjpNext = (t, lam) => sum(mul(index(F, t), expandDims(lam, -1)), 0);
   } else {
-    const params1 = theta ?? zeros([0]);
-    if (T > 1) next = model!.step(slice(x, [0], [T - 1]), slice(u, [0], [T - 1]), params1);
+    const model = options.dynamics!;
+    const p = theta ?? zeros([0]);
     vjpNext = (t, lam) => {
       const row = (a: Tensor) => slice(a, [t], [t + 1]);
-      const { pullback } = vjp((xx: Tensor, uu: Tensor) => model!.step(xx, uu, params1), row(x), row(u));
+      const { pullback } = vjp((xx: Tensor, uu: Tensor) => model.step(xx, uu, p), row(x), row(u));
       const [gx, gu] = pullback(reshape(lam, [1, ns])) as [Tensor, Tensor];
       return reshape(concat([gx, gu], -1), [-1]);
     };
   }
-  const dyn = next ? dynamicsResidual(x, x0, next) : reshape(sub(index(x, 0), x0), [1, ns]);
-  const grad = reducedControlGradient(costGradient(C, c, tau), ns, vjpNext);
-  let projected = sub(u, grad);
-  if (uLower) projected = maximum(projected, uLower);
-  if (uUpper) projected = minimum(projected, uUpper);
-  return concat([reshape(dyn, [-1]), reshape(sub(u, projected), [-1])], 0);
+  return reducedControlGradient(costGradient(C, c, trajectory(x, u)), ns, vjpNext);
 }
