@@ -1,3 +1,4 @@
+import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Bench } from 'tinybench';
 import { Rng, Tensor, add, mul, randn, tanh, valueAndGrad, zeros } from '@argmin/autodiff';
@@ -18,7 +19,7 @@ import type { BenchRow } from './types.js';
 const PEER = 'tfjs-core 4.22 cpu (float32)';
 const MLP = { batch: 32, width: 64, layers: 3 } as const;
 
-/** Mean milliseconds per call of `fn`, by tinybench. */
+/** Median milliseconds per call of `fn`, by tinybench (the median resists other load on the machine). */
 async function timeMs(name: string, fn: () => unknown, { time, iterations }: { time: number; iterations: number }): Promise<number> {
   const bench = new Bench({ time, iterations, warmupTime: Math.min(time, 200), warmupIterations: Math.min(iterations, 5) });
   bench.add(name, () => {
@@ -27,7 +28,7 @@ async function timeMs(name: string, fn: () => unknown, { time, iterations }: { t
   await bench.run();
   const result = bench.tasks[0]!.result;
   if (result.state !== 'completed') throw new Error(`bench '${name}' ended in state ${result.state}`);
-  return result.latency.mean;
+  return result.latency.p50;
 }
 
 const gflops = (n: number, ms: number): number => (2 * n ** 3) / (ms * 1e6);
@@ -96,6 +97,8 @@ function printTable(rows: readonly BenchRow[]): void {
   const fmt = (v: number | undefined) => (v === undefined ? '' : v < 10 ? v.toFixed(3) : v.toFixed(1));
   console.table(rows.map((r) => ({ name: r.name, ours: fmt(r.ours), peer: fmt(r.peer), unit: r.unit, target: r.target ?? '' })));
   if (rows.some((r) => r.peer !== undefined)) console.log(`peer: ${PEER}`);
+  // Timings on a shared machine mean little without the load they were taken under.
+  console.log(`1-minute load average at the end: ${loadavg()[0]!.toFixed(2)}`);
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
