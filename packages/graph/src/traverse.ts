@@ -91,20 +91,22 @@ export function kahn(graph: Graph): { order: string[]; cycle?: string[] } {
     walk.push(x);
     x = preds[x]!.find((p) => indegree[p]! > 0)!;
   }
-  const cycle = walk
-    .slice(seenAt.get(x))
-    .reverse()
-    .map((i) => ids[i]!);
+  const loop = walk.slice(seenAt.get(x)).reverse();
+  // Start at the node that comes first in nodeOrder, so the report does not depend on the walk.
+  const first = loop.indexOf(loop.reduce((a, b) => Math.min(a, b)));
+  const cycle = [...loop.slice(first), ...loop.slice(0, first)].map((i) => ids[i]!);
   return { order, cycle };
 }
 
 /** The validation issue for a cycle: names every node on it with its op and label. */
 export function cycleIssue(graph: Graph, cycle: readonly string[]): GraphIssue {
-  const names = cycle.map((id) => describeNode(graph.nodes[id]!));
+  const SHOWN = 12; // a cycle through a whole unrolled solver would make an unreadable message
+  const names = cycle.slice(0, SHOWN).map((id) => describeNode(graph.nodes[id]!));
+  const path = cycle.length <= SHOWN ? [...names, names[0]] : [...names, `… ${cycle.length - SHOWN} more`, names[0]];
   return {
     code: 'cycle',
     node: cycle[0]!,
-    message: `cycle through ${cycle.length} node${cycle.length === 1 ? '' : 's'}: ${[...names, names[0]].join(' → ')}`,
+    message: `cycle through ${cycle.length} node${cycle.length === 1 ? '' : 's'}: ${path.join(' → ')}`,
   };
 }
 
