@@ -52,12 +52,14 @@ describe('reduction kernels agree with a naive reference on every layout', () =>
   });
 
   it('uses the blocked fast path for the last axis, all axes and any contiguous block', () => {
-    expect(reductionLayout([2, 3, 4], [2])).toMatchObject({ kind: 'blocked', outer: 6, size: 4, inner: 1 });
-    expect(reductionLayout([2, 3, 4], [0, 1, 2])).toMatchObject({ kind: 'blocked', outer: 1, size: 24, inner: 1 });
-    expect(reductionLayout([2, 3, 4], [1])).toMatchObject({ kind: 'blocked', outer: 2, size: 3, inner: 4 });
+    expect(reductionLayout([2, 3, 4], [2])).toMatchObject({ outer: 6, size: 4, inner: 1 });
+    expect(reductionLayout([2, 3, 4], [0, 1, 2])).toMatchObject({ outer: 1, size: 24, inner: 1 });
+    expect(reductionLayout([2, 3, 4], [1])).toMatchObject({ outer: 2, size: 3, inner: 4 });
     // Size-1 axes move no data, so [0, 2] of [2, 1, 4] is one contiguous block.
-    expect(reductionLayout([2, 1, 4], [0, 2])).toMatchObject({ kind: 'blocked', outer: 1, size: 8, inner: 1 });
-    expect(reductionLayout([2, 3, 4], [0, 2]).kind).toBe('indexed');
+    expect(reductionLayout([2, 1, 4], [0, 2])).toMatchObject({ outer: 1, size: 8, inner: 1 });
+    expect(reductionLayout([2, 3, 4], [1]).gather).toBeUndefined();
+    // Two separate blocks: gather them last, then reduce rows.
+    expect(reductionLayout([2, 3, 4], [0, 2])).toMatchObject({ outer: 3, size: 8, inner: 1, gather: { shape: [3, 2, 4], strides: [4, 12, 1] } });
   });
 });
 

@@ -6,20 +6,21 @@ import { sizeOf, type Shape } from '../tensor.js';
  */
 
 /**
- * For each flat index of an array of `shape`, the offset `base + Σ idx[d]·strides[d]` into a
- * source array. Transposing permutes the strides; slicing starts at `base` and scales them by
- * the steps.
+ * Visits the rows (runs along the last axis) of an array of `shape` laid over a source array
+ * with offset `base + Σ idx[d]·strides[d]`: `visit(offset, flat)` gets the source offset and the
+ * row-major flat index of each row's first element. The odometer runs once per row, so the
+ * per-element loops in the callers stay tight.
  */
-export function stridedOffsets(shape: Shape, base: number, strides: readonly number[]): Int32Array {
-  const n = sizeOf(shape);
-  const offsets = new Int32Array(n);
+function forEachRow(shape: Shape, base: number, strides: readonly number[], visit: (offset: number, flat: number) => void): void {
   const nd = shape.length;
-  const idx = new Array<number>(nd).fill(0);
+  const rowLength = nd === 0 ? 1 : shape[nd - 1]!;
+  const rows = rowLength === 0 ? 0 : sizeOf(shape) / rowLength;
+  const idx = new Array<number>(Math.max(nd - 1, 0)).fill(0);
   let o = base;
-  for (let i = 0; i < n; i++) {
-    offsets[i] = o;
-    // Odometer: bump the last axis, carrying into earlier ones.
-    for (let d = nd - 1; d >= 0; d--) {
+  for (let r = 0; r < rows; r++) {
+    visit(o, r * rowLength);
+    // Odometer over the leading axes: bump the last of them, carrying into earlier ones.
+    for (let d = nd - 2; d >= 0; d--) {
       idx[d]!++;
       o += strides[d]!;
       if (idx[d]! < shape[d]!) break;
@@ -27,20 +28,30 @@ export function stridedOffsets(shape: Shape, base: number, strides: readonly num
       idx[d] = 0;
     }
   }
-  return offsets;
 }
 
-/** out[i] = src[offsets[i]]. */
-export function gatherAt(src: Float64Array, offsets: Int32Array): Float64Array {
-  const out = new Float64Array(offsets.length);
-  for (let i = 0; i < offsets.length; i++) out[i] = src[offsets[i]!]!;
+/**
+ * out[i] = src[base + Σ idx[d]·strides[d]] for each multi-index idx of `shape`, in row-major
+ * order. Transposing permutes the strides; slicing starts at `base` and scales them by the steps.
+ */
+export function stridedGather(src: Float64Array, shape: Shape, base: number, strides: readonly number[]): Float64Array {
+  const out = new Float64Array(sizeOf(shape));
+  const len = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const step = shape.length === 0 ? 0 : strides[shape.length - 1]!;
+  forEachRow(shape, base, strides, (o, flat) => {
+    for (let k = 0; k < len; k++) out[flat + k] = src[o + k * step]!;
+  });
   return out;
 }
 
-/** A zero array of `size` with out[offsets[i]] = values[i] (offsets are distinct). */
-export function scatterAt(values: Float64Array, offsets: Int32Array, size: number): Float64Array {
+/** The adjoint of {@link stridedGather}: zeros of `size` with `values` written where it reads (positions distinct). */
+export function stridedScatter(values: Float64Array, shape: Shape, base: number, strides: readonly number[], size: number): Float64Array {
   const out = new Float64Array(size);
-  for (let i = 0; i < offsets.length; i++) out[offsets[i]!] = values[i]!;
+  const len = shape.length === 0 ? 1 : shape[shape.length - 1]!;
+  const step = shape.length === 0 ? 0 : strides[shape.length - 1]!;
+  forEachRow(shape, base, strides, (o, flat) => {
+    for (let k = 0; k < len; k++) out[o + k * step] = values[flat + k]!;
+  });
   return out;
 }
 

@@ -1,5 +1,5 @@
 import { InvalidInputError, ShapeError, formatShape } from '../errors.js';
-import { gatherAt, interleaveBlocks, scatterAddBlocks, scatterAt, stridedOffsets, takeBlocks } from '../kernels/gather.js';
+import { interleaveBlocks, scatterAddBlocks, stridedGather, stridedScatter, takeBlocks } from '../kernels/gather.js';
 import { Tensor, sizeOf, stridesOf, type Shape } from '../tensor.js';
 import { normalizeAxis } from './axes.js';
 import { defineOp } from './define-op.js';
@@ -49,12 +49,12 @@ function normalizeSlice(op: string, shape: Shape, starts: readonly number[], end
   return { starts: s, ends: e, steps: st };
 }
 
-/** Input offsets read by a slice whose output has `outShape`. */
-function sliceOffsets(inShape: Shape, outShape: Shape, starts: readonly number[], steps: readonly number[]): Int32Array {
+/** Where a slice with these starts and steps reads in an array of `inShape`: a base offset and strides. */
+function sliceLayout(inShape: Shape, starts: readonly number[], steps: readonly number[]): { base: number; strides: number[] } {
   const strides = stridesOf(inShape);
   let base = 0;
   starts.forEach((s, d) => (base += s * strides[d]!));
-  return stridedOffsets(outShape, base, strides.map((st, d) => st * steps[d]!));
+  return { base, strides: strides.map((st, d) => st * steps[d]!) };
 }
 
 export const sliceOp = defineOp<SliceAttrs>({
@@ -62,7 +62,8 @@ export const sliceOp = defineOp<SliceAttrs>({
   forward([x], attrs) {
     const { starts, ends, steps } = normalizeSlice('slice', x!.shape, attrs.starts, attrs.ends, attrs.steps);
     const shape = starts.map((s, d) => sliceLength(s, ends[d]!, steps[d]!));
-    return new Tensor(gatherAt(x!.data, sliceOffsets(x!.shape, shape, starts, steps)), shape);
+    const { base, strides } = sliceLayout(x!.shape, starts, steps);
+    return new Tensor(stridedGather(x!.data, shape, base, strides), shape);
   },
   vjp: (cot, { inputs: [x], attrs: { starts, steps } }) => [scatterSlice(cot, x!.shape, starts, steps)],
 });
@@ -77,7 +78,8 @@ export const scatterSliceOp = defineOp<ScatterSliceAttrs>({
     if (!fits) {
       throw new ShapeError(`scatterSlice: input 'x' of shape ${formatShape(x!.shape)} does not fit into ${formatShape(shape)} at starts ${formatShape(starts)} with steps ${formatShape(steps)}`);
     }
-    return new Tensor(scatterAt(x!.data, sliceOffsets(shape, x!.shape, starts, steps), sizeOf(shape)), shape);
+    const { base, strides } = sliceLayout(shape, starts, steps);
+    return new Tensor(stridedScatter(x!.data, x!.shape, base, strides, sizeOf(shape)), shape);
   },
   vjp(cot, { inputs: [x], attrs: { starts, steps } }) {
     const ends = starts.map((s, d) => (x!.shape[d] === 0 ? s : s + (x!.shape[d]! - 1) * steps[d]! + 1));

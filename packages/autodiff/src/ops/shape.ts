@@ -1,5 +1,5 @@
 import { ShapeError, formatShape } from '../errors.js';
-import { gatherAt, stridedOffsets } from '../kernels/gather.js';
+import { stridedGather } from '../kernels/gather.js';
 import { Tensor, sameShape, sizeOf, stridesOf, type Shape } from '../tensor.js';
 import { normalizeAxes, normalizeAxis } from './axes.js';
 import { defineOp } from './define-op.js';
@@ -90,7 +90,7 @@ export const transposeOp = defineOp<PermAttrs>({
     const shape = perm.map((p) => x!.shape[p]!);
     if (perm.every((p, i) => p === i)) return new Tensor(x!.data, shape);
     const strides = stridesOf(x!.shape);
-    return new Tensor(gatherAt(x!.data, stridedOffsets(shape, 0, perm.map((p) => strides[p]!))), shape);
+    return new Tensor(stridedGather(x!.data, shape, 0, perm.map((p) => strides[p]!)), shape);
   },
   vjp: (cot, { attrs: { perm } }) => [transpose(cot, inversePermutation(perm))],
 });
