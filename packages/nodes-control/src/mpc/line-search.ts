@@ -34,11 +34,12 @@ export interface LineSearchState {
  *   û_t = clamp(u_t + K_t (x̂_t − x_t) + α k_t, lo, hi),   x̂_{t+1} = g(x̂_t, û_t),
  * trying α = 1, decay, decay², … per element until the true cost does not increase (up to a
  * roundoff allowance, so the last Newton steps near the solution are always taken). Accepted
- * trajectories replace the current ones; returns the set of elements that moved.
+ * trajectories replace the current ones; returns the accepted step size of each element that
+ * moved.
  */
-export function lineSearch(s: LineSearchState, elems: readonly number[], policies: ReadonlyMap<number, RiccatiFactors>): Set<number> {
+export function lineSearch(s: LineSearchState, elems: readonly number[], policies: ReadonlyMap<number, RiccatiFactors>): Map<number, number> {
   const { dyn, params, T, ns, nc, x, u, bounds } = s;
-  const moved = new Set<number>();
+  const moved = new Map<number, number>();
   const alpha = new Map(elems.map((b) => [b, 1]));
   let searching = elems.slice();
   const s0 = strideOf(params.x0, 1);
@@ -73,7 +74,7 @@ export function lineSearch(s: LineSearchState, elems: readonly number[], policie
         x.set(xb, b * T * ns);
         u.set(ub, b * T * nc);
         s.cost[b] = cNew;
-        moved.add(b);
+        moved.set(b, alpha.get(b)!);
       } else {
         alpha.set(b, alpha.get(b)! * s.decay);
         still.push(b);

@@ -4,12 +4,14 @@ import type { DynamicsModel } from '../dynamics/model.js';
 import { mpcOptimality } from './optimality.js';
 import { validateMpc, type MpcOptions, type MpcParams, type MpcSolution } from './problem.js';
 import { solveMpc, type MpcSaved } from './solve.js';
+import { mpcStep } from './step.js';
 import { mpcVjp } from './vjp.js';
 
 /**
  * Box-constrained MPC as an optimization node: forward by box-DDP with a line search, implicit
  * VJP at the fixed point with the active bounds pinned (for C, c, x0, the bounds, and F, f or
- * the model parameters θ, including the dynamics' curvature). See {@link MpcParams}.
+ * the model parameters θ, including the dynamics' curvature); 'unroll' backpropagates through
+ * the DDP iterations. See {@link MpcParams}.
  */
 export const mpcNode = defineNode<MpcParams, MpcSolution, MpcOptions>({
   name: 'control.mpc',
@@ -21,6 +23,7 @@ export const mpcNode = defineNode<MpcParams, MpcSolution, MpcOptions>({
   solve: (params, options) => solveMpc(params, options),
   optimality: (params, solution, options) => mpcOptimality(params, solution, options),
   vjp: (params, result, cotangent, options) => mpcVjp(params, result.solution, result.saved as MpcSaved, cotangent, options),
+  step: mpcStep,
 });
 
 /** Linear dynamics x_{t+1} = F_t τ_t + f_t, or a differentiable model with its parameters. */

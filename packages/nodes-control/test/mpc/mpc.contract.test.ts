@@ -23,11 +23,12 @@ function complementary(arb: fc.Arbitrary<MpcParams>, options: MpcOptions & { tol
 }
 
 const linearOptions = { tol: 1e-13 };
+const arbLinear = complementary(
+  fc.tuple(arbLqr({ T: 4, ns: 2, nc: 2 }), arbBounds(4, 2)).map(([p, b]) => ({ ...p, c: scale(p.c, 2), ...b }) as MpcParams),
+  linearOptions,
+);
 describeOptimizationNode(mpcNode, {
-  params: complementary(
-    fc.tuple(arbLqr({ T: 4, ns: 2, nc: 2 }), arbBounds(4, 2)).map(([p, b]) => ({ ...p, c: scale(p.c, 2), ...b }) as MpcParams),
-    linearOptions,
-  ),
+  params: arbLinear,
   options: linearOptions,
   strategies: ['implicit', 'solve'],
   residualTol: 1e-10,
@@ -39,6 +40,8 @@ describeOptimizationNode(mpcNode, {
     { C: eyes(3, 3), c: zeros([3, 3]), F: zeros([2, 2, 3]), f: zeros([2, 2]), x0: tensor([1, -1]), uLower: zeros([3, 1]), uUpper: full([3, 1], 1) },
   ],
 });
+// Unrolling box-DDP costs ~15 iterations of ops per call: fewer runs for the same properties.
+describeOptimizationNode(mpcNode, { params: arbLinear, options: linearOptions, strategies: ['implicit', 'unroll'], gradientTol: 1e-5, numRuns: 4 });
 
 const pendulumOptions = { dynamics: pendulum, tol: 1e-13 };
 const arbPendulum = fc.record({
@@ -57,7 +60,7 @@ describeOptimizationNode(mpcNode, {
   residualTol: 1e-10,
   gradientTol: 1e-5,
   sharedParam: 'theta',
-  numRuns: 10,
+  numRuns: 8,
 });
 
 function eyes(T: number, n: number): Tensor {
