@@ -1,4 +1,4 @@
-import { Tensor, defineNode, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
+import { InvalidInputError, ShapeError, Tensor, defineNode, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
 import { applyOverLastAxis } from '../layers/last-axis.js';
 import { checkK, LML, type LmlCallOptions, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';
 import { solveLmlRows } from './solve.js';
@@ -47,7 +47,8 @@ export function lml(x: Tensor, { k }: LmlOptions, options: LmlCallOptions = {}):
 
 /** {@link lml} with the multiplier ν (one per row) and the solver's report. */
 export function lmlSolve(x: Tensor, { k }: LmlOptions, options: LmlCallOptions = {}): NodeOutput<LmlSolution> {
-  if (!(x instanceof Tensor) || x.ndim === 0) throw new TypeError(`${LML}: 'x' must be a Tensor of rank ≥ 1`);
+  if (!(x instanceof Tensor)) throw new InvalidInputError(`${LML}: parameter 'x' must be a Tensor`);
+  if (x.ndim === 0) throw new ShapeError(`${LML}: parameter 'x' must have rank ≥ 1 (a vector, or a batch of them), got a scalar`);
   checkK(k, x.shape[x.ndim - 1]!);
   return applyOverLastAxis(lmlNode, x, { ...options, k });
 }

@@ -53,6 +53,7 @@ export function solveLmlRows(x: Float64Array, rows: number, n: number, k: number
   const iterations: number[] = new Array(rows);
   const residual: number[] = new Array(rows);
   const scratch = new Float64Array(n);
+  const scaled = new Float64Array(n);
   const eval2 = new Float64Array(2);
 
   for (let r = 0; r < rows; r++) {
@@ -60,7 +61,20 @@ export function solveLmlRows(x: Float64Array, rows: number, n: number, k: number
     let [lo, hi] = lmlBracket(x, off, n, k, scratch);
     const guess = controls.nu0?.[r];
     let v = guess !== undefined && guess > lo && guess < hi ? guess : 0.5 * (lo + hi);
-    phi(x, off, n, v, eval2);
+    // When every xᵢ + ν stays within ±600 over the bracket, exponentiate once: with
+    // Eᵢ = exp(xᵢ + ν₀), σ(xᵢ + ν) = Eᵢt/(1 + Eᵢt) for t = exp(ν − ν₀), one exp per evaluation
+    // instead of n. Otherwise (huge score gaps) every evaluation takes its n stable exps.
+    const v0 = v;
+    let xMin = Infinity;
+    let xMax = -Infinity;
+    for (let i = off; i < off + n; i++) {
+      xMin = Math.min(xMin, x[i]!);
+      xMax = Math.max(xMax, x[i]!);
+    }
+    const fast = Math.max(Math.abs(xMax + v0), Math.abs(xMin + v0)) + (hi - lo) < 600 ? scaled : null;
+    if (fast) for (let i = 0; i < n; i++) fast[i] = Math.exp(x[off + i]! + v0);
+    const evaluate = (at: number): void => (fast ? phiScaled(fast, n, Math.exp(at - v0), eval2) : phi(x, off, n, at, eval2));
+    evaluate(v);
     let f = eval2[0]! - k;
     let df = eval2[1]!;
     let dxOld = hi - lo;
@@ -81,19 +95,40 @@ export function solveLmlRows(x: Float64Array, rows: number, n: number, k: number
         dx = f / df;
         v -= dx;
       }
-      phi(x, off, n, v, eval2);
+      evaluate(v);
       f = eval2[0]! - k;
       df = eval2[1]!;
       // A bracket as narrow as the float spacing at ν cannot be improved: that is the answer.
       done = Math.abs(f) <= tol || hi - lo <= 4 * Number.EPSILON * Math.max(1, Math.abs(v));
     }
     nu[r] = v;
-    for (let i = 0; i < n; i++) y[off + i] = sigmoid(x[off + i]! + v);
+    if (fast) {
+      const t = Math.exp(v - v0);
+      for (let i = 0; i < n; i++) {
+        const et = fast[i]! * t;
+        y[off + i] = et / (1 + et);
+      }
+    } else for (let i = 0; i < n; i++) y[off + i] = sigmoid(x[off + i]! + v);
     status[r] = done ? 'converged' : 'max_iter';
     iterations[r] = it;
     residual[r] = Math.abs(f);
   }
   return { y, nu, status, iterations, residual };
+}
+
+/** out ← [Σ σ, Σ σ'] at Eᵢt, where Eᵢ = exp(xᵢ + ν₀) and t = exp(ν − ν₀): no exp at all. */
+function phiScaled(E: Float64Array, n: number, t: number, out: Float64Array): void {
+  let s = 0;
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const et = E[i]! * t;
+    const q = 1 / (1 + et);
+    const p = et * q;
+    s += p;
+    d += p * q;
+  }
+  out[0] = s;
+  out[1] = d;
 }
 
 /** out ← [Σ σ(xᵢ + ν), Σ σ'(xᵢ + ν)], one exp per entry. */

@@ -10,7 +10,7 @@ import type { SinkhornParams, SinkhornSizes } from './problem.js';
  * [1/T, T] it is absorbed into the potentials and K is recomputed (n·m exps), so nothing
  * overflows; if a row or column of K v underflows to 0 (tiny ε, far from the solution) the
  * iteration falls back to one exact log-domain step (logsumexp c-transforms), which cannot fail.
- * The iteration starts with such a step, so it is stable for ε down to ~1e-3 of the cost scale.
+ * So it is stable for ε down to ~1e-3 of the cost scale (and below, more slowly).
  */
 
 /** Absorption threshold on the scalings: underflowed kernel entries stay below T²·1e-308. */
@@ -62,7 +62,7 @@ export function solveSinkhorn({ a, b, C }: SinkhornParams, { batch, n, m }: Sink
     };
     if (controls.f0) el.f.set(controls.f0.subarray(controls.f0.length === n ? 0 : e * n).subarray(0, n));
     if (controls.g0) el.g.set(controls.g0.subarray(controls.g0.length === m ? 0 : e * m).subarray(0, m));
-    const r = iterate(el, tol, maxIter);
+    const r = iterate(el, tol, maxIter, controls.f0 !== undefined || controls.g0 !== undefined);
     value[e] = finish(el);
     status.push(r.converged ? 'converged' : 'max_iter');
     iterations.push(r.iterations);
@@ -89,33 +89,23 @@ interface Element {
   readonly colMax: Float64Array;
 }
 
-function iterate(el: Element, tol: number, maxIter: number): { converged: boolean; iterations: number; residual: number } {
+function iterate(el: Element, tol: number, maxIter: number, warm: boolean): { converged: boolean; iterations: number; residual: number } {
   const { n, m, a, b, K, u, v, s, t } = el;
   let mass = 0;
   for (let i = 0; i < n; i++) mass += a[i]!;
-  logStep(el);
+  if (!warm) minTransforms(el);
   absorb(el);
   let it = 0;
   for (;;) {
     // Row marginals of the current plan diag(u) K diag(v), whose columns are exact.
+    rowProducts(K, n, m, v, s);
     let err = 0;
-    for (let i = 0; i < n; i++) {
-      let acc = 0;
-      const row = i * m;
-      for (let j = 0; j < m; j++) acc += K[row + j]! * v[j]!;
-      s[i] = acc;
-      err += Math.abs(u[i]! * acc - a[i]!);
-    }
+    for (let i = 0; i < n; i++) err += Math.abs(u[i]! * s[i]! - a[i]!);
     if (err <= tol * mass) return { converged: true, iterations: it, residual: err / mass };
     if (it >= maxIter) return { converged: false, iterations: it, residual: err / mass };
     it++;
     for (let i = 0; i < n; i++) u[i] = a[i]! / s[i]!;
-    t.fill(0);
-    for (let i = 0; i < n; i++) {
-      const ui = u[i]!;
-      const row = i * m;
-      for (let j = 0; j < m; j++) t[j]! += ui * K[row + j]!;
-    }
+    columnProducts(K, n, m, u, t);
     for (let j = 0; j < m; j++) v[j] = b[j]! / t[j]!;
     const range = scalingRange(u, v);
     if (range === 'ok') continue;
@@ -131,16 +121,74 @@ function iterate(el: Element, tol: number, maxIter: number): { converged: boolea
 
 /** 'ok' inside [1/T, T]; 'absorb' outside but finite and positive; 'broken' otherwise. */
 function scalingRange(u: Float64Array, v: Float64Array): 'ok' | 'absorb' | 'broken' {
+  const ru = rangeOf(u);
+  if (ru === 'broken') return ru;
+  const rv = rangeOf(v);
+  return rv === 'ok' ? ru : rv;
+}
+
+function rangeOf(x: Float64Array): 'ok' | 'absorb' | 'broken' {
   let out: 'ok' | 'absorb' = 'ok';
-  for (const x of [u, v]) {
-    for (let i = 0; i < x.length; i++) {
-      const z = x[i]!;
-      if (z > 1 / T && z < T) continue;
-      if (!(z > 0 && z < Infinity)) return 'broken';
-      out = 'absorb';
-    }
+  for (let i = 0; i < x.length; i++) {
+    const z = x[i]!;
+    if (z > 1 / T && z < T) continue;
+    if (!(z > 0 && z < Infinity)) return 'broken';
+    out = 'absorb';
   }
   return out;
+}
+
+// The two products of an iteration, the whole cost of the solve. Two rows at a time share the
+// loads of the vector (rowProducts) or of the accumulators (columnProducts), and independent
+// partial sums break the add chains: ~2× faster than the plain loops in V8.
+
+/** s ← K v for a row-major n×m K. */
+function rowProducts(K: Float64Array, n: number, m: number, v: Float64Array, s: Float64Array): void {
+  let i = 0;
+  for (; i + 1 < n; i += 2) {
+    const r0 = i * m;
+    const r1 = r0 + m;
+    let a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    let j = 0;
+    for (; j + 1 < m; j += 2) {
+      const v0 = v[j]!;
+      const v1 = v[j + 1]!;
+      a0 += K[r0 + j]! * v0;
+      a1 += K[r0 + j + 1]! * v1;
+      b0 += K[r1 + j]! * v0;
+      b1 += K[r1 + j + 1]! * v1;
+    }
+    if (j < m) {
+      a0 += K[r0 + j]! * v[j]!;
+      b0 += K[r1 + j]! * v[j]!;
+    }
+    s[i] = a0 + a1;
+    s[i + 1] = b0 + b1;
+  }
+  if (i < n) {
+    let acc = 0;
+    for (let j = 0; j < m; j++) acc += K[i * m + j]! * v[j]!;
+    s[i] = acc;
+  }
+}
+
+/** t ← Kᵀ u for a row-major n×m K. */
+function columnProducts(K: Float64Array, n: number, m: number, u: Float64Array, t: Float64Array): void {
+  t.fill(0);
+  let i = 0;
+  for (; i + 3 < n; i += 4) {
+    const r0 = i * m;
+    const r1 = r0 + m;
+    const r2 = r1 + m;
+    const r3 = r2 + m;
+    const u0 = u[i]!, u1 = u[i + 1]!, u2 = u[i + 2]!, u3 = u[i + 3]!;
+    for (let j = 0; j < m; j++) t[j]! += u0 * K[r0 + j]! + u1 * K[r1 + j]! + u2 * K[r2 + j]! + u3 * K[r3 + j]!;
+  }
+  for (; i < n; i++) {
+    const ui = u[i]!;
+    const row = i * m;
+    for (let j = 0; j < m; j++) t[j]! += ui * K[row + j]!;
+  }
 }
 
 /** f += ε log u, g += ε log v, then u = v = 1. */
@@ -160,6 +208,23 @@ function absorb({ n, m, eps, C, f, g, K, u, v }: Element): void {
   }
   u.fill(1);
   v.fill(1);
+}
+
+/**
+ * A start without a single exp: the ε → 0 limits of the c-transforms, fᵢ = minⱼ Cᵢⱼ and
+ * gⱼ = minᵢ (Cᵢⱼ − fᵢ). Then f ⊕ g − C ≤ 0 everywhere, so K has no entry above 1, and every
+ * column holds a 1. A row may still underflow for tiny ε; the first iteration then detects it
+ * and falls back to an exact log-domain step.
+ */
+function minTransforms({ n, m, C, f, g }: Element): void {
+  g.fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    let mn = Infinity;
+    for (let j = 0; j < m; j++) mn = Math.min(mn, C[row + j]!);
+    f[i] = mn;
+    for (let j = 0; j < m; j++) g[j] = Math.min(g[j]!, C[row + j]! - mn);
+  }
 }
 
 /**

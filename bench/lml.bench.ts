@@ -1,0 +1,113 @@
+import { runInNewContext } from 'node:vm';
+import { setFlagsFromString } from 'node:v8';
+import { pathToFileURL } from 'node:url';
+import { Rng, randn, vjp, type Tensor } from '@argmin/autodiff';
+import { lml } from '../packages/nodes-convex/src/lml/node.js';
+import type { BenchRow } from './types.js';
+
+/**
+ * LML (soft top-k) at n = 10 … 10000 over a batch of 32 rows, k = max(1, n/10) (DCEM-like elite
+ * fractions): forward, implicit backward (the closed form), unrolled backward (30 taped Newton
+ * steps) and the memory each backward keeps alive.
+ *
+ *   pnpm exec tsx --conditions=source bench/lml.bench.ts [--quick]
+ *
+ * Times are the best mean over batches of calls (warm JIT), robust to the other processes
+ * sharing this machine; "backward" is the pullback alone, the forward done beforehand.
+ * Retained memory: heap + ArrayBuffer bytes still reachable from the {value, pullback} pair that
+ * vjp returns, measured as the difference of process.memoryUsage() around it with forced full
+ * GCs. It is what a training loop holds between its forward and backward passes: the outputs,
+ * the tape (every recorded op's inputs and outputs) and whatever the node saved.
+ */
+
+const BATCH = 32;
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** Best mean milliseconds per call over `batches` batches of `inner` calls, after a warm-up. */
+export function bestMs(fn: () => unknown, { batches = 15, inner = 5, budgetMs = 1500 } = {}): number {
+  for (let i = 0; i < Math.min(inner, 3); i++) fn();
+  let best = Infinity;
+  const start = performance.now();
+  for (let b = 0; b < batches && (b < 3 || performance.now() - start < budgetMs); b++) {
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) fn();
+    best = Math.min(best, (performance.now() - t0) / inner);
+  }
+  return best;
+}
+
+/** Best time of the second phase of `setup` (e.g. a pullback), the first phase untimed. */
+export function bestPhaseMs(setup: () => () => unknown, opts: { batches?: number; budgetMs?: number } = {}): number {
+  const { batches = 15, budgetMs = 1500 } = opts;
+  setup()();
+  let best = Infinity;
+  const start = performance.now();
+  for (let b = 0; b < batches && (b < 3 || performance.now() - start < budgetMs); b++) {
+    const phase = setup();
+    const t0 = performance.now();
+    phase();
+    best = Math.min(best, performance.now() - t0);
+  }
+  return best;
+}
+
+function usedBytes(): number {
+  const m = process.memoryUsage();
+  return m.heapUsed + m.arrayBuffers;
+}
+
+/** Bytes kept reachable by what `make` returns (forced full GCs before and after). */
+export function retainedBytes(make: () => unknown): number {
+  gc();
+  gc();
+  const before = usedBytes();
+  const kept = make();
+  gc();
+  gc();
+  const after = usedBytes();
+  if (kept === undefined) throw new Error('nothing retained');
+  return Math.max(0, after - before);
+}
+
+export async function run({ quick = false }: { quick?: boolean } = {}): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const sizes = quick ? [10, 100, 1000] : [10, 100, 1000, 10000];
+  const budgetMs = quick ? 400 : 1500;
+  for (const n of sizes) {
+    const k = Math.max(1, Math.floor(n / 10));
+    const rng = Rng.seeded(n);
+    const x = randn([BATCH, n], rng, 2);
+    const cot = randn([BATCH, n], rng);
+    const group = 'convex.lml';
+    const tag = `n=${n} B=${BATCH} k=${k}`;
+    const forward = bestMs(() => lml(x, { k }), { inner: n >= 10000 ? 1 : 5, budgetMs });
+    const backward = (strategy: 'implicit' | 'unroll') =>
+      bestPhaseMs(() => {
+        const { pullback } = vjp((xx: Tensor) => lml(xx, { k }, { strategy }), x);
+        return () => pullback(cot);
+      }, { budgetMs });
+    const memory = (strategy: 'implicit' | 'unroll') => retainedBytes(() => vjp((xx: Tensor) => lml(xx, { k }, { strategy }), x)) / 1024;
+    rows.push({
+      group, name: `forward ${tag}`, ours: forward, unit: 'ms',
+      ...(n === 100 ? { target: '≤ 0.3', reference: 'locuslab/lml 2–3 ms on this machine' } : {}),
+    });
+    rows.push({ group, name: `implicit backward ${tag}`, ours: backward('implicit'), unit: 'ms' });
+    rows.push({ group, name: `unrolled backward (30 steps) ${tag}`, ours: backward('unroll'), unit: 'ms' });
+    rows.push({ group, name: `retained, implicit ${tag}`, ours: memory('implicit'), unit: 'KiB' });
+    rows.push({ group, name: `retained, unrolled ${tag}`, ours: memory('unroll'), unit: 'KiB' });
+  }
+  return rows;
+}
+
+export function printRows(rows: readonly BenchRow[]): void {
+  const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3));
+  console.log('| group | case | ours | unit | target | reference |');
+  console.log('|---|---|---:|---|---|---|');
+  for (const r of rows) console.log(`| ${r.group} | ${r.name} | ${fmt(r.ours)} | ${r.unit} | ${r.target ?? ''} | ${r.reference ?? ''} |`);
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  printRows(await run({ quick: process.argv.includes('--quick') }));
+}
