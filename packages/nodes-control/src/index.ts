@@ -1,1 +1,11 @@
-export {};
+export { lqr, lqrNode, type LqrOptions } from './lqr/node.js';
+export type { LqrParams, LqrSolution } from './lqr/problem.js';
+export { lqrObjective, linearRollout } from './lqr/objective.js';
+export { mpc, mpcNode, type MpcInput, type MpcDynamics } from './mpc/node.js';
+export type { MpcParams, MpcSolution, MpcOptions } from './mpc/problem.js';
+export { mpcControlGradient } from './mpc/optimality.js';
+export type { DynamicsModel } from './dynamics/model.js';
+export { pendulum, pendulumModel, pendulumParams, type PendulumOptions } from './dynamics/pendulum.js';
+export { cartpole, cartpoleModel, cartpoleParams, type CartpoleOptions } from './dynamics/cartpole.js';
+export { sin, cos } from './dynamics/trig.js';
+export { controlPlugin } from './plugin.js';
