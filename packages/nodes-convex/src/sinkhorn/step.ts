@@ -22,11 +22,14 @@ function logPlan(f: Tensor, g: Tensor, C: Tensor, epsilon: number): Tensor {
   return div(sub(add(expandDims(f, -1), expandDims(g, -2)), C), epsilon);
 }
 
-/** The plan and the value ⟨P, C⟩ + ε Σ P log P = Σ P ⊙ (C + ε log P) of potentials (f, g). */
-function planAndValue(f: Tensor, g: Tensor, C: Tensor, epsilon: number): { plan: Tensor; value: Tensor } {
-  const L = logPlan(f, g, C, epsilon);
-  const plan = exp(L);
-  return { plan, value: sum(mul(plan, add(C, mul(L, epsilon))), [-2, -1]) };
+/**
+ * The plan exp(L), L = (f ⊕ g)/ε − C/ε, and the value ⟨P, C⟩ + ε Σ P log P, which is
+ * Σ P ⊙ (C + εL) = Σ P ⊙ (f ⊕ g): no log, and few ops per unrolled step.
+ */
+function planAndValue(f: Tensor, g: Tensor, scaledCost: Tensor, epsilon: number): { plan: Tensor; value: Tensor } {
+  const fg = add(expandDims(f, -1), expandDims(g, -2));
+  const plan = exp(sub(div(fg, epsilon), scaledCost));
+  return { plan, value: sum(mul(plan, fg), [-2, -1]) };
 }
 
 /**
@@ -66,14 +69,15 @@ export const sinkhornStep: SolverStep<SinkhornParams, SinkhornSolution, Sinkhorn
     const { batch, n, m } = validateSinkhorn(params, epsilon);
     const f = warmStart?.f ?? zeros(batch === null ? [n] : [batch, n]);
     const g = warmStart?.g ?? zeros(batch === null ? [m] : [batch, m]);
-    return { f, g, ...planAndValue(f, g, params.C, epsilon) };
+    return { f, g, ...planAndValue(f, g, div(params.C, epsilon), epsilon) };
   },
   update({ a, b, C }, { g }, { epsilon }) {
-    const fNew = mul(sub(log(centredGradient(a)), logsumexp(div(sub(expandDims(g, -2), C), epsilon), -1)), epsilon);
-    const gNew = mul(sub(log(centredGradient(b)), logsumexp(div(sub(expandDims(fNew, -1), C), epsilon), -2)), epsilon);
+    const scaledCost = div(C, epsilon);
+    const fNew = mul(sub(log(centredGradient(a)), logsumexp(sub(expandDims(div(g, epsilon), -2), scaledCost), -1)), epsilon);
+    const gNew = mul(sub(log(centredGradient(b)), logsumexp(sub(expandDims(div(fNew, epsilon), -1), scaledCost), -2)), epsilon);
     const kappa = expandDims(mul(sub(mean(fNew, -1), mean(gNew, -1)), 0.5), -1);
     const f = sub(fNew, kappa);
     const gFixed = add(gNew, kappa);
-    return { f, g: gFixed, ...planAndValue(f, gFixed, C, epsilon) };
+    return { f, g: gFixed, ...planAndValue(f, gFixed, scaledCost, epsilon) };
   },
 };
