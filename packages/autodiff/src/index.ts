@@ -3,7 +3,7 @@ export { Tensor, tensor, scalar, zeros, ones, full, eye, sizeOf, isTensor, type 
 export { Rng, randn, randu } from './random.js';
 export { flatten, type Tree } from './tree.js';
 export { defineOp, type Op, type OpDefinition, type VjpContext } from './ops/define-op.js';
-export { record, isRecording, isTracked, withCluster, type Cotangent, type Pullback, type Recorded } from './tape.js';
+export { record, isRecording, isTracked, withCluster, withoutRecording, type Cotangent, type Pullback, type Recorded } from './tape.js';
 export { vjp, grad, valueAndGrad, stopGradient, type GradOptions, type VjpResult } from './transforms.js';
 export { trace, type TraceOptions } from './trace.js';
 export { broadcastTo, sumTo } from './ops/broadcast.js';
@@ -21,6 +21,7 @@ export {
 } from './optimization/node.js';
 export { applyNode, type NodeOutput } from './optimization/apply.js';
 export { rootVjp } from './optimization/implicit.js';
+export { fixedPointResidual, kktResidual, flattenResidual, type KktProblem } from './optimization/adapters.js';
 export type { LinearSolveOptions } from './optimization/linear-solve.js';
 export { resolveStrategy, type Strategy, type GradientPolicy, type NodeCallOptions } from './optimization/strategy.js';
 export { batchElement, stackBatch } from './optimization/batch.js';

@@ -59,7 +59,8 @@ export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
     manifests,
     loadGraph(json) {
       const graph = parseGraph(typeof json === 'string' ? json : JSON.stringify(json));
-      checkPlugins(graph, manifests(), ARGMIN_API_VERSION);
+      // Every op must be provided: by the core ops or by some plugin of this runtime.
+      checkPlugins(graph, manifests(), ARGMIN_API_VERSION, { coreOps: (corePlugin.ops ?? []).map((o) => o.name) });
       return graph;
     },
   };

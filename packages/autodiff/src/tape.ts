@@ -105,6 +105,20 @@ export function withTape<T>(tape: Tape, fn: () => T): T {
 }
 
 /**
+ * Runs `fn` with no tape active: nothing it computes is recorded. Optimization nodes run their
+ * `solve` this way — a solve written with ops would otherwise land on the caller's tape and be
+ * differentiated twice (once through its iterations, once by the node's VJP).
+ */
+export function withoutRecording<T>(fn: () => T): T {
+  const saved = active.splice(0, active.length);
+  try {
+    return fn();
+  } finally {
+    active.unshift(...saved);
+  }
+}
+
+/**
  * Runs `fn` with every op it records grouped in a named cluster (e.g. the unrolled iterations
  * of a solver), which the viewer can fold.
  */

@@ -1,6 +1,6 @@
 import type { Attrs, AttrValue } from '@argmin/graph';
 import { ConvergenceError, DifferentiationError } from '../errors.js';
-import { record, type Cotangent } from '../tape.js';
+import { record, withoutRecording, type Cotangent } from '../tape.js';
 import { Tensor, zeros } from '../tensor.js';
 import { vjp } from '../transforms.js';
 import { batchElement, paramsOfElement, resolveBatch, solutionOfElement, stackBatch, type BatchLayout } from './batch.js';
@@ -25,7 +25,7 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     const { solution, info } = unrollSolve(node, params, options, layout);
     return { ...solution, info };
   }
-  const result = node.solve(params, options);
+  const result = withoutRecording(() => node.solve(params, options));
   const paramKeys = Object.keys(node.signature.params).filter((k) => params[k] !== undefined);
   const solutionKeys = Object.keys(node.signature.solution);
   const inputs = paramKeys.map((k) => params[k]!);
@@ -45,7 +45,8 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
       if (strategy === 'solve') return inputs.map(() => null);
       const cot: Record<string, Tensor | null> = {};
       solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
-      const grads = implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, policy);
+      // The implicit VJP is first order: its linear solves are not recorded on enclosing tapes.
+      const grads = withoutRecording(() => implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, policy));
       return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
     },
   });
