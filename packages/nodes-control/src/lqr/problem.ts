@@ -1,4 +1,5 @@
 import { InvalidInputError, type Tensor } from '@argmin/autodiff';
+import { dot } from '@argmin/autodiff/kernels';
 import { batchOf, coreShape, expectCore, strideOf } from '../shared/shapes.js';
 
 /**
@@ -112,8 +113,7 @@ export function choleskyInPlace(a: Float64Array, n: number, off = 0): number {
     const ri = off + i * n;
     for (let j = 0; j <= i; j++) {
       const rj = off + j * n;
-      let s = a[ri + j]!;
-      for (let k = 0; k < j; k++) s -= a[ri + k]! * a[rj + k]!;
+      const s = a[ri + j]! - dot(j, a, a, ri, rj);
       if (i === j) {
         if (!(s > 0)) return i;
         a[ri + i] = Math.sqrt(s);
