@@ -27,7 +27,7 @@ const gc = runInNewContext('gc') as () => void;
 
 /** Best mean milliseconds per call over `batches` batches of `inner` calls, after a warm-up. */
 export function bestMs(fn: () => unknown, { batches = 15, inner = 5, budgetMs = 1500 } = {}): number {
-  for (let i = 0; i < Math.min(inner, 3); i++) fn();
+  warmUp(fn);
   let best = Infinity;
   const start = performance.now();
   for (let b = 0; b < batches && (b < 3 || performance.now() - start < budgetMs); b++) {
@@ -41,7 +41,7 @@ export function bestMs(fn: () => unknown, { batches = 15, inner = 5, budgetMs = 
 /** Best time of the second phase of `setup` (e.g. a pullback), the first phase untimed. */
 export function bestPhaseMs(setup: () => () => unknown, opts: { batches?: number; budgetMs?: number } = {}): number {
   const { batches = 15, budgetMs = 1500 } = opts;
-  setup()();
+  warmUp(() => setup()());
   let best = Infinity;
   const start = performance.now();
   for (let b = 0; b < batches && (b < 3 || performance.now() - start < budgetMs); b++) {
@@ -53,22 +53,35 @@ export function bestPhaseMs(setup: () => () => unknown, opts: { batches?: number
   return best;
 }
 
+/** Runs `fn` for ~150 ms (at least 3 calls, at most 200), so the JIT has optimized it. */
+function warmUp(fn: () => unknown): void {
+  const start = performance.now();
+  for (let i = 0; i < 200 && (i < 3 || performance.now() - start < 150); i++) fn();
+}
+
 function usedBytes(): number {
   const m = process.memoryUsage();
   return m.heapUsed + m.arrayBuffers;
 }
 
-/** Bytes kept reachable by what `make` returns (forced full GCs before and after). */
+/**
+ * Bytes kept reachable by what `make` returns (forced full GCs before and after). Small results
+ * are measured over 32 copies kept at once and divided, below the heap's accounting noise.
+ */
 export function retainedBytes(make: () => unknown): number {
-  gc();
-  gc();
-  const before = usedBytes();
-  const kept = make();
-  gc();
-  gc();
-  const after = usedBytes();
-  if (kept === undefined) throw new Error('nothing retained');
-  return Math.max(0, after - before);
+  const measure = (copies: number): number => {
+    gc();
+    gc();
+    const before = usedBytes();
+    const kept = Array.from({ length: copies }, make);
+    gc();
+    gc();
+    const after = usedBytes();
+    if (kept.length !== copies) throw new Error('unreachable');
+    return Math.max(0, after - before) / copies;
+  };
+  const once = measure(1);
+  return once < 1 << 20 ? measure(32) : once;
 }
 
 export async function run({ quick = false }: { quick?: boolean } = {}): Promise<BenchRow[]> {

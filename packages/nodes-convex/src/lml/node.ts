@@ -21,10 +21,13 @@ export const lmlNode: OptimizationNode<LmlParams, LmlSolution, LmlOptions> = def
     const k = checkK(options.k, n);
     const rows = x.size / n;
     const warm = options.warmStart?.nu;
+    if (warm !== undefined && (!(warm instanceof Tensor) || warm.size !== rows)) {
+      throw new InvalidInputError(`${LML}: warmStart.nu must hold one multiplier per row (${rows}), got ${warm instanceof Tensor ? `shape [${warm.shape.join(',')}]` : typeof warm}`);
+    }
     const out = solveLmlRows(x.data, rows, n, k, {
       ...(options.tol !== undefined ? { tol: options.tol } : {}),
       ...(options.maxIter !== undefined ? { maxIter: options.maxIter } : {}),
-      ...(warm && warm.size === rows ? { nu0: warm.data } : {}),
+      ...(warm ? { nu0: warm.data } : {}),
     });
     return {
       solution: { y: new Tensor(out.y, x.shape), nu: new Tensor(out.nu, x.ndim === 2 ? [rows] : []) },

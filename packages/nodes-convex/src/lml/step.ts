@@ -1,5 +1,5 @@
 import {
-  Tensor, add, concat, expandDims, maximum, minimum, mul, reshape, sigmoid, sub, sum, div,
+  Tensor, add, broadcastTo, concat, expandDims, maximum, minimum, mul, reshape, sigmoid, sub, sum, div,
   type SolverStep,
 } from '@argmin/autodiff';
 import { checkK, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';
@@ -32,7 +32,7 @@ export const lmlStep: SolverStep<LmlParams, LmlSolution, LmlOptions> = {
     const rows = x.size / n;
     const nuShape = x.ndim === 2 ? [rows] : [];
     let nu: Tensor;
-    if (warmStart?.nu) nu = warmStart.nu;
+    if (warmStart?.nu) nu = broadcastTo(warmStart.nu, nuShape);
     else {
       const start = new Float64Array(rows);
       const scratch = new Float64Array(n);

@@ -1,4 +1,4 @@
-import { Tensor, applyNode, defineNode, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
+import { InvalidInputError, Tensor, applyNode, defineNode, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
 import {
   SINKHORN, checkEpsilon, validateSinkhorn, type SinkhornCallOptions, type SinkhornOptions, type SinkhornParams,
   type SinkhornSizes, type SinkhornSolution,
@@ -10,6 +10,14 @@ import { sinkhornVjp } from './vjp.js';
 
 function shapeOf(s: SinkhornSizes, ...core: number[]): number[] {
   return s.batch === null ? core : [s.batch, ...core];
+}
+
+/** A warm-start potential must hold one vector, shared, or one per batch element. */
+function checkWarmStart(t: Tensor | undefined, name: 'f' | 'g', len: number, batch: number | null): void {
+  if (t === undefined) return;
+  if (!(t instanceof Tensor) || (t.size !== len && t.size !== len * (batch ?? 1)) || !t.data.every(Number.isFinite)) {
+    throw new InvalidInputError(`${SINKHORN}: warmStart.${name} must be a finite tensor of ${len} entries${batch === null ? '' : ` (or ${batch}×${len})`}, got ${t instanceof Tensor ? `shape [${t.shape.join(',')}]` : typeof t}`);
+  }
 }
 
 /** The linear solve options of a call, for the potentials' system (symmetric: CG, never GMRES). */
@@ -39,6 +47,8 @@ export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, Si
   solve(params, options) {
     const sizes = validateSinkhorn(params, options.epsilon);
     const warm = options.warmStart;
+    checkWarmStart(warm?.f, 'f', sizes.n, sizes.batch);
+    checkWarmStart(warm?.g, 'g', sizes.m, sizes.batch);
     const raw = solveSinkhorn(params, sizes, options.epsilon, {
       ...(options.tol !== undefined ? { tol: options.tol } : {}),
       ...(options.maxIter !== undefined ? { maxIter: options.maxIter } : {}),

@@ -1,5 +1,5 @@
 import {
-  Tensor, add, concat, defineOp, div, exp, expandDims, log, logsumexp, mean, mul, reshape, slice, sub, sum, zeros,
+  Tensor, add, broadcastTo, concat, defineOp, div, exp, expandDims, log, logsumexp, mean, mul, reshape, slice, sub, sum, zeros,
   type SolverStep,
 } from '@argmin/autodiff';
 import { validateSinkhorn, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
@@ -67,8 +67,10 @@ export const sinkhornStep: SolverStep<SinkhornParams, SinkhornSolution, Sinkhorn
   defaultSteps: 200,
   init(params, { epsilon, warmStart }) {
     const { batch, n, m } = validateSinkhorn(params, epsilon);
-    const f = warmStart?.f ?? zeros(batch === null ? [n] : [batch, n]);
-    const g = warmStart?.g ?? zeros(batch === null ? [m] : [batch, m]);
+    const fShape = batch === null ? [n] : [batch, n];
+    const gShape = batch === null ? [m] : [batch, m];
+    const f = warmStart?.f ? broadcastTo(warmStart.f, fShape) : zeros(fShape);
+    const g = warmStart?.g ? broadcastTo(warmStart.g, gShape) : zeros(gShape);
     return { f, g, ...planAndValue(f, g, div(params.C, epsilon), epsilon) };
   },
   update({ a, b, C }, { g }, { epsilon }) {

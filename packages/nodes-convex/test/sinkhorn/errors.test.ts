@@ -37,6 +37,11 @@ describe('convex.sinkhorn: bad input', () => {
     expect(() => sinkhorn({ a: tensor([[0.5, 0.5]]), b, C: zeros([2, 2, 2]) }, { epsilon: 0.1 })).toThrow(/batch size/);
   });
 
+  test('a warm start of the wrong size is rejected', () => {
+    expect(() => sinkhorn({ a, b, C }, { epsilon: 0.1, warmStart: { f: tensor([0, 0]) } })).toThrow(/warmStart\.f must be a finite tensor of 3 entries/);
+    expect(() => sinkhorn({ a, b, C }, { epsilon: 0.1, warmStart: { g: tensor([0, Number.NaN]) } })).toThrow(InvalidInputError);
+  });
+
   test('inputs are never mutated', () => {
     const before = [a, b, C].map((t) => Array.from(t.data));
     for (const strategy of ['implicit', 'unroll'] as const) {
