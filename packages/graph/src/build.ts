@@ -10,7 +10,7 @@
  */
 import { cloneSummary, record } from './data.js';
 import { GraphError } from './errors.js';
-import { type ClusterSpec, type NodeSpec, materializeCluster, materializeNode } from './spec.js';
+import { type ClusterSpec, type NodeSpec, checkText, materializeCluster, materializeNode } from './spec.js';
 import type { ClusterData, Graph, NodeData, ValueData, ValueSummary } from './types.js';
 
 /** Ids of a node just added and of its output values (in output order). */
@@ -39,7 +39,9 @@ export class GraphBuilder {
     hasCluster: (id: string): boolean => this.clusters[id] !== undefined,
   };
 
-  constructor(readonly name = 'graph') {}
+  constructor(readonly name = 'graph') {
+    checkText('GraphBuilder', 'name', name);
+  }
 
   /** Adds a node and its output values. Throws a `GraphError` naming the node if `spec` is invalid. */
   addNode(spec: NodeSpec): AddedNode {

@@ -3,6 +3,7 @@
  * freezing of caller-supplied data, and the one way nodes are described in messages.
  * Not exported from the package.
  */
+import { MAX_ATTR_DEPTH, MAX_ATTR_STRING_LENGTH, MAX_ID_LENGTH, MAX_RANK, MAX_STATUS_LENGTH } from './limits.js';
 import type { AttrValue, Attrs, NodeData, SolveInfoData, ValueSummary } from './types.js';
 
 /** A mutable record keyed by id. */
@@ -22,11 +23,15 @@ export function own<T>(rec: { readonly [id: string]: T }, id: string): T | undef
   return Object.hasOwn(rec, id) ? rec[id] : undefined;
 }
 
-/** How every message names a node: id, op and label. */
+/** How every message names a node: id, op and label (long names shortened). */
 export function describeNode(node: Pick<NodeData, 'id' | 'op' | 'label'>): string {
   return node.label === undefined
-    ? `node ${node.id} (op '${node.op}')`
-    : `node ${node.id} (op '${node.op}', label '${node.label}')`;
+    ? `node ${node.id} (op '${short(node.op)}')`
+    : `node ${node.id} (op '${short(node.op)}', label '${short(node.label)}')`;
+}
+
+function short(text: string): string {
+  return text.length <= 80 ? text : `${text.slice(0, 79)}…`;
 }
 
 export function formatShape(shape: readonly number[]): string {
@@ -36,6 +41,7 @@ export function formatShape(shape: readonly number[]): string {
 /** Why a shape is invalid (dims must be non-negative safe integers), or undefined. */
 export function shapeProblem(shape: unknown): string | undefined {
   if (!Array.isArray(shape)) return 'shape is not an array';
+  if (shape.length > MAX_RANK) return `rank ${shape.length} exceeds ${MAX_RANK}`;
   for (let i = 0; i < shape.length; i++) {
     const d: unknown = shape[i];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
@@ -45,7 +51,10 @@ export function shapeProblem(shape: unknown): string | undefined {
   return undefined;
 }
 
-/** Thrown by `cloneAttrs` with the path inside the attrs that is not JSON-compatible. */
+/**
+ * Thrown by the clone helpers with the path of the offending datum (e.g. `attrs.lo`); callers
+ * turn it into a `GraphError` that also names the node.
+ */
 export class AttrProblem {
   constructor(
     readonly path: string,
@@ -53,20 +62,22 @@ export class AttrProblem {
   ) {}
 }
 
-const MAX_ATTR_DEPTH = 64;
-
 /**
  * A frozen deep copy of a JSON-compatible attribute value, so a graph never shares mutable
  * data with its caller. Rejects what would not survive JSON: non-finite numbers, undefined,
  * functions, typed arrays (immer would leave them writable), class instances, `__proto__` keys.
  */
 export function cloneAttrs(attrs: Attrs): Attrs {
-  if (!isPlainObject(attrs)) throw new AttrProblem('', 'attrs must be a plain object');
-  return cloneAttrValue(attrs, '', 0) as Attrs;
+  if (!isPlainObject(attrs)) throw new AttrProblem('attrs', 'must be a plain object');
+  return cloneAttrValue(attrs, 'attrs', 0) as Attrs;
 }
 
 function cloneAttrValue(v: unknown, path: string, depth: number): AttrValue {
-  if (v === null || typeof v === 'boolean' || typeof v === 'string') return v;
+  if (v === null || typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    if (v.length > MAX_ATTR_STRING_LENGTH) throw new AttrProblem(path, `string longer than ${MAX_ATTR_STRING_LENGTH} characters`);
+    return v;
+  }
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new AttrProblem(path, `${v} is not a finite number (JSON cannot hold it)`);
     return v === 0 ? 0 : v; // JSON writes -0 as 0: normalise now so a saved graph loads back equal
@@ -79,6 +90,7 @@ function cloneAttrValue(v: unknown, path: string, depth: number): AttrValue {
     const out: { [k: string]: AttrValue } = {};
     for (const k of Object.keys(v)) {
       if (k === '__proto__') throw new AttrProblem(path, "key '__proto__' is not allowed");
+      if (k.length > MAX_ID_LENGTH) throw new AttrProblem(path, `key longer than ${MAX_ID_LENGTH} characters`);
       out[k] = cloneAttrValue(v[k], join(path, k), depth + 1);
     }
     return Object.freeze(out);
@@ -88,7 +100,7 @@ function cloneAttrValue(v: unknown, path: string, depth: number): AttrValue {
 }
 
 function join(path: string, key: string): string {
-  return path === '' ? key : `${path}.${key}`;
+  return `${path}.${key}`;
 }
 
 function isPlainObject(v: unknown): v is { [k: string]: unknown } {
@@ -101,6 +113,8 @@ const freezeNumbers = (xs: readonly number[]): readonly number[] => Object.freez
 
 /** A frozen copy of a solver report (its arrays are copied, never shared). */
 export function cloneInfo(info: SolveInfoData): SolveInfoData {
+  const long = info.status.find((s) => typeof s !== 'string' || s.length > MAX_STATUS_LENGTH);
+  if (long !== undefined) throw new AttrProblem('info.status', `a status must be a string of at most ${MAX_STATUS_LENGTH} characters`);
   const base = {
     status: Object.freeze(info.status.slice()),
     iterations: freezeNumbers(info.iterations),

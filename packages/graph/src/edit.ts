@@ -10,14 +10,15 @@
  * from the table's size upwards, so they never collide with existing ids.
  */
 import { castDraft, produce } from 'immer';
-import { AttrProblem, cloneAttrs, cloneInfo, cloneSummary, describeNode, own, record } from './data.js';
+import { cloneAttrs, cloneInfo, cloneSummary, describeNode, own, record } from './data.js';
 import { GraphError } from './errors.js';
-import { type ClusterSpec, type NodeSpec, materializeCluster, materializeNode } from './spec.js';
+import { type ClusterSpec, type NodeSpec, checkText, guard, materializeCluster, materializeNode } from './spec.js';
 import { descendants } from './traverse.js';
 import type { Attrs, ClusterData, Graph, NodeData, SolveInfoData, ValueData, ValueSummary } from './types.js';
 
 /** A graph with no nodes, values, clusters or outputs. */
 export function emptyGraph(name = 'graph'): Graph {
+  checkText('graph', 'name', name);
   return Object.freeze({
     name,
     nodes: Object.freeze(record<NodeData>()),
@@ -82,7 +83,7 @@ export function removeNode(graph: Graph, nodeId: string, options: RemoveOptions 
 
 /** Sets (or, with `undefined`, removes) a node's label. */
 export function relabel(graph: Graph, nodeId: string, label: string | undefined): Graph {
-  getNode(graph, nodeId);
+  checkText(describeNode(getNode(graph, nodeId)), 'label', label);
   return produce(graph, (d) => {
     if (label === undefined) delete d.nodes[nodeId]!.label;
     else d.nodes[nodeId]!.label = label;
@@ -92,6 +93,7 @@ export function relabel(graph: Graph, nodeId: string, label: string | undefined)
 /** Sets (or, with `undefined`, removes) a value's label. */
 export function relabelValue(graph: Graph, valueId: string, label: string | undefined): Graph {
   getValue(graph, valueId);
+  checkText(`value ${valueId}`, 'label', label);
   return produce(graph, (d) => {
     if (label === undefined) delete d.values[valueId]!.label;
     else d.values[valueId]!.label = label;
@@ -100,14 +102,7 @@ export function relabelValue(graph: Graph, valueId: string, label: string | unde
 
 /** Replaces a node's attrs (JSON-compatible, copied). To merge, pass `{ ...node.attrs, ...changes }`. */
 export function setAttrs(graph: Graph, nodeId: string, attrs: Attrs): Graph {
-  const node = getNode(graph, nodeId);
-  let copy: Attrs;
-  try {
-    copy = cloneAttrs(attrs);
-  } catch (e) {
-    if (!(e instanceof AttrProblem)) throw e;
-    throw new GraphError(`${describeNode(node)}: attrs${e.path === '' ? '' : `.${e.path}`}: ${e.reason}`);
-  }
+  const copy = guard(describeNode(getNode(graph, nodeId)), () => cloneAttrs(attrs));
   return produce(graph, (d) => {
     d.nodes[nodeId]!.attrs = castDraft(copy);
   });
@@ -153,7 +148,7 @@ export function setInfo(graph: Graph, nodeId: string, info: SolveInfoData): Grap
   if (node.kind !== 'optimization') {
     throw new GraphError(`${describeNode(node)}: only optimization nodes carry SolveInfo (kind is '${node.kind}')`);
   }
-  const copy = cloneInfo(info);
+  const copy = guard(describeNode(node), () => cloneInfo(info));
   return produce(graph, (d) => {
     d.nodes[nodeId]!.info = castDraft(copy);
   });

@@ -60,13 +60,15 @@ export { assertValidGraph, type ShapeRule, type ShapeRules, type ValidateOptions
 
 // JSON format.
 export { fromJSON, GRAPH_FORMAT_VERSION, type LoadOptions, parseGraph, serializeGraph, toJSON } from './json.js';
+export { graphJsonSchema, graphJsonSchemaAsJSONSchema } from './schema.js';
 export {
-  graphJsonSchema,
-  graphJsonSchemaAsJSONSchema,
+  MAX_ATTR_DEPTH,
   MAX_ATTR_STRING_LENGTH,
   MAX_ID_LENGTH,
+  MAX_RANK,
+  MAX_STATUS_LENGTH,
   MAX_TEXT_LENGTH,
-} from './schema.js';
+} from './limits.js';
 
 // Plugins.
 export { type CheckPluginsOptions, checkPlugins, type RequiredOps, requiredOps } from './plugins.js';

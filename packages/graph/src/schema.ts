@@ -3,18 +3,12 @@
  * for what a file may contain. It gives runtime validation with paths (`nodes.3.inputs`), the
  * published JSON Schema, and (through `fromJSON`) the `GraphJSON` type is checked against it.
  *
- * Limits that are part of the format (ids, label lengths) live here; resource limits that a
- * reader chooses (node counts, nesting depth) are options of `fromJSON`.
+ * Limits that are part of the format (ids, label lengths) are in `limits.ts`; resource limits
+ * that a reader chooses (node counts, nesting depth) are options of `fromJSON`.
  */
 import { z } from 'zod';
+import { MAX_ATTR_STRING_LENGTH, MAX_ID_LENGTH, MAX_RANK, MAX_STATUS_LENGTH, MAX_TEXT_LENGTH } from './limits.js';
 import type { AttrValue } from './types.js';
-
-/** Longest id, in characters. */
-export const MAX_ID_LENGTH = 256;
-/** Longest graph name, op, plugin, label or status, in characters. */
-export const MAX_TEXT_LENGTH = 10_000;
-/** Longest string inside attrs, in characters. */
-export const MAX_ATTR_STRING_LENGTH = 100_000;
 
 const id = z
   .string()
@@ -49,7 +43,7 @@ const attrValue: z.ZodType<AttrValue> = z.lazy(() =>
 );
 
 const solveInfo = z.object({
-  status: z.array(z.string().max(100)),
+  status: z.array(z.string().max(MAX_STATUS_LENGTH)),
   iterations: z.array(count),
   residual: z.array(stat),
   history: z.array(z.array(stat)).optional(),
@@ -79,7 +73,7 @@ const node = z.object({
 
 const value = z.object({
   id,
-  shape: z.array(count).max(64),
+  shape: z.array(count).max(MAX_RANK),
   producer: id,
   index: count,
   label: text.optional(),

@@ -5,6 +5,7 @@
  */
 import { AttrProblem, cloneAttrs, cloneInfo, describeNode, shapeProblem } from './data.js';
 import { GraphError } from './errors.js';
+import { MAX_TEXT_LENGTH } from './limits.js';
 import type { Attrs, ClusterData, NodeData, NodeKind, SolveInfoData, Strategy, ValueData } from './types.js';
 
 /** A node to add. Output values get fresh ids, one per entry of `outputShapes`. */
@@ -82,13 +83,11 @@ export function materializeNode(
     fail('only optimization nodes carry a strategy or SolveInfo');
   }
 
-  let attrs: Attrs;
-  try {
-    attrs = cloneAttrs(spec.attrs ?? {});
-  } catch (e) {
-    if (!(e instanceof AttrProblem)) throw e;
-    return fail(`attrs${e.path === '' ? '' : `.${e.path}`}: ${e.reason}`);
-  }
+  checkText(who, 'label', spec.label);
+  checkText(who, 'op', spec.op);
+  checkText(who, 'plugin', spec.plugin);
+  const attrs = guard(who, () => cloneAttrs(spec.attrs ?? {}));
+  const info = spec.info === undefined ? undefined : guard(who, () => cloneInfo(spec.info!));
 
   const node: NodeData = Object.freeze({
     id: nodeId,
@@ -101,7 +100,7 @@ export function materializeNode(
     ...(spec.cluster === undefined ? {} : { cluster: spec.cluster }),
     ...(spec.plugin === undefined ? {} : { plugin: spec.plugin }),
     ...(spec.strategy === undefined ? {} : { strategy: spec.strategy }),
-    ...(spec.info === undefined ? {} : { info: cloneInfo(spec.info) }),
+    ...(info === undefined ? {} : { info }),
   });
   const values = outputIds.map(
     (id, index): ValueData =>
@@ -110,8 +109,26 @@ export function materializeNode(
   return { node, values };
 }
 
+/** Runs a clone helper, turning its complaint into a `GraphError` that names `who`. */
+export function guard<T>(who: string, clone: () => T): T {
+  try {
+    return clone();
+  } catch (e) {
+    if (e instanceof AttrProblem) throw new GraphError(`${who}: ${e.path}: ${e.reason}`);
+    throw e;
+  }
+}
+
+/** Throws unless `text` is undefined or a string within the format's length limit. */
+export function checkText(who: string, field: string, text: unknown): void {
+  if (text === undefined) return;
+  if (typeof text !== 'string') throw new GraphError(`${who}: ${field} must be a string`);
+  if (text.length > MAX_TEXT_LENGTH) throw new GraphError(`${who}: ${field} is longer than ${MAX_TEXT_LENGTH} characters`);
+}
+
 /** Checks a cluster spec and returns the frozen cluster. */
 export function materializeCluster(spec: ClusterSpec, clusterId: string, lookup: Lookup): ClusterData {
+  checkText(`cluster ${clusterId}`, 'label', spec.label);
   if (spec.kind !== 'unroll' && spec.kind !== 'group') {
     throw new GraphError(`cluster ${clusterId} ('${spec.label}'): unknown kind '${String(spec.kind)}'`);
   }

@@ -100,7 +100,7 @@ function checkNodes(graph: Graph, issues: GraphIssue[]): void {
       cloneAttrs(node.attrs);
     } catch (e) {
       if (!(e instanceof AttrProblem)) throw e;
-      issue('invalid-attrs', `attrs${e.path === '' ? '' : `.${e.path}`}: ${e.reason}`);
+      issue('invalid-attrs', `${e.path}: ${e.reason}`);
     }
     if (node.cluster !== undefined && own(graph.clusters, node.cluster) === undefined) {
       issue('missing-cluster', `cluster '${node.cluster}' does not exist`);

@@ -1,5 +1,14 @@
 import { describe, expect, test } from 'vitest';
-import { GraphBuilder, GraphError, validateGraph } from '../src/index.js';
+import {
+  type AttrValue,
+  GraphBuilder,
+  GraphError,
+  MAX_ATTR_DEPTH,
+  MAX_TEXT_LENGTH,
+  parseGraph,
+  serializeGraph,
+  validateGraph,
+} from '../src/index.js';
 
 function small() {
   const b = new GraphBuilder('small');
@@ -97,6 +106,24 @@ describe('GraphBuilder', () => {
     b.build();
     expect(() => b.addNode({ kind: 'input', op: 'input', inputs: [], outputShapes: [] })).toThrow(/already built/);
     expect(() => b.build()).toThrow(/already built/);
+  });
+
+  test("enforces the format's limits, so whatever it accepts can be saved and loaded back", () => {
+    let deep: AttrValue = 1;
+    for (let i = 1; i < MAX_ATTR_DEPTH; i++) deep = [deep];
+    const b = new GraphBuilder('x'.repeat(MAX_TEXT_LENGTH));
+    b.addNode({ kind: 'constant', op: 'c', inputs: [], outputShapes: [[]], label: 'l'.repeat(MAX_TEXT_LENGTH), attrs: { deep } });
+    const g = b.build();
+    expect(parseGraph(serializeGraph(g))).toEqual(g);
+
+    const c = new GraphBuilder();
+    const one = { kind: 'constant', op: 'c', inputs: [], outputShapes: [[]] } as const;
+    expect(() => c.addNode({ ...one, label: 'l'.repeat(MAX_TEXT_LENGTH + 1) })).toThrow(/node n0 \(op 'c', label 'l{79}…'\): label is longer than 10000/);
+    expect(() => c.addNode({ ...one, attrs: { deep: [deep] } })).toThrow(/attrs(\.deep)(\.0)+: nested deeper than 32/);
+    expect(() => c.addNode({ ...one, kind: 'optimization', info: { status: ['s'.repeat(101)], iterations: [], residual: [] } })).toThrow(
+      /node n0 \(op 'c'\): info.status: a status must be a string of at most 100 characters/,
+    );
+    expect(() => new GraphBuilder('x'.repeat(MAX_TEXT_LENGTH + 1))).toThrow(/name is longer than/);
   });
 
   test('appends 100,000 nodes in linear time', () => {
