@@ -81,25 +81,42 @@ export function checkVjp(f: (...args: any[]) => unknown, args: readonly unknown[
   let scale = 1;
   for (const i of wrt) for (const leaf of flats[i]!.leaves) for (const v of leaf.data) scale = Math.max(scale, Math.abs(v));
   const h = eps * scale;
-  const shifted = (sgn: number) => {
+  const shifted = (step: number) => {
     const moved = args.map((a, i) => {
       if (!wrt.includes(i)) return a;
       const fl = flats[i]!;
-      return fl.unflatten(fl.leaves.map((leaf, j) => axpy(leaf, tangents[i]![j]!, sgn * h)));
+      return fl.unflatten(fl.leaves.map((leaf, j) => axpy(leaf, tangents[i]![j]!, step)));
     });
     return flatten(f(...moved)).leaves;
   };
-  const plus = shifted(1);
-  const minus = shifted(-1);
-  let numeric = 0;
-  cots.forEach((c, k) => {
-    const p = plus[k]!.data;
-    const m = minus[k]!.data;
-    for (let i = 0; i < p.length; i++) numeric += ((p[i]! - m[i]!) / (2 * h)) * c.data[i]!;
-  });
+  // ⟨(f(x + st) − f(x − st)) / 2s, c⟩, and the magnitude Σ|f·c| that sets its rounding floor.
+  const centralDifference = (step: number) => {
+    const plus = shifted(step);
+    const minus = shifted(-step);
+    let value = 0;
+    let magnitude = 0;
+    cots.forEach((c, k) => {
+      const p = plus[k]!.data;
+      const m = minus[k]!.data;
+      for (let i = 0; i < p.length; i++) {
+        value += ((p[i]! - m[i]!) / (2 * step)) * c.data[i]!;
+        magnitude += (Math.abs(p[i]!) + Math.abs(m[i]!)) * Math.abs(c.data[i]!);
+      }
+    });
+    return { value, magnitude };
+  };
+  // Richardson extrapolation cancels the h²·f‴/6 truncation term of the central difference,
+  // so cubic and higher terms (e.g. xᵀAx moved along both x and A) do not pass for errors.
+  const coarse = centralDifference(h);
+  const fine = centralDifference(h / 2);
+  const numeric = (4 * fine.value - coarse.value) / 3;
 
+  // Central differences cannot resolve below their rounding floor, about ε·Σ|f·c|/h (a few
+  // ulps of each evaluated output, amplified by 1/h): the tolerance includes that floor, so a
+  // small ⟨t, vjp(c)⟩ is not failed on noise. The factor 16 covers the ulps lost inside f.
+  const noiseFloor = (16 * Number.EPSILON * (4 * fine.magnitude + coarse.magnitude)) / (3 * h);
   const error = Math.abs(analytic - numeric);
-  const tolerance = atol + rtol * Math.max(Math.abs(analytic), Math.abs(numeric));
+  const tolerance = atol + noiseFloor + rtol * Math.max(Math.abs(analytic), Math.abs(numeric));
   if (!(error <= tolerance)) {
     throw new ArgminError(
       `checkVjp: the VJP disagrees with central differences (seed ${seed}): ⟨t, vjp(c)⟩ = ${analytic}, finite differences give ${numeric}, error ${error.toExponential(3)} > tolerance ${tolerance.toExponential(3)}`,
