@@ -1,7 +1,8 @@
 /**
  * Immutable edits: each function takes a graph and returns a new one made with immer's
  * `produce`, sharing every untouched node and value with the input, which is never mutated.
- * Results are deeply frozen.
+ * Results are deeply frozen, including the parts they share with the input (immer's
+ * autoFreeze): graphs are immutable by contract, so this only matters for hand-made graphs.
  *
  * Each edit copies the id-keyed tables, so it is O(n): fine for editing a graph, quadratic for
  * making one. To build a large graph use `GraphBuilder`.
@@ -166,6 +167,7 @@ export function setValueSummary(graph: Graph, valueId: string, summary: ValueSum
 /** Records the norm of the gradient reaching a value. */
 export function setGradNorm(graph: Graph, valueId: string, gradNorm: number): Graph {
   getValue(graph, valueId);
+  if (typeof gradNorm !== 'number') throw new GraphError(`value ${valueId}: gradNorm must be a number`);
   return produce(graph, (d) => {
     d.values[valueId]!.gradNorm = gradNorm;
   });
