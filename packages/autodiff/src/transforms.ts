@@ -33,6 +33,8 @@ export interface VjpResult<Out, In extends unknown[]> {
    * zero), returns one gradient per primal, each with the structure of that primal.
    */
   pullback(cotangent: unknown): { [K in keyof In]: In[K] };
+  /** Bytes of tensor data the recorded computation keeps alive for the pullback (unique buffers). */
+  retainedBytes(): number;
 }
 
 /**
@@ -55,6 +57,18 @@ export function vjp<In extends unknown[], Out>(f: (...args: In) => Out, ...prima
       const grads = backward(tape, outFlat.leaves, cotLeaves, wrt);
       let k = 0;
       return flats.map((fl) => fl.unflatten(fl.leaves.map((leaf) => grads[k++] ?? zeros(leaf.shape)))) as { [K in keyof In]: In[K] };
+    },
+    retainedBytes() {
+      const buffers = new Set<ArrayBufferLike>();
+      let bytes = 0;
+      for (const e of tape.entries) {
+        for (const t of [...e.inputs, ...e.outputs]) {
+          if (buffers.has(t.data.buffer)) continue;
+          buffers.add(t.data.buffer);
+          bytes += t.data.buffer.byteLength;
+        }
+      }
+      return bytes;
     },
   };
 }

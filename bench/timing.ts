@@ -1,0 +1,30 @@
+import type { BenchRow } from './types.js';
+
+/** Median wall time of `fn` in milliseconds over `runs` runs, after warm-up runs. */
+export function medianMs(fn: () => unknown, runs = 20, warmup = Math.max(2, Math.floor(runs / 4))): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function format(v: number | undefined): string {
+  if (v === undefined) return '';
+  return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
+}
+
+/** Prints rows as an aligned table. */
+export function printRows(rows: readonly BenchRow[]): void {
+  const table = rows.map((r) => [r.group, r.name, `${format(r.ours)} ${r.unit}`, r.peer === undefined ? '' : `${format(r.peer)} ${r.unit} (${r.peerName})`, r.target ?? '', r.reference ?? '']);
+  const header = ['group', 'benchmark', 'argmin', 'peer (same run)', 'target', 'reference'];
+  const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of table) console.log(line(row));
+}
