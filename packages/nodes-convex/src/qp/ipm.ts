@@ -1,0 +1,233 @@
+import { addMatTVec, dotN, matVec, normInf, type QpElement } from './dense.js';
+import { ReducedKkt } from './kkt.js';
+
+export type IpmStatus = 'converged' | 'max_iter' | 'infeasible' | 'unbounded' | 'failed';
+
+/** A starting point; any missing part is filled from the default initialization. */
+export interface WarmPoint {
+  readonly z?: Float64Array;
+  readonly lam?: Float64Array;
+  readonly nu?: Float64Array;
+  readonly slack?: Float64Array;
+}
+
+export interface IpmSettings {
+  /** Relative tolerance on primal and dual residuals and on the duality gap. */
+  readonly tol: number;
+  readonly maxIter: number;
+  readonly warm?: WarmPoint | undefined;
+  /**
+   * Called with the (normalized) iterate once the relative residual is below 1e-6, and again
+   * every time it has dropped another 1000-fold; returning true ends the solve as converged
+   * (the polish step: it takes over the iterate if it finds a better KKT point).
+   */
+  readonly finish?: ((x: Float64Array, lam: Float64Array, nu: Float64Array, s: Float64Array) => boolean) | undefined;
+}
+
+export interface IpmResult {
+  readonly status: IpmStatus;
+  readonly iterations: number;
+  /** Whether `finish` accepted an iterate. */
+  readonly finished: boolean;
+  /** The solution (zeros unless converged or stopped at max_iter). */
+  readonly x: Float64Array;
+  readonly lam: Float64Array;
+  readonly nu: Float64Array;
+  readonly s: Float64Array;
+  /** The KKT factorization object (last factored at the previous iterate). */
+  readonly kkt: ReducedKkt;
+}
+
+/** Certificates of infeasibility/unboundedness are accepted to this relative accuracy. */
+const INFEASIBILITY_TOL = 1e-9;
+/** Fraction of the step to the boundary of the positive orthant. */
+const STEP_FRACTION = 0.99;
+
+/**
+ * A primal–dual interior-point method with Mehrotra's predictor–corrector on the homogeneous
+ * self-dual embedding of the QP (the formulation of Clarabel: Goulart & Chen, 2024), for one
+ * batch element. Variables (x, λ, ν, s, τ, κ) with λ, s, τ, κ > 0 satisfy, at a solution,
+ *   Qx + Gᵀλ + Aᵀν + pτ = 0,  Gx + s − hτ = 0,  Ax − bτ = 0,  pᵀx + hᵀλ + bᵀν + xᵀQx/τ + κ = 0,
+ *   λ∘s = 0, τκ = 0;
+ * then (x, λ, ν, s)/τ solves the QP, while τ → 0 with κ > 0 yields a certificate that the QP is
+ * infeasible (Farkas: λ ≥ 0, Gᵀλ + Aᵀν = 0, hᵀλ + bᵀν < 0) or unbounded (a direction x with
+ * Qx = 0, Ax = 0, Gx ≤ 0, pᵀx < 0). Each iteration factors the KKT system once (ReducedKkt) and
+ * solves it three times: for τ's column, the affine (predictor) and the combined direction.
+ */
+export function interiorPoint(el: QpElement, settings: IpmSettings): IpmResult {
+  const { n, m, k, Q, p, G, h, A, b } = el;
+  const kkt = new ReducedKkt(el, { augment: 'always', regularize: true });
+  const x = new Float64Array(n), lam = new Float64Array(m), nu = new Float64Array(k), s = new Float64Array(m);
+  let tau = 1;
+  let kap = 1;
+  const vec = (len: number) => new Float64Array(len);
+  const Qx = vec(n), rx = vec(n), rl = vec(m), rn = vec(k), gx = vec(m), ax = vec(k), negP = p.map((v) => -v);
+  const x1 = vec(n), l1 = vec(m), n1 = vec(k), x2 = vec(n), l2 = vec(m), n2 = vec(k), tmp = vec(n), qTmp = vec(n);
+  const dx = vec(n), dl = vec(m), dn = vec(k), ds = vec(m), dS = vec(m), q2 = vec(n);
+  const dsAff = vec(m), dlAff = vec(m), rhsX = vec(n), rhsL = vec(m), rhsN = vec(k);
+  let dtau = 0, dkap = 0, den = -1, rt = 0;
+  const hbNorm = Math.max(normInf(h), normInf(b));
+  const pNorm = normInf(p);
+
+  if (!initialize()) return result('failed', 0, false);
+  let nextFinish = 1e-6;
+  for (let iter = 0; ; iter++) {
+    // Residuals of the embedding.
+    matVec(n, n, Q, x, Qx);
+    for (let i = 0; i < n; i++) rx[i] = Qx[i]! + p[i]! * tau;
+    addMatTVec(m, n, 1, G, lam, rx);
+    addMatTVec(k, n, 1, A, nu, rx);
+    matVec(m, n, G, x, gx);
+    for (let i = 0; i < m; i++) rl[i] = gx[i]! + s[i]! - h[i]! * tau;
+    matVec(k, n, A, x, ax);
+    for (let i = 0; i < k; i++) rn[i] = ax[i]! - b[i]! * tau;
+    const xQx = dotN(n, x, Qx);
+    const px = dotN(n, p, x);
+    const hl = dotN(m, h, lam) + dotN(k, b, nu);
+    rt = px + hl + kap + xQx / tau;
+
+    // Convergence, on the normalized iterate (x, λ, ν, s)/τ.
+    const pres = Math.max(normInf(rl), normInf(rn)) / tau;
+    const dres = normInf(rx) / tau;
+    const xn = normInf(x) / tau;
+    const pobj = (0.5 * xQx / tau + px) / tau;
+    const dobj = (-0.5 * xQx / tau - hl) / tau;
+    const rel = Math.max(
+      pres / (1 + Math.max(hbNorm, xn, normInf(s) / tau)),
+      dres / (1 + Math.max(pNorm, xn, normInf(lam) / tau, normInf(nu) / tau)),
+      Math.abs(pobj - dobj) / (1 + Math.min(Math.abs(pobj), Math.abs(dobj))),
+    );
+    if (settings.finish && rel <= nextFinish) {
+      nextFinish = rel * 1e-3;
+      if (settings.finish(scaled(x), scaled(lam), scaled(nu), scaled(s))) return result('converged', iter, true);
+    }
+    if (rel <= settings.tol) return result('converged', iter, false);
+
+    // Infeasibility certificates, on the unnormalized iterate.
+    if (m + k > 0 && hl < 0) {
+      tmp.fill(0);
+      addMatTVec(m, n, 1, G, lam, tmp);
+      addMatTVec(k, n, 1, A, nu, tmp);
+      if (normInf(tmp) <= INFEASIBILITY_TOL * -hl) return result('infeasible', iter, false);
+    }
+    if (px < 0) {
+      let viol = Math.max(normInf(Qx), normInf(ax));
+      for (let i = 0; i < m; i++) viol = Math.max(viol, gx[i]!);
+      if (viol <= INFEASIBILITY_TOL * -px) return result('unbounded', iter, false);
+    }
+    if (iter >= settings.maxIter) return result('max_iter', iter, false);
+
+    // Factor, then the column of τ: (x1, λ1, ν1) = K⁻¹(−p, h, b).
+    // A factorization that fails this close to the boundary (λ/s over- or underflowing) ends the
+    // solve; within 100·tol it is a solution of slightly reduced accuracy, else a failure.
+    const stalled = rel <= 100 * settings.tol ? 'converged' : 'failed';
+    if (!kkt.factor(lam, s)) return result(stalled, iter, false);
+    kkt.solve(negP, h, b, x1, l1, n1);
+    for (let i = 0; i < n; i++) tmp[i] = x1[i]! - x[i]! / tau;
+    matVec(n, n, Q, tmp, qTmp);
+    let wl = 0;
+    for (let i = 0; i < m; i++) wl += (l1[i]! * l1[i]! * s[i]!) / lam[i]!;
+    // The Schur complement of τ, written as a negative sum of squares (Clarabel's form).
+    den = -(dotN(n, tmp, qTmp) + wl + kap / tau);
+    for (let i = 0; i < n; i++) q2[i] = p[i]! + (2 * Qx[i]!) / tau;
+
+    // Predictor: the affine-scaling direction.
+    for (let i = 0; i < m; i++) dS[i] = lam[i]! * s[i]!;
+    direction(1, tau * kap);
+    const alphaAff = stepToBoundary();
+    const mu = (dotN(m, lam, s) + tau * kap) / (m + 1);
+    const sigma = (1 - alphaAff) ** 3;
+    // Corrector: centring plus Mehrotra's second-order term.
+    dsAff.set(ds);
+    dlAff.set(dl);
+    for (let i = 0; i < m; i++) dS[i] = lam[i]! * s[i]! + dsAff[i]! * dlAff[i]! - sigma * mu;
+    direction(1 - sigma, tau * kap + dtau * dkap - sigma * mu);
+    const alpha = Math.min(1, STEP_FRACTION * stepToBoundary());
+    if (!(alpha > 1e-12)) return result(stalled, iter, false);
+    for (let i = 0; i < n; i++) x[i]! += alpha * dx[i]!;
+    for (let i = 0; i < m; i++) {
+      lam[i]! += alpha * dl[i]!;
+      s[i]! += alpha * ds[i]!;
+    }
+    for (let i = 0; i < k; i++) nu[i]! += alpha * dn[i]!;
+    tau += alpha * dtau;
+    kap += alpha * dkap;
+  }
+
+  /** The Newton direction for residual weight η and complementarity targets dS (λ∘s) and dK (τκ). */
+  function direction(eta: number, dK: number): void {
+    for (let i = 0; i < n; i++) rhsX[i] = -eta * rx[i]!;
+    for (let i = 0; i < m; i++) rhsL[i] = -eta * rl[i]! + dS[i]! / lam[i]!;
+    for (let i = 0; i < k; i++) rhsN[i] = -eta * rn[i]!;
+    kkt.solve(rhsX, rhsL, rhsN, x2, l2, n2);
+    const num = -eta * rt + dK / tau - dotN(n, q2, x2) - dotN(m, h, l2) - dotN(k, b, n2);
+    dtau = num / den;
+    for (let i = 0; i < n; i++) dx[i] = x2[i]! + dtau * x1[i]!;
+    for (let i = 0; i < m; i++) {
+      dl[i] = l2[i]! + dtau * l1[i]!;
+      ds[i] = -(dS[i]! + s[i]! * dl[i]!) / lam[i]!;
+    }
+    for (let i = 0; i < k; i++) dn[i] = n2[i]! + dtau * n1[i]!;
+    dkap = -(dK + kap * dtau) / tau;
+  }
+
+  /** The largest α ≤ 1 keeping λ, s, τ, κ nonnegative along the current direction. */
+  function stepToBoundary(): number {
+    let a = 1;
+    for (let i = 0; i < m; i++) {
+      if (dl[i]! < 0) a = Math.min(a, -lam[i]! / dl[i]!);
+      if (ds[i]! < 0) a = Math.min(a, -s[i]! / ds[i]!);
+    }
+    if (dtau < 0) a = Math.min(a, -tau / dtau);
+    if (dkap < 0) a = Math.min(a, -kap / dkap);
+    return a;
+  }
+
+  /**
+   * cvxopt's starting point: the KKT solution with D = I, then λ and s shifted into the interior.
+   * A warm start replaces the parts it gives, keeping λ and s away from zero.
+   */
+  function initialize(): boolean {
+    const warm = settings.warm;
+    lam.fill(1);
+    s.fill(1);
+    if (!kkt.factor(lam, s)) return false;
+    kkt.solve(negP, h, b, x, lam, nu);
+    for (let i = 0; i < m; i++) s[i] = -lam[i]!;
+    shiftIntoInterior(s);
+    shiftIntoInterior(lam);
+    if (!warm) return true;
+    if (warm.z) x.set(warm.z);
+    if (warm.nu) nu.set(warm.nu);
+    matVec(m, n, G, x, gx);
+    const floor = 1e-3 * (1 + hbNorm);
+    for (let i = 0; i < m; i++) {
+      s[i] = Math.max(warm.slack ? warm.slack[i]! : h[i]! - gx[i]!, floor);
+      if (warm.lam) lam[i] = Math.max(warm.lam[i]!, floor);
+    }
+    kap = m > 0 ? Math.max(dotN(m, lam, s) / m, 1e-8) : 1;
+    return true;
+  }
+
+  function scaled(v: Float64Array): Float64Array {
+    return v.map((e) => e / tau);
+  }
+
+  function result(status: IpmStatus, iterations: number, finished: boolean): IpmResult {
+    // Only a converged or merely unfinished iterate is reported; anything else is zeros, never NaN.
+    const keep = status !== 'infeasible' && status !== 'unbounded' && !finished && tau > 0 && Number.isFinite(tau);
+    const out = (v: Float64Array) => {
+      const r = keep ? scaled(v) : new Float64Array(v.length);
+      return r.every(Number.isFinite) ? r : new Float64Array(v.length);
+    };
+    return { status, iterations, finished, x: out(x), lam: out(lam), nu: out(nu), s: out(s), kkt };
+  }
+}
+
+/** v ← v + (1 + max(−v))·1 when some entry of v is not positive (cvxopt's shift). */
+function shiftIntoInterior(v: Float64Array): void {
+  let worst = -Infinity;
+  for (const e of v) worst = Math.max(worst, -e);
+  if (v.length === 0 || worst < 0) return;
+  for (let i = 0; i < v.length; i++) v[i]! += 1 + worst;
+}

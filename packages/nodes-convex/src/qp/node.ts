@@ -1,0 +1,54 @@
+import {
+  add, applyNode, defineNode, mul, quadForm, sum,
+  type NodeCallOptions, type NodeOutput, type Tensor,
+} from '@argmin/autodiff';
+import { qpOptimality } from './optimality.js';
+import type { QpOptions, QpParams, QpSolution } from './problem.js';
+import { solveQp } from './solve.js';
+import { qpStep } from './step.js';
+import { qpVjp } from './vjp.js';
+
+export type { QpOptions, QpParams, QpSolution } from './problem.js';
+
+/**
+ * The dense batched QP node (OptNet): z* = argmin ½zᵀQz + pᵀz s.t. Gz ≤ h, Az = b, with its
+ * multipliers and slack. The invariant is `optimality(params, solve(params).solution) = 0`.
+ *
+ * - forward: a homogeneous self-dual interior-point method with Mehrotra's predictor–corrector
+ *   (one n×n Cholesky per iteration), polished on the active set; infeasible and unbounded
+ *   problems are detected per batch element;
+ * - 'implicit': OptNet's KKT differentiation, reusing the forward's factorization;
+ * - 'unroll': Newton steps of a primal–dual interior-point method written with ops.
+ */
+export const qpNode = defineNode<QpParams, QpSolution, QpOptions>({
+  name: 'convex.qp',
+  signature: {
+    params: { Q: 2, p: 1, G: 2, h: 1, A: 2, b: 1 },
+    solution: { z: 1, lam: 1, nu: 1, slack: 1 },
+    optional: ['G', 'h', 'A', 'b'],
+  },
+  solve: solveQp,
+  optimality: qpOptimality,
+  vjp: (params, result, cotangent) => qpVjp(params, result, cotangent),
+  step: qpStep,
+});
+
+/**
+ * Solves min ½zᵀQz + pᵀz s.t. Gz ≤ h, Az = b for each batch element (shapes `Q [B,n,n]`,
+ * `p [B,n]`, `G [B,m,n]`, `h [B,m]`, `A [B,k,n]`, `b [B,k]`; a parameter without B is shared and
+ * receives the summed gradient; G/h and A/b may be omitted). Returns `{ z, lam, nu, slack, info }`
+ * with `info.status` per element ('converged', 'infeasible', 'unbounded', 'max_iter', 'failed').
+ * Q must be symmetric positive semidefinite. Options: `tol` (default 1e-10), `maxIter` (50),
+ * `warmStart` ({ z, lam, nu, slack }, any subset), `polish` (true), `strategy`, `onUnconverged`.
+ */
+export function qp(params: QpParams, options: QpOptions & NodeCallOptions<QpSolution> = {}): NodeOutput<QpSolution> {
+  return applyNode(qpNode, params, options);
+}
+
+/**
+ * The objective ½zᵀQz + pᵀz written with differentiable ops, batched: z `[..., n]` with Q
+ * `[..., n, n]` and p `[..., n]` (batch dimensions broadcast) gives `[...]`.
+ */
+export function objective(params: Pick<QpParams, 'Q' | 'p'>, z: Tensor): Tensor {
+  return add(mul(quadForm(z, params.Q), 0.5), sum(mul(params.p, z), -1));
+}

@@ -1,0 +1,115 @@
+import { kktResidual, matVec, type QpElement } from './dense.js';
+import { ReducedKkt } from './kkt.js';
+
+/**
+ * The KKT matrix of a QP at a point (λ, s), partitioned by the active set 𝒜 = {i : λᵢ > sᵢ}:
+ *
+ *   [ Q    G𝓘ᵀ          G𝒜ᵀ          Aᵀ ]
+ *   [ G𝓘  −diag(s/λ)𝓘    0            0  ]
+ *   [ G𝒜   0           −diag(s/λ)𝒜    0  ]
+ *   [ A    0            0            0  ]
+ *
+ * The inactive rows are eliminated with D = λ/s (small) and the active rows are kept with
+ * their small diagonal s/λ, so nothing large is ever formed: eliminating the active rows too,
+ * as the interior-point iterations do, would make the multipliers of the active constraints
+ * the difference of nearly equal large numbers (the "benign" ill-conditioning of interior
+ * points is not benign for a derivative). In `exact` mode (a polished, strictly complementary
+ * solution) s/λ is 0 on 𝒜 and ∞ off it: the inactive rows drop out and what remains is the
+ * equality-constrained KKT system on 𝒜.
+ *
+ * This is OptNet's backward system, and with exact = true also the polish step's system, so the
+ * backward pass reuses the factor of the forward.
+ */
+export interface PartitionedKkt {
+  readonly active: Int32Array;
+  readonly inactive: Int32Array;
+  readonly kkt: ReducedKkt;
+}
+
+/** Factors the partitioned KKT matrix; null if it is singular (e.g. dependent active constraints). */
+export function factorPartitioned(el: QpElement, lam: Float64Array, s: Float64Array, exact: boolean): PartitionedKkt | null {
+  const { n, m, k, Q, G, A } = el;
+  const act: number[] = [];
+  const inact: number[] = [];
+  for (let i = 0; i < m; i++) (lam[i]! > s[i]! ? act : inact).push(i);
+  const active = Int32Array.from(act);
+  const inactive = exact ? new Int32Array(0) : Int32Array.from(inact);
+  const a = active.length;
+  const rows = (idx: Int32Array) => {
+    const out = new Float64Array(idx.length * n);
+    idx.forEach((i, r) => out.set(G.subarray(i * n, (i + 1) * n), r * n));
+    return out;
+  };
+  const C = new Float64Array((a + k) * n);
+  C.set(rows(active));
+  C.set(A, a * n);
+  let e: Float64Array | undefined;
+  if (!exact) {
+    e = new Float64Array(a + k);
+    active.forEach((i, r) => (e![r] = s[i]! / lam[i]!));
+  }
+  const kkt = new ReducedKkt(
+    { n, m: inactive.length, k: a + k, Q, G: rows(inactive), A: C, ...(e ? { e } : {}) },
+    { augment: 'fallback', regularize: !exact },
+  );
+  const pick = (v: Float64Array) => Float64Array.from(inactive, (i) => v[i]!);
+  return kkt.factor(pick(lam), pick(s)) ? { active, inactive, kkt } : null;
+}
+
+/**
+ * Solves the partitioned KKT system for the right-hand side (rx, rl, rn) of the full system
+ * (rl: one entry per inequality), into x, l (one entry per inequality; 0 off 𝒜 in exact mode)
+ * and nu.
+ */
+export function solvePartitioned(
+  f: PartitionedKkt, rx: Float64Array, rl: Float64Array, rn: Float64Array, x: Float64Array, l: Float64Array, nu: Float64Array,
+): void {
+  const { active, inactive, kkt } = f;
+  const a = active.length;
+  const rlI = Float64Array.from(inactive, (i) => rl[i]!);
+  const rC = new Float64Array(a + rn.length);
+  active.forEach((i, r) => (rC[r] = rl[i]!));
+  rC.set(rn, a);
+  const lI = new Float64Array(inactive.length);
+  const yC = new Float64Array(a + rn.length);
+  kkt.solve(rx, rlI, rC, x, lI, yC);
+  l.fill(0);
+  inactive.forEach((i, r) => (l[i] = lI[r]!));
+  active.forEach((i, r) => (l[i] = yC[r]!));
+  nu.set(yC.subarray(a));
+}
+
+export interface Polished {
+  readonly z: Float64Array;
+  readonly lam: Float64Array;
+  readonly nu: Float64Array;
+  readonly slack: Float64Array;
+  readonly residual: number;
+  readonly factor: PartitionedKkt;
+}
+
+/**
+ * Active-set polish of an interior-point iterate: takes 𝒜 = {i : λᵢ > sᵢ}, solves the KKT system
+ * on 𝒜 exactly, and returns the result if it is a KKT point of the QP to within `accept` (so the
+ * guess of 𝒜 was right: λ𝒜 ≥ 0 and the other constraints hold), else null. Multipliers and
+ * slacks below zero by rounding are clamped to 0.
+ */
+export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept: number): Polished | null {
+  const { n, m, k, p, G, h, b } = el;
+  const factor = factorPartitioned(el, lam, s, true);
+  if (factor === null) return null;
+  const z = new Float64Array(n);
+  const y = new Float64Array(m);
+  const nu = new Float64Array(k);
+  solvePartitioned(factor, p.map((v) => -v), h, b, z, y, nu);
+  const gz = new Float64Array(m);
+  matVec(m, n, G, z, gz);
+  // The unclamped point's violations catch a wrong guess of 𝒜 (a negative λ or slack).
+  let worst = 0;
+  for (let i = 0; i < m; i++) worst = Math.max(worst, -y[i]!, gz[i]! - h[i]!);
+  const lamOut = y.map((v) => Math.max(0, v));
+  const slack = h.map((v, i) => Math.max(0, v - gz[i]!));
+  const residual = Math.max(worst, kktResidual(el, z, lamOut, nu, slack));
+  if (!(residual <= accept)) return null;
+  return { z, lam: lamOut, nu, slack, residual, factor };
+}
