@@ -1,0 +1,69 @@
+// Runs ELK in a Web Worker created from an inline Blob URL: the page must work from file://, where
+// a worker script cannot be loaded from a separate file, and layout must not freeze the UI.
+// ELK's time grows steeply with size, so the 5 s budget is kept two ways: views with more than
+// FAST_ONLY boxes go straight to the linear-time fastLayout, and an ELK run that passes its
+// deadline is abandoned (the worker is terminated) in favour of fastLayout.
+import elkApi, { type ELK as ElkApi, type ElkNode } from 'elkjs/lib/elk-api.js';
+import elkWorkerSource from 'elkjs/lib/elk-worker.min.js?raw';
+import { fastLayout } from './fast-layout.js';
+
+export const FAST_ONLY = 1000;
+export const ELK_DEADLINE_MS = 3000;
+
+export interface LayoutResult {
+  readonly result: ElkNode;
+  readonly ms: number;
+  readonly engine: 'elk' | 'fast';
+}
+
+// elk-api.js is CommonJS with `module.exports = ELK; ELK.default = ELK`: `.default` is the class
+// both for TypeScript's NodeNext view of it and at run time.
+const ELK = elkApi.default;
+
+let elk: ElkApi | undefined;
+let workerUrl: string | undefined;
+
+function engine(): ElkApi {
+  if (!elk) {
+    workerUrl ??= URL.createObjectURL(new Blob([elkWorkerSource], { type: 'text/javascript' }));
+    const url = workerUrl;
+    elk = new ELK({ workerFactory: () => new Worker(url) });
+  }
+  return elk;
+}
+
+/** Starts the worker early, so that loading ELK overlaps with parsing the graph. */
+export function warmUp(): void {
+  engine();
+}
+
+function resetEngine(): void {
+  elk?.terminateWorker();
+  elk = undefined;
+}
+
+/**
+ * Lays out a graph. A newer request does not cancel an older one inside ELK, so the caller drops
+ * stale results by comparing a request token (see app.ts).
+ */
+export async function layoutGraph(graph: ElkNode, leafCount: number): Promise<LayoutResult> {
+  const t0 = performance.now();
+  if (leafCount > FAST_ONLY) return { result: fastLayout(graph), ms: performance.now() - t0, engine: 'fast' };
+  let timer = 0;
+  const deadline = new Promise<'timeout'>((resolve) => (timer = window.setTimeout(() => resolve('timeout'), ELK_DEADLINE_MS)));
+  try {
+    const result = await Promise.race([engine().layout(graph), deadline]);
+    if (result === 'timeout') {
+      resetEngine(); // the worker is still busy with the abandoned layout
+      return { result: fastLayout(graph), ms: performance.now() - t0, engine: 'fast' };
+    }
+    return { result, ms: performance.now() - t0, engine: 'elk' };
+  } catch (err) {
+    // A worker that failed (e.g. out of memory) is not reusable; the fast layout still works.
+    resetEngine();
+    console.warn('ELK layout failed, using the fast layout instead:', err);
+    return { result: fastLayout(graph), ms: performance.now() - t0, engine: 'fast' };
+  } finally {
+    clearTimeout(timer);
+  }
+}
