@@ -3,11 +3,14 @@ import { reluNode } from './layers/relu.js';
 import { sigmoidNode } from './layers/sigmoid.js';
 import { softmaxNode } from './layers/softmax.js';
 import { sparsemaxNode } from './layers/sparsemax.js';
+import { lmlNode } from './lml/node.js';
+import { qpNode } from './qp/node.js';
+import { sinkhornNode } from './sinkhorn/node.js';
 
 /** The convex node family; pass it to createRuntime({ plugins }). */
 export const convexPlugin: Plugin = definePlugin({
   name: '@argmin/nodes-convex',
   version: '0.1.0',
   argminApi: `^${ARGMIN_API_VERSION.split('.')[0]}`,
-  nodes: [reluNode, sigmoidNode, softmaxNode, sparsemaxNode],
+  nodes: [reluNode, sigmoidNode, softmaxNode, sparsemaxNode, qpNode, lmlNode, sinkhornNode],
 });
