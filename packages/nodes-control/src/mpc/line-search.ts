@@ -1,6 +1,16 @@
 import type { RiccatiFactors } from '../lqr/riccati.js';
 import { strideOf } from '../shared/shapes.js';
 import { clamp } from './box-qp.js';
+
+/**
+ * clamp(v, lo, hi), with values within roundoff of a bound put on it: a step onto a bound computed
+ * as u + (hi − u) can land an ulp inside, and the active set must be exact for the gradient.
+ */
+export function clampSnapped(v: number, lo: number, hi: number): number {
+  if (v - lo <= 1e-12 * Math.max(1, Math.abs(lo))) return lo;
+  if (hi - v <= 1e-12 * Math.max(1, Math.abs(hi))) return hi;
+  return clamp(v, lo, hi);
+}
 import type { NumericDynamics } from './dynamics-eval.js';
 import type { MpcParams } from './problem.js';
 
@@ -56,7 +66,7 @@ export function lineSearch(s: LineSearchState, elems: readonly number[], policie
         for (let i = 0; i < nc; i++) {
           let v = u[(b * T + t) * nc + i]! + a * k[t * nc + i]!;
           for (let j = 0; j < ns; j++) v += K[(t * nc + i) * ns + j]! * (xc[(t * E + e) * ns + j]! - x[(b * T + t) * ns + j]!);
-          uc[(t * E + e) * nc + i] = clamp(v, bounds.lo(b, t * nc + i), bounds.hi(b, t * nc + i));
+          uc[(t * E + e) * nc + i] = clampSnapped(v, bounds.lo(b, t * nc + i), bounds.hi(b, t * nc + i));
         }
       });
       if (t < T - 1) {
