@@ -3,7 +3,7 @@ import {
   type NodeCallOptions, type NodeOutput, type Tensor,
 } from '@argmin/autodiff';
 import { qpOptimality } from './optimality.js';
-import type { QpOptions, QpParams, QpSolution } from './problem.js';
+import { validateQp, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 import { solveQp } from './solve.js';
 import { qpStep } from './step.js';
 import { qpVjp } from './vjp.js';
@@ -42,6 +42,8 @@ export const qpNode = defineNode<QpParams, QpSolution, QpOptions>({
  * `warmStart` ({ z, lam, nu, slack }, any subset), `polish` (true), `strategy`, `onUnconverged`.
  */
 export function qp(params: QpParams, options: QpOptions & NodeCallOptions<QpSolution> = {}): NodeOutput<QpSolution> {
+  // Shapes and finiteness first, with messages naming both shapes (solve checks PSD-ness).
+  validateQp(params, false);
   return applyNode(qpNode, params, options);
 }
 
