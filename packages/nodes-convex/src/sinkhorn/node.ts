@@ -84,6 +84,7 @@ export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, Si
  * perturbations of the marginals are feasible).
  */
 export function sinkhorn(params: SinkhornParams, options: SinkhornCallOptions): NodeOutput<SinkhornSolution> {
-  validateSinkhorn(params, options?.epsilon);
+  // Validation (shapes, positive marginals of equal mass, finite costs, ε > 0) runs in the
+  // node's solve and its unrolled init, so a direct applyNode(sinkhornNode, …) gets it too.
   return applyNode(sinkhornNode, params, options);
 }

