@@ -1,0 +1,23 @@
+// Built-in example graphs for `argmin view --example NAME`: name → a function that builds the
+// graph. Keep the table sorted by name; add a one-line description below for `--help`.
+//
+// Examples built from the solver packages (qp, lqr, sinkhorn, mlp) belong here too: trace the
+// computation with @argmin/autodiff and return its GraphJSON, e.g.
+//   qp: async () => (await import('./examples/qp.js')).qpGraph(),
+// Dynamic imports keep `argmin --help` fast and load a package only when its example is used.
+import type { GraphJSON } from '@argmin/graph';
+import { syntheticGraph } from '@argmin/viz';
+
+export type ExampleBuilder = () => Promise<GraphJSON>;
+
+export const examples: Readonly<Record<string, ExampleBuilder>> = {
+  synthetic: async () => syntheticGraph({ nodes: 120, name: 'synthetic example' }),
+  'synthetic-2000': async () => syntheticGraph({ nodes: 2000, name: 'synthetic example (2,000 nodes)' }),
+  'synthetic-flat-2000': async () => syntheticGraph({ nodes: 2000, clusters: false, name: 'synthetic example (2,000 nodes, no clusters)' }),
+};
+
+export const exampleDescriptions: Readonly<Partial<Record<string, string>>> = {
+  synthetic: 'a generated graph: encoder, two QP layers with SolveInfo, unrolled Sinkhorn solvers (120 nodes)',
+  'synthetic-2000': 'the same with 2,000 nodes and 505 foldable clusters (the viewer layout budget)',
+  'synthetic-flat-2000': '2,000 nodes and no clusters at all (the layout worst case)',
+};
