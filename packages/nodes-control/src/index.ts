@@ -4,6 +4,7 @@ export { lqrObjective, linearRollout } from './lqr/objective.js';
 export { mpc, mpcNode, type MpcInput, type MpcDynamics } from './mpc/node.js';
 export type { MpcParams, MpcSolution, MpcOptions } from './mpc/problem.js';
 export { mpcControlGradient } from './mpc/optimality.js';
+export { cem, type CemConfig, type CemOptions, type CemResult } from './cem/cem.js';
 export type { DynamicsModel } from './dynamics/model.js';
 export { pendulum, pendulumModel, pendulumParams, type PendulumOptions } from './dynamics/pendulum.js';
 export { cartpole, cartpoleModel, cartpoleParams, type CartpoleOptions } from './dynamics/cartpole.js';
