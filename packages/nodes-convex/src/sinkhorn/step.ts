@@ -1,6 +1,6 @@
 import {
   Tensor, add, broadcastTo, concat, defineOp, div, exp, expandDims, log, logsumexp, mean, mul, reshape, slice, sub, sum, zeros,
-  type SolverStep,
+  type Op, type SolverStep,
 } from '@argmin/autodiff';
 import { validateSinkhorn, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
 
@@ -10,8 +10,8 @@ import { validateSinkhorn, type SinkhornOptions, type SinkhornParams, type Sinkh
  * implicit VJP returns them centred, and routing the marginals through this op makes the
  * unrolled gradient centred too, so that both strategies give the same numbers.
  */
-const centredGradientOp = defineOp({
-  name: 'centredGradient',
+export const centredGradientOp: Op<Record<string, never>> = defineOp({
+  name: 'convex.centredGradient',
   forward: ([x]) => new Tensor(x!.data, x!.shape),
   vjp: (cot) => [sub(cot, mean(cot, -1, true))],
 });
