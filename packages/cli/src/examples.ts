@@ -17,7 +17,7 @@ export const examples: Readonly<Record<string, ExampleBuilder>> = {
 };
 
 export const exampleDescriptions: Readonly<Partial<Record<string, string>>> = {
-  synthetic: 'a generated graph: encoder, two QP layers with SolveInfo, unrolled Sinkhorn solvers (120 nodes)',
-  'synthetic-2000': 'the same with 2,000 nodes and 505 foldable clusters (the viewer layout budget)',
+  synthetic: 'a generated graph: encoder, two QP layers with SolveInfo, unrolled Sinkhorn solvers (about 120 nodes)',
+  'synthetic-2000': 'the same at 2,000 nodes, with about 500 foldable clusters (the viewer layout budget)',
   'synthetic-flat-2000': '2,000 nodes and no clusters at all (the layout worst case)',
 };

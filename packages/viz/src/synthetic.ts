@@ -42,10 +42,13 @@ export function syntheticGraph(options: SyntheticOptions = {}): GraphJSON {
   // Unrolled Sinkhorn-like solvers fill the requested size; each iteration is its own cluster.
   let state = z2;
   const kernel = b.leaf('constant', 'K', [8, 8]);
-  const fixed = b.count + 6;
-  let remaining = Math.max(OPS_PER_ITERATION, target - fixed);
-  for (let s = 0; remaining > 0; s++) {
-    const iterations = Math.max(1, Math.min(MAX_ITERATIONS_PER_SOLVER, Math.floor((remaining - 1) / OPS_PER_ITERATION)));
+  // Split the remaining budget evenly over as few solvers as MAX_ITERATIONS_PER_SOLVER allows;
+  // each solver is one optimization node plus OPS_PER_ITERATION ops per iteration.
+  const remaining = Math.max(OPS_PER_ITERATION + 1, target - b.count - 3);
+  const solvers = Math.ceil(remaining / (OPS_PER_ITERATION * MAX_ITERATIONS_PER_SOLVER + 1));
+  const totalIterations = Math.max(solvers, Math.ceil((remaining - solvers) / OPS_PER_ITERATION));
+  for (let s = 0; s < solvers; s++) {
+    const iterations = Math.floor(totalIterations / solvers) + (s < totalIterations % solvers ? 1 : 0);
     const cid = b.cluster(`unroll${s}`, `sinkhorn #${s + 1} (unrolled)`, 'unroll');
     for (let k = 0; k < iterations; k++) {
       const it = b.cluster(`unroll${s}.it${k}`, `iteration ${k + 1}`, 'group', cid);
@@ -55,7 +58,6 @@ export function syntheticGraph(options: SyntheticOptions = {}): GraphJSON {
       state = b.op('div', [u, ktu], [batch, 8], it, `v${k + 1}`, { iteration: k });
     }
     state = b.solver('convex.sinkhorn', `sinkhorn #${s + 1}`, [state], [batch, 8], 'unroll', b.info(['converged', 'converged', 'converged', 'max_iter']), cid);
-    remaining = target - b.count - 5;
   }
 
   // Loss.

@@ -7,10 +7,10 @@ import { buildModel } from '../src/page/model.js';
 import { buildView } from '../src/page/view.js';
 import { syntheticGraph } from '../src/synthetic.js';
 
-function laidOut(expandAll: boolean, clusters = true): ElkNode {
+function laidOut(expandAll: boolean, clusters = true, aspect = 1.6): ElkNode {
   const model = buildModel(syntheticGraph({ nodes: 400, clusters }));
   const view = buildView(model, new Set(expandAll ? model.clusters.keys() : []));
-  return fastLayout(toElkGraph(view, model, (i) => describeItem(i, model, approximateMeasure), approximateMeasure).graph);
+  return fastLayout(toElkGraph(view, model, (i) => describeItem(i, model, approximateMeasure), approximateMeasure).graph, aspect);
 }
 
 function siblingsOverlap(n: ElkNode): string | undefined {
@@ -42,7 +42,7 @@ describe('fastLayout', () => {
   }
 
   it('routes every edge, flowing left to right on a DAG', () => {
-    const root = laidOut(false, false);
+    const root = laidOut(false, false, Infinity);
     const edges = root.edges ?? [];
     expect(edges.length).toBeGreaterThan(0);
     for (const e of edges) {
@@ -52,7 +52,16 @@ describe('fastLayout', () => {
   });
 
   it('keeps a long unrolled chain straight instead of drifting', () => {
-    const root = laidOut(false, false);
+    const root = laidOut(false, false, Infinity);
     expect(root.height!).toBeLessThan(root.width! / 5);
+  });
+
+  it('wraps a long drawing into rows close to the screen aspect', () => {
+    const root = laidOut(false, false, 1.6);
+    const ratio = root.width! / root.height!;
+    expect(ratio).toBeGreaterThan(1.6 / 3);
+    expect(ratio).toBeLessThan(1.6 * 3);
+    const rows = new Set((root.children ?? []).map((c) => Math.round(c.y! / 100)));
+    expect(rows.size).toBeGreaterThan(2);
   });
 });

@@ -111,7 +111,8 @@ export class Viewer {
     const busy = window.setTimeout(() => showBusy(`Laying out ${plural(view.leafCount, 'box', 'boxes')}…`), 150);
     let laid;
     try {
-      laid = await layoutGraph(input.graph, view.leafCount);
+      const r = this.svg.getBoundingClientRect();
+      laid = await layoutGraph(input.graph, view.leafCount, r.width > 0 && r.height > 0 ? r.width / r.height : 1.6);
     } catch (err) {
       if (token !== this.token) return;
       showError({ title: 'Layout failed', message: (err as Error).message || String(err), issues: [] });

@@ -4,6 +4,7 @@
 // adjacent violators), compounds laid out bottom-up, and edges drawn as simple three-segment routes.
 // It reads and writes the same JSON as ELK (ROOT coordinates), so the renderer does not care.
 import type { ElkExtendedEdge, ElkNode } from 'elkjs/lib/elk-api.js';
+import { type Wrapped, wrapRows } from './wrap.js';
 
 const LAYER_GAP = 56;
 const NODE_GAP = 16;
@@ -16,7 +17,8 @@ interface Pad {
   right: number;
 }
 
-export function fastLayout(root: ElkNode): ElkNode {
+/** `aspect`: width / height of the screen, for wrapping very long drawings into rows. */
+export function fastLayout(root: ElkNode, aspect = 1.6): ElkNode {
   const out = structuredClone(root);
   const parentOf = new Map<string, ElkNode>();
   const index = new Map<string, ElkNode>();
@@ -29,8 +31,14 @@ export function fastLayout(root: ElkNode): ElkNode {
   };
   walk(out);
   layoutCompound(out, parentOf, true);
+  const wrapped = wrapRows(out, aspect);
   toAbsolute(out, 0, 0);
-  routeEdges(out, index);
+  const rowOf = (id: string): number => {
+    let cur: ElkNode | undefined = index.get(id);
+    while (cur && parentOf.get(cur.id) !== out) cur = parentOf.get(cur.id);
+    return (cur && wrapped?.rowOf.get(cur.id)) ?? 0;
+  };
+  routeEdges(out, index, wrapped && { ...wrapped, rowOfNode: rowOf });
   return out;
 }
 
@@ -167,7 +175,8 @@ function placeVertically(order: number[][], children: ElkNode[], succ: number[][
   for (const [layers, nbrs] of passes) {
     for (const l of layers) {
       const want = l.map((v) => {
-        const all = nbrs[v]!;
+        // A source hugs its consumers whichever way the pass goes.
+        const all = isSource(v) && succ[v]!.length ? succ[v]! : nbrs[v]!;
         const main = all.filter((w) => !isSource(w));
         const use = main.length ? main : all;
         return use.length ? use.reduce((a, w) => a + center[w]!, 0) / use.length : center[v]!;
@@ -215,17 +224,32 @@ function toAbsolute(node: ElkNode, dx: number, dy: number): void {
 }
 
 /** Right side of the source, a vertical jog in the gap before the target, left side of the target. */
-function routeEdges(node: ElkNode, index: ReadonlyMap<string, ElkNode>): void {
-  for (const e of node.edges ?? []) route(e, index);
-  for (const c of node.children ?? []) routeEdges(c, index);
+type Rows = Wrapped & { readonly rowOfNode: (id: string) => number };
+
+function routeEdges(node: ElkNode, index: ReadonlyMap<string, ElkNode>, rows: Rows | undefined): void {
+  for (const e of node.edges ?? []) route(e, index, rows);
+  for (const c of node.children ?? []) routeEdges(c, index, rows);
 }
 
-function route(e: ElkExtendedEdge, index: ReadonlyMap<string, ElkNode>): void {
+function route(e: ElkExtendedEdge, index: ReadonlyMap<string, ElkNode>, rows: Rows | undefined): void {
   const s = index.get(e.sources[0]!);
   const t = index.get(e.targets[0]!);
   if (!s || !t) return;
   const start = { x: s.x! + s.width!, y: s.y! + s.height! / 2 };
   const end = { x: t.x!, y: t.y! + t.height! / 2 };
+  const [rs, rt] = rows ? [rows.rowOfNode(s.id), rows.rowOfNode(t.id)] : [0, 0];
+  if (rows && rs !== rt) {
+    // Across rows: out to the right, along the gap above the later row, then in from the left.
+    const gap = rows.gapAbove(Math.max(rs, rt));
+    const bendPoints = [
+      { x: start.x + 12, y: start.y },
+      { x: start.x + 12, y: gap },
+      { x: end.x - 16, y: gap },
+      { x: end.x - 16, y: end.y },
+    ];
+    e.sections = [{ id: `${e.id}s`, startPoint: start, endPoint: end, bendPoints }];
+    return;
+  }
   const jog = end.x - LAYER_GAP / 2 > start.x ? end.x - LAYER_GAP / 2 : (start.x + end.x) / 2;
   const bendPoints = Math.abs(start.y - end.y) < 1 ? [] : [{ x: jog, y: start.y }, { x: jog, y: end.y }];
   e.sections = [{ id: `${e.id}s`, startPoint: start, endPoint: end, bendPoints }];

@@ -46,24 +46,36 @@ function resetEngine(): void {
  * Lays out a graph. A newer request does not cancel an older one inside ELK, so the caller drops
  * stale results by comparing a request token (see app.ts).
  */
-export async function layoutGraph(graph: ElkNode, leafCount: number): Promise<LayoutResult> {
+export async function layoutGraph(graph: ElkNode, leafCount: number, aspect: number): Promise<LayoutResult> {
   const t0 = performance.now();
-  if (leafCount > FAST_ONLY) return { result: fastLayout(graph), ms: performance.now() - t0, engine: 'fast' };
+  if (leafCount > FAST_ONLY) return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };
   let timer = 0;
   const deadline = new Promise<'timeout'>((resolve) => (timer = window.setTimeout(() => resolve('timeout'), ELK_DEADLINE_MS)));
   try {
-    const result = await Promise.race([engine().layout(graph), deadline]);
+    // A long chain is better wrapped into rows. ELK wraps only graphs without clusters, and must
+    // be told up front: the fast layout (milliseconds) predicts the drawing's proportions.
+    const wrap = isFlat(graph) && tooLong(fastLayout(graph, Infinity), aspect);
+    const input = wrap ? { ...graph, layoutOptions: { ...graph.layoutOptions, ...wrapOptions(aspect) } } : graph;
+    const result = await Promise.race([engine().layout(input), deadline]);
     if (result === 'timeout') {
       resetEngine(); // the worker is still busy with the abandoned layout
-      return { result: fastLayout(graph), ms: performance.now() - t0, engine: 'fast' };
+      return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };
     }
     return { result, ms: performance.now() - t0, engine: 'elk' };
   } catch (err) {
     // A worker that failed (e.g. out of memory) is not reusable; the fast layout still works.
     resetEngine();
     console.warn('ELK layout failed, using the fast layout instead:', err);
-    return { result: fastLayout(graph), ms: performance.now() - t0, engine: 'fast' };
+    return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };
   } finally {
     clearTimeout(timer);
   }
 }
+
+const tooLong = (r: ElkNode, aspect: number) => (r.width ?? 0) / Math.max(1, r.height ?? 0) > 3 * aspect;
+const isFlat = (g: ElkNode) => (g.children ?? []).every((c) => !c.children?.length);
+const wrapOptions = (aspect: number) => ({
+  'elk.layered.wrapping.strategy': 'MULTI_EDGE',
+  'elk.aspectRatio': aspect.toFixed(2),
+  'elk.layered.wrapping.additionalEdgeSpacing': '12',
+});
