@@ -47,6 +47,26 @@ export function cartpoleModel({ dt = 0.05, maxForce = 100 }: CartpoleOptions = {
         add(w, mul(thetaAcc, dt)),
       ], -1);
     },
+    stepRaw(x, u, params, pStride, rows, out) {
+      for (let r = 0; r < rows; r++) {
+        const o = r * pStride;
+        const [g, mc, mp, l] = [params[o]!, params[o + 1]!, params[o + 2]!, params[o + 3]!];
+        const [p, dp, c, s, w] = [x[r * 5]!, x[r * 5 + 1]!, x[r * 5 + 2]!, x[r * 5 + 3]!, x[r * 5 + 4]!];
+        const force = Math.min(Math.max(u[r]!, -maxForce), maxForce);
+        const total = mc + mp;
+        const cartIn = (force + mp * l * (w * w) * s) / total;
+        const thetaAcc = (g * s - c * cartIn) / (l * (4 / 3 - (mp * (c * c)) / total));
+        const xAcc = cartIn - (mp * l * thetaAcc * c) / total;
+        const rad = Math.sqrt(c * c + s * s);
+        const [cn, sn] = [c / rad, s / rad];
+        const [cd, sd] = [Math.cos(w * dt), Math.sin(w * dt)];
+        out[r * 5] = p + dp * dt;
+        out[r * 5 + 1] = dp + xAcc * dt;
+        out[r * 5 + 2] = cn * cd - sn * sd;
+        out[r * 5 + 3] = sn * cd + cn * sd;
+        out[r * 5 + 4] = w + thetaAcc * dt;
+      }
+    },
   };
 }
 

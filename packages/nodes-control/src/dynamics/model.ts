@@ -18,6 +18,12 @@ export interface DynamicsModel {
   /** Number of entries of the parameter vector. */
   readonly nParams: number;
   step(x: Tensor, u: Tensor, params: Tensor): Tensor;
+  /**
+   * Optional: the same map on raw rows, which the solver's rollouts use instead of `step` to skip
+   * the ops' overhead (Jacobians and gradients still come from `step`). x [R, ns], u [R, nc],
+   * params [p] (pStride 0) or [R, p] (pStride p); writes out [R, ns].
+   */
+  stepRaw?(x: Float64Array, u: Float64Array, params: Float64Array, pStride: number, rows: number, out: Float64Array): void;
 }
 
 /** Column i of a rows × k tensor, as [R]. */

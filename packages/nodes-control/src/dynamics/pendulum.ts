@@ -43,6 +43,20 @@ export function pendulumModel({ dt = 0.05, maxTorque = 2 }: PendulumOptions = {}
       const [cd, sd] = [cos(delta), sin(delta)];
       return stack([sub(mul(cn, cd), mul(sn, sd)), add(mul(sn, cd), mul(cn, sd)), w1], -1);
     },
+    stepRaw(x, u, params, pStride, rows, out) {
+      for (let r = 0; r < rows; r++) {
+        const [g, m, l] = [params[r * pStride]!, params[r * pStride + 1]!, params[r * pStride + 2]!];
+        const [c, s, w] = [x[r * 3]!, x[r * 3 + 1]!, x[r * 3 + 2]!];
+        const torque = Math.min(Math.max(u[r]!, -maxTorque), maxTorque);
+        const w1 = w + ((g * 1.5 * s) / l + (torque * 3) / (m * (l * l))) * dt;
+        const rad = Math.sqrt(c * c + s * s);
+        const [cn, sn] = [c / rad, s / rad];
+        const [cd, sd] = [Math.cos(w1 * dt), Math.sin(w1 * dt)];
+        out[r * 3] = cn * cd - sn * sd;
+        out[r * 3 + 1] = sn * cd + cn * sd;
+        out[r * 3 + 2] = w1;
+      }
+    },
   };
 }
 

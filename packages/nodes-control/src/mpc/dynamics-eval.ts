@@ -19,10 +19,10 @@ export interface NumericDynamics {
 }
 
 export function numericDynamics(p: MpcParams, model: DynamicsModel | undefined, B: number, T: number, ns: number, nc: number): NumericDynamics {
-  return p.F ? linearDynamics(p.F, p.f, T, ns, nc) : modelDynamics(model!, p.theta, B, T, ns, nc);
+  return p.F ? linearDynamics(p.F, p.f, ns, nc) : modelDynamics(model!, p.theta, B, T, ns, nc);
 }
 
-function linearDynamics(F: Tensor, f: Tensor | undefined, T: number, ns: number, nc: number): NumericDynamics {
+function linearDynamics(F: Tensor, f: Tensor | undefined, ns: number, nc: number): NumericDynamics {
   const n = ns + nc;
   const sF = strideOf(F, 3);
   const sf = f ? strideOf(f, 2) : 0;
@@ -39,7 +39,6 @@ function linearDynamics(F: Tensor, f: Tensor | undefined, T: number, ns: number,
           out[r * ns + i] = s;
         }
       });
-      void T;
     },
   };
 }
@@ -76,7 +75,12 @@ function modelDynamics(model: DynamicsModel, theta: Tensor | undefined, B: numbe
     G: { data: G, stride },
     next(_t, elems, x, u, out) {
       const R = elems.length;
-      const y = model.step(new Tensor(x.slice(0, R * ns), [R, ns]), new Tensor(u.slice(0, R * nc), [R, nc]), rowParams(theta, elems));
+      const params = rowParams(theta, elems);
+      if (model.stepRaw) {
+        model.stepRaw(x, u, params.data, params.ndim === 2 ? params.shape[1]! : 0, R, out);
+        return;
+      }
+      const y = model.step(new Tensor(x.slice(0, R * ns), [R, ns]), new Tensor(u.slice(0, R * nc), [R, nc]), params);
       out.set(y.data);
     },
     linearize(elems, x, u) {

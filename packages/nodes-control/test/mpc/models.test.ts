@@ -1,4 +1,4 @@
-import { Tensor, stackBatch, tensor, vjp } from '@argmin/autodiff';
+import { Rng, Tensor, randn, stackBatch, tensor, vjp } from '@argmin/autodiff';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { describe, expect, test } from 'vitest';
 import { cartpole, cartpoleParams } from '../../src/dynamics/cartpole.js';
@@ -16,6 +16,24 @@ function diagCost(T: number, diag: readonly number[], lin: readonly number[]): {
   }
   return { C: new Tensor(C, [T, n, n]), c: new Tensor(c, [T, n]) };
 }
+
+describe('dynamics models', () => {
+  for (const [model, params] of [[pendulum, pendulumParams(9.5, 1.1, 0.9)], [cartpole, cartpoleParams()]] as const) {
+    test(`${model.name}: the raw fast path computes the same map as the ops`, () => {
+      const rng = Rng.seeded(1);
+      const R = 7;
+      const x = randn([R, model.nState], rng);
+      const u = randn([R, model.nCtrl], rng, model.name === 'pendulum' ? 3 : 150); // some beyond the clamp
+      const perRow = stackBatch(Array.from({ length: R }, (_, r) => new Tensor(params.data.map((v) => v * (1 + 0.05 * r)), params.shape)));
+      for (const p of [params, perRow]) {
+        const ops = model.step(x, u, p);
+        const raw = new Float64Array(R * model.nState);
+        model.stepRaw!(x.data, u.data, p.data, p.ndim === 2 ? p.shape[1]! : 0, R, raw);
+        raw.forEach((v, i) => expect(v).toBeCloseTo(ops.data[i]!, 13));
+      }
+    });
+  }
+});
 
 describe('MPC with model dynamics', () => {
   test('cartpole: converges, and the implicit VJP (with curvature) matches central differences', () => {
