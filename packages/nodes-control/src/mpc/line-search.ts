@@ -7,8 +7,8 @@ import { clamp } from './box-qp.js';
  * as u + (hi − u) can land an ulp inside, and the active set must be exact for the gradient.
  */
 export function clampSnapped(v: number, lo: number, hi: number): number {
-  if (v - lo <= 1e-12 * Math.max(1, Math.abs(lo))) return lo;
-  if (hi - v <= 1e-12 * Math.max(1, Math.abs(hi))) return hi;
+  if (v - lo <= 1e-12 * Math.max(1, Math.abs(lo)) && lo > -Infinity) return lo;
+  if (hi - v <= 1e-12 * Math.max(1, Math.abs(hi)) && hi < Infinity) return hi;
   return clamp(v, lo, hi);
 }
 import type { NumericDynamics } from './dynamics-eval.js';

@@ -59,8 +59,8 @@ export function mpcVjp(params: MpcParams, solution: MpcSolution, saved: MpcSaved
       // Active: on the bound up to roundoff, with ∂J/∂u pushing outward (or zero: degenerate).
       const lo = bounds.lo(b, i);
       const hi = bounds.hi(b, i);
-      const atLo = ui - lo <= 1e-10 * Math.max(1, Math.abs(lo)) && grad[i]! >= 0;
-      const atHi = hi - ui <= 1e-10 * Math.max(1, Math.abs(hi)) && grad[i]! <= 0;
+      const atLo = lo > -Infinity && ui - lo <= 1e-10 * Math.max(1, Math.abs(lo)) && grad[i]! >= 0;
+      const atHi = hi < Infinity && hi - ui <= 1e-10 * Math.max(1, Math.abs(hi)) && grad[i]! <= 0;
       side[i] = atLo && atHi ? (grad[i]! < 0 ? 1 : -1) : atLo ? -1 : atHi ? 1 : 0;
       fac.free[i] = side[i] === 0 ? 1 : 0;
     }
