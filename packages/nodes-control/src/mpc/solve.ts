@@ -24,7 +24,8 @@ export type MpcControls = MpcOptions & { tol?: number; maxIter?: number; warmSta
  * box QP for each step's control (clamped controls get no feedback), then roll the new policy
  * through the true dynamics with a backtracking line search on the true cost. Stops per batch
  * element once the projected gradient of the cost in the controls (from the costates) is at
- * most `tol` (default 1e-10); 'failed' if no step size decreases the cost before that,
+ * most `tol` (default 1e-10); 'failed' if no step size decreases the cost before that (within
+ * 1e3·tol it counts as converged: the cost cannot resolve smaller steps),
  * 'unbounded' if Q_uu is not positive definite. Elements iterate in lockstep so that model
  * dynamics run once per time step for all rows.
  */
@@ -70,8 +71,9 @@ export function solveMpc(params: MpcParams, options: MpcControls): { solution: M
     const stepping = [...policies.keys()];
     const moved = ctx.search(stepping, policies, x, u, cost);
     active = stepping.filter((b) => moved.has(b));
-    // An element whose line search finds no decrease cannot make progress: it stops here.
-    for (const b of stepping) if (!moved.has(b)) status[b] = residual[b]! <= Math.sqrt(tol) ? 'converged' : 'failed';
+    // An element whose line search finds no decrease cannot make progress: it stops here,
+    // converged if only roundoff stands between it and the tolerance.
+    for (const b of stepping) if (!moved.has(b)) status[b] = residual[b]! <= 1e3 * tol ? 'converged' : 'failed';
   }
   const lead = ctx.sizes.batch === null ? [] : [B];
   return {
