@@ -6,11 +6,13 @@ import { sparsemaxNode } from './layers/sparsemax.js';
 import { lmlNode } from './lml/node.js';
 import { qpNode } from './qp/node.js';
 import { sinkhornNode } from './sinkhorn/node.js';
+import { centredGradientOp } from './sinkhorn/step.js';
 
 /** The convex node family; pass it to createRuntime({ plugins }). */
 export const convexPlugin: Plugin = definePlugin({
   name: '@argmin/nodes-convex',
   version: '0.1.0',
   argminApi: `^${ARGMIN_API_VERSION.split('.')[0]}`,
+  ops: [centredGradientOp],
   nodes: [reluNode, sigmoidNode, softmaxNode, sparsemaxNode, qpNode, lmlNode, sinkhornNode],
 });
