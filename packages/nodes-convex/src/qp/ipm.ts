@@ -17,8 +17,8 @@ export interface IpmSettings {
   readonly maxIter: number;
   readonly warm?: WarmPoint | undefined;
   /**
-   * Called with the (normalized) iterate once the relative residual is below 1e-6, and again
-   * every time it has dropped another 1000-fold; returning true ends the solve as converged
+   * Called with the (normalized) iterate once the relative residual is below 1e-4, and again
+   * every time it has dropped another 100-fold; returning true ends the solve as converged
    * (the polish step: it takes over the iterate if it finds a better KKT point).
    */
   readonly finish?: ((x: Float64Array, lam: Float64Array, nu: Float64Array, s: Float64Array) => boolean) | undefined;
@@ -70,7 +70,7 @@ export function interiorPoint(el: QpElement, settings: IpmSettings): IpmResult {
   const pNorm = normInf(p);
 
   if (!initialize()) return result('failed', 0, false);
-  let nextFinish = 1e-6;
+  let nextFinish = 1e-4;
   for (let iter = 0; ; iter++) {
     // Residuals of the embedding.
     matVec(n, n, Q, x, Qx);
@@ -98,7 +98,7 @@ export function interiorPoint(el: QpElement, settings: IpmSettings): IpmResult {
       Math.abs(pobj - dobj) / (1 + Math.min(Math.abs(pobj), Math.abs(dobj))),
     );
     if (settings.finish && rel <= nextFinish) {
-      nextFinish = rel * 1e-3;
+      nextFinish = rel * 1e-2;
       if (settings.finish(scaled(x), scaled(lam), scaled(nu), scaled(s))) return result('converged', iter, true);
     }
     if (rel <= settings.tol) return result('converged', iter, false);

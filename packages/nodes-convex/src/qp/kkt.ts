@@ -1,5 +1,5 @@
-import { dot, trsm, type CholeskyFactor } from '@argmin/autodiff/kernels';
-import { addMatTVec, matVec, tryCholesky } from './dense.js';
+import { dot, type CholeskyFactor } from '@argmin/autodiff/kernels';
+import { addMatTVec, matVec, syrkLower, tryCholesky } from './dense.js';
 
 /** The matrices of a KKT system: Q (n×n, symmetric), G (m×n), A (k×n), row-major, and E ≥ 0 (k). */
 export interface KktData {
@@ -58,13 +58,12 @@ export class ReducedKkt {
   private rho = 0;
   private QA: Float64Array;
   private readonly GT: Float64Array;
-  private readonly AT: Float64Array;
   private readonly qMax: number;
   private readonly aMax: number;
   private readonly gMax: number;
   private readonly H: Float64Array;
   private readonly GsT: Float64Array;
-  private readonly Y: Float64Array;
+  private readonly YT: Float64Array;
   private readonly S: Float64Array;
   private L: CholeskyFactor | null = null;
   private Sf: CholeskyFactor | null = null;
@@ -94,11 +93,10 @@ export class ReducedKkt {
     this.QA = Q;
     if (options.augment === 'always') this.augment();
     this.GT = transpose(m, n, G);
-    this.AT = transpose(k, n, A);
     const vec = (len: number) => new Float64Array(len);
     this.H = vec(n * n);
     this.GsT = vec(n * m);
-    this.Y = vec(n * k);
+    this.YT = vec(k * n);
     this.S = vec(k * k);
     this.d = vec(m);
     this.t = vec(n);
@@ -118,15 +116,11 @@ export class ReducedKkt {
     if (k === 0 || this.aMax === 0 || this.rho > 0) return false;
     this.refine = this.data.e !== undefined;
     this.rho = Math.max(this.qMax, 1) / (this.aMax * this.aMax);
+    // Lower triangle of AᵀA from the rows of Aᵀ; only the lower triangle of H is ever read.
+    const AtA = new Float64Array(n * n);
+    syrkLower(n, k, transpose(k, n, A), null, AtA);
     const QA = Float64Array.from(Q);
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j <= i; j++) {
-        let acc = 0;
-        for (let r = 0; r < k; r++) acc += A[r * n + i]! * A[r * n + j]!;
-        QA[i * n + j]! += this.rho * acc;
-        if (j < i) QA[j * n + i]! += this.rho * acc;
-      }
-    }
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) QA[i * n + j]! += this.rho * AtA[i * n + j]!;
     this.QA = QA;
     return true;
   }
@@ -153,29 +147,19 @@ export class ReducedKkt {
     return this.factorSchur();
   }
 
-  /** H = Q + ρAᵀA + GᵀDG, lower triangle, as dot products of rows of D^{1/2}-scaled Gᵀ. */
+  /** H = Q + ρAᵀA + GᵀDG, lower triangle, as X·Xᵀ for the rows X of D^{1/2}-scaled Gᵀ. */
   private formH(): void {
-    const { n, m, H, GsT, QA } = this;
-    for (let i = 0; i < n; i++) {
-      const oi = i * m;
-      for (let j = 0; j <= i; j++) H[i * n + j] = QA[i * n + j]! + dot(m, GsT, GsT, oi, j * m);
-    }
+    syrkLower(this.n, this.m, this.GsT, this.QA, this.H);
   }
 
-  /** Y = L⁻¹Aᵀ and the Cholesky factor of S = YᵀY = A H⁻¹ Aᵀ. */
+  /** Yᵀ = A L⁻ᵀ (row r: L⁻¹aᵣ) and the Cholesky factor of S = YᵀY + E = A H⁻¹ Aᵀ + E. */
   private factorSchur(): boolean {
-    const { n, k, Y, S } = this;
+    const { n, k, YT, S } = this;
     if (k === 0) return true;
-    Y.set(this.AT);
-    trsm({ lower: true }, n, k, this.L!.l, 0, n, Y, 0, k);
-    S.fill(0);
-    for (let r = 0; r < n; r++) {
-      const o = r * k;
-      for (let i = 0; i < k; i++) {
-        const yi = Y[o + i]!;
-        for (let j = 0; j <= i; j++) S[i * k + j]! += yi * Y[o + j]!;
-      }
-    }
+    YT.set(this.data.A);
+    const L = this.L!.l;
+    for (let r = 0; r < k; r++) forwardSubstitute(n, L, YT, r * n);
+    syrkLower(k, n, YT, null, S);
     const e = this.data.e;
     if (e) for (let i = 0; i < k; i++) S[i * k + i]! += e[i]!;
     let sMax = 0;
@@ -228,22 +212,23 @@ export class ReducedKkt {
     const { n, m, k, data, d, t, w, gx } = this;
     const L = this.L!.l;
     // t = L⁻¹(rx + Gᵀ D rλ + ρAᵀ rν).
-    t.set(rx.subarray(0, n));
+    for (let i = 0; i < n; i++) t[i] = rx[i]!;
     for (let i = 0; i < m; i++) gx[i] = d[i]! * rl[i]!;
     addMatTVec(m, n, 1, data.G, gx, t);
     if (k > 0 && this.rho > 0) addMatTVec(k, n, this.rho, data.A, rn, t);
     forwardSubstitute(n, L, t);
     if (k > 0) {
       // ν = S⁻¹(Yᵀt − rν), t ← t − Yν.
-      const Y = this.Y;
-      w.fill(0);
-      for (let r = 0; r < n; r++) for (let i = 0; i < k; i++) w[i]! += Y[r * k + i]! * t[r]!;
-      for (let i = 0; i < k; i++) w[i]! -= rn[i]!;
+      const YT = this.YT;
+      for (let i = 0; i < k; i++) w[i] = dot(n, YT, t, i * n, 0) - rn[i]!;
       const Sl = this.Sf!.l;
       forwardSubstitute(k, Sl, w);
       backSubstituteTransposed(k, Sl, w);
       nu.set(w);
-      for (let r = 0; r < n; r++) t[r]! -= dot(k, Y, w, r * k, 0);
+      for (let i = 0; i < k; i++) {
+        const wi = w[i]!;
+        if (wi !== 0) for (let r = 0; r < n; r++) t[r]! -= YT[i * n + r]! * wi;
+      }
     }
     backSubstituteTransposed(n, L, t);
     x.set(t);
@@ -262,9 +247,9 @@ function healthyPivots(f: CholeskyFactor, a: Float64Array, n: number): boolean {
   return true;
 }
 
-/** t ← L⁻¹t for a row-major lower-triangular L (rows read contiguously). */
-function forwardSubstitute(n: number, L: Float64Array, t: Float64Array): void {
-  for (let i = 0; i < n; i++) t[i] = (t[i]! - dot(i, L, t, i * n, 0)) / L[i * n + i]!;
+/** t ← L⁻¹t (t at offset `off`) for a row-major lower-triangular L (rows read contiguously). */
+function forwardSubstitute(n: number, L: Float64Array, t: Float64Array, off = 0): void {
+  for (let i = 0; i < n; i++) t[off + i] = (t[off + i]! - dot(i, L, t, i * n, off)) / L[i * n + i]!;
 }
 
 /** t ← L⁻ᵀt for a row-major lower-triangular L, column-oriented so rows of L are read contiguously. */
