@@ -1,0 +1,149 @@
+import { createRequire } from 'node:module';
+import { Rng, Tensor, vjp } from '@argmin/autodiff';
+import { qp, type QpParams } from '../packages/nodes-convex/src/qp/node.js';
+import { printRows } from './timing.js';
+import type { BenchRow } from './types.js';
+
+/**
+ * Dense QP (OptNet) at n = 5 … 200 with m = n inequalities and k = max(1, n/5) equalities, on
+ * the generator of the shared fixtures (Q = LLᵀ/n + 0.1I, Gaussian G and A, h = Gz₀ + s₀ with
+ * s₀ ~ U[0, 1), b = Az₀): forward, and forward + backward (the VJP of z for a random cotangent),
+ * for batch 1 and 64. The peer column is the `quadprog` npm package (Goldfarb–Idnani dual
+ * active set, forward only, one element at a time) on the same instances.
+ *
+ *   pnpm exec tsx --conditions=source bench/qp.bench.ts [--quick]
+ *
+ * Times are the best mean over batches of calls after a warm-up, robust to the other processes
+ * sharing this machine.
+ */
+
+const require = createRequire(import.meta.url);
+const quadprog = require('quadprog') as {
+  solveQP(D: number[][], d: number[], A: number[][], b: number[], meq: number): { solution: number[]; message: string };
+};
+
+/** The fixtures' generator, batched (every parameter carries the batch axis). */
+export function randomQp(n: number, batch: number, seed: number): QpParams {
+  const m = n;
+  const k = Math.max(1, Math.floor(n / 5));
+  const rng = Rng.seeded(seed);
+  const normal = (len: number) => Float64Array.from({ length: len }, () => rng.normal());
+  const Q = new Float64Array(batch * n * n), h = new Float64Array(batch * m), b = new Float64Array(batch * k);
+  const p = normal(batch * n), G = normal(batch * m * n), A = normal(batch * k * n);
+  for (let e = 0; e < batch; e++) {
+    const L = normal(n * n);
+    for (let i = 0; i < n; i++) {
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let r = 0; r < n; r++) s += L[i * n + r]! * L[j * n + r]!;
+        Q[e * n * n + i * n + j] = s / n + (i === j ? 0.1 : 0);
+      }
+    }
+    const z0 = normal(n);
+    for (let i = 0; i < m; i++) {
+      let s = rng.uniform();
+      for (let j = 0; j < n; j++) s += G[(e * m + i) * n + j]! * z0[j]!;
+      h[e * m + i] = s;
+    }
+    for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) b[e * k + i]! += A[(e * k + i) * n + j]! * z0[j]!;
+  }
+  return {
+    Q: new Tensor(Q, [batch, n, n]), p: new Tensor(p, [batch, n]), G: new Tensor(G, [batch, m, n]),
+    h: new Tensor(h, [batch, m]), A: new Tensor(A, [batch, k, n]), b: new Tensor(b, [batch, k]),
+  };
+}
+
+/** quadprog's 1-indexed inputs for element e: min −dᵀx + ½xᵀDx s.t. Cᵀx ≥ c₀, the first k equalities. */
+function quadprogInputs(params: QpParams, e: number) {
+  const n = params.p.shape[1]!;
+  const m = params.h!.shape[1]!;
+  const k = params.b!.shape[1]!;
+  const at = (t: Tensor, i: number) => t.data[e * (t.size / t.shape[0]!) + i]!;
+  const D: number[][] = [[]];
+  const C: number[][] = [[]];
+  const d: number[] = [0];
+  const c0: number[] = [0];
+  for (let i = 1; i <= n; i++) {
+    D.push([0]);
+    C.push([0]);
+    d.push(-at(params.p, i - 1));
+    for (let j = 1; j <= n; j++) D[i]![j] = at(params.Q, (i - 1) * n + j - 1);
+    for (let r = 1; r <= k; r++) C[i]![r] = at(params.A!, (r - 1) * n + i - 1);
+    for (let r = 1; r <= m; r++) C[i]![k + r] = -at(params.G!, (r - 1) * n + i - 1);
+  }
+  for (let r = 1; r <= k; r++) c0.push(at(params.b!, r - 1));
+  for (let r = 1; r <= m; r++) c0.push(-at(params.h!, r - 1));
+  return { D, d, C, c0, k };
+}
+
+/** quadprog overwrites D with its factor, so every call gets fresh copies (as a caller must). */
+function quadprogSolve(inputs: ReturnType<typeof quadprogInputs>): number[] {
+  const { D, d, C, c0, k } = inputs;
+  const r = quadprog.solveQP(D.map((row) => row.slice()), d.slice(), C.map((row) => row.slice()), c0.slice(), k);
+  if (r.message) throw new Error(`quadprog: ${r.message}`);
+  return r.solution;
+}
+
+/** Best mean milliseconds per call over batches of calls, after a warm-up. */
+function bestMs(fn: () => unknown, budgetMs: number): number {
+  const warm = performance.now();
+  for (let i = 0; i < 200 && (i < 2 || performance.now() - warm < budgetMs / 4); i++) fn();
+  let best = Infinity;
+  const start = performance.now();
+  for (let round = 0; round < 30 && (round < 3 || performance.now() - start < budgetMs); round++) {
+    const inner = best < 1 ? 10 : best < 10 ? 3 : 1;
+    const t0 = performance.now();
+    for (let i = 0; i < inner; i++) fn();
+    best = Math.min(best, (performance.now() - t0) / inner);
+  }
+  return best;
+}
+
+const TARGETS: Record<string, string> = { 'fwd+bwd n=20 B=1': '≤ 1 ms', 'fwd+bwd n=50 B=1': '≤ 5 ms', 'fwd+bwd n=20 B=64': '≤ 25 ms' };
+const REFERENCES: Record<string, string> = {
+  'fwd n=5 B=1': 'cvxopt 0.8–1.3 ms',
+  'fwd n=20 B=1': 'cvxopt 0.8–1.3 ms',
+  'fwd n=50 B=1': 'cvxopt 0.8–1.3 ms',
+  'fwd+bwd n=5 B=1': 'qpth 10.5 ms',
+  'fwd+bwd n=20 B=1': 'qpth 11.3 ms',
+  'fwd+bwd n=50 B=1': 'qpth 12.6 ms',
+  'fwd+bwd n=20 B=64': 'qpth 15.6 ms at B=8',
+};
+
+export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const budget = quick ? 300 : 1500;
+  for (const n of [5, 20, 50, 100, 200]) {
+    for (const batch of [1, 64]) {
+      if (quick && n * batch > 3200) continue;
+      const params = randomQp(n, batch, 1000 * n + batch);
+      const cot = new Tensor(Float64Array.from({ length: batch * n }, (_, i) => Math.sin(i + 1)), [batch, n]);
+      const out = qp(params);
+      if (!out.info.status.every((s) => s === 'converged')) throw new Error(`qp bench: n=${n} B=${batch} did not converge: ${out.info.status.join(',')}`);
+      const inputs = Array.from({ length: batch }, (_, e) => quadprogInputs(params, e));
+      // The peer must agree before its time means anything.
+      let diff = 0;
+      inputs.forEach((inp, e) => quadprogSolve(inp).slice(1).forEach((v, i) => (diff = Math.max(diff, Math.abs(v - out.z.data[e * n + i]!)))));
+      if (!(diff <= 1e-6)) throw new Error(`qp bench: quadprog disagrees by ${diff} at n=${n} B=${batch}`);
+
+      const fwd = bestMs(() => qp(params), budget);
+      const peer = bestMs(() => inputs.forEach(quadprogSolve), budget);
+      const fwdBwd = bestMs(() => vjp((p: QpParams) => qp(p).z, params).pullback(cot), budget);
+      const name = (what: string) => `${what} n=${n} B=${batch}`;
+      for (const [what, ms] of [['fwd', fwd], ['fwd+bwd', fwdBwd]] as const) {
+        const label = name(what);
+        rows.push({
+          group: 'convex.qp', name: label, ours: ms, unit: 'ms',
+          ...(what === 'fwd' ? { peer, peerName: 'quadprog' } : {}),
+          ...(TARGETS[label] ? { target: TARGETS[label] } : {}),
+          ...(REFERENCES[label] ? { reference: REFERENCES[label] } : {}),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  printRows(await run({ quick: process.argv.includes('--quick') }));
+}
