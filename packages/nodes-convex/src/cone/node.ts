@@ -2,11 +2,15 @@ import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@a
 import { coneOptimality } from './optimality.js';
 import { coneLayout, validateCone, type ConeLayout, type ConeParams, type ConeSolution, type ConeSpec } from './problem.js';
 import { solveCone, type ConeSolverOptions } from './solve.js';
-import { coneStep } from './step.js';
+import { coneStep, type ConeUnroll } from './step.js';
 import { coneVjp } from './vjp.js';
 
 /** The cone node's own options: the cones (required) and the solver's settings. */
-export type ConeOptions = { readonly cones: ConeSpec } & ConeSolverOptions;
+export type ConeOptions = {
+  readonly cones: ConeSpec;
+  /** The iteration the 'unroll' strategy differentiates (default 'refine'; see step.ts). */
+  readonly unroll?: ConeUnroll;
+} & ConeSolverOptions;
 
 const layouts = new WeakMap<ConeSpec, ConeLayout>();
 function layoutOf(spec: ConeSpec): ConeLayout {
@@ -23,7 +27,8 @@ function layoutOf(spec: ConeSpec): ConeLayout {
  * operator splitting on the homogeneous self-dual embedding with Anderson acceleration and
  * Gauss–Newton refinement (solve.ts); infeasible and unbounded programs are reported in
  * `info.status` with finite certificates in place of a solution. Gradients for A, b and c by
- * the implicit VJP of the residual map (vjp.ts), or by unrolling plain ADMM (step.ts).
+ * the implicit VJP of the residual map (vjp.ts), or by unrolling the refinement or ADMM
+ * iterations (step.ts).
  * The invariant is optimality(params, solve(params).solution) = 0 (optimality.ts).
  */
 export const coneNode = defineNode<ConeParams, ConeSolution, ConeOptions>({

@@ -92,11 +92,12 @@ export function suitsVariables(layout: ConeLayout, z: Float64Array, n: number): 
  * passes the margin and suits n. (Seeded Gaussians rather than fast-check doubles: those favour
  * edge values — zeros, repeated bounds — that make A rank-deficient and the program degenerate.)
  */
-export function randomProgram(spec: ConeSpec, n: number, seed: number, margin = 0.1): KnownProgram {
+export function randomProgram(spec: ConeSpec, n: number, seed: number, margin = 0.1, base?: Float64Array): KnownProgram {
   const layout = coneLayout(spec);
   const m = layout.m;
   const rng = Rng.seeded(seed);
-  const A = Float64Array.from({ length: m * n }, () => rng.normal() / Math.sqrt(n));
+  // With a base matrix, A is a small perturbation of it (so a batch can share any one A).
+  const A = Float64Array.from({ length: m * n }, (_, i) => (base ? base[i]! + 0.01 * rng.normal() : rng.normal() / Math.sqrt(n)));
   const x = Float64Array.from({ length: n }, () => rng.normal());
   for (let attempt = 0; ; attempt++) {
     const z = Float64Array.from({ length: m }, () => 4 * rng.uniform() - 2);
@@ -106,6 +107,6 @@ export function randomProgram(spec: ConeSpec, n: number, seed: number, margin = 
 }
 
 /** An arbitrary regular program with cones `spec` and n variables (m from the cones). */
-export function arbProgram(spec: ConeSpec, n: number, margin = 0.1): fc.Arbitrary<KnownProgram> {
-  return fc.integer({ min: 0, max: 2 ** 30 }).map((seed) => randomProgram(spec, n, seed, margin));
+export function arbProgram(spec: ConeSpec, n: number, margin = 0.1, base?: Float64Array): fc.Arbitrary<KnownProgram> {
+  return fc.integer({ min: 0, max: 2 ** 30 }).map((seed) => randomProgram(spec, n, seed, margin, base));
 }
