@@ -84,17 +84,21 @@ function quadprogSolve(inputs: ReturnType<typeof quadprogInputs>): number[] {
   return r.solution;
 }
 
-/** Best mean milliseconds per call over batches of calls, after a warm-up. */
+/** Best mean milliseconds per call over batches of calls, after a warm-up; slow calls get fewer rounds. */
 function bestMs(fn: () => unknown, budgetMs: number): number {
+  const t0 = performance.now();
+  fn();
+  const first = performance.now() - t0;
+  const slow = first > budgetMs / 2;
   const warm = performance.now();
-  for (let i = 0; i < 200 && (i < 2 || performance.now() - warm < budgetMs / 4); i++) fn();
+  for (let i = 0; i < 200 && !slow && (i < 2 || performance.now() - warm < budgetMs / 4); i++) fn();
   let best = Infinity;
   const start = performance.now();
-  for (let round = 0; round < 30 && (round < 3 || performance.now() - start < budgetMs); round++) {
+  for (let round = 0; round < 30 && (round < (slow ? 2 : 3) || performance.now() - start < budgetMs); round++) {
     const inner = best < 1 ? 10 : best < 10 ? 3 : 1;
-    const t0 = performance.now();
+    const t1 = performance.now();
     for (let i = 0; i < inner; i++) fn();
-    best = Math.min(best, (performance.now() - t0) / inner);
+    best = Math.min(best, (performance.now() - t1) / inner);
   }
   return best;
 }

@@ -48,7 +48,8 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
 
   for (let e = 0; e < batch; e++) {
     const el = qpElement(params, dims, e, sharedQ);
-    const accept = tol * problemScale(el);
+    // The polish is accepted at tol relative to the data, but never below rounding level.
+    const accept = Math.max(tol, 1e-13) * problemScale(el);
     let polished: Polished | null = null;
     const finish = usePolish
       ? (_x: Float64Array, lam: Float64Array, _nu: Float64Array, s: Float64Array) => (polished = polish(el, lam, s, accept)) !== null
