@@ -20,13 +20,13 @@ export type ExpDerivative = Float64Array;
 const RHO_MAX = 700;
 
 function inCone(x: number, y: number, z: number): boolean {
-  if (y > 0 && z > 0) return x <= y * Math.log(z / y);
+  if (y > 0 && z > 0) return x <= y * (Math.log(z) - Math.log(y)); // z/y may overflow
   return y === 0 && x <= 0 && z >= 0;
 }
 
 function inPolar(x: number, y: number, z: number): boolean {
   // −v ∈ K* = cl{(u, v, w): u < 0, −u·exp(v/u) ≤ e·w}.
-  if (x > 0 && z < 0) return y <= x * (1 + Math.log(-z / x));
+  if (x > 0 && z < 0) return y <= x * (1 + Math.log(-z) - Math.log(x));
   return x === 0 && y <= 0 && z <= 0;
 }
 

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { denseConeDerivative, projectCone, projectConeWithDerivative } from '../../src/cone/cones.js';
 import { symmetricEigen } from '../../src/cone/eigen.js';
 import { smatInto } from '../../src/cone/psd.js';
+import { denseJacobian, residualAt } from '../../src/cone/residual-map.js';
 import { coneLayout, type ConeLayout, type ConeParams, type ConeSpec } from '../../src/cone/problem.js';
 
 /**
@@ -88,25 +89,72 @@ export function suitsVariables(layout: ConeLayout, z: Float64Array, n: number): 
 }
 
 /**
- * A regular program drawn from a seed: Gaussian A and x*, z uniform in [−2, 2], redrawn until z
- * passes the margin and suits n. (Seeded Gaussians rather than fast-check doubles: those favour
- * edge values — zeros, repeated bounds — that make A rank-deficient and the program degenerate.)
+ * The smallest singular value of the derivative of the residual map M̃ at the known solution
+ * (vjp.ts): how far the program is from degenerate. Gradients scale like 1/σ_min.
  */
-export function randomProgram(spec: ConeSpec, n: number, seed: number, margin = 0.1, base?: Float64Array): KnownProgram {
+export function residualMapConditioning(p: KnownProgram, layout: ConeLayout): number {
+  const { A, b, c } = p.params;
+  const m = layout.m;
+  const n = c.size;
+  const N = n + m + 1;
+  const d = { m, n, layout, A: A.data, aOff: 0, b: b.data, bOff: 0, c: c.data, cOff: 0 };
+  const pt = residualAt(d, p.x, p.y.map((v, i) => v - p.s[i]!));
+  const J = denseJacobian(d, pt.D);
+  const M = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) M.set(J.subarray(i * (N - 1), (i + 1) * (N - 1)), i * N);
+  for (let j = 0; j < n; j++) M[j * N + N - 1] = c.data[j]! + p.x[j]!;
+  for (let i = 0; i < m; i++) M[(n + i) * N + N - 1] = b.data[i]! + p.y[i]!;
+  M[N * N - 1] = 1;
+  const G = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
+    let v = 0;
+    for (let k = 0; k < N; k++) v += M[k * N + i]! * M[k * N + j]!;
+    G[i * N + j] = v;
+  }
+  return Math.sqrt(Math.max(symmetricEigen(G, N).values[0]!, 0));
+}
+
+export interface ProgramOptions {
+  /** Distance of z from non-strict complementarity (default 0.1). */
+  readonly margin?: number;
+  /** Smallest accepted σ_min of the residual map's derivative (default 0.02). */
+  readonly minSingular?: number;
+}
+
+/**
+ * `count` regular programs sharing one A, drawn from a seed: Gaussian A and x*, z uniform in
+ * [−2, 2], z redrawn until it passes the margin, suits n and leaves the residual map well
+ * conditioned. (Seeded Gaussians rather than fast-check doubles: those favour edge values —
+ * zeros, repeated bounds — that make A rank-deficient and the program degenerate.)
+ */
+export function randomPrograms(spec: ConeSpec, n: number, seed: number, count: number, opts: ProgramOptions = {}): KnownProgram[] {
+  const { margin = 0.1, minSingular = 0.02 } = opts;
   const layout = coneLayout(spec);
   const m = layout.m;
   const rng = Rng.seeded(seed);
-  // With a base matrix, A is a small perturbation of it (so a batch can share any one A).
-  const A = Float64Array.from({ length: m * n }, (_, i) => (base ? base[i]! + 0.01 * rng.normal() : rng.normal() / Math.sqrt(n)));
-  const x = Float64Array.from({ length: n }, () => rng.normal());
-  for (let attempt = 0; ; attempt++) {
+  const A = Float64Array.from({ length: m * n }, () => rng.normal() / Math.sqrt(n));
+  const out: KnownProgram[] = [];
+  for (let attempt = 0; out.length < count; attempt++) {
+    if (attempt > 20_000) throw new Error(`no regular program with cones ${JSON.stringify(spec)} and n = ${n}`);
+    const x = Float64Array.from({ length: n }, () => rng.normal());
     const z = Float64Array.from({ length: m }, () => 4 * rng.uniform() - 2);
-    if (strictlyComplementary(layout, z, margin) && suitsVariables(layout, z, n)) return programFrom(layout, A, z, x, n);
-    if (attempt > 10_000) throw new Error(`no regular program with cones ${JSON.stringify(spec)} and n = ${n}`);
+    if (!strictlyComplementary(layout, z, margin) || !suitsVariables(layout, z, n)) continue;
+    const p = programFrom(layout, A, z, x, n);
+    if (residualMapConditioning(p, layout) >= minSingular) out.push(p);
   }
+  return out;
+}
+
+export function randomProgram(spec: ConeSpec, n: number, seed: number, opts: ProgramOptions = {}): KnownProgram {
+  return randomPrograms(spec, n, seed, 1, opts)[0]!;
 }
 
 /** An arbitrary regular program with cones `spec` and n variables (m from the cones). */
-export function arbProgram(spec: ConeSpec, n: number, margin = 0.1, base?: Float64Array): fc.Arbitrary<KnownProgram> {
-  return fc.integer({ min: 0, max: 2 ** 30 }).map((seed) => randomProgram(spec, n, seed, margin, base));
+export function arbProgram(spec: ConeSpec, n: number, opts: ProgramOptions = {}): fc.Arbitrary<KnownProgram> {
+  return fc.integer({ min: 0, max: 2 ** 30 }).map((seed) => randomProgram(spec, n, seed, opts));
+}
+
+/** 2–3 regular programs sharing A (so a batch may pass A once). */
+export function arbProgramBatch(spec: ConeSpec, n: number, opts: ProgramOptions = {}): fc.Arbitrary<KnownProgram[]> {
+  return fc.tuple(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 2, max: 3 })).map(([seed, k]) => randomPrograms(spec, n, seed, k, opts));
 }
