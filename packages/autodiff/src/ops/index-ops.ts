@@ -27,23 +27,24 @@ const sliceLength = (start: number, end: number, step: number): number => Math.m
  * bounds are an error, not clamped as in NumPy: a slice past the end is usually a bug.
  */
 function normalizeSlice(op: string, shape: Shape, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): SliceAttrs {
-  const where = `for input 'x' of shape ${formatShape(shape)}`;
+  // Built only when an error is thrown: slicing is on hot paths (unrolled solvers).
+  const where = (): string => `for input 'x' of shape ${formatShape(shape)}`;
   if (starts.length !== ends.length || starts.length > shape.length || (steps && steps.length !== starts.length)) {
-    throw new ShapeError(`${op}: starts ${formatShape(starts)}, ends ${formatShape(ends)}${steps ? ` and steps ${formatShape(steps)}` : ''} must be lists of equal length, at most the rank ${shape.length}, ${where}`);
+    throw new ShapeError(`${op}: starts ${formatShape(starts)}, ends ${formatShape(ends)}${steps ? ` and steps ${formatShape(steps)}` : ''} must be lists of equal length, at most the rank ${shape.length}, ${where()}`);
   }
   const s: number[] = [], e: number[] = [], st: number[] = [];
   shape.forEach((dim, d) => {
     const bound = (v: number, what: string) => {
       if (!Number.isInteger(v) || v < -dim || v > dim) {
-        throw new ShapeError(`${op}: ${what} ${v} on axis ${d} is out of range [${-dim}, ${dim}] ${where}`);
+        throw new ShapeError(`${op}: ${what} ${v} on axis ${d} is out of range [${-dim}, ${dim}] ${where()}`);
       }
       return v < 0 ? v + dim : v;
     };
     const start = d < starts.length ? bound(starts[d]!, 'start') : 0;
     const end = d < ends.length ? bound(ends[d]!, 'end') : dim;
     const step = steps?.[d] ?? 1;
-    if (!Number.isInteger(step) || step < 1) throw new InvalidInputError(`${op}: step ${step} on axis ${d} must be a positive integer ${where}`);
-    if (end < start) throw new ShapeError(`${op}: end ${end} is before start ${start} on axis ${d} ${where}`);
+    if (!Number.isInteger(step) || step < 1) throw new InvalidInputError(`${op}: step ${step} on axis ${d} must be a positive integer ${where()}`);
+    if (end < start) throw new ShapeError(`${op}: end ${end} is before start ${start} on axis ${d} ${where()}`);
     s.push(start); e.push(end); st.push(step);
   });
   return { starts: s, ends: e, steps: st };

@@ -76,11 +76,16 @@ function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends o
   if (bad.length > 0 && policy === 'unroll-fallback') addUnrolledGradients(node, params, cot, options, layout, bad, grads);
 
   for (const [k, g] of Object.entries(grads)) {
-    if (g && !g.data.every(Number.isFinite)) {
+    if (g && !allFinite(g.data)) {
       throw new DifferentiationError(`${node.name}: the implicit VJP produced a non-finite gradient for parameter '${k}'`);
     }
   }
   return grads as Cotangents<P>;
+}
+
+function allFinite(d: Float64Array): boolean {
+  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return false;
+  return true;
 }
 
 /** Generic path: the root VJP of `optimality`, element by element; shared parameters summed. */
