@@ -54,17 +54,15 @@ const STEP_FRACTION = 0.99;
  * Qx = 0, Ax = 0, Gx ≤ 0, pᵀx < 0). Each iteration factors the KKT system once (ReducedKkt) and
  * solves it three times: for τ's column, the affine (predictor) and the combined direction.
  */
-export function interiorPoint(el: QpElement, settings: IpmSettings): IpmResult {
+export function interiorPoint(el: QpElement, settings: IpmSettings, work: IpmWorkspace = ipmWorkspace(el)): IpmResult {
   const { n, m, k, Q, p, G, h, A, b } = el;
-  const kkt = new ReducedKkt(el, { augment: 'always', regularize: true });
-  const x = new Float64Array(n), lam = new Float64Array(m), nu = new Float64Array(k), s = new Float64Array(m);
+  const { kkt, x, lam, nu, s, Qx, rx, rl, rn, gx, ax, negP, x1, l1, n1, x2, l2, n2, tmp, qTmp } = work;
+  const { dx, dl, dn, ds, dS, q2, dsAff, dlAff, rhsX, rhsL, rhsN } = work;
+  if (work.kkt.n !== n || work.kkt.m !== m || work.kkt.k !== k) throw new Error('interiorPoint: workspace of other sizes');
+  kkt.load(el);
+  for (let i = 0; i < n; i++) negP[i] = -p[i]!;
   let tau = 1;
   let kap = 1;
-  const vec = (len: number) => new Float64Array(len);
-  const Qx = vec(n), rx = vec(n), rl = vec(m), rn = vec(k), gx = vec(m), ax = vec(k), negP = p.map((v) => -v);
-  const x1 = vec(n), l1 = vec(m), n1 = vec(k), x2 = vec(n), l2 = vec(m), n2 = vec(k), tmp = vec(n), qTmp = vec(n);
-  const dx = vec(n), dl = vec(m), dn = vec(k), ds = vec(m), dS = vec(m), q2 = vec(n);
-  const dsAff = vec(m), dlAff = vec(m), rhsX = vec(n), rhsL = vec(m), rhsN = vec(k);
   let dtau = 0, dkap = 0, den = -1, rt = 0;
   const hbNorm = Math.max(normInf(h), normInf(b));
   const pNorm = normInf(p);
@@ -222,6 +220,21 @@ export function interiorPoint(el: QpElement, settings: IpmSettings): IpmResult {
     };
     return { status, iterations, finished, x: out(x), lam: out(lam), nu: out(nu), s: out(s), kkt };
   }
+}
+
+/** The interior point's buffers, made once and reused for every element of a batch. */
+export type IpmWorkspace = ReturnType<typeof ipmWorkspace>;
+
+export function ipmWorkspace({ n, m, k, ...el }: QpElement) {
+  const vec = (len: number) => new Float64Array(len);
+  return {
+    kkt: new ReducedKkt({ n, m, k, ...el }, { augment: 'always', regularize: true }),
+    x: vec(n), lam: vec(m), nu: vec(k), s: vec(m),
+    Qx: vec(n), rx: vec(n), rl: vec(m), rn: vec(k), gx: vec(m), ax: vec(k), negP: vec(n),
+    x1: vec(n), l1: vec(m), n1: vec(k), x2: vec(n), l2: vec(m), n2: vec(k), tmp: vec(n), qTmp: vec(n),
+    dx: vec(n), dl: vec(m), dn: vec(k), ds: vec(m), dS: vec(m), q2: vec(n),
+    dsAff: vec(m), dlAff: vec(m), rhsX: vec(n), rhsL: vec(m), rhsN: vec(k),
+  };
 }
 
 /** v ← v + (1 + max(−v))·1 when some entry of v is not positive (cvxopt's shift). */

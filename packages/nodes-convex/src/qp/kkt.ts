@@ -53,14 +53,15 @@ export class ReducedKkt {
   /** Whether the last factorization had to be regularized. */
   regularized = false;
   private refine = false;
-  private readonly data: KktData;
+  private data: KktData;
   private readonly options: KktOptions;
   private rho = 0;
-  private QA: Float64Array;
+  private QA: Float64Array = new Float64Array(0);
+  private QAbuf: Float64Array | undefined;
   private readonly GT: Float64Array;
-  private readonly qMax: number;
-  private readonly aMax: number;
-  private readonly gMax: number;
+  private qMax = 0;
+  private aMax = 0;
+  private gMax = 0;
   private readonly H: Float64Array;
   private readonly GsT: Float64Array;
   private readonly YT: Float64Array;
@@ -79,21 +80,13 @@ export class ReducedKkt {
   private readonly zeroM: Float64Array;
 
   constructor(data: KktData, options: KktOptions) {
-    const { n, m, k, Q, G, A } = data;
-    this.data = data;
+    const { n, m, k } = data;
     this.options = options;
     this.n = n;
     this.m = m;
     this.k = k;
-    let qMax = 0;
-    for (let i = 0; i < n; i++) qMax = Math.max(qMax, Math.abs(Q[i * n + i]!));
-    this.qMax = qMax;
-    this.aMax = maxAbs(A);
-    this.gMax = maxAbs(G);
-    this.QA = Q;
-    if (options.augment === 'always') this.augment();
-    this.GT = transpose(m, n, G);
     const vec = (len: number) => new Float64Array(len);
+    this.GT = vec(n * m);
     this.H = vec(n * n);
     this.GsT = vec(n * m);
     this.YT = vec(k * n);
@@ -108,6 +101,30 @@ export class ReducedKkt {
     this.cl = vec(m);
     this.cn = vec(k);
     this.zeroM = vec(m);
+    this.data = data;
+    this.load(data);
+  }
+
+  /**
+   * Takes the matrices of another problem of the same sizes (a batch reuses one object and its
+   * buffers for all its elements), forming what does not change between factorizations.
+   */
+  load(data: KktData): void {
+    const { n, m, k, Q, G, A } = data;
+    if (n !== this.n || m !== this.m || k !== this.k) throw new Error(`ReducedKkt.load: sizes (${n}, ${m}, ${k}) differ from (${this.n}, ${this.m}, ${this.k})`);
+    this.data = data;
+    let qMax = 0;
+    for (let i = 0; i < n; i++) qMax = Math.max(qMax, Math.abs(Q[i * n + i]!));
+    this.qMax = qMax;
+    this.aMax = maxAbs(A);
+    this.gMax = maxAbs(G);
+    this.rho = 0;
+    this.refine = false;
+    this.L = null;
+    this.Sf = null;
+    this.QA = Q;
+    if (this.options.augment === 'always') this.augment();
+    for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) this.GT[j * m + i] = G[i * n + j]!;
   }
 
   /** QA = Q + ρAᵀA, with ρ putting ρAᵀA on the scale of Q (or of 1 for an LP). */
@@ -117,10 +134,10 @@ export class ReducedKkt {
     this.refine = this.data.e !== undefined;
     this.rho = Math.max(this.qMax, 1) / (this.aMax * this.aMax);
     // Lower triangle of AᵀA from the rows of Aᵀ; only the lower triangle of H is ever read.
-    const AtA = new Float64Array(n * n);
-    syrkLower(n, k, transpose(k, n, A), null, AtA);
-    const QA = Float64Array.from(Q);
-    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) QA[i * n + j]! += this.rho * AtA[i * n + j]!;
+    this.QAbuf ??= new Float64Array(n * n);
+    const QA = this.QAbuf;
+    syrkLower(n, k, transpose(k, n, A), null, QA);
+    for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) QA[i * n + j] = Q[i * n + j]! + this.rho * QA[i * n + j]!;
     this.QA = QA;
     return true;
   }

@@ -1,6 +1,6 @@
 import { ShapeError, Tensor, type SolveControls, type SolveResult, type SolveStatus } from '@argmin/autodiff';
 import { kktResidual, normInf, qpElement, type QpElement } from './dense.js';
-import { interiorPoint, type WarmPoint } from './ipm.js';
+import { interiorPoint, ipmWorkspace, type IpmWorkspace, type WarmPoint } from './ipm.js';
 import { factorPartitioned, polish, type PartitionedKkt, type Polished } from './polish.js';
 import { NODE, validateQp, type QpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 
@@ -45,6 +45,7 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
   const residual: number[] = [];
   const factors: (ElementFactor | null)[] = [];
   const sharedQ: { q?: Float64Array } = {};
+  let work: IpmWorkspace | undefined;
 
   for (let e = 0; e < batch; e++) {
     const el = qpElement(params, dims, e, sharedQ);
@@ -54,7 +55,8 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
     const finish = usePolish
       ? (_x: Float64Array, lam: Float64Array, _nu: Float64Array, s: Float64Array) => (polished = polish(el, lam, s, accept)) !== null
       : undefined;
-    const r = interiorPoint(el, { tol, maxIter, warm: warm(e), finish });
+    work ??= ipmWorkspace(el);
+    const r = interiorPoint(el, { tol, maxIter, warm: warm(e), finish }, work);
     let sol = { z: r.x, lam: r.lam, nu: r.nu, slack: r.s };
     let factor: ElementFactor | null = null;
     let st: SolveStatus = r.status;
