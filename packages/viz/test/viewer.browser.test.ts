@@ -131,6 +131,23 @@ describe('viewer page', () => {
     await page.close();
   });
 
+  it('zooms with the canvas buttons and hides the legend on demand', async () => {
+    const { page, errors } = await openHtml(browser, renderViewerHtml(graph));
+    await waitFor(page, 'ready');
+    const zoom = () => page.evaluate(() => Number(document.getElementById('graph')!.dataset['zoom']));
+    const before = await zoom();
+    await page.click('#zoom-in');
+    await expect.poll(zoom).toBeGreaterThan(before);
+    await page.click('#zoom-fit');
+    await expect.poll(zoom).toBeCloseTo(before, 2);
+    await page.click('#legend-close');
+    expect(await page.locator('#legend').isVisible()).toBe(false);
+    await page.click('#legend-toggle');
+    expect(await page.locator('#legend').isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows the landing card when no graph is embedded', async () => {
     const { viewerTemplate } = await import('../src/template.js');
     const { page, errors } = await openHtml(browser, viewerTemplate());

@@ -74,7 +74,17 @@ window.addEventListener('drop', async (e) => {
   if (file) await open(await loadGraphFile(file));
 });
 
-byId('btn-fit').addEventListener('click', () => viewer.fit());
+byId('zoom-fit').addEventListener('click', () => viewer.fit());
+byId('zoom-in').addEventListener('click', () => zoom.zoomBy(1.25));
+byId('zoom-out').addEventListener('click', () => zoom.zoomBy(0.8));
+const legend = byId('legend');
+const legendToggle = byId('legend-toggle');
+const showLegend = (on: boolean) => {
+  legend.hidden = !on;
+  legendToggle.hidden = on;
+};
+byId('legend-close').addEventListener('click', () => showLegend(false));
+legendToggle.addEventListener('click', () => showLegend(true));
 byId('btn-expand').addEventListener('click', () => void viewer.expandAll());
 byId('btn-collapse').addEventListener('click', () => void viewer.setExpanded([]));
 
