@@ -1,5 +1,5 @@
 import {
-  Tensor, add, broadcastTo, concat, expandDims, eye, matmul, matmulT, matrixTranspose, maximum, mul, neg, slice, solve, squeeze, sub,
+  InvalidInputError, Tensor, add, broadcastTo, concat, expandDims, eye, matmul, matmulT, matrixTranspose, maximum, mul, neg, slice, solve, squeeze, sub,
   symmetrize, zeros, type SolveControls, type SolverStep,
 } from '@argmin/autodiff';
 import { validateQp, type QpOptions, type QpParams, type QpSolution } from './problem.js';
@@ -79,7 +79,15 @@ export const qpStep: SolverStep<QpParams, QpSolution, QpOptions> = {
       rhs.push(broadcastTo(neg(r4), [...lead, m]));
     }
     const matrix = rows.length === 1 ? rows[0]![0]! : concat(rows.map((r) => concat(r, -1)), -2);
-    const step = solve(matrix, rhs.length === 1 ? rhs[0]! : concat(rhs, -1));
+    let step: Tensor;
+    try {
+      step = solve(matrix, rhs.length === 1 ? rhs[0]! : concat(rhs, -1));
+    } catch (e) {
+      // A singular Newton matrix (an infeasible problem unrolled under 'unroll-fallback', or a
+      // degenerate one): stay put rather than fail; the state's status then reports it.
+      if (e instanceof InvalidInputError) return state;
+      throw e;
+    }
     const dz = lastAxis(step, 0, n);
     const dlam = lastAxis(step, n, n + m);
     const dnu = lastAxis(step, n + m, n + m + k);

@@ -104,12 +104,17 @@ describe('convex.qp — infeasible and unbounded elements are detected, never Na
 
   test("gradients follow the policy: 'error' throws, 'zero' zeroes only the bad element", () => {
     const cot = tensor([[1, 1], [1, 1]]);
-    const run = (onUnconverged: 'error' | 'zero') => vjp((p: QpParams) => qp(p, { onUnconverged }).z, batch).pullback(cot)[0] as QpParams;
+    const run = (onUnconverged: 'error' | 'zero' | 'unroll-fallback') => vjp((p: QpParams) => qp(p, { onUnconverged }).z, batch).pullback(cot)[0] as QpParams;
     expect(() => run('error')).toThrow(ConvergenceError);
     const g = run('zero');
     expect(g.G!.data.subarray(4).every((v) => v === 0)).toBe(true);
     expect(g.h!.data.subarray(2).every((v) => v === 0)).toBe(true);
     expect(g.h!.data.subarray(0, 2).some((v) => v !== 0) || g.G!.data.subarray(0, 4).some((v) => v !== 0) || g.p.data.some((v) => v !== 0)).toBe(true);
     for (const t of Object.values(g)) expect(t.data.every(Number.isFinite)).toBe(true);
+    // 'unroll-fallback' unrolls the Newton iteration on the infeasible element: no crash, no NaN,
+    // and the feasible element keeps its implicit gradient.
+    const u = run('unroll-fallback');
+    for (const t of Object.values(u)) expect(t.data.every(Number.isFinite)).toBe(true);
+    expect(Array.from(u.G!.data.subarray(0, 4))).toEqual(Array.from(g.G!.data.subarray(0, 4)));
   });
 });
