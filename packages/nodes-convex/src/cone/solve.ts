@@ -76,9 +76,12 @@ export function solveElement(d: ConeData, opts: ConeSolverOptions, start: { x: F
     return null;
   };
 
-  // ADMM to a moderate accuracy, then refinement; if it stalls, tighter ADMM and refine again.
+  // ADMM to a coarse accuracy, then refinement; if that does not finish, ADMM to a 10× tighter
+  // target and refine again. Refinement is cheap next to a slow ADMM tail: once the iterate has
+  // found the right face of the cone (often at 1e-3 already; for an LP, the active set) a few
+  // Newton steps finish the job.
   let used = 0;
-  let target = Math.max(tol, 1e-5);
+  let target = Math.max(tol, 1e-3);
   const sys = hsdeSystem(d);
   const admmOpts = { alpha: opts.alpha ?? 1.5, memory: opts.anderson ?? 10, tolInfeasible: opts.tolInfeasible ?? 1e-7 };
   for (;;) {
@@ -95,7 +98,7 @@ export function solveElement(d: ConeData, opts: ConeSolverOptions, start: { x: F
       const point = residualAt(d, w.slice(0, n).map((v) => v / tau), w.slice(n, n + m).map((v) => v / tau));
       return finish(point, used, scaledResidual(d, point));
     }
-    target = Math.max(tol, target * 1e-2);
+    target = Math.max(tol, target * 0.1);
   }
 }
 
