@@ -93,3 +93,27 @@ describe("convex.cone 'unroll' through plain ADMM converges linearly to the impl
     expect(fine).toBeLessThan(coarse * 1e-2);
   });
 });
+
+describe('convex.cone matrix-free paths (CG refinement, GMRES adjoint) agree with the dense ones', () => {
+  test('solution and gradients with denseMax = 0 match the dense defaults', () => {
+    const cones = { zero: 1, nonneg: 4, soc: [4], psd: [3], exp: 2 };
+    const p = randomProgram(cones, 6, 3);
+    const rng = Rng.seeded(9);
+    const cot = [randn([6], rng), randn([21], rng), randn([21], rng)];
+    const run = (denseMax: number) => {
+      const { value, pullback } = vjp((A: Tensor, b: Tensor, c: Tensor) => {
+        const o = cone({ A, b, c }, { cones, denseMax });
+        expect(o.info.status).toEqual(['converged']);
+        return [o.x, o.y, o.s];
+      }, p.params.A, p.params.b, p.params.c);
+      return { value, grads: pullback(cot) as Tensor[] };
+    };
+    const dense = run(400);
+    const free = run(0);
+    dense.value.forEach((t, k) => t.data.forEach((v, i) => expect(Math.abs(v - free.value[k]!.data[i]!)).toBeLessThan(1e-10)));
+    dense.grads.forEach((t, k) => {
+      const scale = Math.max(1, ...t.data.map(Math.abs));
+      t.data.forEach((v, i) => expect(Math.abs(v - free.grads[k]!.data[i]!) / scale).toBeLessThan(1e-8));
+    });
+  });
+});
