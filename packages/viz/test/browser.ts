@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -70,3 +71,6 @@ export const SHOT_DIR = join(tmpdir(), 'argmin-viz-shots');
 export function cleanup(): void {
   rmSync(dir, { recursive: true, force: true });
 }
+
+/** expect.poll with a timeout fit for a loaded CI machine (vitest's default is 1 s). */
+export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });

@@ -7,7 +7,7 @@ import { jsonForScript } from '../src/embed.js';
 import { fillTemplate } from '../src/html.js';
 import { renderViewerHtml, syntheticGraph } from '../src/index.js';
 import { viewerTemplate } from '../src/template.js';
-import { cleanup, dataset, launchBrowser, openHtml, waitFor } from './browser.js';
+import { cleanup, dataset, launchBrowser, openHtml, poll, waitFor } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -66,12 +66,12 @@ describe('untrusted strings', () => {
     expect(await page.locator('.item.folded .title').textContent()).toMatch(/^<img src=x onerror=alert\(1\)>/);
     expect(await page.locator('.item.folded > title').textContent()).toContain(`${IMG} cluster`);
     await page.locator('.item.kind-op', { hasText: SCRIPT }).click();
-    await expect.poll(() => page.locator('#panel .panel-title').textContent()).toBe(COMMENT);
+    await poll(() => page.locator('#panel .panel-title').textContent()).toBe(COMMENT);
     expect(await page.locator('#panel .op-name').textContent()).toBe(SCRIPT);
     expect(await page.locator('#panel .kv-mono').textContent()).toContain(IMG);
     await page.keyboard.press('Escape');
     await page.locator('.item.kind-optimization').click();
-    await expect.poll(() => page.locator('#panel .status-table').textContent()).toContain(IMG);
+    await poll(() => page.locator('#panel .status-table').textContent()).toContain(IMG);
     // Nothing from the data became markup, and the only script is the viewer's own.
     expect(await page.locator('img').count()).toBe(0);
     expect(await page.locator('script').count()).toBe(2);
@@ -141,9 +141,9 @@ describe('bad files', () => {
     expect(await page.locator('#error-panel h2').textContent()).toBe('This graph is too large');
     expect(await page.locator('#error-panel').textContent()).toContain('huge.json');
     await page.setInputFiles('#file-input', { name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something-else"}') });
-    await expect.poll(() => page.locator('#error-panel .issues').textContent()).toContain('format');
+    await poll(() => page.locator('#error-panel .issues').textContent()).toContain('format');
     await page.setInputFiles('#file-input', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('not json at all') });
-    await expect.poll(() => page.locator('#error-panel h2').textContent()).toBe('This file is not valid JSON');
+    await poll(() => page.locator('#error-panel h2').textContent()).toBe('This file is not valid JSON');
     // And a good file after errors still opens.
     await page.setInputFiles('#file-input', { name: 'ok.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(syntheticGraph({ nodes: 40 }))) });
     await waitFor(page, 'ready');

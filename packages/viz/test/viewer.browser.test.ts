@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderViewerHtml, syntheticGraph } from '../src/index.js';
-import { cleanup, dataset, launchBrowser, openHtml, SHOT_DIR, waitFor } from './browser.js';
+import { cleanup, dataset, launchBrowser, openHtml, poll, SHOT_DIR, waitFor } from './browser.js';
 
 let browser: Browser;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ describe('viewer page', () => {
     // Top-level clusters are folded: the encoder and the unrolled solvers are single boxes.
     const folded = page.locator('.item.folded');
     expect(await folded.count()).toBe(graph.clusters.filter((c) => !c.parent).length);
-    await expect.poll(() => folded.filter({ hasText: 'unroll ×' }).count()).toBeGreaterThan(0);
+    await poll(() => folded.filter({ hasText: 'unroll ×' }).count()).toBeGreaterThan(0);
     expect(await page.locator('.legend').textContent()).toContain('optimization');
     // Edges carry the shape of their value.
     expect(await page.locator('.edge-label', { hasText: '4×8' }).count()).toBeGreaterThan(0);
@@ -46,13 +46,13 @@ describe('viewer page', () => {
     await waitFor(page, 'ready');
     const before = await page.locator('.item').count();
     await page.locator('.item.folded', { hasText: 'sinkhorn #1' }).click();
-    await expect.poll(() => page.locator('.cluster.open').count()).toBe(1);
+    await poll(() => page.locator('.cluster.open').count()).toBe(1);
     await waitFor(page, 'ready');
     expect(await page.locator('.cluster.open .cluster-header').textContent()).toContain('unroll ×');
     expect(await page.locator('.item').count()).toBeGreaterThan(before);
     await page.screenshot({ path: join(SHOT_DIR, 'synthetic-120-expanded.png') });
     await page.locator('.cluster.open .cluster-header').first().click();
-    await expect.poll(() => page.locator('.cluster.open').count()).toBe(0);
+    await poll(() => page.locator('.cluster.open').count()).toBe(0);
     await waitFor(page, 'ready');
     expect(await page.locator('.item').count()).toBe(before);
     expect(errors).toEqual([]);
@@ -64,7 +64,7 @@ describe('viewer page', () => {
     await waitFor(page, 'ready');
     await page.locator('.item.kind-optimization', { hasText: 'qp layer' }).click();
     const panel = page.locator('#panel');
-    await expect.poll(() => panel.isVisible()).toBe(true);
+    await poll(() => panel.isVisible()).toBe(true);
     expect(await panel.locator('.panel-title').textContent()).toBe('qp layer');
     expect(await panel.locator('.op-name').textContent()).toBe('convex.qp');
     expect(await panel.locator('.kind-pill').textContent()).toBe('optimization');
@@ -86,9 +86,9 @@ describe('viewer page', () => {
     await page.screenshot({ path: join(SHOT_DIR, 'synthetic-120-panel.png') });
     // Following a link selects the producer.
     await q.locator('.link').click();
-    await expect.poll(() => panel.locator('.panel-title').textContent()).toBe('Q');
+    await poll(() => panel.locator('.panel-title').textContent()).toBe('Q');
     await page.keyboard.press('Escape');
-    await expect.poll(() => panel.isVisible()).toBe(false);
+    await poll(() => panel.isVisible()).toBe(false);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -98,16 +98,16 @@ describe('viewer page', () => {
     await waitFor(page, 'ready');
     await page.keyboard.press('/');
     await page.keyboard.type('W1');
-    await expect.poll(() => page.textContent('#search-count')).toBe('1 found');
+    await poll(() => page.textContent('#search-count')).toBe('1 found');
     // W1 lives inside the folded encoder: its box is the highlighted match.
     expect(await page.locator('.item.match').textContent()).toContain('encoder');
     await page.keyboard.press('Enter');
-    await expect.poll(() => page.locator('#panel .panel-title').textContent()).toBe('W1');
+    await poll(() => page.locator('#panel .panel-title').textContent()).toBe('W1');
     await waitFor(page, 'ready');
     expect(await page.locator('.item.selected').textContent()).toContain('W1');
     expect(await page.textContent('#search-count')).toBe('1 of 1');
     await page.fill('#search', 'no-such-node');
-    await expect.poll(() => page.textContent('#search-count')).toBe('no match');
+    await poll(() => page.textContent('#search-count')).toBe('no match');
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -117,7 +117,7 @@ describe('viewer page', () => {
     await waitFor(page, 'ready');
     const other = syntheticGraph({ nodes: 60, name: 'picked graph' });
     await page.setInputFiles('#file-input', { name: 'picked.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(other)) });
-    await expect.poll(() => page.textContent('#graph-name')).toBe('picked graph');
+    await poll(() => page.textContent('#graph-name')).toBe('picked graph');
     await waitFor(page, 'ready');
     const dropped = JSON.stringify(syntheticGraph({ nodes: 50, name: 'dropped graph' }));
     await page.evaluate((text) => {
@@ -125,7 +125,7 @@ describe('viewer page', () => {
       dt.items.add(new File([text], 'dropped.json', { type: 'application/json' }));
       window.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
     }, dropped);
-    await expect.poll(() => page.textContent('#graph-name')).toBe('dropped graph');
+    await poll(() => page.textContent('#graph-name')).toBe('dropped graph');
     await waitFor(page, 'ready');
     expect(errors).toEqual([]);
     await page.close();
@@ -137,13 +137,23 @@ describe('viewer page', () => {
     const zoom = () => page.evaluate(() => Number(document.getElementById('graph')!.dataset['zoom']));
     const before = await zoom();
     await page.click('#zoom-in');
-    await expect.poll(zoom).toBeGreaterThan(before);
+    await poll(zoom).toBeGreaterThan(before);
     await page.click('#zoom-fit');
-    await expect.poll(zoom).toBeCloseTo(before, 2);
+    await poll(zoom).toBeCloseTo(before, 2);
     await page.click('#legend-close');
     expect(await page.locator('#legend').isVisible()).toBe(false);
     await page.click('#legend-toggle');
     expect(await page.locator('#legend').isVisible()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows an empty graph as an empty canvas', async () => {
+    const empty = { format: 'argmin.graph', version: 1, name: 'empty', nodes: [], values: [], clusters: [], outputs: [] } as const;
+    const { page, errors } = await openHtml(browser, renderViewerHtml(empty));
+    await waitFor(page, 'ready');
+    expect(await page.locator('.item').count()).toBe(0);
+    expect(await page.textContent('#graph-counts')).toContain('0 nodes');
     expect(errors).toEqual([]);
     await page.close();
   });
