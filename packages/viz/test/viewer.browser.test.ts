@@ -174,7 +174,8 @@ describe('dataset attribute', () => {
     await waitFor(page, 'ready');
     const ds = await dataset(page);
     expect(Number(ds['layoutMs'])).toBeGreaterThanOrEqual(0);
-    expect(ds['layoutEngine']).toBe('elk');
+    // ELK normally; the fast layout if ELK missed its deadline on a loaded machine.
+    expect(['elk', 'fast']).toContain(ds['layoutEngine']);
     await page.close();
   });
 });
