@@ -43,10 +43,13 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
       annotate(t, outputIds[0]!);
     });
   });
-  const valueOf = (t: Tensor): string => {
+  // A constant sits in the cluster of the op that first uses it, so the scalars an unrolled
+  // solver makes in every iteration fold away with the iterations.
+  const valueOf = (t: Tensor, cluster?: string): string => {
     const known = ids.get(t);
     if (known) return known;
-    const { outputIds } = builder.addNode({ kind: 'constant', op: 'constant', inputs: [], outputShapes: [t.shape], label: t.size === 1 ? String(t.data[0]) : 'constant' });
+    const label = t.size === 1 ? String(t.data[0]) : 'constant';
+    const { outputIds } = builder.addNode({ kind: 'constant', op: 'constant', inputs: [], outputShapes: [t.shape], label, ...(cluster !== undefined ? { cluster } : {}) });
     annotate(t, outputIds[0]!);
     return outputIds[0]!;
   };
@@ -56,8 +59,8 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
     clusterIds.set(c.id, builder.addCluster(parent === undefined ? { label: c.label, kind: c.kind } : { label: c.label, kind: c.kind, parent }));
   }
   for (const e of tape.entries) {
-    const inputs = e.inputs.map(valueOf);
     const cluster = e.cluster === undefined ? undefined : clusterIds.get(e.cluster);
+    const inputs = e.inputs.map((t) => valueOf(t, cluster));
     const { outputIds } = builder.addNode({
       kind: e.kind,
       op: e.op,
@@ -72,7 +75,7 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
     });
     e.outputs.forEach((o, i) => annotate(o, outputIds[i]!));
   }
-  builder.setOutputs(flatten(value).leaves.map(valueOf));
+  builder.setOutputs(flatten(value).leaves.map((t) => valueOf(t)));
   return builder.build();
 }
 
