@@ -205,7 +205,7 @@ const dropLastAxis = (x: Tensor): Tensor => reshape(x, x.shape.slice(0, -1));
 // --- triangular solve --------------------------------------------------------------------------
 
 /** Keeps one triangle of each matrix, its diagonal scaled by `diagonalScale`; self-adjoint. */
-const triangleOp: Op<TriangleAttrs> = defineOp<TriangleAttrs>({
+export const triangleOp: Op<TriangleAttrs> = defineOp<TriangleAttrs>({
   name: 'triangle',
   forward([x], { lower, diagonalScale }) {
     const { rows, cols } = splitMatrix('triangle', 'x', x!);
@@ -275,7 +275,7 @@ export function triangularSolve(
 // --- cholesky ----------------------------------------------------------------------------------
 
 /** ½(X + Xᵀ) for each matrix; self-adjoint. */
-const symmetrizeOp: Op<NoAttrs> = defineOp<NoAttrs>({
+export const symmetrizeOp: Op<NoAttrs> = defineOp<NoAttrs>({
   name: 'symmetrize',
   forward([x]) {
     const { n } = squareMatrix('symmetrize', 'x', x!);
