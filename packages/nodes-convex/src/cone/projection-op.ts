@@ -33,7 +33,7 @@ export const coneProjectionOp: Op<ProjectionAttrs> = defineOp<ProjectionAttrs>({
 });
 
 /** DΠ(v)·t, row by row. */
-const coneProjectionDerivativeOp: Op<ProjectionAttrs> = defineOp<ProjectionAttrs>({
+export const coneProjectionDerivativeOp: Op<ProjectionAttrs> = defineOp<ProjectionAttrs>({
   name: 'convex.coneProjectionDerivative',
   forward([v, t], attrs) {
     const layout = layoutOf(attrs);
