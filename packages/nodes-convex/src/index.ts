@@ -10,4 +10,8 @@ export { sinkhorn, sinkhornNode } from './sinkhorn/node.js';
 export { sinkhornObjective } from './sinkhorn/objective.js';
 export { sinkhornPermutation, gumbel, type SinkhornPermutationOptions } from './sinkhorn/permutation.js';
 export type { SinkhornParams, SinkhornSolution, SinkhornOptions, SinkhornCallOptions } from './sinkhorn/problem.js';
+export { cone, coneNode, type ConeOptions } from './cone/node.js';
+export type { ConeParams, ConeSolution, ConeSpec } from './cone/problem.js';
+export type { ConeSolverOptions } from './cone/solve.js';
+export type { ConeUnroll } from './cone/step.js';
 export { convexPlugin } from './plugin.js';

@@ -7,12 +7,14 @@ import { lmlNode } from './lml/node.js';
 import { qpNode } from './qp/node.js';
 import { sinkhornNode } from './sinkhorn/node.js';
 import { centredGradientOp } from './sinkhorn/step.js';
+import { coneNode } from './cone/node.js';
+import { coneProjectionDerivativeOp, coneProjectionOp } from './cone/projection-op.js';
 
 /** The convex node family; pass it to createRuntime({ plugins }). */
 export const convexPlugin: Plugin = definePlugin({
   name: '@argmin/nodes-convex',
   version: '0.1.0',
   argminApi: `^${ARGMIN_API_VERSION.split('.')[0]}`,
-  ops: [centredGradientOp],
-  nodes: [reluNode, sigmoidNode, softmaxNode, sparsemaxNode, qpNode, lmlNode, sinkhornNode],
+  ops: [centredGradientOp, coneProjectionOp, coneProjectionDerivativeOp],
+  nodes: [reluNode, sigmoidNode, softmaxNode, sparsemaxNode, qpNode, lmlNode, sinkhornNode, coneNode],
 });
