@@ -84,7 +84,7 @@ describe('argmin view', () => {
     expect(graph.name).toBe('synthetic example');
     const bad = capture();
     expect(await run(['view', '--example', 'nope'], bad)).toBe(2);
-    expect(bad.err()).toContain('Available: synthetic');
+    expect(bad.err()).toMatch(/Available: .*\bqp\b.*\bsynthetic\b/);
   });
 
   it('reads standard input with -', async () => {

@@ -52,17 +52,19 @@ function inCone(layout: ConeLayout, dual: boolean, v: Float64Array, tol: number)
         break;
       }
       case 'exp': {
-        // Checked on v/‖v‖ (tiny vectors pass): primal y·e^{x/y} ≤ z, i.e. x ≤ y·log(z/y);
-        // dual (u, v, w) with u < 0: −u·e^{v/u} ≤ e·w, i.e. v ≥ u·(1 + log(w/−u)).
+        // Checked on v/‖v‖ (tiny vectors pass) in the function-value form, whose error is of the
+        // order of the point's own error near the boundary (the log form, x ≤ y·log(z/y),
+        // amplifies an error in z by 1/z): primal y·e^{x/y} ≤ z; dual (u, v, w) with u < 0:
+        // −u·e^{v/u} ≤ e·w.
         const r = norm(x);
         if (r < 1e-8) break;
         const [a, y, z] = [x[0]! / r, x[1]! / r, x[2]! / r];
         if (dual) {
           if (a > tol || z < -tol) return false;
-          if (a < -tol ? y < a * (1 + Math.log(Math.max(z, 1e-300) / -a)) - tol : y < -tol) return false;
+          if (a < -tol ? -a * Math.exp(y / a) > Math.E * z + tol : y < -tol) return false;
         } else {
           if (y < -tol || z < -tol) return false;
-          if (y > tol && a > y * Math.log(Math.max(z, 1e-300) / y) + tol) return false;
+          if (y > tol && y * Math.exp(a / y) > z + tol) return false;
           if (y <= tol && a > tol) return false;
         }
         break;
