@@ -73,4 +73,4 @@ export function cleanup(): void {
 }
 
 /** expect.poll with a timeout fit for a loaded CI machine (vitest's default is 1 s). */
-export const poll = <T>(fn: () => T | Promise<T>) => expect.poll(fn, { timeout: 20_000, interval: 50 });
+export const poll: typeof expect.poll = (fn, options) => expect.poll(fn, { timeout: 20_000, interval: 50, ...options });

@@ -9,7 +9,7 @@ import { arbTensor } from '@argmin/autodiff/testing';
 import { reluLayer, reluNode } from '../../src/layers/relu.js';
 import { sigmoidLayer, sigmoidNode } from '../../src/layers/sigmoid.js';
 import { softmaxLayer, softmaxNode } from '../../src/layers/softmax.js';
-import { sparsemaxLayer, sparsemaxNode } from '../../src/layers/sparsemax.js';
+import { sparsemaxLayer } from '../../src/layers/sparsemax.js';
 
 /** Sparsemax by the sorting formula (Martins & Astudillo 2016), as an independent reference. */
 function sparsemaxBySorting(x: Float64Array): Float64Array {
@@ -72,7 +72,7 @@ describe('argmin layers equal their closed forms', () => {
   test('sparsemax: the implicit Jacobian is the closed form diag(s) − ssᵀ/|s| on the support s', () => {
     const x = new Tensor(Float64Array.of(0.9, 0.1, -0.5, 0.6), [4]);
     const y = sparsemaxLayer(x);
-    const support = Array.from(y.data, (v) => (v > 0 ? 1 : 0));
+    const support = Array.from(y.data, (v): number => (v > 0 ? 1 : 0));
     const k = support.reduce((a, b) => a + b, 0);
     for (let j = 0; j < 4; j++) {
       const e = new Tensor(Float64Array.from({ length: 4 }, (_, i) => (i === j ? 1 : 0)), [4]);
