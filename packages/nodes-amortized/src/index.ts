@@ -1,1 +1,13 @@
-export {};
+export { mlp, type MlpOptions, type MlpParams, type Activation } from './mlp.js';
+export { parameterCount, type Model } from './model.js';
+export { adam, cosineDecay, type AdamOptions, type AdamState, type Optimizer } from './adam.js';
+export { validateDataset, split, type Dataset } from './data.js';
+export { train, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
+export { amortize, type Amortized, type AmortizeOptions, type AmortizationLoss } from './amortize.js';
+export { knownObjective, rolloutStates, type ObjectiveSpec } from './objectives.js';
+export type { Refinement } from './refine.js';
+export type { SolutionLayout } from './layout.js';
+export { solveWarm, compareWarmStart, type WarmStartOptions, type WarmStartReport, type WarmStartSide } from './warm-start.js';
+export { evaluateAmortized, medianMs, type AmortizationReport, type EvaluateOptions } from './measure.js';
+export { amortizeLatent, latentSearchModel, type LatentSearch } from './latent.js';
+export { qpInteriorStart, type QpStartOptions } from './qp-start.js';

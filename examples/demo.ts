@@ -1,0 +1,35 @@
+/**
+ * The argmin demo: every node family trained end to end, on CPU, in a few minutes.
+ *
+ *   pnpm demo [--quick] [--out DIR] [--only id,id]
+ *
+ * Writes to DIR (default ./out): per part its traced graph (<id>.graph.json), the graph viewer
+ * (<id>.viewer.html) and its figures (<id>.<name>.svg), then index.html linking them all and
+ * summary.json with every part's numbers. Seeded: two runs give the same results.
+ */
+import { resolve } from 'node:path';
+import { DEMO_PARTS } from './demo/parts.js';
+import { runDemo } from './demo/run.js';
+
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+const outDir = resolve(option('--out') ?? 'out');
+const only = option('--only')?.split(',');
+const parts = only ? DEMO_PARTS.filter((p) => only.includes(p.id)) : DEMO_PARTS;
+if (only && parts.length !== only.length) {
+  console.error(`unknown part in --only ${only.join(',')}; parts are ${DEMO_PARTS.map((p) => p.id).join(', ')}`);
+  process.exit(2);
+}
+
+console.log(`argmin demo${quick ? ' (quick)' : ''}: ${parts.length} parts → ${outDir}`);
+const records = await runDemo({ parts, outDir, quick });
+const failed = records.filter((r) => r.status === 'failed');
+console.log(`\nopen ${resolve(outDir, 'index.html')}`);
+if (failed.length > 0) {
+  console.error(`${failed.length} part(s) failed: ${failed.map((r) => r.id).join(', ')}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,102 @@
+import { InvalidInputError, type NodeOutput, type Tensor, type TensorRecord } from '@argmin/autodiff';
+import type { Amortized } from './amortize.js';
+
+/** Median wall time of `fn` in milliseconds over `repeats` runs, after `warmup` runs. */
+export function medianMs(fn: () => unknown, repeats: number, warmup = 1): number {
+  for (let i = 0; i < warmup; i++) fn();
+  const times: number[] = [];
+  for (let i = 0; i < Math.max(1, repeats); i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+function timed(fn: () => unknown): number {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+/** Mean, median and max of a list (NaN for an empty one). */
+export function summary(values: ArrayLike<number>): { mean: number; median: number; max: number } {
+  const v = Array.from(values).sort((a, b) => a - b);
+  if (v.length === 0) return { mean: NaN, median: NaN, max: NaN };
+  return { mean: v.reduce((a, b) => a + b, 0) / v.length, median: v[Math.floor(v.length / 2)]!, max: v[v.length - 1]! };
+}
+
+export interface AmortizationReport {
+  readonly contexts: number;
+  /** Solver time from scratch over amortized prediction time, on the same contexts (batched). */
+  readonly speedup: number;
+  /** Milliseconds per context. */
+  readonly solveMs: number;
+  readonly predictMs: number;
+  /** Relative suboptimality (f(ŷ) − f(y*)) / |f(y*)|, mean, median and max over contexts. */
+  readonly gap: number;
+  readonly gapMedian: number;
+  readonly gapMax: number;
+  /** Constraint violation of the predictions (largest per context): mean and max. */
+  readonly violation: number;
+  readonly violationMax: number;
+  /** Mean f(y*) and f(ŷ). */
+  readonly optimalObjective: number;
+  readonly predictedObjective: number;
+}
+
+export interface EvaluateOptions<S extends TensorRecord> {
+  /** Solutions of the contexts if already computed (the solve is timed anyway). */
+  readonly reference?: NodeOutput<S>;
+  /** Rounds of timing (default 3): each times one batched solve and `predictRepeats` (default 10) predictions. */
+  readonly rounds?: number;
+  readonly predictRepeats?: number;
+}
+
+/**
+ * The tutorial's measurements of an amortized model on held-out contexts x `[B, dx]`: the
+ * speed-up (batched solve from scratch over batched `infer`) and the relative suboptimality of
+ * the predictions, with their constraint violation beside it. Solves and predictions are timed
+ * in interleaved rounds and each side keeps its fastest run: on a shared machine the minimum is
+ * the least disturbed measurement, and interleaving exposes both sides to the same load.
+ */
+export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord, Theta>(
+  am: Amortized<P, S, Theta>, theta: Theta, x: Tensor, options: EvaluateOptions<S> = {},
+): AmortizationReport {
+  const B = x.shape[0]!;
+  const rounds = Math.max(1, options.rounds ?? 3);
+  const repeats = Math.max(1, options.predictRepeats ?? 10);
+  let solved = options.reference;
+  let prediction: Partial<S> = am.infer(theta, x);
+  let solveMs = Infinity;
+  let predictMs = Infinity;
+  for (let r = 0; r < rounds; r++) {
+    solveMs = Math.min(solveMs, timed(() => (solved = am.solve(x))));
+    for (let k = 0; k < repeats; k++) predictMs = Math.min(predictMs, timed(() => (prediction = am.infer(theta, x))));
+  }
+  solveMs /= B;
+  predictMs /= B;
+  const ref = solved!;
+  const bad = ref.info.status.filter((s) => s !== 'converged').length;
+  if (bad > 0) throw new InvalidInputError(`${am.name}: ${bad} of ${B} reference solves did not converge; cannot measure suboptimality`);
+  const keys = am.layout(x).keys;
+  const optimal = am.assess(x, Object.fromEntries(keys.map((k) => [k, (ref as Record<string, Tensor>)[k]!])) as Partial<S>);
+  const predicted = am.assess(x, prediction);
+  const gaps = predicted.objective.map((f, b) => (f - optimal.objective[b]!) / Math.max(Math.abs(optimal.objective[b]!), 1e-12));
+  const g = summary(gaps);
+  const v = summary(predicted.violation);
+  return {
+    contexts: B,
+    speedup: solveMs / predictMs,
+    solveMs,
+    predictMs,
+    gap: g.mean,
+    gapMedian: g.median,
+    gapMax: g.max,
+    violation: v.mean,
+    violationMax: v.max,
+    optimalObjective: summary(optimal.objective).mean,
+    predictedObjective: summary(predicted.objective).mean,
+  };
+}
