@@ -4,13 +4,13 @@
  * DCEM in a learned latent space of control sequences (see examples/lib/amortized-lqr.ts). The
  * last line is one JSON object with the figures.
  *
- *   pnpm exec tsx --conditions=source examples/amortized-lqr.ts [--quick]
+ *   pnpm exec tsx examples/amortized-lqr.ts [--quick]
  */
 import cliProgress from 'cli-progress';
 import { runAmortizedLqr } from './lib/amortized-lqr.js';
 
 const quick = process.argv.includes('--quick');
-const steps = quick ? 800 : 4000;
+const steps = quick ? 1500 : 6000;
 const latentSteps = quick ? 30 : 200;
 
 const bar = new cliProgress.SingleBar(

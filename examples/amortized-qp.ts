@@ -3,7 +3,7 @@
  * objective predicts the solution for new contexts; measured as the amortization tutorial does
  * (see examples/lib/amortized-qp.ts). The last line is one JSON object with the figures.
  *
- *   pnpm exec tsx --conditions=source examples/amortized-qp.ts [--quick] [--n 50]
+ *   pnpm exec tsx examples/amortized-qp.ts [--quick] [--n 50]
  */
 import cliProgress from 'cli-progress';
 import { runAmortizedQp } from './lib/amortized-qp.js';

@@ -7,7 +7,7 @@
  * flow through Sinkhorn's implicit VJP. At test time the hard assignment (argmax per row, no
  * noise) is compared with the true ranks.
  *
- *   pnpm exec tsx --conditions=source examples/learn-to-sort.ts
+ *   pnpm exec tsx examples/learn-to-sort.ts
  */
 import { Rng, Tensor, add, expandDims, matmul, mean, mul, randn, randu, relu, reshape, sub, sum, valueAndGrad, zeros } from '@argmin/autodiff';
 import { sinkhornPermutation } from '@argmin/nodes-convex';

@@ -3,7 +3,7 @@
  * against system identification on the same data: the objective-mismatch experiment (see
  * examples/lib/pendulum-imitation.ts). Writes the loss curves to ./out/pendulum-imitation.json.
  *
- *   pnpm exec tsx --conditions=source examples/pendulum-imitation.ts [--quick] [--well-specified]
+ *   pnpm exec tsx examples/pendulum-imitation.ts [--quick] [--well-specified]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { runPendulumImitation } from './lib/pendulum-imitation.js';

@@ -26,7 +26,7 @@ export interface AmortizedLqrConfig {
   /** Training and held-out initial states (defaults 2048 and 100). */
   readonly nTrain?: number;
   readonly nTest?: number;
-  /** Adam steps (default 3000), minibatch (64), peak learning rate (1e-2, cosine decay). */
+  /** Adam steps (default 3000), minibatch (64), peak learning rate (1e-2, cosine decay), hidden widths ([32, 32]). */
   readonly steps?: number;
   readonly batchSize?: number;
   readonly lr?: number;
@@ -116,7 +116,7 @@ export interface AmortizedLqrResult {
 
 export function runAmortizedLqr(config: AmortizedLqrConfig = {}): AmortizedLqrResult {
   const cfg = {
-    masses: 3, T: 30, nTrain: 2048, nTest: 100, steps: 3000, batchSize: 64, lr: 1e-2, hidden: [64, 64], latentSteps: 150, seed: 0,
+    masses: 3, T: 30, nTrain: 2048, nTest: 100, steps: 3000, batchSize: 64, lr: 1e-2, hidden: [32, 32], latentSteps: 150, seed: 0,
     ...Object.fromEntries(Object.entries(config).filter(([k, v]) => k !== 'onProgress' && v !== undefined)),
   } as Required<Omit<AmortizedLqrConfig, 'onProgress'>>;
   const rng = Rng.seeded(cfg.seed);

@@ -38,26 +38,43 @@ export function choleskyFactor(
   const l = new Float64Array(batch * n * n);
   for (let k = 0; k < batch; k++) {
     const o = k * n * n;
-    // Cholesky–Banachiewicz, row by row: each entry is a dot product of two contiguous rows of L.
-    for (let i = 0; i < n; i++) {
-      const rowI = o + i * n;
-      for (let j = 0; j <= i; j++) {
-        const rowJ = o + j * n;
-        const s = a[rowI + j]! - dot(j, l, l, rowI, rowJ);
-        if (i === j) {
-          if (!(s > 0)) {
-            throw new InvalidInputError(
-              `${ctx.op}: input '${ctx.input}'${batchLabel(batch, k)} is not positive definite: pivot ${i} is ${s} (must be > 0)`,
-            );
-          }
-          l[rowI + i] = Math.sqrt(s);
-        } else {
-          l[rowI + j] = s / l[rowJ + j]!;
-        }
-      }
+    const pivot = choleskyInto(a, n, l, o, o);
+    if (pivot >= 0) {
+      throw new InvalidInputError(
+        `${ctx.op}: input '${ctx.input}'${batchLabel(batch, k)} is not positive definite: pivot ${pivot} is ${l[o + pivot * n + pivot]} (must be > 0)`,
+      );
     }
   }
   return { kind: 'cholesky', n, batch, l };
+}
+
+/**
+ * The lower Cholesky factor of the n×n matrix at a[aOff…] (lower triangle read) into l[lOff…],
+ * strict upper triangle zeroed: no allocation and no exception, for solvers that factor many
+ * times into one buffer. Returns −1, or the index of the first non-positive pivot (whose value
+ * is then left on l's diagonal).
+ */
+export function choleskyInto(a: Float64Array, n: number, l: Float64Array, aOff = 0, lOff = 0): number {
+  // Cholesky–Banachiewicz, row by row: each entry is a dot product of two contiguous rows of L.
+  for (let i = 0; i < n; i++) {
+    const rowA = aOff + i * n;
+    const rowI = lOff + i * n;
+    for (let j = 0; j <= i; j++) {
+      const rowJ = lOff + j * n;
+      const s = a[rowA + j]! - dot(j, l, l, rowI, rowJ);
+      if (i === j) {
+        if (!(s > 0)) {
+          l[rowI + i] = s;
+          return i;
+        }
+        l[rowI + i] = Math.sqrt(s);
+      } else {
+        l[rowI + j] = s / l[rowJ + j]!;
+      }
+    }
+    for (let j = i + 1; j < n; j++) l[rowI + j] = 0;
+  }
+  return -1;
 }
 
 /** Solves A_k·X = B in place for batch element k: x (n×nrhs at xOff) holds B and receives X. */

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { InvalidInputError } from '@argmin/autodiff';
 import { arbSpd, numRuns } from '@argmin/autodiff/testing';
 import {
-  choleskyFactor, choleskyLogDet, choleskySolve, luDet, luFactor, luLogAbsDet, luSolve, trsm,
+  choleskyFactor, choleskyInto, choleskyLogDet, choleskySolve, luDet, luFactor, luLogAbsDet, luSolve, trsm,
 } from '../../src/kernels/factor.js';
 import { maxAbsDiff, randomArray, refDet, refMatmul, refTranspose } from './reference.js';
 
@@ -66,6 +66,21 @@ describe('Cholesky', () => {
     );
     expect(() => choleskyFactor(Float64Array.of(NaN), 1)).toThrow(/not positive definite: pivot 0 is NaN/);
     expect(() => choleskyFactor(Float64Array.of(0), 1)).toThrow(/^cholesky: input 'A' is not positive definite/);
+  });
+
+  test.prop([spdBatch], { numRuns: numRuns() })('choleskyInto reuses a dirty buffer and equals choleskyFactor', (spd) => {
+    const [b, n] = spd.shape as [number, number];
+    const buf = new Float64Array(n * n + 3).fill(NaN); // stale contents, factor at an offset
+    for (let e = 0; e < b; e++) {
+      expect(choleskyInto(spd.data, n, buf, e * n * n, 3)).toBe(-1);
+      expect(Array.from(buf.subarray(3))).toEqual(Array.from(choleskyFactor(spd.data, n, b).l.subarray(e * n * n, (e + 1) * n * n)));
+    }
+  });
+
+  it('choleskyInto returns the failing pivot and leaves its value on the diagonal, without throwing', () => {
+    const l = new Float64Array(4);
+    expect(choleskyInto(Float64Array.of(1, 2, 2, 1), 2, l)).toBe(1);
+    expect(l[3]).toBe(-3);
   });
 });
 

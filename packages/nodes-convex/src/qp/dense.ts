@@ -1,14 +1,15 @@
-import { choleskyFactor, type CholeskyFactor } from '@argmin/autodiff/kernels';
+import { choleskyInto, type CholeskyFactor } from '@argmin/autodiff/kernels';
 import type { Tensor } from '@argmin/autodiff';
 import { elementOffset, type QpDims, type QpParams } from './problem.js';
 
-/** The Cholesky factor of the n×n matrix `a` (lower triangle read), or null if it is not positive definite. */
-export function tryCholesky(a: Float64Array, n: number): CholeskyFactor | null {
-  try {
-    return choleskyFactor(a, n, 1);
-  } catch {
-    return null;
-  }
+/**
+ * The Cholesky factor of the n×n matrix `a` (lower triangle read), or null if it is not positive
+ * definite. With `into` (an n×n factor whose buffer may be overwritten) the factor is written
+ * there and `into` returned: the interior-point loop factors every iteration into one buffer.
+ */
+export function tryCholesky(a: Float64Array, n: number, into?: CholeskyFactor): CholeskyFactor | null {
+  const f: CholeskyFactor = into && into.n === n && into.batch === 1 ? into : { kind: 'cholesky', n, batch: 1, l: new Float64Array(n * n) };
+  return choleskyInto(a, n, f.l) < 0 ? f : null;
 }
 
 /**
@@ -157,15 +158,16 @@ function tile4(len: number, X: Float64Array, i: number, j: number, ld: number, b
     c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
     c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
   }
-  const put = (row: number, v0: number, v1: number, v2: number, v3: number) => {
-    const o = (i + row) * ld + j;
-    out[o] = v0 + (base ? base[o]! : 0);
-    out[o + 1] = v1 + (base ? base[o + 1]! : 0);
-    out[o + 2] = v2 + (base ? base[o + 2]! : 0);
-    out[o + 3] = v3 + (base ? base[o + 3]! : 0);
-  };
-  put(0, c00, c01, c02, c03);
-  put(1, c10, c11, c12, c13);
-  put(2, c20, c21, c22, c23);
-  put(3, c30, c31, c32, c33);
+  // Plain calls, not a closure: a function created per tile costs more than the tile at n ≈ 20.
+  putRow(out, i * ld + j, base, c00, c01, c02, c03);
+  putRow(out, (i + 1) * ld + j, base, c10, c11, c12, c13);
+  putRow(out, (i + 2) * ld + j, base, c20, c21, c22, c23);
+  putRow(out, (i + 3) * ld + j, base, c30, c31, c32, c33);
+}
+
+function putRow(out: Float64Array, o: number, base: Float64Array | null, v0: number, v1: number, v2: number, v3: number): void {
+  out[o] = v0 + (base ? base[o]! : 0);
+  out[o + 1] = v1 + (base ? base[o + 1]! : 0);
+  out[o + 2] = v2 + (base ? base[o + 2]! : 0);
+  out[o + 3] = v3 + (base ? base[o + 3]! : 0);
 }

@@ -68,6 +68,9 @@ export class ReducedKkt {
   private readonly S: Float64Array;
   private L: CholeskyFactor | null = null;
   private Sf: CholeskyFactor | null = null;
+  // The buffers L and Sf are factored into, reused by every factorization of the batch.
+  private readonly lBuf: CholeskyFactor;
+  private readonly sBuf: CholeskyFactor;
   // Scratch of the solves.
   private readonly t: Float64Array;
   private readonly w: Float64Array;
@@ -101,6 +104,8 @@ export class ReducedKkt {
     this.cl = vec(m);
     this.cn = vec(k);
     this.zeroM = vec(m);
+    this.lBuf = { kind: 'cholesky', n, batch: 1, l: vec(n * n) };
+    this.sBuf = { kind: 'cholesky', n: k, batch: 1, l: vec(k * k) };
     this.data = data;
     this.load(data);
   }
@@ -153,13 +158,13 @@ export class ReducedKkt {
     for (let i = 0; i < n; i++) for (let r = 0; r < m; r++) GsT[i * m + r] = GT[i * m + r]! * sq[r]!;
     this.regularized = false;
     this.formH();
-    this.L = tryCholesky(H, n);
+    this.L = tryCholesky(H, n, this.lBuf);
     if (this.options.augment === 'fallback' && (this.L === null || !healthyPivots(this.L, H, n)) && this.augment()) {
       this.formH();
-      this.L = tryCholesky(H, n);
+      this.L = tryCholesky(H, n, this.lBuf);
     }
     const scale = Math.max(1, this.qMax, this.gMax * this.gMax, this.rho * this.aMax * this.aMax);
-    if (this.L === null && this.options.regularize) this.L = this.shifted(H, n, 1e-11 * scale, 1e-3 * scale);
+    if (this.L === null && this.options.regularize) this.L = this.shifted(H, n, this.lBuf, 1e-11 * scale, 1e-3 * scale);
     if (this.L === null) return false;
     return this.factorSchur();
   }
@@ -181,21 +186,21 @@ export class ReducedKkt {
     if (e) for (let i = 0; i < k; i++) S[i * k + i]! += e[i]!;
     let sMax = 0;
     for (let i = 0; i < k; i++) sMax = Math.max(sMax, S[i * k + i]!);
-    this.Sf = tryCholesky(S, k);
+    this.Sf = tryCholesky(S, k, this.sBuf);
     if (this.Sf !== null && this.options.augment === 'fallback' && !healthyPivots(this.Sf, S, k)) this.Sf = null;
-    if (this.Sf === null && this.options.regularize) this.Sf = this.shifted(S, k, 1e-13 * sMax, 1e-3 * sMax);
+    if (this.Sf === null && this.options.regularize) this.Sf = this.shifted(S, k, this.sBuf, 1e-13 * sMax, 1e-3 * sMax);
     return this.Sf !== null;
   }
 
   /** Cholesky of `a` + δI for δ = first, 100·first, … up to `last` (the diagonal is shifted in place). */
-  private shifted(a: Float64Array, n: number, first: number, last: number): CholeskyFactor | null {
+  private shifted(a: Float64Array, n: number, into: CholeskyFactor, first: number, last: number): CholeskyFactor | null {
     let f: CholeskyFactor | null = null;
     let added = 0;
     for (let delta = Math.max(first, Number.MIN_VALUE); f === null && delta <= last; delta *= 100) {
       for (let i = 0; i < n; i++) a[i * n + i]! += delta - added;
       added = delta;
       this.regularized = true;
-      f = tryCholesky(a, n);
+      f = tryCholesky(a, n, into);
     }
     return f;
   }
