@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Workspace packages resolve to their TypeScript sources through the `source` export condition,
@@ -11,6 +12,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     reporters: ['default', './scripts/summary-reporter.ts'],
+    setupFiles: [fileURLToPath(new URL('./scripts/fast-check-seed.ts', import.meta.url))],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [
