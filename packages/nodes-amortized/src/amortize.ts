@@ -2,7 +2,7 @@ import {
   ConvergenceError, InvalidInputError, ShapeError, Tensor, add, applyNode, mean, mul, slice, sub, sum, withoutRecording,
   type NodeOutput, type OptimizationNode, type Rng, type SolveControls, type TensorRecord,
 } from '@argmin/autodiff';
-import type { Dataset } from './data.js';
+import { validateDataset, type Dataset } from './data.js';
 import { solutionLayout, splitOutput, type SolutionLayout } from './layout.js';
 import type { Model } from './model.js';
 import { knownObjective, type ObjectiveSpec } from './objectives.js';
@@ -182,6 +182,8 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
       });
     },
     fit(theta, data, trainOptions) {
+      // Checked before the first solve that reads the layout, so a NaN is named in the data.
+      validateDataset(where, data);
       if (data['x']) {
         checkContexts(data['x']);
         resolveLayout(data['x']);
