@@ -102,7 +102,10 @@ const controlSpec: ObjectiveSpec<Rec, Rec, { dynamics?: DynamicsModel }> = {
   },
 };
 
-/** LML: −yᵀx − H(y) with 1ᵀy = k as a penalty (0 ≤ y ≤ 1 is the caller's projection, e.g. a sigmoid). */
+/**
+ * LML: −yᵀx − H(y) with 1ᵀy = k as a penalty. 0 ≤ y ≤ 1 is the caller's `project`, e.g. a clamp
+ * into (0, 1): it must be a true projection, since refinement applies it again after every step.
+ */
 const lmlSpec: ObjectiveSpec<Rec, Rec, { k: number }> = {
   objective: (p, s) => lmlObjective(p['x']!, need('convex.lml', s, 'y')),
   penalty: (p, s, o) => mul(sumSq(sub(sum(need('convex.lml', s, 'y'), -1, true), o.k)), 1),
