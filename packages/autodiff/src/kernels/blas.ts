@@ -70,6 +70,13 @@ const MC = 64;
 const NC = 1024;
 /** Below this many multiply-adds the packing costs more than it saves. */
 const SMALL = 4096;
+/**
+ * Untransposed products this shallow (k) and narrow (n) run on unpacked 4×4 tiles: packing A
+ * would cost about as much as the product, and B (≤ 128 KiB) stays in cache. This is the shape
+ * of an MLP's layers on a batch (measured 10–40% faster than packing at k ≤ 64, n ≤ 90).
+ */
+const UNPACKED_K = 64;
+const UNPACKED_N = 256;
 
 // Scratch panels, reused across calls: gemm runs to completion without calling out, so a single
 // buffer cannot be shared by two live calls.
@@ -103,6 +110,10 @@ export function gemm(
   }
   if (m * n * k <= SMALL) {
     gemmSmall(transA, transB, m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
+    return;
+  }
+  if (!transA && !transB && k <= UNPACKED_K && n <= UNPACKED_N) {
+    gemmUnpacked(m, n, k, alpha, a, aOff, lda, b, bOff, ldb, c, cOff, ldc);
     return;
   }
   ensureScratch();
@@ -212,6 +223,46 @@ function microKernel(kc: number, ia: number, ib: number, alpha: number, c: Float
 }
 
 /** Unpacked dot-product loop for small products, where packing would dominate. */
+/** C += α·A·B on 4×4 register tiles read straight from A's rows and B's rows; edges by dot products. */
+function gemmUnpacked(
+  m: number, n: number, k: number, alpha: number, a: Float64Array, aOff: number, lda: number,
+  b: Float64Array, bOff: number, ldb: number, c: Float64Array, cOff: number, ldc: number,
+): void {
+  const m4 = m - (m % 4);
+  const n4 = n - (n % 4);
+  for (let i = 0; i < m4; i += 4) {
+    const a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    for (let j = 0; j < n4; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      for (let p = 0, bo = bOff + j; p < k; p++, bo += ldb) {
+        const b0 = b[bo]!, b1 = b[bo + 1]!, b2 = b[bo + 2]!, b3 = b[bo + 3]!;
+        const x0 = a[a0 + p]!, x1 = a[a1 + p]!, x2 = a[a2 + p]!, x3 = a[a3 + p]!;
+        c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
+        c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
+        c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
+        c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+      }
+      let o = cOff + i * ldc + j;
+      c[o]! += alpha * c00; c[o + 1]! += alpha * c01; c[o + 2]! += alpha * c02; c[o + 3]! += alpha * c03;
+      o += ldc;
+      c[o]! += alpha * c10; c[o + 1]! += alpha * c11; c[o + 2]! += alpha * c12; c[o + 3]! += alpha * c13;
+      o += ldc;
+      c[o]! += alpha * c20; c[o + 1]! += alpha * c21; c[o + 2]! += alpha * c22; c[o + 3]! += alpha * c23;
+      o += ldc;
+      c[o]! += alpha * c30; c[o + 1]! += alpha * c31; c[o + 2]! += alpha * c32; c[o + 3]! += alpha * c33;
+    }
+  }
+  // The last n % 4 columns of the tiled rows, then the last m % 4 rows entirely.
+  for (let i = 0; i < m; i++) {
+    for (let j = i < m4 ? n4 : 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0, ka = aOff + i * lda, kb = bOff + j; p < k; p++, kb += ldb) s += a[ka + p]! * b[kb]!;
+      c[cOff + i * ldc + j]! += alpha * s;
+    }
+  }
+}
+
 function gemmSmall(
   transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: Float64Array, aOff: number, lda: number, b: Float64Array, bOff: number, ldb: number,

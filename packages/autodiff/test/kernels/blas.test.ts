@@ -5,10 +5,10 @@ import { numRuns } from '@argmin/autodiff/testing';
 import { axpy, dot, gemm, gemmBatched, gemv, scal } from '../../src/kernels/blas.js';
 import { maxAbs, maxAbsDiff, randomArray, refGemm } from './reference.js';
 
-// Sizes straddling the small-product path, the 4×4 tile edges, the MC = 64 row block and the
-// KC = 256 depth block.
-const size = fc.constantFrom(1, 2, 3, 4, 5, 17, 65, 70);
-const depth = fc.constantFrom(1, 3, 17, 65, 300);
+// Sizes straddling the small-product path, the 4×4 tile edges, the MC = 64 row block, the
+// unpacked path's limits (k ≤ 64, n ≤ 256) and the KC = 256 depth block.
+const size = fc.constantFrom(1, 2, 3, 4, 5, 17, 65, 70, 257);
+const depth = fc.constantFrom(1, 3, 17, 64, 65, 300);
 
 describe('gemm', () => {
   test.prop(
