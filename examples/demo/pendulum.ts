@@ -6,21 +6,10 @@
 import { Rng, Tensor, add, exp, log, mean, mul, sub, tensor, trace } from '@argmin/autodiff';
 import { mpc, pendulum } from '@argmin/nodes-control';
 import { COLORS, lineChart } from '../lib/plot.js';
-import { dampedPendulum, runPendulumImitation } from '../lib/pendulum-imitation.js';
+import { dampedPendulum, runPendulumImitation, swingUpCost } from '../lib/pendulum-imitation.js';
 import type { DemoPart } from './part.js';
 
 const sizes = (quick: boolean) => (quick ? { steps: 30, nTrain: 4, nTest: 4 } : { steps: 120, nTrain: 8, nTest: 8 });
-
-/** mpc.pytorch's swing-up cost: C = diag(1, 1, 0.1, 0.001), c = (−1, 0, 0, 0) at every step. */
-function swingUpCost(B: number, T: number): { C: Tensor; c: Tensor } {
-  const C = new Float64Array(B * T * 16);
-  const c = new Float64Array(B * T * 4);
-  for (let k = 0; k < B * T; k++) {
-    [1, 1, 0.1, 0.001].forEach((v, i) => (C[k * 16 + i * 5] = v));
-    c[k * 4] = -1;
-  }
-  return { C: new Tensor(C, [B, T, 4, 4]), c: new Tensor(c, [B, T, 4]) };
-}
 
 /**
  * The imitation loss on two starts, traced: MPC with the learner's model (θ = exp φ) against the

@@ -75,7 +75,7 @@ const DT = 0.05;
 const TRUTH = [10, 1, 1] as const;
 
 /** The swing-up cost of mpc.pytorch's pendulum example: C = diag(1, 1, 0.1, 0.001), c = (−1, 0, 0, 0). */
-function swingUpCost(B: number, T: number): { C: Tensor; c: Tensor } {
+export function swingUpCost(B: number, T: number): { C: Tensor; c: Tensor } {
   const C = new Float64Array(B * T * 16);
   const c = new Float64Array(B * T * 4);
   for (let k = 0; k < B * T; k++) {

@@ -222,7 +222,6 @@ function microKernel(kc: number, ia: number, ib: number, alpha: number, c: Float
   for (let i = 0; i < mr; i++) for (let j = 0; j < nr; j++) c[c0 + i * ldc + j]! += alpha * t[i * NR + j]!;
 }
 
-/** Unpacked dot-product loop for small products, where packing would dominate. */
 /** C += α·A·B on 4×4 register tiles read straight from A's rows and B's rows; edges by dot products. */
 function gemmUnpacked(
   m: number, n: number, k: number, alpha: number, a: Float64Array, aOff: number, lda: number,
@@ -263,6 +262,7 @@ function gemmUnpacked(
   }
 }
 
+/** Unpacked dot-product loop for small products, where packing would dominate. */
 function gemmSmall(
   transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
   a: Float64Array, aOff: number, lda: number, b: Float64Array, bOff: number, ldb: number,
