@@ -31,17 +31,29 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     rows.push({ group, name: `solve from scratch, ${what}`, ours: solve, unit: 'ms/context' });
     rows.push({ group, name: `amortized prediction, ${what}`, ours: predict, unit: 'ms/context' });
     rows.push({ group, name: `speed-up, ${what}`, ours: solve / predict, unit: '×', target: '≥ 100' });
-    rows.push({ group, name: `training step (objective loss, batch ${train.shape[0]}), ${what}`, ours: bestMs(() => step(theta), { budgetMs }), unit: 'ms' });
+    rows.push({
+      group,
+      name: `training step (objective loss, batch ${train.shape[0]}), ${what}`,
+      ours: bestMs(() => step(theta), { budgetMs }),
+      unit: 'ms',
+    });
   };
 
   const rng = Rng.seeded(0);
   const fam = qpFamily(50, 10, rng);
-  const qpAm = amortize(qpNode, mlp({ sizes: [10, 64, 64, 50], linearSkip: true }), { problem: fam.problem, loss: 'objective', shapes: { z: [50] } });
+  const qpAm = amortize(qpNode, mlp({ sizes: [10, 64, 64, 50], linearSkip: true }), {
+    problem: fam.problem,
+    loss: 'objective',
+    shapes: { z: [50] },
+  });
   add('amortized', 'box QP n=50', qpAm, randn([200, 10], rng), randn([64, 10], rng));
 
   const chain = chainFamily(3, 30);
   const lqrAm = amortize(mpcNode, mlp({ sizes: [chain.ns, 32, 32, 30 * chain.nc], activation: 'tanh', linearSkip: true }), {
-    problem: chain.problem, loss: 'objective', predict: ['u'], shapes: { u: [30, chain.nc] },
+    problem: chain.problem,
+    loss: 'objective',
+    predict: ['u'],
+    shapes: { u: [30, chain.nc] },
   });
   add('amortized', 'box LQR 3 masses T=30', lqrAm, randn([200, chain.ns], rng), randn([64, chain.ns], rng));
   return rows;

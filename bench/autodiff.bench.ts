@@ -52,7 +52,11 @@ function naiveMatmul(n: number, a: Float64Array, b: Float64Array, c: Float64Arra
 function oursMlpStep(rng: Rng): () => number {
   const { batch, width, layers } = MLP;
   const x = randn([batch, width], rng);
-  const scaled = (t: Tensor) => new Tensor(t.data.map((v) => v / Math.sqrt(width)), t.shape);
+  const scaled = (t: Tensor) =>
+    new Tensor(
+      t.data.map((v) => v / Math.sqrt(width)),
+      t.shape,
+    );
   const params = {
     weights: Array.from({ length: layers }, () => scaled(randn([width, width], rng))),
     biases: Array.from({ length: layers }, () => zeros([width])),
@@ -78,7 +82,15 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     const c = new Float64Array(n * n);
     const ours = await timeMs(`gemm ${n}`, () => gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n), { time, iterations: 5 });
     const peer = await timeMs(`tfjs matMul ${n}`, tfjsMatmul(tf, n), { time, iterations: 5 });
-    rows.push({ group: 'autodiff', name: `gemm ${n}×${n}×${n}`, ours: gflops(n, ours), unit: 'GFLOP/s', peer: gflops(n, peer), peerName: PEER, target: '≥ 2' });
+    rows.push({
+      group: 'autodiff',
+      name: `gemm ${n}×${n}×${n}`,
+      ours: gflops(n, ours),
+      unit: 'GFLOP/s',
+      peer: gflops(n, peer),
+      peerName: PEER,
+      target: '≥ 2',
+    });
     const naive = await timeMs(`naive ${n}`, () => naiveMatmul(n, a, b, c), { time: quick ? 100 : 500, iterations: n > 256 ? 2 : 5 });
     rows.push({ group: 'autodiff', name: `naive triple loop ${n}×${n}×${n}`, ours: gflops(n, naive), unit: 'GFLOP/s' });
   }
@@ -87,8 +99,13 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
   const ours = await timeMs('mlp ours', oursMlpStep(rng), { time, iterations: 50 });
   const peer = await timeMs('mlp tfjs', tfjsMlpStep(tf, MLP), { time, iterations: 50 });
   rows.push({
-    group: 'autodiff', name: `MLP fwd+bwd ${layers}×dense ${width}×${width} tanh, batch ${batch}`,
-    ours, unit: 'ms', peer, peerName: PEER, target: 'faster than tfjs',
+    group: 'autodiff',
+    name: `MLP fwd+bwd ${layers}×dense ${width}×${width} tanh, batch ${batch}`,
+    ours,
+    unit: 'ms',
+    peer,
+    peerName: PEER,
+    target: 'faster than tfjs',
   });
   return rows;
 }

@@ -68,13 +68,14 @@ export function nearestCorrelation(k: number, rng: Rng): { params: ConeParams; c
   const A = new Float64Array(m * n);
   const b = new Float64Array(m);
   let r = 0;
-  for (let j = 0; j < k; j++) for (let i = j; i < k; i++, r++) {
-    if (i === j) (A[j * n + r] = 1), (b[j] = 1);
-    const cij = i === j ? 1 : Math.SQRT2 * Math.tanh(1.5 * rng.normal());
-    A[(k + 1 + r) * n + r] = -1;
-    b[k + 1 + r] = -cij;
-    A[(k + p + 1 + r) * n + r] = -1;
-  }
+  for (let j = 0; j < k; j++)
+    for (let i = j; i < k; i++, r++) {
+      if (i === j) (A[j * n + r] = 1), (b[j] = 1);
+      const cij = i === j ? 1 : Math.SQRT2 * Math.tanh(1.5 * rng.normal());
+      A[(k + 1 + r) * n + r] = -1;
+      b[k + 1 + r] = -cij;
+      A[(k + p + 1 + r) * n + r] = -1;
+    }
   A[k * n + p] = -1;
   const c = new Float64Array(n);
   c[p] = 1;
@@ -94,16 +95,33 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     if (check.info.status[0] !== 'converged') throw new Error(`${name}: ${check.info.status[0]}`);
     const runs = quick ? 5 : 15;
     const fwd = medianMs(() => cone(params, { cones }), runs);
-    const cot = [check.x, check.y, check.s].map((t) => new Tensor(t.data.map(() => rng.normal()), t.shape));
+    const cot = [check.x, check.y, check.s].map(
+      (t) =>
+        new Tensor(
+          t.data.map(() => rng.normal()),
+          t.shape,
+        ),
+    );
     const both = medianMs(() => {
-      const { pullback } = vjp((A: Tensor, b: Tensor, c: Tensor) => {
-        const o = cone({ A, b, c }, { cones });
-        return [o.x, o.y, o.s];
-      }, params.A, params.b, params.c);
+      const { pullback } = vjp(
+        (A: Tensor, b: Tensor, c: Tensor) => {
+          const o = cone({ A, b, c }, { cones });
+          return [o.x, o.y, o.s];
+        },
+        params.A,
+        params.b,
+        params.c,
+      );
       pullback(cot);
     }, runs);
     const note = `${check.info.iterations[0]} it., residual ${check.info.residual[0]!.toExponential(0)}`;
-    rows.push({ group: 'convex.cone', name: `fwd ${name} (${note})`, ours: fwd, unit: 'ms', reference: 'diffcp/cvxpylayers (Python): not measured' });
+    rows.push({
+      group: 'convex.cone',
+      name: `fwd ${name} (${note})`,
+      ours: fwd,
+      unit: 'ms',
+      reference: 'diffcp/cvxpylayers (Python): not measured',
+    });
     rows.push({ group: 'convex.cone', name: `fwd+bwd ${name}`, ours: both, unit: 'ms' });
   }
   return rows;

@@ -79,15 +79,19 @@ function lqrRows(ns: number, nc: number, T: number, B: number, quick: boolean, r
   const cot = { x: randn([B, T, ns], rng), u: randn([B, T, nc], rng) };
   const budget = quick ? 100 : 400;
   const fwd = timeIt(() => void lqr(p), { budgetMs: budget, minRuns: quick ? 10 : 20 });
-  const both = timeIt(() => {
-    const { pullback } = vjp((q: Problem) => {
-      const out = lqr(q);
-      return { x: out.x, u: out.u };
-    }, p);
-    pullback(cot);
-  }, { budgetMs: budget, minRuns: quick ? 10 : 20 });
+  const both = timeIt(
+    () => {
+      const { pullback } = vjp((q: Problem) => {
+        const out = lqr(q);
+        return { x: out.x, u: out.u };
+      }, p);
+      pullback(cot);
+    },
+    { budgetMs: budget, minRuns: quick ? 10 : 20 },
+  );
   const name = `(ns,nc,T)=(${ns},${nc},${T}) B=${B}`;
-  const ref = reference === undefined ? {} : { reference: `mpc.pytorch ${reference} ms fwd+bwd`, target: `≤ ${(reference / 10).toFixed(2)} ms` };
+  const ref =
+    reference === undefined ? {} : { reference: `mpc.pytorch ${reference} ms fwd+bwd`, target: `≤ ${(reference / 10).toFixed(2)} ms` };
   return [
     { group: 'control.lqr', name: `fwd ${name}`, ours: fwd, unit: 'ms' },
     { group: 'control.lqr', name: `fwd+bwd ${name}`, ours: both, unit: 'ms', ...ref },
@@ -98,21 +102,30 @@ function boxMpcRows(quick: boolean): BenchRow[] {
   const B = 2;
   const p = randomLqr(4, 2, 20, B, 7);
   const rng = Rng.seeded(2);
-  const lo = new Tensor(new Float64Array(B * 20 * 2).map(() => -(0.1 + 0.4 * rng.uniform())), [B, 20, 2]);
-  const hi = new Tensor(new Float64Array(B * 20 * 2).map(() => 0.1 + 0.4 * rng.uniform()), [B, 20, 2]);
+  const lo = new Tensor(
+    new Float64Array(B * 20 * 2).map(() => -(0.1 + 0.4 * rng.uniform())),
+    [B, 20, 2],
+  );
+  const hi = new Tensor(
+    new Float64Array(B * 20 * 2).map(() => 0.1 + 0.4 * rng.uniform()),
+    [B, 20, 2],
+  );
   const cot = { x: randn([B, 20, 4], rng), u: randn([B, 20, 2], rng) };
   const call = (q: Problem) => mpc({ C: q.C, c: q.c, x0: q.x0, dynamics: { F: q.F, f: q.f }, uLower: lo, uUpper: hi });
   const out = call(p);
   const active = Array.from(out.u.data).filter((v, i) => v === lo.data[i] || v === hi.data[i]).length;
   const budget = quick ? 100 : 400;
   const fwd = timeIt(() => void call(p), { budgetMs: budget, minRuns: quick ? 10 : 20 });
-  const both = timeIt(() => {
-    const { pullback } = vjp((q: Problem) => {
-      const o = call(q);
-      return { x: o.x, u: o.u };
-    }, p);
-    pullback(cot);
-  }, { budgetMs: budget, minRuns: quick ? 10 : 20 });
+  const both = timeIt(
+    () => {
+      const { pullback } = vjp((q: Problem) => {
+        const o = call(q);
+        return { x: o.x, u: o.u };
+      }, p);
+      pullback(cot);
+    },
+    { budgetMs: budget, minRuns: quick ? 10 : 20 },
+  );
   const name = `linear (4,2,20) B=2, ${active}/80 bounds active, ${out.info.iterations.join('/')} iterations`;
   return [
     { group: 'control.mpc', name: `fwd ${name}`, ours: fwd, unit: 'ms' },
@@ -123,26 +136,41 @@ function boxMpcRows(quick: boolean): BenchRow[] {
 function pendulumRows(quick: boolean): BenchRow[] {
   const T = 20;
   const B = 4;
-  const C = new Tensor(new Float64Array(B * T * 16).map((_, i) => [1, 1, 0.1, 0.001][(i % 16) / 5] ?? 0), [B, T, 4, 4]);
-  const c = new Tensor(new Float64Array(B * T * 4).map((_, i) => (i % 4 === 0 ? -1 : 0)), [B, T, 4]);
+  const C = new Tensor(
+    new Float64Array(B * T * 16).map((_, i) => [1, 1, 0.1, 0.001][(i % 16) / 5] ?? 0),
+    [B, T, 4, 4],
+  );
+  const c = new Tensor(
+    new Float64Array(B * T * 4).map((_, i) => (i % 4 === 0 ? -1 : 0)),
+    [B, T, 4],
+  );
   const rng = Rng.seeded(3);
-  const x0 = tensor(Array.from({ length: B }, () => {
-    const th = Math.PI * (2 * rng.uniform() - 1);
-    return [Math.cos(th), Math.sin(th), 2 * rng.uniform() - 1];
-  }));
+  const x0 = tensor(
+    Array.from({ length: B }, () => {
+      const th = Math.PI * (2 * rng.uniform() - 1);
+      return [Math.cos(th), Math.sin(th), 2 * rng.uniform() - 1];
+    }),
+  );
   const theta = pendulumParams();
   const cot = { x: randn([B, T, 3], rng), u: randn([B, T, 1], rng) };
   const call = (x: Tensor, p: Tensor) => mpc({ C, c, x0: x, dynamics: { model: pendulum, params: p }, uLower: -2, uUpper: 2 });
   const out = call(x0, theta);
   const budget = quick ? 200 : 800;
   const fwd = timeIt(() => void call(x0, theta), { budgetMs: budget, minRuns: quick ? 10 : 20 });
-  const both = timeIt(() => {
-    const { pullback } = vjp((x: Tensor, p: Tensor) => {
-      const o = call(x, p);
-      return { x: o.x, u: o.u };
-    }, x0, theta);
-    pullback(cot);
-  }, { budgetMs: budget, minRuns: quick ? 10 : 20 });
+  const both = timeIt(
+    () => {
+      const { pullback } = vjp(
+        (x: Tensor, p: Tensor) => {
+          const o = call(x, p);
+          return { x: o.x, u: o.u };
+        },
+        x0,
+        theta,
+      );
+      pullback(cot);
+    },
+    { budgetMs: budget, minRuns: quick ? 10 : 20 },
+  );
   const name = `pendulum T=20 B=4 (${out.info.iterations.join('/')} iterations, ${out.info.status.every((s) => s === 'converged') ? 'all converged' : out.info.status.join('/')})`;
   return [
     { group: 'control.mpc', name: `fwd ${name}`, ours: fwd, unit: 'ms' },
@@ -154,7 +182,12 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   rows.push(...lqrRows(4, 2, 20, 2, quick, 23.4));
   rows.push(...lqrRows(4, 2, 50, 2, quick, 55));
-  for (const [ns, nc, T] of [[4, 2, 20], [8, 4, 20], [4, 2, 50], [32, 8, 100]] as const) {
+  for (const [ns, nc, T] of [
+    [4, 2, 20],
+    [8, 4, 20],
+    [4, 2, 50],
+    [32, 8, 100],
+  ] as const) {
     for (const B of [1, 64]) rows.push(...lqrRows(ns, nc, T, B, quick));
   }
   rows.push(...boxMpcRows(quick));

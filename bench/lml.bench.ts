@@ -97,13 +97,19 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     const tag = `n=${n} B=${BATCH} k=${k}`;
     const forward = bestMs(() => lml(x, { k }), { inner: n >= 10000 ? 1 : 5, budgetMs });
     const backward = (strategy: 'implicit' | 'unroll') =>
-      bestPhaseMs(() => {
-        const { pullback } = vjp((xx: Tensor) => lml(xx, { k }, { strategy }), x);
-        return () => pullback(cot);
-      }, { budgetMs });
+      bestPhaseMs(
+        () => {
+          const { pullback } = vjp((xx: Tensor) => lml(xx, { k }, { strategy }), x);
+          return () => pullback(cot);
+        },
+        { budgetMs },
+      );
     const memory = (strategy: 'implicit' | 'unroll') => retainedBytes(() => vjp((xx: Tensor) => lml(xx, { k }, { strategy }), x)) / 1024;
     rows.push({
-      group, name: `forward ${tag}`, ours: forward, unit: 'ms',
+      group,
+      name: `forward ${tag}`,
+      ours: forward,
+      unit: 'ms',
       ...(n === 100 ? { target: '≤ 0.3', reference: 'locuslab/lml 2–3 ms on this machine' } : {}),
     });
     rows.push({ group, name: `implicit backward ${tag}`, ours: backward('implicit'), unit: 'ms' });

@@ -28,8 +28,12 @@ export function randomQp(n: number, batch: number, seed: number): QpParams {
   const k = Math.max(1, Math.floor(n / 5));
   const rng = Rng.seeded(seed);
   const normal = (len: number) => Float64Array.from({ length: len }, () => rng.normal());
-  const Q = new Float64Array(batch * n * n), h = new Float64Array(batch * m), b = new Float64Array(batch * k);
-  const p = normal(batch * n), G = normal(batch * m * n), A = normal(batch * k * n);
+  const Q = new Float64Array(batch * n * n),
+    h = new Float64Array(batch * m),
+    b = new Float64Array(batch * k);
+  const p = normal(batch * n),
+    G = normal(batch * m * n),
+    A = normal(batch * k * n);
   for (let e = 0; e < batch; e++) {
     const L = normal(n * n);
     for (let i = 0; i < n; i++) {
@@ -48,8 +52,12 @@ export function randomQp(n: number, batch: number, seed: number): QpParams {
     for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) b[e * k + i]! += A[(e * k + i) * n + j]! * z0[j]!;
   }
   return {
-    Q: new Tensor(Q, [batch, n, n]), p: new Tensor(p, [batch, n]), G: new Tensor(G, [batch, m, n]),
-    h: new Tensor(h, [batch, m]), A: new Tensor(A, [batch, k, n]), b: new Tensor(b, [batch, k]),
+    Q: new Tensor(Q, [batch, n, n]),
+    p: new Tensor(p, [batch, n]),
+    G: new Tensor(G, [batch, m, n]),
+    h: new Tensor(h, [batch, m]),
+    A: new Tensor(A, [batch, k, n]),
+    b: new Tensor(b, [batch, k]),
   };
 }
 
@@ -79,7 +87,13 @@ function quadprogInputs(params: QpParams, e: number) {
 /** quadprog overwrites D with its factor, so every call gets fresh copies (as a caller must). */
 function quadprogSolve(inputs: ReturnType<typeof quadprogInputs>): number[] {
   const { D, d, C, c0, k } = inputs;
-  const r = quadprog.solveQP(D.map((row) => row.slice()), d.slice(), C.map((row) => row.slice()), c0.slice(), k);
+  const r = quadprog.solveQP(
+    D.map((row) => row.slice()),
+    d.slice(),
+    C.map((row) => row.slice()),
+    c0.slice(),
+    k,
+  );
   if (r.message) throw new Error(`quadprog: ${r.message}`);
   return r.solution;
 }
@@ -121,23 +135,37 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     for (const batch of [1, 64]) {
       if (quick && n * batch > 3200) continue;
       const params = randomQp(n, batch, 1000 * n + batch);
-      const cot = new Tensor(Float64Array.from({ length: batch * n }, (_, i) => Math.sin(i + 1)), [batch, n]);
+      const cot = new Tensor(
+        Float64Array.from({ length: batch * n }, (_, i) => Math.sin(i + 1)),
+        [batch, n],
+      );
       const out = qp(params);
-      if (!out.info.status.every((s) => s === 'converged')) throw new Error(`qp bench: n=${n} B=${batch} did not converge: ${out.info.status.join(',')}`);
+      if (!out.info.status.every((s) => s === 'converged'))
+        throw new Error(`qp bench: n=${n} B=${batch} did not converge: ${out.info.status.join(',')}`);
       const inputs = Array.from({ length: batch }, (_, e) => quadprogInputs(params, e));
       // The peer must agree before its time means anything.
       let diff = 0;
-      inputs.forEach((inp, e) => quadprogSolve(inp).slice(1).forEach((v, i) => (diff = Math.max(diff, Math.abs(v - out.z.data[e * n + i]!)))));
+      inputs.forEach((inp, e) =>
+        quadprogSolve(inp)
+          .slice(1)
+          .forEach((v, i) => (diff = Math.max(diff, Math.abs(v - out.z.data[e * n + i]!)))),
+      );
       if (!(diff <= 1e-6)) throw new Error(`qp bench: quadprog disagrees by ${diff} at n=${n} B=${batch}`);
 
       const fwd = bestMs(() => qp(params), budget);
       const peer = bestMs(() => inputs.forEach(quadprogSolve), budget);
       const fwdBwd = bestMs(() => vjp((p: QpParams) => qp(p).z, params).pullback(cot), budget);
       const name = (what: string) => `${what} n=${n} B=${batch}`;
-      for (const [what, ms] of [['fwd', fwd], ['fwd+bwd', fwdBwd]] as const) {
+      for (const [what, ms] of [
+        ['fwd', fwd],
+        ['fwd+bwd', fwdBwd],
+      ] as const) {
         const label = name(what);
         rows.push({
-          group: 'convex.qp', name: label, ours: ms, unit: 'ms',
+          group: 'convex.qp',
+          name: label,
+          ours: ms,
+          unit: 'ms',
           ...(what === 'fwd' ? { peer, peerName: 'quadprog' } : {}),
           ...(TARGETS[label] ? { target: TARGETS[label] } : {}),
           ...(REFERENCES[label] ? { reference: REFERENCES[label] } : {}),

@@ -11,7 +11,9 @@ const quick = process.argv.includes('--quick');
 const onlyArg = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const only = onlyArg ? new Set(onlyArg.split(',')) : null;
 const dir = new URL('.', import.meta.url);
-const modules = readdirSync(dir).filter((f) => f.endsWith('.bench.ts')).sort();
+const modules = readdirSync(dir)
+  .filter((f) => f.endsWith('.bench.ts'))
+  .sort();
 const rows: BenchRow[] = [];
 for (const file of modules) {
   const name = file.replace('.bench.ts', '');

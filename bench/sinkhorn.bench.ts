@@ -34,16 +34,31 @@ function problem(n: number, m: number, seed: number): SinkhornParams {
   }
   const normalized = (t: Tensor) => {
     const s = t.data.reduce((acc, v) => acc + v, 0);
-    return new Tensor(t.data.map((v) => v / s), t.shape);
+    return new Tensor(
+      t.data.map((v) => v / s),
+      t.shape,
+    );
   };
-  return { a: normalized(randu([n], rng, 0.5, 1.5)), b: normalized(randu([m], rng, 0.5, 1.5)), C: new Tensor(C.map((v) => v / max), [n, m]) };
+  return {
+    a: normalized(randu([n], rng, 0.5, 1.5)),
+    b: normalized(randu([m], rng, 0.5, 1.5)),
+    C: new Tensor(
+      C.map((v) => v / max),
+      [n, m],
+    ),
+  };
 }
 
 const UNROLL_CAP: Record<number, number> = { 50: 400, 200: 100, 1000: 4 };
 
 export async function run({ quick = false }: { quick?: boolean } = {}): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const cases = quick ? [[50, 0.05], [200, 0.05]] as const : [50, 200, 1000].flatMap((n) => [0.5, 0.05, 0.01].map((e) => [n, e] as const));
+  const cases = quick
+    ? ([
+        [50, 0.05],
+        [200, 0.05],
+      ] as const)
+    : [50, 200, 1000].flatMap((n) => [0.5, 0.05, 0.01].map((e) => [n, e] as const));
   const budgetMs = quick ? 400 : 1500;
   for (const [n, epsilon] of cases) {
     const params = problem(n, n, n);
@@ -55,13 +70,19 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     const call = (strategy: 'implicit' | 'unroll') => (p: SinkhornParams) =>
       sinkhorn(p, { epsilon, strategy, ...(strategy === 'unroll' ? { maxIter: steps } : {}) }).plan;
     const backward = (strategy: 'implicit' | 'unroll') =>
-      bestPhaseMs(() => {
-        const { pullback } = vjp(call(strategy), params);
-        return () => pullback(cot);
-      }, { batches: n >= 1000 ? 3 : 15, budgetMs });
+      bestPhaseMs(
+        () => {
+          const { pullback } = vjp(call(strategy), params);
+          return () => pullback(cot);
+        },
+        { batches: n >= 1000 ? 3 : 15, budgetMs },
+      );
     const memory = (strategy: 'implicit' | 'unroll') => retainedBytes(() => vjp(call(strategy), params)) / 1024;
     rows.push({
-      group, name: `forward ${tag} (${iterations} iterations)`, ours: bestMs(() => sinkhorn(params, { epsilon }), { inner: n >= 1000 ? 1 : 5, batches: n >= 1000 ? 5 : 15, budgetMs }), unit: 'ms',
+      group,
+      name: `forward ${tag} (${iterations} iterations)`,
+      ours: bestMs(() => sinkhorn(params, { epsilon }), { inner: n >= 1000 ? 1 : 5, batches: n >= 1000 ? 5 : 15, budgetMs }),
+      unit: 'ms',
       ...(n === 50 && epsilon === 0.05 ? { target: '≤ 1.5', reference: 'POT 0.8.2 ot.sinkhorn (numpy) ≈ 2.0 ms on this machine' } : {}),
     });
     rows.push({ group, name: `implicit backward ${tag}`, ours: backward('implicit'), unit: 'ms' });

@@ -20,10 +20,21 @@ function format(v: number | undefined): string {
 
 /** Prints rows as an aligned table. */
 export function printRows(rows: readonly BenchRow[]): void {
-  const table = rows.map((r) => [r.group, r.name, `${format(r.ours)} ${r.unit}`, r.peer === undefined ? '' : `${format(r.peer)} ${r.unit} (${r.peerName})`, r.target ?? '', r.reference ?? '']);
+  const table = rows.map((r) => [
+    r.group,
+    r.name,
+    `${format(r.ours)} ${r.unit}`,
+    r.peer === undefined ? '' : `${format(r.peer)} ${r.unit} (${r.peerName})`,
+    r.target ?? '',
+    r.reference ?? '',
+  ]);
   const header = ['group', 'benchmark', 'argmin', 'peer (same run)', 'target', 'reference'];
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const row of table) console.log(line(row));

@@ -9,7 +9,23 @@
  *
  *   pnpm exec tsx examples/learn-to-sort.ts
  */
-import { Rng, Tensor, add, expandDims, matmul, mean, mul, randn, randu, relu, reshape, sub, sum, valueAndGrad, zeros } from '@argmin/autodiff';
+import {
+  Rng,
+  Tensor,
+  add,
+  expandDims,
+  matmul,
+  mean,
+  mul,
+  randn,
+  randu,
+  relu,
+  reshape,
+  sub,
+  sum,
+  valueAndGrad,
+  zeros,
+} from '@argmin/autodiff';
 import { sinkhornPermutation } from '@argmin/nodes-convex';
 
 const N = 6; // numbers per sequence
@@ -108,8 +124,12 @@ for (let s = 1; s <= STEPS; s++) {
   params = step(params, grads as Params);
   if (s % 50 === 0 || s === 1) {
     const acc = accuracy(params, test);
-    console.log(`step ${String(s).padStart(3)}  loss ${(value as Tensor).item().toExponential(2)}  test accuracy ${(100 * acc.perNumber).toFixed(1)}% per number, ${(100 * acc.perSequence).toFixed(1)}% sequences sorted`);
+    console.log(
+      `step ${String(s).padStart(3)}  loss ${(value as Tensor).item().toExponential(2)}  test accuracy ${(100 * acc.perNumber).toFixed(1)}% per number, ${(100 * acc.perSequence).toFixed(1)}% sequences sorted`,
+    );
   }
 }
 const final = accuracy(params, test);
-console.log(`final test accuracy: ${(100 * final.perNumber).toFixed(1)}% of numbers at their rank, ${(100 * final.perSequence).toFixed(1)}% of sequences fully sorted (${((performance.now() - start) / 1000).toFixed(1)} s)`);
+console.log(
+  `final test accuracy: ${(100 * final.perNumber).toFixed(1)}% of numbers at their rank, ${(100 * final.perSequence).toFixed(1)}% of sequences fully sorted (${((performance.now() - start) / 1000).toFixed(1)} s)`,
+);

@@ -16,13 +16,23 @@ const result = runPendulumImitation({
   ...(process.argv.includes('--well-specified') ? { damping: 0 } : {}),
 });
 
-const last = <T,>(xs: T[]): T => xs[xs.length - 1]!;
+const last = <T>(xs: T[]): T => xs[xs.length - 1]!;
 const fmt = (v: number) => v.toExponential(3);
-console.log(`expert: pendulum (g, m, l) = (${result.expert.params.join(', ')}) with friction ${result.expert.damping}; learner: frictionless pendulum from (${result.config.init.join(', ')})`);
-console.log(`${'method'.padEnd(10)} ${'imitation (train)'.padEnd(18)} ${'imitation (test)'.padEnd(18)} ${'one-step error'.padEnd(16)} learned (g, m, l)`);
+console.log(
+  `expert: pendulum (g, m, l) = (${result.expert.params.join(', ')}) with friction ${result.expert.damping}; learner: frictionless pendulum from (${result.config.init.join(', ')})`,
+);
+console.log(
+  `${'method'.padEnd(10)} ${'imitation (train)'.padEnd(18)} ${'imitation (test)'.padEnd(18)} ${'one-step error'.padEnd(16)} learned (g, m, l)`,
+);
 for (const method of ['imitation', 'sysid'] as const) {
   const c = result[method];
-  console.log(`${method.padEnd(10)} ${fmt(last(c.imitationTrain)).padEnd(18)} ${fmt(last(c.imitationTest)).padEnd(18)} ${fmt(last(c.sysid)).padEnd(16)} (${last(c.params).map((v: number) => v.toFixed(3)).join(', ')})`);
+  console.log(
+    `${method.padEnd(10)} ${fmt(last(c.imitationTrain)).padEnd(18)} ${fmt(last(c.imitationTest)).padEnd(18)} ${fmt(last(c.sysid)).padEnd(16)} (${last(
+      c.params,
+    )
+      .map((v: number) => v.toFixed(3))
+      .join(', ')})`,
+  );
 }
 mkdirSync('out', { recursive: true });
 writeFileSync('out/pendulum-imitation.json', JSON.stringify(result, null, 1));

@@ -3,7 +3,7 @@
 // run (fast-check prints it with any counterexample) — run that way to explore new inputs.
 import fc from 'fast-check';
 
-const chosen = process.env['FC_SEED'];
+const chosen = process.env.FC_SEED;
 if (chosen !== 'random') {
   const seed = chosen === undefined ? 20261123 : Number(chosen);
   if (!Number.isInteger(seed)) throw new Error(`FC_SEED must be an integer or 'random', got '${chosen}'`);

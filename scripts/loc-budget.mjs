@@ -15,7 +15,11 @@ function walk(dir) {
   }
 }
 for (const pkg of readdirSync('packages')) {
-  try { walk(join('packages', pkg, 'src')); } catch { /* no src */ }
+  try {
+    walk(join('packages', pkg, 'src'));
+  } catch {
+    /* no src */
+  }
 }
 if (over.length) {
   console.error(`Source files over ${BUDGET} lines:\n  ${over.join('\n  ')}`);

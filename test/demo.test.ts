@@ -66,7 +66,10 @@ describe('pnpm demo --quick', () => {
 
   test('index.html links every part and shows its summary; summary.json matches', () => {
     const index = readFileSync(join(out, 'index.html'), 'utf8');
-    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as { quick: boolean; parts: { id: string; status: string; summary: string }[] };
+    const summary = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as {
+      quick: boolean;
+      parts: { id: string; status: string; summary: string }[];
+    };
     expect(summary.quick).toBe(true);
     for (const r of records) {
       expect(index).toContain(`id="${r.id}"`);

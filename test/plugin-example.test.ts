@@ -7,7 +7,11 @@ import { ridge, ridgeNode, ridgePlugin } from '../examples/plugins/ridge.js';
 
 const params = fc.tuple(fc.integer({ min: 2, max: 5 }), fc.integer({ min: 1, max: 4 })).chain(([m, n]) =>
   // Conditioning kept moderate so 500 unrolled gradient steps converge far below the tolerance.
-  fc.record({ A: arbTensor([m, n], { min: -0.5, max: 0.5 }), b: arbTensor([m], { min: -1, max: 1 }), lambda: arbTensor([], { min: 1, max: 2 }) }),
+  fc.record({
+    A: arbTensor([m, n], { min: -0.5, max: 0.5 }),
+    b: arbTensor([m], { min: -1, max: 1 }),
+    lambda: arbTensor([], { min: 1, max: 2 }),
+  }),
 );
 
 // The example plugin passes the same contract as the built-in nodes.

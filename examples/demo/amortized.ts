@@ -5,7 +5,7 @@
  * saves the solver as a warm start.
  */
 import * as Plot from '@observablehq/plot';
-import { Rng, Tensor, maximum, minimum, randn, trace } from '@argmin/autodiff';
+import { Rng, type Tensor, maximum, minimum, randn, trace } from '@argmin/autodiff';
 import { qp, qpNode, qpObjective, type QpParams } from '@argmin/nodes-convex';
 import { COLORS, lineChart, plotSvg } from '../lib/plot.js';
 import { amortize, mlp } from '@argmin/nodes-amortized';
@@ -22,7 +22,11 @@ function amortizedGraph(n: number, dx: number) {
   const fam = qpFamily(n, dx, Rng.seeded(0));
   const clamp = (_: QpParams, s: { z?: Tensor }) => ({ z: minimum(maximum(s.z!, -1), 1) });
   const am = amortize(qpNode, mlp({ sizes: [dx, 64, 64, n], linearSkip: true }), {
-    problem: fam.problem, loss: 'objective', project: clamp, shapes: { z: [n] }, refine: { kind: 'gradient', steps: 2, stepSize: 0.05 },
+    problem: fam.problem,
+    loss: 'objective',
+    project: clamp,
+    shapes: { z: [n] },
+    refine: { kind: 'gradient', steps: 2, stepSize: 0.05 },
   });
   const theta = am.init(Rng.seeded(1));
   const x = randn([4, dx], Rng.seeded(2));
@@ -39,12 +43,22 @@ function amortizedGraph(n: number, dx: number) {
 
 function timingFigure(rows: { what: string; ms: number }[]): string {
   return plotSvg({
-    width: 560, height: 190, marginLeft: 230, marginRight: 70, style: { fontSize: '11px', background: 'white' },
+    width: 560,
+    height: 190,
+    marginLeft: 230,
+    marginRight: 70,
+    style: { fontSize: '11px', background: 'white' },
     x: { type: 'log', label: 'milliseconds per context (log scale)', labelAnchor: 'center', labelArrow: 'none', grid: true },
     y: { label: null, domain: rows.map((r) => r.what) },
     marks: [
       Plot.barX(rows, { x1: 1e-3, x2: 'ms', y: 'what', fill: (_: unknown, i: number) => COLORS[i % COLORS.length], fillOpacity: 0.85 }),
-      Plot.text(rows, { x: 'ms', y: 'what', text: (r: { ms: number }) => (r.ms < 0.1 ? `${(1000 * r.ms).toFixed(1)} µs` : `${r.ms.toFixed(2)} ms`), textAnchor: 'start', dx: 5 }),
+      Plot.text(rows, {
+        x: 'ms',
+        y: 'what',
+        text: (r: { ms: number }) => (r.ms < 0.1 ? `${(1000 * r.ms).toFixed(1)} µs` : `${r.ms.toFixed(2)} ms`),
+        textAnchor: 'start',
+        dx: 5,
+      }),
     ],
   } as Plot.PlotOptions);
 }
@@ -73,7 +87,8 @@ export const amortizedPart: DemoPart = {
     const loss = lineChart({
       series: [{ name: 'objective loss (train batch)', x: curve.map((c) => c.step), y: curve.map((c) => c.loss), color: COLORS[0] }],
       rules: [{ y: a.optimalObjective, label: 'mean optimal objective (held out)', color: COLORS[2] }],
-      xLabel: 'Adam step', yLabel: 'mean objective ½zᵀQz + pᵀz of ẑ',
+      xLabel: 'Adam step',
+      yLabel: 'mean objective ½zᵀQz + pᵀz of ẑ',
     });
     const timing = timingFigure([
       { what: 'interior-point solve, cold', ms: w.cold.solveMs },
@@ -96,8 +111,15 @@ export const amortizedPart: DemoPart = {
         { name: 'timing', title: 'Time per held-out context', svg: timing },
       ],
       metrics: {
-        speedup: a.speedup, gap: a.gap, gapMax: a.gapMax, refinedGap: r.refined.gap, violationMax: a.violationMax,
-        warmStartIterationReduction: w.iterationReduction, warmStartTimeReduction: w.timeReduction, solveMs: a.solveMs, predictMs: a.predictMs,
+        speedup: a.speedup,
+        gap: a.gap,
+        gapMax: a.gapMax,
+        refinedGap: r.refined.gap,
+        violationMax: a.violationMax,
+        warmStartIterationReduction: w.iterationReduction,
+        warmStartTimeReduction: w.timeReduction,
+        solveMs: a.solveMs,
+        predictMs: a.predictMs,
       },
     };
   },

@@ -32,15 +32,32 @@ export function writePart(outDir: string, part: DemoPart, result: PartResult, se
     return { title: f.title, file, svg: f.svg };
   });
   return {
-    id: part.id, title: part.title, reference: part.reference, status: 'ok', summary: result.summary, description: result.description, seconds,
-    files: { graph: graphFile, viewer: viewerFile, figures }, metrics: result.metrics,
+    id: part.id,
+    title: part.title,
+    reference: part.reference,
+    status: 'ok',
+    summary: result.summary,
+    description: result.description,
+    seconds,
+    files: { graph: graphFile, viewer: viewerFile, figures },
+    metrics: result.metrics,
     graphSize: { nodes: json.nodes.length, values: json.values.length },
   };
 }
 
 /** The record of a part whose run threw: its error message stands in for the summary. */
 export function notRun(part: DemoPart, reason: string, seconds: number): PartRecord {
-  return { id: part.id, title: part.title, reference: part.reference, status: 'failed', summary: reason, description: '', seconds, files: { figures: [] }, metrics: {} };
+  return {
+    id: part.id,
+    title: part.title,
+    reference: part.reference,
+    status: 'failed',
+    summary: reason,
+    description: '',
+    seconds,
+    files: { figures: [] },
+    metrics: {},
+  };
 }
 
 /** summary.json: every part's status, summary line and metrics (without the inline SVG). */

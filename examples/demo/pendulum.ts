@@ -3,7 +3,7 @@
  * (examples/lib/pendulum-imitation.ts): the learner's pendulum parameters are fitted through
  * MPC's implicit VJP to an expert's trajectories, against system identification on the same data.
  */
-import { Rng, Tensor, add, exp, log, mean, mul, sub, tensor, trace } from '@argmin/autodiff';
+import { Rng, type Tensor, add, exp, log, mean, mul, sub, tensor, trace } from '@argmin/autodiff';
 import { mpc, pendulum } from '@argmin/nodes-control';
 import { COLORS, lineChart } from '../lib/plot.js';
 import { dampedPendulum, runPendulumImitation, swingUpCost } from '../lib/pendulum-imitation.js';
@@ -18,20 +18,30 @@ const sizes = (quick: boolean) => (quick ? { steps: 30, nTrain: 4, nTest: 4 } : 
  */
 function imitationGraph(theta: readonly number[], damping: number) {
   const rng = Rng.seeded(7);
-  const x0 = tensor([0, 1].map(() => {
-    const th = Math.PI * (2 * rng.uniform() - 1);
-    return [Math.cos(th), Math.sin(th), 2 * rng.uniform() - 1];
-  }));
+  const x0 = tensor(
+    [0, 1].map(() => {
+      const th = Math.PI * (2 * rng.uniform() - 1);
+      return [Math.cos(th), Math.sin(th), 2 * rng.uniform() - 1];
+    }),
+  );
   const cost = swingUpCost(2, 20);
-  const expert = mpc({ ...cost, x0, dynamics: { model: dampedPendulum, params: tensor([10, 1, 1, damping]) }, uLower: -2, uUpper: 2 }, { strategy: 'solve' });
+  const expert = mpc(
+    { ...cost, x0, dynamics: { model: dampedPendulum, params: tensor([10, 1, 1, damping]) }, uLower: -2, uUpper: 2 },
+    { strategy: 'solve' },
+  );
   const loss = (phi: Tensor, start: Tensor, C: Tensor, c: Tensor, xStar: Tensor, uStar: Tensor) => {
-    const out = mpc({ C, c, x0: start, dynamics: { model: pendulum, params: exp(phi) }, uLower: -2, uUpper: 2 }, { strategy: 'implicit', onUnconverged: 'zero', label: 'MPC (learner)' });
+    const out = mpc(
+      { C, c, x0: start, dynamics: { model: pendulum, params: exp(phi) }, uLower: -2, uUpper: 2 },
+      { strategy: 'implicit', onUnconverged: 'zero', label: 'MPC (learner)' },
+    );
     const dx = sub(out.x, xStar);
     const du = sub(out.u, uStar);
     return add(mean(mul(dx, dx)), mean(mul(du, du)));
   };
   return trace(loss, [log(tensor([...theta])), x0, cost.C, cost.c, expert.x, expert.u], {
-    name: 'MPC imitation loss', argNames: ['log (g, m, l)', 'start states', 'cost C', 'cost c', 'expert states', 'expert controls'], parameters: [0],
+    name: 'MPC imitation loss',
+    argNames: ['log (g, m, l)', 'start states', 'cost C', 'cost c', 'expert states', 'expert controls'],
+    parameters: [0],
   });
 }
 
@@ -43,7 +53,7 @@ export const pendulumPart: DemoPart = {
   async run({ quick }) {
     // runPendulumImitation is synchronous (no step callback): the bar moves when it returns.
     const r = runPendulumImitation(sizes(quick));
-    const last = <T,>(xs: readonly T[]): T => xs[xs.length - 1]!;
+    const last = <T>(xs: readonly T[]): T => xs[xs.length - 1]!;
     const im = r.imitation;
     const sy = r.sysid;
     const imitationChart = lineChart({
@@ -53,17 +63,24 @@ export const pendulumPart: DemoPart = {
         { name: 'system id, held out', x: sy.step, y: sy.imitationTest, color: COLORS[0] },
         { name: 'system id, train', x: sy.step, y: sy.imitationTrain, color: COLORS[0], dashed: true },
       ],
-      logY: true, xLabel: 'Adam step', yLabel: 'imitation loss ‖τ − τ*‖²',
+      logY: true,
+      xLabel: 'Adam step',
+      yLabel: 'imitation loss ‖τ − τ*‖²',
     });
     const sysidChart = lineChart({
       series: [
         { name: 'MPC imitation', x: im.step, y: im.sysid, color: COLORS[1] },
         { name: 'system id', x: sy.step, y: sy.sysid, color: COLORS[0] },
       ],
-      logY: true, xLabel: 'Adam step', yLabel: 'one-step prediction error',
+      logY: true,
+      xLabel: 'Adam step',
+      yLabel: 'one-step prediction error',
     });
     const fmt = (v: number) => v.toExponential(2);
-    const params = (c: typeof im) => `(${last(c.params).map((v) => v.toFixed(2)).join(', ')})`;
+    const params = (c: typeof im) =>
+      `(${last(c.params)
+        .map((v) => v.toFixed(2))
+        .join(', ')})`;
     return {
       summary:
         `held-out imitation loss: MPC imitation ${fmt(last(im.imitationTest))} vs system id ${fmt(last(sy.imitationTest))} ` +
@@ -80,8 +97,13 @@ export const pendulumPart: DemoPart = {
         { name: 'sysid', title: 'One-step prediction error of the learned models (log scale)', svg: sysidChart },
       ],
       metrics: {
-        imitationTest: last(im.imitationTest), sysidImitationTest: last(sy.imitationTest), imitationTrain: last(im.imitationTrain), sysidImitationTrain: last(sy.imitationTrain),
-        imitationOneStep: last(im.sysid), sysidOneStep: last(sy.sysid), initialImitationTest: im.imitationTest[0]!,
+        imitationTest: last(im.imitationTest),
+        sysidImitationTest: last(sy.imitationTest),
+        imitationTrain: last(im.imitationTrain),
+        sysidImitationTrain: last(sy.imitationTrain),
+        imitationOneStep: last(im.sysid),
+        sysidOneStep: last(sy.sysid),
+        initialImitationTest: im.imitationTest[0]!,
       },
     };
   },

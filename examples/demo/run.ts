@@ -21,7 +21,10 @@ export interface RunDemoOptions {
 export async function runDemo({ parts, outDir, quick, progress = true }: RunDemoOptions): Promise<PartRecord[]> {
   const started = performance.now();
   mkdirSync(outDir, { recursive: true });
-  const bar = createProgress(parts.reduce((s, p) => s + p.units(quick), 0), progress);
+  const bar = createProgress(
+    parts.reduce((s, p) => s + p.units(quick), 0),
+    progress,
+  );
   const records: PartRecord[] = [];
   for (const [i, part] of parts.entries()) {
     bar.startPart(`${i + 1}/${parts.length} ${part.id}`);

@@ -9,7 +9,26 @@
  *     function of their features.
  * Both train through the nodes' implicit VJPs.
  */
-import { Rng, Tensor, add, expandDims, log, matmul, mean, mul, randn, randu, relu, reshape, squeeze, sub, sum, trace, valueAndGrad, zeros } from '@argmin/autodiff';
+import {
+  Rng,
+  Tensor,
+  add,
+  expandDims,
+  log,
+  matmul,
+  mean,
+  mul,
+  randn,
+  randu,
+  relu,
+  reshape,
+  squeeze,
+  sub,
+  sum,
+  trace,
+  valueAndGrad,
+  zeros,
+} from '@argmin/autodiff';
 import { lml, sinkhornPermutation } from '@argmin/nodes-convex';
 import { adam } from '@argmin/nodes-amortized';
 import { COLORS, lineChart } from '../lib/plot.js';
@@ -20,12 +39,18 @@ const ITEMS = 10; // items per list for top-k
 const K = 3;
 const FEATURES = 3;
 
-const sizes = (quick: boolean) => (quick ? { sortSteps: 60, topkSteps: 100, evalEvery: 10 } : { sortSteps: 200, topkSteps: 300, evalEvery: 20 });
+const sizes = (quick: boolean) =>
+  quick ? { sortSteps: 60, topkSteps: 100, evalEvery: 10 } : { sortSteps: 200, topkSteps: 300, evalEvery: 20 };
 
 type Net = { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor };
 
 function initNet(inputs: number, hidden: number, outputs: number, rng: Rng): Net {
-  return { W1: randn([inputs, hidden], rng, 1 / Math.sqrt(inputs)), b1: randn([hidden], rng, 0.5), W2: randn([hidden, outputs], rng, 1 / Math.sqrt(hidden)), b2: zeros([outputs]) };
+  return {
+    W1: randn([inputs, hidden], rng, 1 / Math.sqrt(inputs)),
+    b1: randn([hidden], rng, 0.5),
+    W2: randn([hidden, outputs], rng, 1 / Math.sqrt(hidden)),
+    b2: zeros([outputs]),
+  };
 }
 
 const forward = (p: Net, x: Tensor) => add(matmul(relu(add(matmul(x, p.W1), p.b1)), p.W2), p.b2);
@@ -44,7 +69,13 @@ function sorted(x: Tensor): Tensor {
 function sortLoss(p: Net, x: Tensor, noise?: Rng): Tensor {
   // A sequence with two nearly equal numbers can need more iterations than the budget as the
   // scores sharpen; its gradient is then dropped (info.status says which) rather than trusted.
-  const P = sinkhornPermutation(positionScores(p, x), { tau: 1, maxIter: 2000, onUnconverged: 'zero', label: 'Sinkhorn (soft permutation)', ...(noise ? { noise: { rng: noise, scale: 0.5 } } : {}) });
+  const P = sinkhornPermutation(positionScores(p, x), {
+    tau: 1,
+    maxIter: 2000,
+    onUnconverged: 'zero',
+    label: 'Sinkhorn (soft permutation)',
+    ...(noise ? { noise: { rng: noise, scale: 0.5 } } : {}),
+  });
   const placed = sum(mul(P, expandDims(x, -1)), 1); // Σᵢ P[b, i, j] x[b, i]
   const err = sub(placed, sorted(x));
   return mean(mul(err, err));
@@ -112,7 +143,8 @@ function precisionAtK(p: Net, f: Tensor, target: Tensor): number {
 export const sortingPart: DemoPart = {
   id: 'sorting-topk',
   title: 'Sinkhorn and LML: learning to sort and to pick the top k',
-  reference: 'Mena, Belanger, Linderman & Snoek, Gumbel-Sinkhorn Networks (ICLR 2018); Amos, Koltun & Kolter, The Limited Multi-Label Projection Layer (2019)',
+  reference:
+    'Mena, Belanger, Linderman & Snoek, Gumbel-Sinkhorn Networks (ICLR 2018); Amos, Koltun & Kolter, The Limited Multi-Label Projection Layer (2019)',
   units: (quick) => (sizes(quick).sortSteps + sizes(quick).topkSteps / 10) / 20,
   async run({ quick, progress }) {
     const cfg = sizes(quick);
@@ -137,12 +169,19 @@ export const sortingPart: DemoPart = {
     let topState = topOpt.init(topNet);
     const topGrad = valueAndGrad(topkLoss);
     const topTest = topkData(500, Rng.seeded(321));
-    const topCurve: { step: number; loss: number; precision: number }[] = [{ step: 0, loss: topkLoss(topNet, topTest.f, topTest.target).item(), precision: precisionAtK(topNet, topTest.f, topTest.target) }];
+    const topCurve: { step: number; loss: number; precision: number }[] = [
+      { step: 0, loss: topkLoss(topNet, topTest.f, topTest.target).item(), precision: precisionAtK(topNet, topTest.f, topTest.target) },
+    ];
     for (let s = 1; s <= cfg.topkSteps; s++) {
       const batch = topkData(32, rng);
       const [, g] = topGrad(topNet, batch.f, batch.target) as [Tensor, Net];
       ({ params: topNet, state: topState } = topOpt.update(topNet, g, topState));
-      if (s % cfg.evalEvery === 0) topCurve.push({ step: s, loss: topkLoss(topNet, topTest.f, topTest.target).item(), precision: precisionAtK(topNet, topTest.f, topTest.target) });
+      if (s % cfg.evalEvery === 0)
+        topCurve.push({
+          step: s,
+          loss: topkLoss(topNet, topTest.f, topTest.target).item(),
+          precision: precisionAtK(topNet, topTest.f, topTest.target),
+        });
       await progress(1 / 200);
     }
 
@@ -151,16 +190,28 @@ export const sortingPart: DemoPart = {
         { name: 'Sinkhorn sort, train batch', x: sortCurve.map((c) => c.step), y: sortCurve.map((c) => c.loss), color: COLORS[1] },
         { name: 'LML top-k, held out', x: topCurve.map((c) => c.step), y: topCurve.map((c) => c.loss), color: COLORS[0] },
       ],
-      logY: true, xLabel: 'Adam step', yLabel: 'loss',
+      logY: true,
+      xLabel: 'Adam step',
+      yLabel: 'loss',
     });
     const accuracyChart = lineChart({
       series: [
         { name: 'numbers at their rank', x: sortCurve.map((c) => c.step), y: sortCurve.map((c) => c.perNumber), color: COLORS[1] },
-        { name: 'sequences fully sorted', x: sortCurve.map((c) => c.step), y: sortCurve.map((c) => c.perSequence), color: COLORS[1], dashed: true },
+        {
+          name: 'sequences fully sorted',
+          x: sortCurve.map((c) => c.step),
+          y: sortCurve.map((c) => c.perSequence),
+          color: COLORS[1],
+          dashed: true,
+        },
         { name: `top-${K} precision`, x: topCurve.map((c) => c.step), y: topCurve.map((c) => c.precision), color: COLORS[0] },
       ],
-      rules: [{ y: K / ITEMS, label: `chance, top-${K} of ${ITEMS}`, color: '#9db0e6' }, { y: 1 / N, label: `chance, rank of ${N}`, color: '#ffb3a7' }],
-      xLabel: 'Adam step', yLabel: 'held-out accuracy',
+      rules: [
+        { y: K / ITEMS, label: `chance, top-${K} of ${ITEMS}`, color: '#9db0e6' },
+        { y: 1 / N, label: `chance, rank of ${N}`, color: '#ffb3a7' },
+      ],
+      xLabel: 'Adam step',
+      yLabel: 'held-out accuracy',
     });
     const sortFinal = sortCurve[sortCurve.length - 1]!;
     const topFinal = topCurve[topCurve.length - 1]!;
@@ -168,7 +219,11 @@ export const sortingPart: DemoPart = {
     const graph = trace(
       (sp: Net, tp: Net, x: Tensor, f: Tensor, t: Tensor) => ({ sort: sortLoss(sp, x), topk: topkLoss(tp, f, t) }),
       [sortNet, topNet, sample.x, sample.items.f, sample.items.target],
-      { name: 'sorting and top-k losses', argNames: ['sort net', 'scorer', 'numbers', 'item features', 'top-k labels'], parameters: [0, 1] },
+      {
+        name: 'sorting and top-k losses',
+        argNames: ['sort net', 'scorer', 'numbers', 'item features', 'top-k labels'],
+        parameters: [0, 1],
+      },
     );
     const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
     return {
@@ -185,8 +240,13 @@ export const sortingPart: DemoPart = {
         { name: 'accuracy', title: 'Held-out accuracy (hard decisions)', svg: accuracyChart },
       ],
       metrics: {
-        sortPerNumber: sortFinal.perNumber, sortPerSequence: sortFinal.perSequence, sortInitialPerNumber: sortCurve[0]!.perNumber,
-        topkPrecision: topFinal.precision, topkInitialPrecision: topCurve[0]!.precision, topkChance: K / ITEMS, sortChance: 1 / N,
+        sortPerNumber: sortFinal.perNumber,
+        sortPerSequence: sortFinal.perSequence,
+        sortInitialPerNumber: sortCurve[0]!.perNumber,
+        topkPrecision: topFinal.precision,
+        topkInitialPrecision: topCurve[0]!.precision,
+        topkChance: K / ITEMS,
+        sortChance: 1 / N,
       },
     };
   },

@@ -5,7 +5,9 @@ import { rowsOf, runTaskBased, SCHEDULING, taskLoss, HOURS, type Model } from '.
 import type { DemoPart } from './part.js';
 
 const sizes = (quick: boolean) =>
-  quick ? { trainDays: 120, testDays: 60, mleSteps: 250, taskSteps: 12, batch: 16, evalEvery: 3 } : { trainDays: 240, testDays: 120, mleSteps: 400, taskSteps: 40, batch: 24, evalEvery: 5 };
+  quick
+    ? { trainDays: 120, testDays: 60, mleSteps: 250, taskSteps: 12, batch: 16, evalEvery: 3 }
+    : { trainDays: 240, testDays: 120, mleSteps: 400, taskSteps: 40, batch: 24, evalEvery: 5 };
 
 // A task-based step costs about as much as 60 likelihood steps.
 const MLE_UNIT = 1 / 60;
@@ -24,10 +26,20 @@ export const taskBasedPart: DemoPart = {
     const loss = lineChart({
       series: [
         { name: 'task-based, held out', x: steps, y: [start.testTaskLoss, ...task.map((c) => c.testTaskLoss)], color: COLORS[1] },
-        { name: 'task-based, training days', x: steps, y: [start.trainTaskLoss, ...task.map((c) => c.trainTaskLoss)], color: COLORS[1], dashed: true },
+        {
+          name: 'task-based, training days',
+          x: steps,
+          y: [start.trainTaskLoss, ...task.map((c) => c.trainTaskLoss)],
+          color: COLORS[1],
+          dashed: true,
+        },
       ],
-      rules: [{ y: r.mle.testTaskLoss, label: 'MLE model, held out', color: COLORS[0] }, { y: start.trainTaskLoss, label: 'MLE model, training days', color: '#9db0e6' }],
-      xLabel: `fine-tuning step (after ${r.config.mleSteps} MLE steps)`, yLabel: 'scheduling cost per day',
+      rules: [
+        { y: r.mle.testTaskLoss, label: 'MLE model, held out', color: COLORS[0] },
+        { y: start.trainTaskLoss, label: 'MLE model, training days', color: '#9db0e6' },
+      ],
+      xLabel: `fine-tuning step (after ${r.config.mleSteps} MLE steps)`,
+      yLabel: 'scheduling cost per day',
     });
     const hours = Array.from({ length: HOURS }, (_, h) => h);
     const day = [
@@ -39,7 +51,11 @@ export const taskBasedPart: DemoPart = {
     // One loss evaluation on four training days, traced for the viewer.
     const x4 = rowsOf(r.data.train.x, [0, 1, 2, 3]);
     const y4 = rowsOf(r.data.train.y, [0, 1, 2, 3]);
-    const graph = trace((m: Model, x, y) => taskLoss(m, x, y), [r.models.task, x4, y4], { name: 'task-based scheduling loss', argNames: ['model', 'features', 'load'], parameters: [0] });
+    const graph = trace((m: Model, x, y) => taskLoss(m, x, y), [r.models.task, x4, y4], {
+      name: 'task-based scheduling loss',
+      argNames: ['model', 'features', 'load'],
+      parameters: [0],
+    });
     return {
       summary: `test scheduling cost per day: task-based ${r.task.testTaskLoss.toFixed(2)} vs MLE ${r.mle.testTaskLoss.toFixed(2)} (${(100 * gain).toFixed(0)}% lower); test NLL ${r.task.testNll.toFixed(2)} vs ${r.mle.testNll.toFixed(2)}`,
       description:
@@ -53,8 +69,12 @@ export const taskBasedPart: DemoPart = {
         { name: 'schedule', title: 'One held-out day: load and the two schedules', svg: schedule },
       ],
       metrics: {
-        taskTestCost: r.task.testTaskLoss, mleTestCost: r.mle.testTaskLoss, taskTestNll: r.task.testNll, mleTestNll: r.mle.testNll,
-        sqpIterations: Math.max(r.task.sqpIterations, r.mle.sqpIterations), sqpLastStep: Math.max(r.task.sqpLastStep, r.mle.sqpLastStep),
+        taskTestCost: r.task.testTaskLoss,
+        mleTestCost: r.mle.testTaskLoss,
+        taskTestNll: r.task.testNll,
+        mleTestNll: r.mle.testNll,
+        sqpIterations: Math.max(r.task.sqpIterations, r.mle.sqpIterations),
+        sqpLastStep: Math.max(r.task.sqpLastStep, r.mle.sqpLastStep),
       },
     };
   },

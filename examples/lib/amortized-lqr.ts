@@ -14,8 +14,17 @@
  */
 import { Rng, Tensor, randn } from '@argmin/autodiff';
 import {
-  adam, amortize, amortizeLatent, compareWarmStart, cosineDecay, evaluateAmortized, mlp, parameterCount,
-  type AmortizationReport, type TrainProgress, type WarmStartReport,
+  adam,
+  amortize,
+  amortizeLatent,
+  compareWarmStart,
+  cosineDecay,
+  evaluateAmortized,
+  mlp,
+  parameterCount,
+  type AmortizationReport,
+  type TrainProgress,
+  type WarmStartReport,
 } from '@argmin/nodes-amortized';
 import { cem, mpcNode, type MpcParams } from '@argmin/nodes-control';
 
@@ -81,7 +90,9 @@ export function chainFamily(k: number, T: number, dt = 0.1): ChainFamily {
     for (let i = ns; i < n; i++) C[t * n * n + i * n + i] = 0.1;
   }
   const fam = {
-    ns, nc, T,
+    ns,
+    nc,
+    T,
     F: new Tensor(F, [T - 1, ns, n]),
     C: new Tensor(C, [T, n, n]),
     c: new Tensor(new Float64Array(T * n), [T, n]),
@@ -116,7 +127,16 @@ export interface AmortizedLqrResult {
 
 export function runAmortizedLqr(config: AmortizedLqrConfig = {}): AmortizedLqrResult {
   const cfg = {
-    masses: 3, T: 30, nTrain: 2048, nTest: 100, steps: 3000, batchSize: 64, lr: 1e-2, hidden: [32, 32], latentSteps: 150, seed: 0,
+    masses: 3,
+    T: 30,
+    nTrain: 2048,
+    nTest: 100,
+    steps: 3000,
+    batchSize: 64,
+    lr: 1e-2,
+    hidden: [32, 32],
+    latentSteps: 150,
+    seed: 0,
     ...Object.fromEntries(Object.entries(config).filter(([k, v]) => k !== 'onProgress' && v !== undefined)),
   } as Required<Omit<AmortizedLqrConfig, 'onProgress'>>;
   const rng = Rng.seeded(cfg.seed);
@@ -126,11 +146,17 @@ export function runAmortizedLqr(config: AmortizedLqrConfig = {}): AmortizedLqrRe
   const net = mlp({ sizes: [fam.ns, ...cfg.hidden, cfg.T * fam.nc], activation: 'tanh', linearSkip: true });
   // control.mpc's known objective rolls the controls through F and clamps them onto the box.
   const am = amortize(mpcNode, net, { problem: fam.problem, loss: 'objective', predict: ['u'], shapes: { u: [cfg.T, fam.nc] } });
-  const fit = am.fit(am.init(rng.split()), { x: xTrain }, {
-    steps: cfg.steps, batchSize: cfg.batchSize, rng: rng.split(),
-    optimizer: adam({ lr: cosineDecay(cfg.lr, cfg.steps) }),
-    ...(config.onProgress ? { onStep: (p: TrainProgress) => config.onProgress!({ ...p, phase: 'model' }) } : {}),
-  });
+  const fit = am.fit(
+    am.init(rng.split()),
+    { x: xTrain },
+    {
+      steps: cfg.steps,
+      batchSize: cfg.batchSize,
+      rng: rng.split(),
+      optimizer: adam({ lr: cosineDecay(cfg.lr, cfg.steps) }),
+      ...(config.onProgress ? { onStep: (p: TrainProgress) => config.onProgress!({ ...p, phase: 'model' }) } : {}),
+    },
+  );
   const reference = am.solve(xTest);
   let active = 0;
   for (const v of reference.u.data) if (Math.abs(v) >= 1 - 1e-9) active++;
@@ -150,18 +176,35 @@ export function runAmortizedLqr(config: AmortizedLqrConfig = {}): AmortizedLqrRe
 
 /** DCEM in a learned 3-D latent space of control sequences vs plain CEM in the full space. */
 function latentExperiment(
-  fam: ChainFamily, xTrain: Tensor, xTest: Tensor, uStar: Tensor, cfg: Required<Omit<AmortizedLqrConfig, 'onProgress'>>, rng: Rng,
+  fam: ChainFamily,
+  xTrain: Tensor,
+  xTest: Tensor,
+  uStar: Tensor,
+  cfg: Required<Omit<AmortizedLqrConfig, 'onProgress'>>,
+  rng: Rng,
   onProgress: AmortizedLqrConfig['onProgress'],
 ): LatentReport {
   const latentSize = 3;
   const search = { latentSize, nSamples: 64, nElite: 8, iters: 4, temperature: 1, seed: cfg.seed + 1 };
   const decoder = mlp({ sizes: [latentSize + fam.ns, 64, cfg.T * fam.nc], activation: 'tanh' });
-  const planner = amortizeLatent(mpcNode, decoder, search, { problem: fam.problem, predict: ['u'], shapes: { u: [cfg.T, fam.nc] }, contextSize: fam.ns });
-  const theta0 = planner.init(rng.split());
-  const fit = planner.fit(theta0, { x: xTrain }, {
-    steps: cfg.latentSteps, batchSize: 16, rng: rng.split(), optimizer: adam({ lr: cosineDecay(1e-2, cfg.latentSteps) }),
-    ...(onProgress ? { onStep: (p: TrainProgress) => onProgress({ ...p, phase: 'latent' }) } : {}),
+  const planner = amortizeLatent(mpcNode, decoder, search, {
+    problem: fam.problem,
+    predict: ['u'],
+    shapes: { u: [cfg.T, fam.nc] },
+    contextSize: fam.ns,
   });
+  const theta0 = planner.init(rng.split());
+  const fit = planner.fit(
+    theta0,
+    { x: xTrain },
+    {
+      steps: cfg.latentSteps,
+      batchSize: 16,
+      rng: rng.split(),
+      optimizer: adam({ lr: cosineDecay(1e-2, cfg.latentSteps) }),
+      ...(onProgress ? { onStep: (p: TrainProgress) => onProgress({ ...p, phase: 'latent' }) } : {}),
+    },
+  );
   const optimal = planner.assess(xTest, { u: uStar }).objective;
   const gapOf = (f: Float64Array) => f.reduce((s, v, b) => s + (v - optimal[b]!) / Math.abs(optimal[b]!), 0) / f.length;
   const latentGap = gapOf(planner.assess(xTest, planner.infer(fit.params, xTest)).objective);
@@ -170,14 +213,24 @@ function latentExperiment(
   const B = xTest.shape[0]!;
   const N = search.nSamples;
   const ny = cfg.T * fam.nc;
-  const repeated = new Tensor(Float64Array.from({ length: B * N * fam.ns }, (_, i) => xTest.data[Math.floor(i / (N * fam.ns)) * fam.ns + (i % fam.ns)]!), [B * N, fam.ns]);
+  const repeated = new Tensor(
+    Float64Array.from({ length: B * N * fam.ns }, (_, i) => xTest.data[Math.floor(i / (N * fam.ns)) * fam.ns + (i % fam.ns)]!),
+    [B * N, fam.ns],
+  );
   const score = (ys: Tensor) => {
     const flat = new Tensor(ys.data, [B * N, ny]);
     const f = planner.outputObjective(repeated, flat);
     return new Tensor(f.data, [B, N]);
   };
-  const full = cem(score, { mu0: new Tensor(new Float64Array(B * ny), [B, ny]), sigma0: 0.5, nSamples: N, nElite: search.nElite, iters: search.iters }, { rng: Rng.seeded(cfg.seed + 2) });
-  const clamped = new Tensor(full.x.data.map((v) => Math.min(1, Math.max(-1, v))), [B, cfg.T, fam.nc]);
+  const full = cem(
+    score,
+    { mu0: new Tensor(new Float64Array(B * ny), [B, ny]), sigma0: 0.5, nSamples: N, nElite: search.nElite, iters: search.iters },
+    { rng: Rng.seeded(cfg.seed + 2) },
+  );
+  const clamped = new Tensor(
+    full.x.data.map((v) => Math.min(1, Math.max(-1, v))),
+    [B, cfg.T, fam.nc],
+  );
   const fullSpaceCemGap = gapOf(planner.assess(xTest, { u: clamped }).objective);
   return { latentGap, untrainedLatentGap, fullSpaceCemGap, latentSize, samples: N, iterations: search.iters, trainSeconds: fit.seconds };
 }

@@ -12,8 +12,17 @@
  */
 import { Rng, Tensor, add, matmul, maximum, minimum, randn } from '@argmin/autodiff';
 import {
-  adam, amortize, compareWarmStart, cosineDecay, evaluateAmortized, mlp, parameterCount, qpInteriorStart,
-  type AmortizationReport, type TrainProgress, type WarmStartReport,
+  adam,
+  amortize,
+  compareWarmStart,
+  cosineDecay,
+  evaluateAmortized,
+  mlp,
+  parameterCount,
+  qpInteriorStart,
+  type AmortizationReport,
+  type TrainProgress,
+  type WarmStartReport,
 } from '@argmin/nodes-amortized';
 import { qpNode, type QpParams } from '@argmin/nodes-convex';
 
@@ -89,7 +98,16 @@ export interface AmortizedQpResult {
 
 export function runAmortizedQp(config: AmortizedQpConfig = {}): AmortizedQpResult {
   const cfg = {
-    n: 50, dx: 10, nTrain: 4096, nTest: 100, steps: 4000, batchSize: 64, lr: 3e-2, hidden: [64, 64], refineSteps: 5, seed: 0,
+    n: 50,
+    dx: 10,
+    nTrain: 4096,
+    nTest: 100,
+    steps: 4000,
+    batchSize: 64,
+    lr: 3e-2,
+    hidden: [64, 64],
+    refineSteps: 5,
+    seed: 0,
     ...Object.fromEntries(Object.entries(config).filter(([k, v]) => k !== 'onProgress' && v !== undefined)),
   } as Required<Omit<AmortizedQpConfig, 'onProgress'>>;
   const rng = Rng.seeded(cfg.seed);
@@ -100,11 +118,17 @@ export function runAmortizedQp(config: AmortizedQpConfig = {}): AmortizedQpResul
   const clamp = (_: QpParams, s: { z?: Tensor }) => ({ z: minimum(maximum(s.z!, -1), 1) });
   const am = amortize(qpNode, net, { problem: fam.problem, loss: 'objective', project: clamp, shapes: { z: [cfg.n] } });
 
-  const fit = am.fit(am.init(rng.split()), { x: xTrain }, {
-    steps: cfg.steps, batchSize: cfg.batchSize, rng: rng.split(),
-    optimizer: adam({ lr: cosineDecay(cfg.lr, cfg.steps) }),
-    ...(config.onProgress ? { onStep: config.onProgress } : {}),
-  });
+  const fit = am.fit(
+    am.init(rng.split()),
+    { x: xTrain },
+    {
+      steps: cfg.steps,
+      batchSize: cfg.batchSize,
+      rng: rng.split(),
+      optimizer: adam({ lr: cosineDecay(cfg.lr, cfg.steps) }),
+      ...(config.onProgress ? { onStep: config.onProgress } : {}),
+    },
+  );
   const theta = fit.params;
 
   const reference = am.solve(xTest);
@@ -114,7 +138,10 @@ export function runAmortizedQp(config: AmortizedQpConfig = {}): AmortizedQpResul
   // 1/L with L the largest eigenvalue of Q bounded by its largest row sum.
   const step = 1 / maxRowSum(fam.Q);
   const refinedModel = amortize(qpNode, net, {
-    problem: fam.problem, loss: 'objective', project: clamp, shapes: { z: [cfg.n] },
+    problem: fam.problem,
+    loss: 'objective',
+    project: clamp,
+    shapes: { z: [cfg.n] },
     refine: { kind: 'gradient', steps: cfg.refineSteps, stepSize: step },
   });
   const refined = evaluateAmortized(refinedModel, theta, xTest, { reference, rounds: 1 });

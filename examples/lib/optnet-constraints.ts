@@ -18,7 +18,10 @@ import { adam } from '@argmin/nodes-amortized';
 export type Halfspaces = { G: Tensor; h: Tensor };
 export type Mlp = { W1: Tensor; b1: Tensor; W2: Tensor; b2: Tensor; W3: Tensor; b3: Tensor };
 
-const I2 = tensor([[1, 0], [0, 1]]);
+const I2 = tensor([
+  [1, 0],
+  [0, 1],
+]);
 
 /** The projection layer: ŷ = argmin ½‖z − x‖² s.t. Gz ≤ h, for a batch x [B, 2]. */
 export function project(c: Halfspaces, x: Tensor, strategy: 'implicit' | 'solve' = 'implicit'): Tensor {
@@ -82,9 +85,12 @@ export function polygonVertices({ G, h }: Halfspaces): [number, number][] {
 
 export function initMlp(rng: Rng, hidden = 32): Mlp {
   return {
-    W1: randn([2, hidden], rng, 1 / Math.sqrt(2)), b1: zeros([hidden]),
-    W2: randn([hidden, hidden], rng, 1 / Math.sqrt(hidden)), b2: zeros([hidden]),
-    W3: randn([hidden, 2], rng, 0.01), b3: zeros([2]), // starts near the identity map
+    W1: randn([2, hidden], rng, 1 / Math.sqrt(2)),
+    b1: zeros([hidden]),
+    W2: randn([hidden, hidden], rng, 1 / Math.sqrt(hidden)),
+    b2: zeros([hidden]),
+    W3: randn([hidden, 2], rng, 0.01),
+    b3: zeros([2]), // starts near the identity map
   };
 }
 
@@ -136,8 +142,15 @@ function batchOf(data: { x: Tensor; y: Tensor }, rows: readonly number[]): { x: 
 export async function runConstraintLearning(config: ConstraintsConfig = {}): Promise<ConstraintsResult> {
   const started = performance.now();
   const cfg = {
-    sides: config.sides ?? 6, learnedSides: config.learnedSides ?? 8, trainPoints: config.trainPoints ?? 512, testPoints: config.testPoints ?? 1000,
-    steps: config.steps ?? 200, batch: config.batch ?? 64, lr: config.lr ?? 0.03, evalEvery: config.evalEvery ?? 10, seed: config.seed ?? 0,
+    sides: config.sides ?? 6,
+    learnedSides: config.learnedSides ?? 8,
+    trainPoints: config.trainPoints ?? 512,
+    testPoints: config.testPoints ?? 1000,
+    steps: config.steps ?? 200,
+    batch: config.batch ?? 64,
+    lr: config.lr ?? 0.03,
+    evalEvery: config.evalEvery ?? 10,
+    seed: config.seed ?? 0,
   };
   const rng = Rng.seeded(cfg.seed);
   const truth = randomPolygon(cfg.sides, rng);
@@ -152,7 +165,10 @@ export async function runConstraintLearning(config: ConstraintsConfig = {}): Pro
   let [stateA, stateB] = [optA.init(constraints), optB.init(net)];
   const gradA = valueAndGrad((c: Halfspaces, x: Tensor, y: Tensor) => meanSquaredError(project(c, x), y));
   const gradB = valueAndGrad((p: Mlp, x: Tensor, y: Tensor) => meanSquaredError(mlp(p, x), y));
-  const testError = () => ({ optnet: meanSquaredError(project(constraints, test.x, 'solve'), test.y).item(), mlp: meanSquaredError(mlp(net, test.x), test.y).item() });
+  const testError = () => ({
+    optnet: meanSquaredError(project(constraints, test.x, 'solve'), test.y).item(),
+    mlp: meanSquaredError(mlp(net, test.x), test.y).item(),
+  });
   const curve: ConstraintsResult['curve'] = [{ step: 0, ...testError() }];
   for (let s = 1; s <= cfg.steps; s++) {
     const rows = Array.from({ length: cfg.batch }, () => Math.floor(rng.uniform() * cfg.trainPoints));
@@ -167,8 +183,14 @@ export async function runConstraintLearning(config: ConstraintsConfig = {}): Pro
     config: cfg,
     curve,
     test: { optnet: final.optnet, mlp: final.mlp, identity: meanSquaredError(test.x, test.y).item(), initial: curve[0]!.optnet },
-    truth, initial, learned: constraints, mlpParams: net,
-    samples: batchOf(test, Array.from({ length: 60 }, (_, i) => i)),
+    truth,
+    initial,
+    learned: constraints,
+    mlpParams: net,
+    samples: batchOf(
+      test,
+      Array.from({ length: 60 }, (_, i) => i),
+    ),
     seconds: (performance.now() - started) / 1000,
   };
 }

@@ -86,10 +86,12 @@ export function swingUpCost(B: number, T: number): { C: Tensor; c: Tensor } {
 }
 
 function initialStates(n: number, rng: Rng): Tensor {
-  return tensor(Array.from({ length: n }, () => {
-    const th = Math.PI * (2 * rng.uniform() - 1);
-    return [Math.cos(th), Math.sin(th), 2 * rng.uniform() - 1];
-  }));
+  return tensor(
+    Array.from({ length: n }, () => {
+      const th = Math.PI * (2 * rng.uniform() - 1);
+      return [Math.cos(th), Math.sin(th), 2 * rng.uniform() - 1];
+    }),
+  );
 }
 
 interface Demos {
@@ -102,7 +104,10 @@ interface Demos {
 function expertDemos(n: number, T: number, damping: number, rng: Rng): Demos {
   const x0 = initialStates(n, rng);
   const cost = swingUpCost(n, T);
-  const out = mpc({ ...cost, x0, dynamics: { model: dampedPendulum, params: tensor([...TRUTH, damping]) }, uLower: -2, uUpper: 2 }, { strategy: 'solve' });
+  const out = mpc(
+    { ...cost, x0, dynamics: { model: dampedPendulum, params: tensor([...TRUTH, damping]) }, uLower: -2, uUpper: 2 },
+    { strategy: 'solve' },
+  );
   return { x0, x: out.x, u: out.u, cost };
 }
 
@@ -116,9 +121,14 @@ function trajectoryError(x: Tensor, u: Tensor, demo: Demos): Tensor {
 /** MPC with the learner's model, warm-started from the previous solution of the same starts. */
 function learnerMpc(theta: Tensor, demo: Demos, warm: Map<Demos, Tensor>, strategy: 'implicit' | 'solve') {
   const w = warm.get(demo);
-  const out = mpc({ ...demo.cost, x0: demo.x0, dynamics: { model: pendulum, params: theta }, uLower: -2, uUpper: 2 }, {
-    strategy, onUnconverged: 'zero', ...(w ? { warmStart: { u: w } } : {}),
-  });
+  const out = mpc(
+    { ...demo.cost, x0: demo.x0, dynamics: { model: pendulum, params: theta }, uLower: -2, uUpper: 2 },
+    {
+      strategy,
+      onUnconverged: 'zero',
+      ...(w ? { warmStart: { u: w } } : {}),
+    },
+  );
   warm.set(demo, new Tensor(out.u.data, out.u.shape));
   return out;
 }
@@ -164,8 +174,15 @@ function adam(lr: number) {
 export function runPendulumImitation(config: ImitationConfig = {}): ImitationResult {
   const started = performance.now();
   const cfg = {
-    nTrain: config.nTrain ?? 8, nTest: config.nTest ?? 8, T: config.T ?? 20, steps: config.steps ?? 120, lr: config.lr ?? 0.05,
-    damping: config.damping ?? 0.5, init: config.init ?? ([6, 1.6, 0.7] as const), evalEvery: config.evalEvery ?? 5, seed: config.seed ?? 0,
+    nTrain: config.nTrain ?? 8,
+    nTest: config.nTest ?? 8,
+    T: config.T ?? 20,
+    steps: config.steps ?? 120,
+    lr: config.lr ?? 0.05,
+    damping: config.damping ?? 0.5,
+    init: config.init ?? ([6, 1.6, 0.7] as const),
+    evalEvery: config.evalEvery ?? 5,
+    seed: config.seed ?? 0,
   };
   const rng = Rng.seeded(cfg.seed);
   const train = expertDemos(cfg.nTrain, cfg.T, cfg.damping, rng);

@@ -27,7 +27,7 @@ export interface Series {
   readonly y: readonly number[];
   /** Dashed line (e.g. a reference or a held-out curve). */
   readonly dashed?: boolean;
-  readonly color?: string;
+  readonly color?: string | undefined;
 }
 
 export interface LineChartOptions {
@@ -36,7 +36,7 @@ export interface LineChartOptions {
   readonly yLabel: string;
   readonly logY?: boolean;
   /** Horizontal reference lines with their labels. */
-  readonly rules?: readonly { y: number; label: string; color?: string }[];
+  readonly rules?: readonly { y: number; label: string; color?: string | undefined }[];
   /** Vertical markers (e.g. where a training phase starts). */
   readonly marks?: readonly { x: number; label: string }[];
   readonly width?: number;
@@ -79,7 +79,12 @@ function layoutLegend(items: readonly LegendItem[], width: number): { item: Lege
 }
 
 /** A function mark (Plot calls it with the document) drawing the legend's swatches and labels. */
-function legendMark(placed: readonly { item: LegendItem; dx: number; row: number }[], left: number, yLabel: string, top: number): Plot.Markish {
+function legendMark(
+  placed: readonly { item: LegendItem; dx: number; row: number }[],
+  left: number,
+  yLabel: string,
+  top: number,
+): Plot.Markish {
   return ((_index: unknown, _scales: unknown, _values: unknown, _dimensions: unknown, context: { document: Document }) => {
     const doc = context.document;
     const g = doc.createElementNS(SVG_NS, 'g');
@@ -87,16 +92,19 @@ function legendMark(placed: readonly { item: LegendItem; dx: number; row: number
     for (const { item, dx, row } of placed) {
       const y = 12 + 18 * row;
       const line = doc.createElementNS(SVG_NS, 'line');
-      for (const [k, v] of Object.entries({ x1: left + dx, x2: left + dx + 22, y1: y, y2: y, stroke: item.color, 'stroke-width': 2.5 })) line.setAttribute(k, String(v));
+      for (const [k, v] of Object.entries({ x1: left + dx, x2: left + dx + 22, y1: y, y2: y, stroke: item.color, 'stroke-width': 2.5 }))
+        line.setAttribute(k, String(v));
       if (item.dash !== 'solid') line.setAttribute('stroke-dasharray', item.dash === 'dashed' ? '5,3' : '2,3');
       const text = doc.createElementNS(SVG_NS, 'text');
-      for (const [k, v] of Object.entries({ x: left + dx + 28, y, dy: '0.35em', 'text-anchor': 'start', fill: '#333' })) text.setAttribute(k, String(v));
+      for (const [k, v] of Object.entries({ x: left + dx + 28, y, dy: '0.35em', 'text-anchor': 'start', fill: '#333' }))
+        text.setAttribute(k, String(v));
       text.textContent = item.label;
       g.append(line, text);
     }
     // Plot puts a top-anchored y label at the very top of the SVG, where the legend is; it is drawn here instead.
     const label = doc.createElementNS(SVG_NS, 'text');
-    for (const [k, v] of Object.entries({ x: 3, y: top - 10, 'text-anchor': 'start', fill: 'currentColor' })) label.setAttribute(k, String(v));
+    for (const [k, v] of Object.entries({ x: 3, y: top - 10, 'text-anchor': 'start', fill: 'currentColor' }))
+      label.setAttribute(k, String(v));
     label.textContent = yLabel;
     g.append(label);
     return g;
@@ -124,7 +132,18 @@ export function lineChart(options: LineChartOptions): string {
   }
   for (const m of options.marks ?? []) {
     marks.push(Plot.ruleX([m.x], { stroke: '#bbb' }));
-    marks.push(Plot.text([m.x], { x: (d: number) => d, frameAnchor: 'top', text: () => m.label, fill: '#777', textAnchor: 'start', dx: 4, dy: 4, fontSize: 10 }));
+    marks.push(
+      Plot.text([m.x], {
+        x: (d: number) => d,
+        frameAnchor: 'top',
+        text: () => m.label,
+        fill: '#777',
+        textAnchor: 'start',
+        dx: 4,
+        dy: 4,
+        fontSize: 10,
+      }),
+    );
   }
   // The legend sits in the top margin, above the y-axis label: one row of 18 px per line.
   const ys = [...options.series.flatMap((s) => s.y), ...(options.rules ?? []).map((r) => r.y)].filter((y) => y > 0 && Number.isFinite(y));

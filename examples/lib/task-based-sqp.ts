@@ -93,7 +93,14 @@ function normalQuantile(q: number): number {
 }
 
 /** The expected cost f(z) of each day's schedule and its slope f'(z) per hour (plain loops). */
-function expectedCost(mu: Float64Array, sigma: Float64Array, z: Float64Array, day: number, problem: SchedulingProblem, slope?: Float64Array): number {
+function expectedCost(
+  mu: Float64Array,
+  sigma: Float64Array,
+  z: Float64Array,
+  day: number,
+  problem: SchedulingProblem,
+  slope?: Float64Array,
+): number {
   const gsum = problem.gammaShort + problem.gammaExcess;
   let total = 0;
   for (let i = day * HOURS; i < (day + 1) * HOURS; i++) {

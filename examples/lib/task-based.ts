@@ -22,7 +22,16 @@ import { Rng, Tensor, add, div, log, mean, mul, randn, relu, softplus, sub, sum,
 import { adam } from '@argmin/nodes-amortized';
 import { HOURS, SCHEDULING, rowsOf, scheduleDecision, type DecisionOptions, type SchedulingProblem } from './task-based-sqp.js';
 
-export { HOURS, SCHEDULING, normalCdf, rowsOf, scheduleDecision, type Decision, type DecisionOptions, type SchedulingProblem } from './task-based-sqp.js';
+export {
+  HOURS,
+  SCHEDULING,
+  normalCdf,
+  rowsOf,
+  scheduleDecision,
+  type Decision,
+  type DecisionOptions,
+  type SchedulingProblem,
+} from './task-based-sqp.js';
 
 // ---------------------------------------------------------------------------------------------
 // Synthetic load data.
@@ -160,7 +169,14 @@ export interface TaskBasedResult {
    * Along training, per phase: the mean scheduling cost per day on the held-out days and on (up
    * to 60 of) the training days, the held-out NLL, and the step's own training objective.
    */
-  readonly curve: { phase: 'mle' | 'task'; step: number; testTaskLoss: number; trainTaskLoss: number; testNll: number; objective: number }[];
+  readonly curve: {
+    phase: 'mle' | 'task';
+    step: number;
+    testTaskLoss: number;
+    trainTaskLoss: number;
+    testNll: number;
+    objective: number;
+  }[];
   /** Final held-out numbers, with the SQP's iterations and largest last step on those days. */
   readonly mle: FinalScores;
   readonly task: FinalScores;
@@ -181,8 +197,13 @@ export interface FinalScores {
 export async function runTaskBased(config: TaskBasedConfig = {}): Promise<TaskBasedResult> {
   const started = performance.now();
   const cfg = {
-    trainDays: config.trainDays ?? 240, testDays: config.testDays ?? 120, mleSteps: config.mleSteps ?? 600,
-    taskSteps: config.taskSteps ?? 80, batch: config.batch ?? 32, evalEvery: config.evalEvery ?? 10, seed: config.seed ?? 0,
+    trainDays: config.trainDays ?? 240,
+    testDays: config.testDays ?? 120,
+    mleSteps: config.mleSteps ?? 600,
+    taskSteps: config.taskSteps ?? 80,
+    batch: config.batch ?? 32,
+    evalEvery: config.evalEvery ?? 10,
+    seed: config.seed ?? 0,
   };
   const rng = Rng.seeded(cfg.seed);
   const train = generateLoadData(cfg.trainDays, rng);
@@ -194,7 +215,9 @@ export async function runTaskBased(config: TaskBasedConfig = {}): Promise<TaskBa
   const allTest = Array.from({ length: cfg.testDays }, (_, i) => i);
   const cost = (model: Model, data: LoadData, rows: readonly number[], cache: ScheduleCache, strategy: 'solve' | 'implicit') =>
     taskLoss(model, rowsOf(data.x, rows), rowsOf(data.y, rows), {
-      strategy, ...cache.startOf(rows), onSchedule: (z) => cache.store(rows, z),
+      strategy,
+      ...cache.startOf(rows),
+      onSchedule: (z) => cache.store(rows, z),
     });
   const evaluate = (phase: 'mle' | 'task', step: number, model: Model, objective: number) => {
     const testTaskLoss = cost(model, test, allTest, caches.test, 'solve').item();
@@ -245,8 +268,11 @@ export async function runTaskBased(config: TaskBasedConfig = {}): Promise<TaskBa
     mle: summary(mle),
     task: summary(model),
     example: {
-      y: arr(rowsOf(test.y, [0])), muMle: arr(pm.mu), muTask: arr(pt.mu),
-      zMle: arr(scheduleDecision(pm.mu, pm.sigma, { strategy: 'solve' }).z), zTask: arr(scheduleDecision(pt.mu, pt.sigma, { strategy: 'solve' }).z),
+      y: arr(rowsOf(test.y, [0])),
+      muMle: arr(pm.mu),
+      muTask: arr(pt.mu),
+      zMle: arr(scheduleDecision(pm.mu, pm.sigma, { strategy: 'solve' }).z),
+      zTask: arr(scheduleDecision(pt.mu, pt.sigma, { strategy: 'solve' }).z),
     },
     models: { mle, task: model },
     data: { train, test },

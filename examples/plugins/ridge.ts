@@ -5,8 +5,22 @@
  *   w*(A, b, λ) = argmin_w ½‖Aw − b‖² + ½λ‖w‖²
  */
 import {
-  ARGMIN_API_VERSION, InvalidInputError, ShapeError, Tensor, add, applyNode, defineNode, definePlugin, matmul, mul,
-  expandDims, squeeze, sub, sum, type NodeCallOptions, type SolveStatus,
+  ARGMIN_API_VERSION,
+  InvalidInputError,
+  ShapeError,
+  Tensor,
+  add,
+  applyNode,
+  defineNode,
+  definePlugin,
+  matmul,
+  mul,
+  expandDims,
+  squeeze,
+  sub,
+  sum,
+  type NodeCallOptions,
+  type SolveStatus,
 } from '@argmin/autodiff';
 import { cg } from '@argmin/autodiff/kernels';
 
@@ -40,12 +54,16 @@ export const ridgeNode = defineNode<RidgeParams, RidgeSolution>({
       const rhs = new Float64Array(n);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) rhs[j]! += a[i * n + j]! * y[i]!;
       const av = new Float64Array(m);
-      const r = cg((x, out) => {
-        av.fill(0);
-        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) av[i]! += a[i * n + j]! * x[j]!;
-        for (let j = 0; j < n; j++) out[j] = lam * x[j]!;
-        for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j]! += a[i * n + j]! * av[i]!;
-      }, rhs, { tol, maxIter });
+      const r = cg(
+        (x, out) => {
+          av.fill(0);
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) av[i]! += a[i * n + j]! * x[j]!;
+          for (let j = 0; j < n; j++) out[j] = lam * x[j]!;
+          for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) out[j]! += a[i * n + j]! * av[i]!;
+        },
+        rhs,
+        { tol, maxIter },
+      );
       w.set(r.x, e * n);
       status.push(r.converged ? 'converged' : 'max_iter');
       iterations.push(r.iterations);

@@ -8,9 +8,7 @@ import { sameShape, type Tensor } from './tensor.js';
  * Visits only entries on a path from `wrt` to the outputs, skips symbolic-zero (null) edges,
  * and accumulates with the differentiable `add`, so an enclosing tape records the sweep itself.
  */
-export function backward(
-  tape: Tape, outputs: readonly Tensor[], cotangents: readonly Cotangent[], wrt: readonly Tensor[],
-): Cotangent[] {
+export function backward(tape: Tape, outputs: readonly Tensor[], cotangents: readonly Cotangent[], wrt: readonly Tensor[]): Cotangent[] {
   const entries = tape.entries;
   // Forward: which tensors depend on wrt, and which entries lie downstream of it.
   const live = new Set<Tensor>(wrt);
@@ -43,7 +41,9 @@ export function backward(
       if (!g || !needs[j]) continue;
       const x = e.inputs[j]!;
       if (!sameShape(g.shape, x.shape)) {
-        throw new ArgminError(`backward: the VJP of '${e.op}' returned a cotangent of shape ${formatShape(g.shape)} for input ${j} of shape ${formatShape(x.shape)}`);
+        throw new ArgminError(
+          `backward: the VJP of '${e.op}' returned a cotangent of shape ${formatShape(g.shape)} for input ${j} of shape ${formatShape(x.shape)}`,
+        );
       }
       accumulate(x, g);
     }

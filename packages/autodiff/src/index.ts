@@ -8,16 +8,46 @@ export { vjp, grad, valueAndGrad, stopGradient, type GradOptions, type VjpResult
 export { trace, type TraceOptions } from './trace.js';
 export { broadcastTo, sumTo } from './ops/broadcast.js';
 export {
-  add, sub, mul, div, pow, maximum, minimum, neg, exp, log, sqrt, abs, sign, relu, sigmoid, tanh, softplus, where,
-  greater, greaterEqual, less, lessEqual, asTensor, type TensorLike,
+  add,
+  sub,
+  mul,
+  div,
+  pow,
+  maximum,
+  minimum,
+  neg,
+  exp,
+  log,
+  sqrt,
+  abs,
+  sign,
+  relu,
+  sigmoid,
+  tanh,
+  softplus,
+  where,
+  greater,
+  greaterEqual,
+  less,
+  lessEqual,
+  asTensor,
+  type TensorLike,
 } from './ops/elementwise.js';
 export { sum, mean, max, min, logsumexp, norm, softmax, logSoftmax, type Axes } from './ops/reduce.js';
 export { reshape, squeeze, expandDims, transpose, swapAxes, matrixTranspose } from './ops/shape.js';
 export { slice, scatterSlice, index, take, scatterAdd, concat, stack } from './ops/index-ops.js';
 export { matmul, matmulT, solve, triangularSolve, triangle, symmetrize, cholesky, quadForm } from './ops/linalg.js';
 export {
-  defineNode, type OptimizationNode, type NodeSignature, type SolveInfo, type SolveResult, type SolveStatus,
-  type SolveControls, type SolverStep, type TensorRecord, type Cotangents,
+  defineNode,
+  type OptimizationNode,
+  type NodeSignature,
+  type SolveInfo,
+  type SolveResult,
+  type SolveStatus,
+  type SolveControls,
+  type SolverStep,
+  type TensorRecord,
+  type Cotangents,
 } from './optimization/node.js';
 export { applyNode, type NodeOutput } from './optimization/apply.js';
 export { rootVjp } from './optimization/implicit.js';

@@ -31,7 +31,9 @@ export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
   const nodes = new Map<string, { node: OptimizationNode<any, any, any>; plugin: Plugin }>();
   for (const plugin of all) {
     if (!satisfiesRange(ARGMIN_API_VERSION, plugin.argminApi)) {
-      throw new PluginError(`plugin '${plugin.name}' ${plugin.version} needs argmin plugin API ${plugin.argminApi}, but this runtime implements ${ARGMIN_API_VERSION}`);
+      throw new PluginError(
+        `plugin '${plugin.name}' ${plugin.version} needs argmin plugin API ${plugin.argminApi}, but this runtime implements ${ARGMIN_API_VERSION}`,
+      );
     }
     for (const op of plugin.ops ?? []) {
       const prev = ops.get(op.name) ?? nodes.get(op.name);
@@ -69,5 +71,7 @@ export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
 /** The error for a node kind no plugin provides, naming the plugin to add. */
 export function missingNodeError(name: string, runtime: Runtime): PluginError {
   const known = runtime.plugins.map((p) => `${p.name}@${p.version}`).join(', ');
-  return new PluginError(`node kind '${name}' is not registered; add the plugin that provides it to createRuntime({ plugins }) (loaded: ${known})`);
+  return new PluginError(
+    `node kind '${name}' is not registered; add the plugin that provides it to createRuntime({ plugins }) (loaded: ${known})`,
+  );
 }

@@ -166,7 +166,9 @@ export function assertFinite(t: Tensor, where: string, name: string): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]!)) {
-      throw new InvalidInputError(`${where}: input '${name}' holds ${d[i]} at flat index ${i} (shape ${formatShape(t.shape)}); finite values are required`);
+      throw new InvalidInputError(
+        `${where}: input '${name}' holds ${d[i]} at flat index ${i} (shape ${formatShape(t.shape)}); finite values are required`,
+      );
     }
   }
 }

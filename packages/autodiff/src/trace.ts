@@ -39,28 +39,44 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
     const argName = options.argNames?.[i] ?? `arg${i}`;
     aliases[i]!.forEach((t, j) => {
       const path = fl.paths[j]!;
-      const { outputIds } = builder.addNode({ kind, op: kind, inputs: [], outputShapes: [t.shape], label: path ? `${argName}.${path}` : argName });
+      const { outputIds } = builder.addNode({
+        kind,
+        op: kind,
+        inputs: [],
+        outputShapes: [t.shape],
+        label: path ? `${argName}.${path}` : argName,
+      });
       annotate(t, outputIds[0]!);
     });
   });
   // A constant sits in the cluster of the op that first uses it, so the scalars an unrolled
   // solver makes in every iteration fold away with the iterations.
-  const valueOf = (t: Tensor, cluster?: string): string => {
+  const valueIdOf = (t: Tensor, cluster?: string): string => {
     const known = ids.get(t);
     if (known) return known;
     const label = t.size === 1 ? String(t.data[0]) : 'constant';
-    const { outputIds } = builder.addNode({ kind: 'constant', op: 'constant', inputs: [], outputShapes: [t.shape], label, ...(cluster !== undefined ? { cluster } : {}) });
+    const { outputIds } = builder.addNode({
+      kind: 'constant',
+      op: 'constant',
+      inputs: [],
+      outputShapes: [t.shape],
+      label,
+      ...(cluster !== undefined ? { cluster } : {}),
+    });
     annotate(t, outputIds[0]!);
     return outputIds[0]!;
   };
   const clusterIds = new Map<string, string>();
   for (const c of tape.clusters) {
     const parent = c.parent === undefined ? undefined : clusterIds.get(c.parent);
-    clusterIds.set(c.id, builder.addCluster(parent === undefined ? { label: c.label, kind: c.kind } : { label: c.label, kind: c.kind, parent }));
+    clusterIds.set(
+      c.id,
+      builder.addCluster(parent === undefined ? { label: c.label, kind: c.kind } : { label: c.label, kind: c.kind, parent }),
+    );
   }
   for (const e of tape.entries) {
     const cluster = e.cluster === undefined ? undefined : clusterIds.get(e.cluster);
-    const inputs = e.inputs.map((t) => valueOf(t, cluster));
+    const inputs = e.inputs.map((t) => valueIdOf(t, cluster));
     const { outputIds } = builder.addNode({
       kind: e.kind,
       op: e.op,
@@ -75,7 +91,7 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
     });
     e.outputs.forEach((o, i) => annotate(o, outputIds[i]!));
   }
-  builder.setOutputs(flatten(value).leaves.map((t) => valueOf(t)));
+  builder.setOutputs(flatten(value).leaves.map((t) => valueIdOf(t)));
   return builder.build();
 }
 

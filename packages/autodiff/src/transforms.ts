@@ -92,7 +92,8 @@ function cotangentLeaves(cotangent: unknown, value: unknown, outputs: readonly T
 
 function walkCotangent(value: unknown, cot: unknown, out: (Tensor | null)[]): void {
   if (value instanceof Tensor) {
-    if (cot != null && !(cot instanceof Tensor)) throw new ShapeError('vjp: the cotangent must have a tensor (or null) where the value has a tensor');
+    if (cot != null && !(cot instanceof Tensor))
+      throw new ShapeError('vjp: the cotangent must have a tensor (or null) where the value has a tensor');
     out.push((cot as Tensor | null | undefined) ?? null);
   } else if (Array.isArray(value)) {
     value.forEach((v, i) => walkCotangent(v, Array.isArray(cot) ? cot[i] : undefined, out));

@@ -18,7 +18,8 @@ test('the core plugin provides every op defined in src/ops, so any traced graph 
   }
   for (const mod of [broadcast, elementwise, indexOps, linalg, reduce, shape]) {
     for (const [key, value] of Object.entries(mod)) {
-      if (key.endsWith('Op') && value && typeof value === 'object' && 'name' in value) expect(provided.has((value as { name: string }).name), key).toBe(true);
+      if (key.endsWith('Op') && value && typeof value === 'object' && 'name' in value)
+        expect(provided.has((value as { name: string }).name), key).toBe(true);
     }
   }
 });

@@ -14,36 +14,50 @@ const weighted = (x: Tensor, c: Tensor): Tensor => sum(mul(x, c));
 
 function symmetricTangent(t: Tensor): Tensor {
   const n = t.shape[t.ndim - 1]!;
-  return new Tensor(t.data.map((_, idx) => {
-    const o = idx - (idx % (n * n));
-    const i = Math.floor((idx - o) / n);
-    const j = (idx - o) % n;
-    return 0.5 * (t.data[o + i * n + j]! + t.data[o + j * n + i]!);
-  }), t.shape);
+  return new Tensor(
+    t.data.map((_, idx) => {
+      const o = idx - (idx % (n * n));
+      const i = Math.floor((idx - o) / n);
+      const j = (idx - o) % n;
+      return 0.5 * (t.data[o + i * n + j]! + t.data[o + j * n + i]!);
+    }),
+    t.shape,
+  );
 }
 
 describe('matmul', () => {
-  test.prop([fc.tuple(dim, dim, dim, dim, dim).chain(([b, c, m, k, n]) => fc.tuple(arbTensor([b, 1, m, k]), arbTensor([c, k, n])))], { numRuns: numRuns() })(
-    'broadcasts batch dimensions like NumPy',
-    ([a, b]) => {
-      const out = matmul(a, b);
-      const [bb, , m, k] = a.shape as [number, number, number, number];
-      const [cc, , n] = b.shape as [number, number, number];
-      expect(out.shape).toEqual([bb, cc, m, n]);
-      for (let i = 0; i < bb; i++) for (let j = 0; j < cc; j++) {
+  test.prop([fc.tuple(dim, dim, dim, dim, dim).chain(([b, c, m, k, n]) => fc.tuple(arbTensor([b, 1, m, k]), arbTensor([c, k, n])))], {
+    numRuns: numRuns(),
+  })('broadcasts batch dimensions like NumPy', ([a, b]) => {
+    const out = matmul(a, b);
+    const [bb, , m, k] = a.shape as [number, number, number, number];
+    const [cc, , n] = b.shape as [number, number, number];
+    expect(out.shape).toEqual([bb, cc, m, n]);
+    for (let i = 0; i < bb; i++)
+      for (let j = 0; j < cc; j++) {
         const ref = refMatmul(a.data.subarray(i * m * k, (i + 1) * m * k), b.data.subarray(j * k * n, (j + 1) * k * n), m, k, n);
         expect(maxAbsDiff(out.data.subarray((i * cc + j) * m * n, (i * cc + j + 1) * m * n), ref)).toBeLessThan(1e-12);
       }
-    },
-  );
+  });
 
   it('promotes 1-D operands and removes the promoted axis', () => {
     const v = tensor([1, 2]);
-    const m = tensor([[1, 2, 3], [4, 5, 6]]);
+    const m = tensor([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(matmul(v, v).shape).toEqual([]);
     expect(matmul(v, v).item()).toBe(5);
     expect(matmul(v, m).toArray()).toEqual([9, 12, 15]);
-    expect(matmul(tensor([[1, 2], [3, 4]]), v).toArray()).toEqual([5, 11]);
+    expect(
+      matmul(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+        v,
+      ).toArray(),
+    ).toEqual([5, 11]);
     const batch = tensor(new Float64Array(3 * 2 * 3).fill(1), [3, 2, 3]);
     expect(matmul(batch, tensor([1, 1, 1])).shape).toEqual([3, 2]);
     expect(matmul(v, batch).shape).toEqual([3, 3]);
@@ -62,7 +76,10 @@ describe('matmul', () => {
 
   it('gives a weight shared by a batch the sum of the per-example gradients', () => {
     const x = tensor([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12], [3, 2, 2]);
-    const w = tensor([[0.5, -1], [2, 0.25]]);
+    const w = tensor([
+      [0.5, -1],
+      [2, 0.25],
+    ]);
     const c = tensor([1, -1, 2, 0.5, 0, 3, -2, 1, 1, 1, 0.5, -0.5], [3, 2, 2]);
     const gw = grad((w: Tensor) => weighted(matmul(x, w), c))(w) as Tensor;
     let expected = new Float64Array(4);
@@ -78,19 +95,61 @@ describe('matmul', () => {
 
 describe('solve', () => {
   it('accepts a vector, a batch of vectors (shaped exactly like A without its last axis) or a matrix', () => {
-    const a = tensor([[2, 0], [0, 4]]);
+    const a = tensor([
+      [2, 0],
+      [0, 4],
+    ]);
     expect(solve(a, tensor([2, 4])).toArray()).toEqual([1, 1]);
-    expect(solve(a, tensor([[2, 4], [6, 8]])).toArray()).toEqual([[1, 2], [1.5, 2]]);
+    expect(
+      solve(
+        a,
+        tensor([
+          [2, 4],
+          [6, 8],
+        ]),
+      ).toArray(),
+    ).toEqual([
+      [1, 2],
+      [1.5, 2],
+    ]);
     const batchA = tensor([2, 0, 0, 4, 1, 0, 0, 1, 4, 0, 0, 2], [3, 2, 2]);
-    expect(solve(batchA, tensor([2, 4, 1, 1, 4, 2], [3, 2])).toArray()).toEqual([[1, 1], [1, 1], [1, 1]]);
+    expect(solve(batchA, tensor([2, 4, 1, 1, 4, 2], [3, 2])).toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+      [1, 1],
+    ]);
     expect(solve(batchA, tensor([2, 4])).shape).toEqual([3, 2]);
     expect(() => solve(a, tensor([1, 2, 3]))).toThrow("solve: input 'b' of shape [3,1] has 3 rows but input 'A' of shape [2,2] is 2×2");
   });
 
   it('rejects NaN/Infinity in A or b and singular A, naming the op, the input and the batch element', () => {
-    expect(() => solve(tensor([[1, NaN], [0, 1]]), tensor([1, 1]))).toThrow(InvalidInputError);
-    expect(() => solve(tensor([[1, NaN], [0, 1]]), tensor([1, 1]))).toThrow(/^solve: input 'A' holds NaN at flat index 1/);
-    expect(() => solve(tensor([[1, 0], [0, 1]]), tensor([1, Infinity]))).toThrow(/^solve: input 'b' holds Infinity/);
+    expect(() =>
+      solve(
+        tensor([
+          [1, NaN],
+          [0, 1],
+        ]),
+        tensor([1, 1]),
+      ),
+    ).toThrow(InvalidInputError);
+    expect(() =>
+      solve(
+        tensor([
+          [1, NaN],
+          [0, 1],
+        ]),
+        tensor([1, 1]),
+      ),
+    ).toThrow(/^solve: input 'A' holds NaN at flat index 1/);
+    expect(() =>
+      solve(
+        tensor([
+          [1, 0],
+          [0, 1],
+        ]),
+        tensor([1, Infinity]),
+      ),
+    ).toThrow(/^solve: input 'b' holds Infinity/);
     expect(() => solve(tensor([1, 0, 0, 1, 1, 2, 2, 4], [2, 2, 2]), tensor([1, 1]))).toThrow(
       /^solve: input 'A' \(batch element 1\) is singular to working precision/,
     );
@@ -112,8 +171,22 @@ describe('cholesky', () => {
     const notPd = tensor([2, 0, 0, 1, 1, 2, 2, 1], [2, 2, 2]);
     expect(() => cholesky(notPd)).toThrow(InvalidInputError);
     expect(() => cholesky(notPd)).toThrow("cholesky: input 'A' (batch element 1) is not positive definite: pivot 1 is -3 (must be > 0)");
-    expect(() => cholesky(tensor([[2, 1], [0, 2]]))).toThrow("cholesky: input 'A' is not symmetric: A[1,0] = 0 but A[0,1] = 1");
-    expect(() => cholesky(tensor([[NaN, 0], [0, 1]]))).toThrow(/^cholesky: input 'A' holds NaN/);
+    expect(() =>
+      cholesky(
+        tensor([
+          [2, 1],
+          [0, 2],
+        ]),
+      ),
+    ).toThrow("cholesky: input 'A' is not symmetric: A[1,0] = 0 but A[0,1] = 1");
+    expect(() =>
+      cholesky(
+        tensor([
+          [NaN, 0],
+          [0, 1],
+        ]),
+      ),
+    ).toThrow(/^cholesky: input 'A' holds NaN/);
     expect(() => cholesky(tensor([[1, 2, 3]]))).toThrow(ShapeError);
   });
 
@@ -130,7 +203,10 @@ describe('cholesky', () => {
 
 describe('triangularSolve', () => {
   it('rejects a zero on the diagonal unless the diagonal is taken as unit', () => {
-    const t = tensor([[1, 0], [3, 0]]);
+    const t = tensor([
+      [1, 0],
+      [3, 0],
+    ]);
     expect(() => triangularSolve(t, tensor([1, 1]))).toThrow("triangularSolve: input 'T' is singular: diagonal entry 1 is 0");
     expect(triangularSolve(t, tensor([1, 1]), { unitDiagonal: true }).toArray()).toEqual([1, -2]);
   });
@@ -145,7 +221,10 @@ describe('quadForm', () => {
       for (let e = 0; e < b; e++) {
         const xe = x.data.subarray(e * n, (e + 1) * n);
         const ax = refMatmul(a.data, xe, n, n, 1);
-        expect(q.data[e]).toBeCloseTo(xe.reduce((s, v, i) => s + v * ax[i]!, 0), 12);
+        expect(q.data[e]).toBeCloseTo(
+          xe.reduce((s, v, i) => s + v * ax[i]!, 0),
+          12,
+        );
       }
       checkVjp((x: Tensor) => grad((x: Tensor) => weighted(quadForm(x, a), c))(x) as Tensor, [x], { rtol: 1e-5 });
       checkVjp((a: Tensor) => grad((a: Tensor) => weighted(quadForm(x, a), c))(a) as Tensor, [a], { rtol: 1e-5 });
@@ -155,24 +234,36 @@ describe('quadForm', () => {
 
 describe('all linalg ops', () => {
   it('never write into their inputs, forward or backward', () => {
-    const a = tensor([[4, 1, 0], [1, 3, 1], [0, 1, 2]]);
-    const b = tensor([[1, 2], [3, 4], [5, 6]]);
+    const a = tensor([
+      [4, 1, 0],
+      [1, 3, 1],
+      [0, 1, 2],
+    ]);
+    const b = tensor([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     const x = tensor([1, -1, 2]);
     const snapshot = [a, b, x].map((t) => t.data.slice());
     const f = (a: Tensor, b: Tensor, x: Tensor) => [
-      matmul(a, b), matmulT(a, b, true, false), solve(a, b), solve(a, x, { transpose: true }),
-      cholesky(a), triangularSolve(a, b, { lower: false }), quadForm(x, a),
+      matmul(a, b),
+      matmulT(a, b, true, false),
+      solve(a, b),
+      solve(a, x, { transpose: true }),
+      cholesky(a),
+      triangularSolve(a, b, { lower: false }),
+      quadForm(x, a),
     ];
     const { value, pullback } = vjp(f, a, b, x);
     pullback(value.map((v) => new Tensor(new Float64Array(v.size).fill(1), v.shape)));
     [a, b, x].forEach((t, i) => expect(t.data).toEqual(snapshot[i]));
   });
 
-  test.prop([fc.tuple(dim, dim, dim).chain(([m, k, n]) => fc.tuple(arbTensor([m, k]), arbTensor([k, n]), arbTensor([m, n])))], { numRuns: numRuns() })(
-    'matmul is twice differentiable: the dot-product test on the gradient of a bilinear loss',
-    ([a, b, c]) => {
-      // ∂⟨ab, c⟩/∂a = c·bᵀ depends on b only, so differentiate it with respect to b.
-      checkVjp((b: Tensor) => grad((a: Tensor) => weighted(matmul(a, b), c))(a) as Tensor, [b], { rtol: 1e-5 });
-    },
-  );
+  test.prop([fc.tuple(dim, dim, dim).chain(([m, k, n]) => fc.tuple(arbTensor([m, k]), arbTensor([k, n]), arbTensor([m, n])))], {
+    numRuns: numRuns(),
+  })('matmul is twice differentiable: the dot-product test on the gradient of a bilinear loss', ([a, b, c]) => {
+    // ∂⟨ab, c⟩/∂a = c·bᵀ depends on b only, so differentiate it with respect to b.
+    checkVjp((b: Tensor) => grad((a: Tensor) => weighted(matmul(a, b), c))(a) as Tensor, [b], { rtol: 1e-5 });
+  });
 });

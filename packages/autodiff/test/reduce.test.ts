@@ -42,7 +42,12 @@ describe('reduction kernels agree with a naive reference on every layout', () =>
     const ax = normalized(axes, x.ndim);
     const expectedShape = x.shape.flatMap((d, i) => (ax.includes(i) ? (keepDims ? [1] : []) : [d]));
     expect(sum(x, axes, keepDims).shape).toEqual(expectedShape);
-    expect(close(sum(x, axes, keepDims).data, naiveReduce(x, ax, 0, (a, b) => a + b))).toBe(true);
+    expect(
+      close(
+        sum(x, axes, keepDims).data,
+        naiveReduce(x, ax, 0, (a, b) => a + b),
+      ),
+    ).toBe(true);
     expect(close(max(x, axes, keepDims).data, naiveReduce(x, ax, -Infinity, Math.max))).toBe(true);
     expect(close(min(x, axes, keepDims).data, naiveReduce(x, ax, Infinity, Math.min))).toBe(true);
     const lse = naiveReduce(x, ax, 0, (a, b) => a + Math.exp(b)).map(Math.log);
@@ -59,12 +64,20 @@ describe('reduction kernels agree with a naive reference on every layout', () =>
     expect(reductionLayout([2, 1, 4], [0, 2])).toMatchObject({ outer: 1, size: 8, inner: 1 });
     expect(reductionLayout([2, 3, 4], [1]).gather).toBeUndefined();
     // Two separate blocks: gather them last, then reduce rows.
-    expect(reductionLayout([2, 3, 4], [0, 2])).toMatchObject({ outer: 3, size: 8, inner: 1, gather: { shape: [3, 2, 4], strides: [4, 12, 1] } });
+    expect(reductionLayout([2, 3, 4], [0, 2])).toMatchObject({
+      outer: 3,
+      size: 8,
+      inner: 1,
+      gather: { shape: [3, 2, 4], strides: [4, 12, 1] },
+    });
   });
 });
 
 describe('reduction values', () => {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
 
   it('sums and averages over one axis, several, or all', () => {
     expect(sum(x, 0).toArray()).toEqual([5, 7, 9]);
@@ -90,7 +103,17 @@ describe('reduction values', () => {
   it('splits the gradient of max and min evenly between ties', () => {
     expect(grad((v: Tensor) => max(v))(tensor([1, 3, 3])).toArray()).toEqual([0, 0.5, 0.5]);
     expect(grad((v: Tensor) => min(v))(tensor([2, 2, 2, 5])).toArray()).toEqual([1 / 3, 1 / 3, 1 / 3, 0]);
-    expect(grad((v: Tensor) => sum(max(v, 1)))(tensor([[1, 1], [0, 2]])).toArray()).toEqual([[0.5, 0.5], [0, 1]]);
+    expect(
+      grad((v: Tensor) => sum(max(v, 1)))(
+        tensor([
+          [1, 1],
+          [0, 2],
+        ]),
+      ).toArray(),
+    ).toEqual([
+      [0.5, 0.5],
+      [0, 1],
+    ]);
   });
 
   it('computes logsumexp without overflow or underflow', () => {
@@ -103,7 +126,10 @@ describe('reduction values', () => {
   });
 
   it('normalizes softmax to 1 along the axis, also for inputs that would overflow exp', () => {
-    const big = tensor([[1000, 1001, 1002], [-1000, -1000, -1000]]);
+    const big = tensor([
+      [1000, 1001, 1002],
+      [-1000, -1000, -1000],
+    ]);
     const p = softmax(big);
     expect(close(sum(p, -1).data, [1, 1])).toBe(true);
     expect(p.data.every(Number.isFinite)).toBe(true);
@@ -116,12 +142,25 @@ describe('reduction values', () => {
     expect(norm(tensor([3, 4])).item()).toBe(5);
     expect(norm(tensor([3e200, 4e200])).item() / 5e200).toBeCloseTo(1, 14);
     expect(norm(tensor([3e-200, 4e-200])).item() / 5e-200).toBeCloseTo(1, 14);
-    expect(norm(tensor([[3, 4], [0, 0]]), 1).toArray()).toEqual([5, 0]);
+    expect(
+      norm(
+        tensor([
+          [3, 4],
+          [0, 0],
+        ]),
+        1,
+      ).toArray(),
+    ).toEqual([5, 0]);
   });
 
   it('gives the norm a zero gradient at 0 (the minimum-norm subgradient), also per slice', () => {
     expect(grad((v: Tensor) => norm(v))(tensor([0, 0])).toArray()).toEqual([0, 0]);
-    const g = grad((v: Tensor) => sum(norm(v, 1)))(tensor([[3, 4], [0, 0]]));
+    const g = grad((v: Tensor) => sum(norm(v, 1)))(
+      tensor([
+        [3, 4],
+        [0, 0],
+      ]),
+    );
     expect(close(g.data, [0.6, 0.8, 0, 0])).toBe(true);
     // Second derivatives stay finite at 0 too (0/0 never appears).
     const h = grad((v: Tensor) => sum(mul(grad((w: Tensor) => norm(w))(v), tensor([1, 2]))))(tensor([0, 0]));
@@ -129,13 +168,26 @@ describe('reduction values', () => {
   });
 
   it('differentiates mean as a sum scaled by 1/n', () => {
-    expect(grad((v: Tensor) => sum(mean(v, 1)))(tensor([[1, 2], [3, 4]])).toArray()).toEqual([[0.5, 0.5], [0.5, 0.5]]);
+    expect(
+      grad((v: Tensor) => sum(mean(v, 1)))(
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ).toArray(),
+    ).toEqual([
+      [0.5, 0.5],
+      [0.5, 0.5],
+    ]);
     expect(grad((v: Tensor) => mean(add(v, 1)))(tensor([1, 2, 3, 4])).toArray()).toEqual([0.25, 0.25, 0.25, 0.25]);
   });
 });
 
 describe('reductions reject bad axes with a ShapeError naming the op, the axis and the shape', () => {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const reductions = { sum, mean, max, min, logsumexp, norm } as const;
 
   for (const [name, f] of Object.entries(reductions)) {

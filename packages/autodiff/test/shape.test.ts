@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
-import { ShapeError, Tensor, grad, mul, sizeOf, tensor } from '@argmin/autodiff';
+import { ShapeError, type Tensor, grad, mul, sizeOf, tensor } from '@argmin/autodiff';
 import { arbShape, arbTensor, numRuns } from '@argmin/autodiff/testing';
 import { concat, index, scatterAdd, scatterSlice, slice, stack, take } from '../src/ops/index-ops.js';
 import { sum } from '../src/ops/reduce.js';
@@ -25,7 +25,9 @@ function* indices(shape: readonly number[]): Generator<number[]> {
 }
 
 describe('layout ops agree with a naive reference', () => {
-  const arbPerm = arbShape({ maxRank: 4 }).chain((shape) => fc.tuple(arbTensor(shape), fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length })));
+  const arbPerm = arbShape({ maxRank: 4 }).chain((shape) =>
+    fc.tuple(arbTensor(shape), fc.shuffledSubarray([...shape.keys()], { minLength: shape.length, maxLength: shape.length })),
+  );
 
   test.prop([arbPerm], { numRuns: numRuns() })('transpose: out[i] = x[i permuted back]', ([x, perm]) => {
     const y = transpose(x, perm);
@@ -37,10 +39,14 @@ describe('layout ops agree with a naive reference', () => {
     }
   });
 
-  const arbSlice = arbShape({ minRank: 1 }).chain((shape) => fc.tuple(
-    arbTensor(shape),
-    fc.tuple(...shape.map((d) => fc.tuple(fc.integer({ min: 0, max: d }), fc.integer({ min: 0, max: d }), fc.integer({ min: 1, max: 3 })))),
-  ));
+  const arbSlice = arbShape({ minRank: 1 }).chain((shape) =>
+    fc.tuple(
+      arbTensor(shape),
+      fc.tuple(
+        ...shape.map((d) => fc.tuple(fc.integer({ min: 0, max: d }), fc.integer({ min: 0, max: d }), fc.integer({ min: 1, max: 3 }))),
+      ),
+    ),
+  );
 
   test.prop([arbSlice], { numRuns: numRuns() })('slice: out[i] = x[start + i·step]; scatterSlice puts it back', ([x, bounds]) => {
     const starts = bounds.map(([a, b]) => Math.min(a, b));
@@ -48,7 +54,13 @@ describe('layout ops agree with a naive reference', () => {
     const steps = bounds.map(([, , s]) => s);
     const y = slice(x, starts, ends, steps);
     expect(y.shape).toEqual(starts.map((s, d) => Math.ceil((ends[d]! - s) / steps[d]!)));
-    for (const idx of indices(y.shape)) expect(at(y, idx)).toBe(at(x, idx.map((v, d) => starts[d]! + v * steps[d]!)));
+    for (const idx of indices(y.shape))
+      expect(at(y, idx)).toBe(
+        at(
+          x,
+          idx.map((v, d) => starts[d]! + v * steps[d]!),
+        ),
+      );
     const back = scatterSlice(y, x.shape, starts, steps);
     expect(sum(back).item()).toBeCloseTo(sum(y).item(), 10);
     expect(slice(back, starts, ends, steps).data).toEqual(y.data);
@@ -56,19 +68,33 @@ describe('layout ops agree with a naive reference', () => {
 });
 
 describe('shape op values', () => {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
 
   it('reshapes with one inferred −1, sharing data but never returning its input', () => {
     const y = reshape(x, [3, -1]);
-    expect(y.toArray()).toEqual([[1, 2], [3, 4], [5, 6]]);
+    expect(y.toArray()).toEqual([
+      [1, 2],
+      [3, 4],
+      [5, 6],
+    ]);
     expect(y).not.toBe(x);
     expect(y.data).toBe(x.data);
     expect(reshape(tensor(7), [1, 1]).toArray()).toEqual([[7]]);
   });
 
   it('transposes, by default reversing the axes', () => {
-    expect(transpose(x).toArray()).toEqual([[1, 4], [2, 5], [3, 6]]);
-    expect(matrixTranspose(tensor([[[1, 2]], [[3, 4]]])).toArray()).toEqual([[[1], [2]], [[3], [4]]]);
+    expect(transpose(x).toArray()).toEqual([
+      [1, 4],
+      [2, 5],
+      [3, 6],
+    ]);
+    expect(matrixTranspose(tensor([[[1, 2]], [[3, 4]]])).toArray()).toEqual([
+      [[1], [2]],
+      [[3], [4]],
+    ]);
     expect(swapAxes(x, 0, -1).toArray()).toEqual(transpose(x).toArray());
     expect(transpose(x, [0, 1])).not.toBe(x);
   });
@@ -83,14 +109,20 @@ describe('shape op values', () => {
 
   it('slices with negative bounds, steps and leading axes only', () => {
     expect(slice(x, [-1], [2]).toArray()).toEqual([[4, 5, 6]]);
-    expect(slice(x, [0, 0], [2, 3], [1, 2]).toArray()).toEqual([[1, 3], [4, 6]]);
+    expect(slice(x, [0, 0], [2, 3], [1, 2]).toArray()).toEqual([
+      [1, 3],
+      [4, 6],
+    ]);
     expect(slice(x, [0, 1], [0, 1]).shape).toEqual([0, 0]);
   });
 
   it('indexes, takes with repeats and scatter-adds them back', () => {
     expect(index(x, -1).toArray()).toEqual([4, 5, 6]);
     expect(index(x, 1, 1).toArray()).toEqual([2, 5]);
-    expect(take(x, [2, 0, 2, -1], 1).toArray()).toEqual([[3, 1, 3, 3], [6, 4, 6, 6]]);
+    expect(take(x, [2, 0, 2, -1], 1).toArray()).toEqual([
+      [3, 1, 3, 3],
+      [6, 4, 6, 6],
+    ]);
     expect(scatterAdd(tensor([1, 2, 3]), [0, 2, 0], 0, 4).toArray()).toEqual([4, 0, 2, 0]);
   });
 
@@ -101,18 +133,30 @@ describe('shape op values', () => {
   });
 
   it('concatenates and stacks along any axis', () => {
-    expect(concat([x, tensor([[7], [8]])], 1).toArray()).toEqual([[1, 2, 3, 7], [4, 5, 6, 8]]);
+    expect(concat([x, tensor([[7], [8]])], 1).toArray()).toEqual([
+      [1, 2, 3, 7],
+      [4, 5, 6, 8],
+    ]);
     expect(concat([x, x], -2).shape).toEqual([4, 3]);
-    expect(stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()).toEqual([[1, 3], [2, 4]]);
+    expect(stack([tensor([1, 2]), tensor([3, 4])], 1).toArray()).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
     expect(stack([tensor(1), tensor(2)]).toArray()).toEqual([1, 2]);
-    const [ga, gb] = grad((a: Tensor, b: Tensor) => sum(mul(concat([a, b], 0), tensor([1, 2, 3]))), { argnums: [0, 1] })(tensor([5]), tensor([5, 5]));
+    const [ga, gb] = grad((a: Tensor, b: Tensor) => sum(mul(concat([a, b], 0), tensor([1, 2, 3]))), { argnums: [0, 1] })(
+      tensor([5]),
+      tensor([5, 5]),
+    );
     expect([ga.toArray(), gb.toArray()]).toEqual([[1], [2, 3]]);
   });
 });
 
 /** Each call must throw a ShapeError whose message matches every pattern (op name, shapes). */
 const badCalls: [string, () => unknown, RegExp[]][] = (() => {
-  const x = tensor([[1, 2, 3], [4, 5, 6]]);
+  const x = tensor([
+    [1, 2, 3],
+    [4, 5, 6],
+  ]);
   const s = /\[2,3\]/;
   return [
     ['reshape: size mismatch', () => reshape(x, [4, 2]), [/^reshape: /, s, /\[4,2\]/, /6 elements/]],

@@ -5,14 +5,25 @@ import { Tensor, add, applyNode, defineNode, exp, matmul, mul, sub, sum, tensor,
 const halve = defineNode<{ x: Tensor }, { y: Tensor }>({
   name: 'test.halve',
   signature: { params: { x: 1 }, solution: { y: 1 } },
-  solve: ({ x }) => ({ solution: { y: new Tensor(x.data.map((v) => v / 2), x.shape) }, info: { status: ['converged'] as SolveStatus[], iterations: [1], residual: [0] } }),
+  solve: ({ x }) => ({
+    solution: {
+      y: new Tensor(
+        x.data.map((v) => v / 2),
+        x.shape,
+      ),
+    },
+    info: { status: ['converged'] as SolveStatus[], iterations: [1], residual: [0] },
+  }),
   optimality: ({ x }, { y }) => sub(mul(y, 2), x),
   step: { defaultSteps: 3, init: ({ x }) => ({ y: mul(x, 0) }), update: ({ x }, { y }) => ({ y: add(mul(y, 0.5), mul(x, 0.25)) }) },
 });
 
 describe('trace', () => {
   test('records inputs, constants and ops in order, with shapes and summaries', () => {
-    const W = tensor([[1, 2], [3, 4]]);
+    const W = tensor([
+      [1, 2],
+      [3, 4],
+    ]);
     const g = trace((x: Tensor) => sum(exp(matmul(W, x))), [tensor([0.5, -1])], { name: 'tiny', argNames: ['x'] });
     const nodes = g.nodeOrder.map((id) => g.nodes[id]!);
     // The vector operand is promoted to a column and back, as in NumPy.
@@ -26,11 +37,14 @@ describe('trace', () => {
   });
 
   test('optimization nodes keep strategy and SolveInfo; unrolled iterations form a cluster; JSON round-trips', () => {
-    const g = trace((p: { x: Tensor }) => {
-      const a = applyNode(halve, p, { strategy: 'implicit', label: 'halve (implicit)' }).y;
-      const b = applyNode(halve, p, { strategy: 'unroll' }).y;
-      return sum(add(a, b));
-    }, [{ x: tensor([1, 2]) }]);
+    const g = trace(
+      (p: { x: Tensor }) => {
+        const a = applyNode(halve, p, { strategy: 'implicit', label: 'halve (implicit)' }).y;
+        const b = applyNode(halve, p, { strategy: 'unroll' }).y;
+        return sum(add(a, b));
+      },
+      [{ x: tensor([1, 2]) }],
+    );
     const opt = Object.values(g.nodes).find((n) => n.kind === 'optimization')!;
     expect(opt.strategy).toBe('implicit');
     expect(opt.label).toBe('halve (implicit)');

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
-import {
-  Tensor, add, exp, grad, mul, pow, stopGradient, sub, tanh, tensor, valueAndGrad, vjp, zeros,
-} from '@argmin/autodiff';
+import { type Tensor, add, exp, grad, mul, pow, stopGradient, sub, tanh, tensor, valueAndGrad, vjp, zeros } from '@argmin/autodiff';
 import { arbShape, arbTensor, checkVjp, numRuns } from '@argmin/autodiff/testing';
 import { concat, index, take } from '../src/ops/index-ops.js';
 import { logSoftmax, logsumexp, max, mean, norm, softmax, sum } from '../src/ops/reduce.js';
@@ -30,7 +28,12 @@ const secondOrder: { name: string; f: (x: Tensor) => Tensor; x: fc.Arbitrary<Ten
   {
     name: 'max over rows, squared',
     f: (x) => sum(pow(max(x, -1), 2)),
-    x: fc.uniqueArray(fc.integer({ min: -300, max: 300 }), { minLength: 6, maxLength: 6 }).map((v) => tensor(v.map((k) => k / 100), [2, 3])),
+    x: fc.uniqueArray(fc.integer({ min: -300, max: 300 }), { minLength: 6, maxLength: 6 }).map((v) =>
+      tensor(
+        v.map((k) => k / 100),
+        [2, 3],
+      ),
+    ),
   },
   {
     name: 'take ∘ transpose ∘ concat, cubed',

@@ -12,12 +12,16 @@ describe('built-in examples', () => {
       const graph = runtime.loadGraph(json);
       expect(graph.nodeOrder.length).toBeGreaterThan(3);
       for (const node of Object.values(graph.nodes)) {
-        if (node.kind === 'optimization') expect(node.info!.status.every((s) => s === 'converged'), `${node.op} converged`).toBe(true);
+        if (node.kind === 'optimization')
+          expect(
+            node.info!.status.every((s) => s === 'converged'),
+            `${node.op} converged`,
+          ).toBe(true);
       }
     });
   }
   test('the unrolled Sinkhorn iterations, constants included, sit inside their cluster', async () => {
-    const json = await examples['sinkhorn']!();
+    const json = await examples.sinkhorn!();
     const outside = json.nodes.filter((n) => !n.cluster);
     expect(json.clusters).toHaveLength(1);
     expect(outside.length).toBeLessThan(25);

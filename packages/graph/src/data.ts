@@ -120,9 +120,7 @@ export function cloneInfo(info: SolveInfoData): SolveInfoData {
     iterations: freezeNumbers(info.iterations),
     residual: freezeNumbers(info.residual),
   };
-  return Object.freeze(
-    info.history === undefined ? base : { ...base, history: Object.freeze(info.history.map(freezeNumbers)) },
-  );
+  return Object.freeze(info.history === undefined ? base : { ...base, history: Object.freeze(info.history.map(freezeNumbers)) });
 }
 
 /** A frozen copy of a value summary. */

@@ -88,7 +88,10 @@ export function fromJSON(input: unknown, options: LoadOptions = {}): Graph {
   ] as const) {
     const list = doc[key];
     if (Array.isArray(list) && list.length > max) {
-      throw new GraphFormatError(`${list.length} entries exceed the limit of ${max} (option ${key === 'nodes' || key === 'clusters' ? 'maxNodes' : 'maxValues'})`, key);
+      throw new GraphFormatError(
+        `${list.length} entries exceed the limit of ${max} (option ${key === 'nodes' || key === 'clusters' ? 'maxNodes' : 'maxValues'})`,
+        key,
+      );
     }
   }
 
@@ -113,7 +116,9 @@ export function fromJSON(input: unknown, options: LoadOptions = {}): Graph {
 
 function checkHeader(input: unknown): void {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
-    throw new GraphFormatError(`expected a JSON object with format 'argmin.graph', got ${Array.isArray(input) ? 'an array' : typeof input}`);
+    throw new GraphFormatError(
+      `expected a JSON object with format 'argmin.graph', got ${Array.isArray(input) ? 'an array' : typeof input}`,
+    );
   }
   const { format, version } = input as { readonly format?: unknown; readonly version?: unknown };
   if (format !== 'argmin.graph') {
@@ -183,7 +188,6 @@ function zodError(error: z.ZodError): GraphFormatError {
   const shown = error.issues.slice(0, 3).map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
   const [first, ...rest] = shown;
   const more = error.issues.length - 1;
-  const also =
-    more > 0 ? `; ${more} more issue${more === 1 ? '' : 's'}: ${rest.map((r) => `${r.path}: ${r.message}`).join('; ')}` : '';
+  const also = more > 0 ? `; ${more} more issue${more === 1 ? '' : 's'}: ${rest.map((r) => `${r.path}: ${r.message}`).join('; ')}` : '';
   return new GraphFormatError(`${first!.message}${also}`, first!.path);
 }

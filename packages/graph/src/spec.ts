@@ -60,7 +60,7 @@ export function materializeNode(
   outputIds: readonly string[],
   lookup: Lookup,
 ): { node: NodeData; values: ValueData[] } {
-  const who = describeNode({ id: nodeId, op: String(spec.op), label: spec.label });
+  const who = describeNode({ id: nodeId, op: String(spec.op), ...(spec.label !== undefined ? { label: spec.label } : {}) });
   const fail = (what: string): never => {
     throw new GraphError(`${who}: ${what}`);
   };
@@ -103,8 +103,7 @@ export function materializeNode(
     ...(info === undefined ? {} : { info }),
   });
   const values = outputIds.map(
-    (id, index): ValueData =>
-      Object.freeze({ id, shape: Object.freeze(spec.outputShapes[index]!.slice()), producer: nodeId, index }),
+    (id, index): ValueData => Object.freeze({ id, shape: Object.freeze(spec.outputShapes[index]!.slice()), producer: nodeId, index }),
   );
   return { node, values };
 }

@@ -166,11 +166,7 @@ export function descendants(graph: Graph, nodeId: string): ReadonlySet<string> {
  * can be pruned). A node is on a path if it consumes (transitively) a source value and produces
  * (transitively) a target value. Throws if a value id does not exist or the graph has a cycle.
  */
-export function pathBetween(
-  graph: Graph,
-  fromValueIds: readonly string[],
-  toValueIds: readonly string[],
-): readonly string[] {
+export function pathBetween(graph: Graph, fromValueIds: readonly string[], toValueIds: readonly string[]): readonly string[] {
   const adj = adjacency(graph);
   for (const v of [...fromValueIds, ...toValueIds]) {
     if (own(graph.values, v) === undefined) throw new GraphError(`value '${v}' does not exist in graph '${graph.name}'`);

@@ -32,7 +32,7 @@ export interface SolveInfoData {
   /** Final residual per batch element. */
   readonly residual: readonly number[];
   /** Optional residual per iteration, per batch element (for convergence plots). */
-  readonly history?: readonly (readonly number[])[];
+  readonly history?: readonly (readonly number[])[] | undefined;
 }
 
 /** Summary statistics of a tensor value, recorded when a graph is traced. */
@@ -42,7 +42,7 @@ export interface ValueSummary {
   readonly mean: number;
   readonly norm: number;
   /** The values themselves, row-major, when small enough to show (e.g. as a heatmap). */
-  readonly data?: readonly number[];
+  readonly data?: readonly number[] | undefined;
 }
 
 export interface ValueData {
@@ -52,10 +52,10 @@ export interface ValueData {
   readonly producer: string;
   /** Which output of the producer it is. */
   readonly index: number;
-  readonly label?: string;
-  readonly summary?: ValueSummary;
+  readonly label?: string | undefined;
+  readonly summary?: ValueSummary | undefined;
   /** Norm of the gradient reaching this value, if a backward pass was recorded. */
-  readonly gradNorm?: number;
+  readonly gradNorm?: number | undefined;
 }
 
 export interface NodeData {
@@ -63,20 +63,20 @@ export interface NodeData {
   readonly kind: NodeKind;
   /** Op name, namespaced by its plugin for plugin ops, e.g. 'matmul' or 'convex.qp'. */
   readonly op: string;
-  readonly label?: string;
+  readonly label?: string | undefined;
   /** Value ids consumed, in argument order. */
   readonly inputs: readonly string[];
   /** Value ids produced, in output order. */
   readonly outputs: readonly string[];
   readonly attrs: Attrs;
   /** Innermost cluster this node belongs to. */
-  readonly cluster?: string;
+  readonly cluster?: string | undefined;
   /** The plugin that provides `op`, for plugin ops. */
-  readonly plugin?: string;
+  readonly plugin?: string | undefined;
   /** For optimization nodes: the differentiation strategy used. */
-  readonly strategy?: Strategy;
+  readonly strategy?: Strategy | undefined;
   /** For optimization nodes: the solver's report. */
-  readonly info?: SolveInfoData;
+  readonly info?: SolveInfoData | undefined;
 }
 
 export interface ClusterData {
@@ -84,7 +84,7 @@ export interface ClusterData {
   readonly label: string;
   /** 'unroll' for the iterations of a solver, 'group' for any other named scope. */
   readonly kind: 'unroll' | 'group';
-  readonly parent?: string;
+  readonly parent?: string | undefined;
 }
 
 /** A graph. Immutable: edit it with the functions of this package, which return new graphs. */

@@ -15,10 +15,7 @@ import type { Attrs, Graph, NodeData } from './types.js';
  * why the inputs are incompatible (e.g. "inner dimensions 3 and 4 differ"). May throw; a throw
  * is reported as an issue too.
  */
-export type ShapeRule = (
-  inputShapes: readonly (readonly number[])[],
-  attrs: Attrs,
-) => readonly (readonly number[])[] | string;
+export type ShapeRule = (inputShapes: readonly (readonly number[])[], attrs: Attrs) => readonly (readonly number[])[] | string;
 
 /** Shape rules keyed by op name. Ops without a rule are not shape-checked. */
 export type ShapeRules = { readonly [op: string]: ShapeRule };

@@ -60,7 +60,17 @@ describe('GraphBuilder', () => {
     expect(g.values.v0!.gradNorm).toBe(Infinity);
     expect(g.nodes.n2!.cluster).toBe('c1');
     expect(g.clusters.c1!.parent).toBe('c0');
-    for (const frozen of [g, g.nodes, g.values, g.nodeOrder, g.nodes.n2!, g.nodes.n2!.inputs, g.nodes.n2!.attrs, g.nodes.n3!.info!.residual, g.values.v0!.summary!.data!]) {
+    for (const frozen of [
+      g,
+      g.nodes,
+      g.values,
+      g.nodeOrder,
+      g.nodes.n2!,
+      g.nodes.n2!.inputs,
+      g.nodes.n2!.attrs,
+      g.nodes.n3!.info!.residual,
+      g.values.v0!.summary!.data!,
+    ]) {
       expect(Object.isFrozen(frozen)).toBe(true);
     }
   });
@@ -89,7 +99,10 @@ describe('GraphBuilder', () => {
     [{ kind: 'op', op: 'f', inputs: [], outputShapes: [[]], strategy: 'unroll' }, /only optimization nodes/],
     [{ kind: 'op', op: 'f', inputs: [], outputShapes: [[]], attrs: { lo: -Infinity } }, /attrs.lo: -Infinity is not a finite number/],
     [{ kind: 'op', op: 'f', inputs: [], outputShapes: [[]], attrs: { w: new Float64Array(2) as never } }, /attrs.w: a typed array/],
-    [{ kind: 'op', op: 'f', label: 'L', inputs: [], outputShapes: [[]], attrs: { a: [{ b: undefined as never }] } }, /node n0 \(op 'f', label 'L'\): attrs.a.0.b: a undefined/],
+    [
+      { kind: 'op', op: 'f', label: 'L', inputs: [], outputShapes: [[]], attrs: { a: [{ b: undefined as never }] } },
+      /node n0 \(op 'f', label 'L'\): attrs.a.0.b: a undefined/,
+    ],
     [{ kind: 'bogus', op: 'f', inputs: [], outputShapes: [[]] }, /unknown kind 'bogus'/],
   ] as const)('rejects an invalid node spec: %j', (spec, message) => {
     const b = new GraphBuilder();
@@ -118,7 +131,9 @@ describe('GraphBuilder', () => {
 
     const c = new GraphBuilder();
     const one = { kind: 'constant', op: 'c', inputs: [], outputShapes: [[]] } as const;
-    expect(() => c.addNode({ ...one, label: 'l'.repeat(MAX_TEXT_LENGTH + 1) })).toThrow(/node n0 \(op 'c', label 'l{79}…'\): label is longer than 10000/);
+    expect(() => c.addNode({ ...one, label: 'l'.repeat(MAX_TEXT_LENGTH + 1) })).toThrow(
+      /node n0 \(op 'c', label 'l{79}…'\): label is longer than 10000/,
+    );
     expect(() => c.addNode({ ...one, attrs: { deep: [deep] } })).toThrow(/attrs(\.deep)(\.0)+: nested deeper than 32/);
     expect(() => c.addNode({ ...one, kind: 'optimization', info: { status: ['s'.repeat(101)], iterations: [], residual: [] } })).toThrow(
       /node n0 \(op 'c'\): info.status: a status must be a string of at most 100 characters/,

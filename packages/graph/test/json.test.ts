@@ -117,16 +117,106 @@ describe('loading untrusted JSON', () => {
     ['another format', () => fromJSON({ ...doc(), format: 'onnx' }), 'format', /not an argmin graph: format is "onnx"/],
     ['a future version', () => fromJSON({ ...doc(), version: 2 }), 'version', /unsupported version 2, this library reads version 1/],
     ['a version written as a string', () => fromJSON({ ...doc(), version: '1' }), 'version', /version must be a number, got "1"/],
-    ['inputs that are not an array', () => { const d = doc(); d.nodes[1].inputs = 'v0'; return fromJSON(d); }, 'nodes.1.inputs', /expected array, received string/],
-    ['a dimension written as a string', () => { const d = doc(); d.values[0].shape = ['Infinity']; return fromJSON(d); }, 'values.0.shape.0', /expected number/],
-    ['a statistic written as an arbitrary string', () => { const d = doc(); d.values[1].gradNorm = '1e3'; return fromJSON(d); }, 'values.1.gradNorm', /.+/],
-    ['a fractional output index', () => { const d = doc(); d.values[0].index = 0.5; return fromJSON(d); }, 'values.0.index', /expected int/],
-    ['an unknown node kind', () => { const d = doc(); d.nodes[0].kind = 'eval'; return fromJSON(d); }, 'nodes.0.kind', /.+/],
-    ['a 10 MB label', () => { const d = doc(); d.nodes[0].label = 'x'.repeat(10_000_000); return fromJSON(d); }, 'nodes.0.label', /<=10000 characters/],
-    ['an empty id', () => { const d = doc(); d.outputs = ['']; return fromJSON(d); }, 'outputs.0', /.+/],
-    ['__proto__ as an id', () => { const d = doc(); d.nodes[0].id = '__proto__'; return fromJSON(d); }, 'nodes.0.id', /'__proto__' is not a valid id/],
-    ['duplicate node ids', () => { const d = doc(); d.nodes[1].id = 'n0'; return fromJSON(d); }, 'nodes.1.id', /duplicate node id 'n0' \(first at nodes.0.id\)/],
-    ['duplicate value ids', () => { const d = doc(); d.values[1].id = 'v0'; return fromJSON(d); }, 'values.1.id', /duplicate value id 'v0'/],
+    [
+      'inputs that are not an array',
+      () => {
+        const d = doc();
+        d.nodes[1].inputs = 'v0';
+        return fromJSON(d);
+      },
+      'nodes.1.inputs',
+      /expected array, received string/,
+    ],
+    [
+      'a dimension written as a string',
+      () => {
+        const d = doc();
+        d.values[0].shape = ['Infinity'];
+        return fromJSON(d);
+      },
+      'values.0.shape.0',
+      /expected number/,
+    ],
+    [
+      'a statistic written as an arbitrary string',
+      () => {
+        const d = doc();
+        d.values[1].gradNorm = '1e3';
+        return fromJSON(d);
+      },
+      'values.1.gradNorm',
+      /.+/,
+    ],
+    [
+      'a fractional output index',
+      () => {
+        const d = doc();
+        d.values[0].index = 0.5;
+        return fromJSON(d);
+      },
+      'values.0.index',
+      /expected int/,
+    ],
+    [
+      'an unknown node kind',
+      () => {
+        const d = doc();
+        d.nodes[0].kind = 'eval';
+        return fromJSON(d);
+      },
+      'nodes.0.kind',
+      /.+/,
+    ],
+    [
+      'a 10 MB label',
+      () => {
+        const d = doc();
+        d.nodes[0].label = 'x'.repeat(10_000_000);
+        return fromJSON(d);
+      },
+      'nodes.0.label',
+      /<=10000 characters/,
+    ],
+    [
+      'an empty id',
+      () => {
+        const d = doc();
+        d.outputs = [''];
+        return fromJSON(d);
+      },
+      'outputs.0',
+      /.+/,
+    ],
+    [
+      '__proto__ as an id',
+      () => {
+        const d = doc();
+        d.nodes[0].id = '__proto__';
+        return fromJSON(d);
+      },
+      'nodes.0.id',
+      /'__proto__' is not a valid id/,
+    ],
+    [
+      'duplicate node ids',
+      () => {
+        const d = doc();
+        d.nodes[1].id = 'n0';
+        return fromJSON(d);
+      },
+      'nodes.1.id',
+      /duplicate node id 'n0' \(first at nodes.0.id\)/,
+    ],
+    [
+      'duplicate value ids',
+      () => {
+        const d = doc();
+        d.values[1].id = 'v0';
+        return fromJSON(d);
+      },
+      'values.1.id',
+      /duplicate value id 'v0'/,
+    ],
     ['more nodes than allowed', () => fromJSON(doc(), { maxNodes: 1 }), 'nodes', /2 entries exceed the limit of 1 \(option maxNodes\)/],
   ])('rejects %s with a GraphFormatError at the right path', (_what, load, path, message) => {
     const e = formatError(load);
@@ -159,9 +249,11 @@ describe('loading untrusted JSON', () => {
     const d = doc();
     const text = JSON.stringify(d).replaceAll('"v0"', '"constructor"').replaceAll('"n0"', '"toString"');
     const g = parseGraph(text);
+    // biome-ignore lint/complexity/useLiteralKeys: ids that shadow Object.prototype members
     expect(g.nodes['toString']!.outputs).toEqual(['constructor']);
+    // biome-ignore lint/complexity/useLiteralKeys: as above
     expect(g.values['constructor']!.producer).toBe('toString');
-    expect(g.values['hasOwnProperty']).toBeUndefined();
+    expect(g.values.hasOwnProperty).toBeUndefined();
   });
 
   test('ignores unknown properties, so a later 1.x file with extra optional fields loads', () => {

@@ -54,7 +54,9 @@ describe('checkPlugins', () => {
   test('says when the declared plugin is loaded but an older version lacks the op, listing every missing op', () => {
     const old: PluginManifest = { ...convex, version: '0.9.0', argminApi: '^1', ops: ['convex.cone'] };
     const e = catchError(() => checkPlugins(uses(), [old, control], '1.0.0')) as MissingPluginError;
-    expect(e.message).toMatch(/^op 'convex.qp' \(node n2\) needs plugin 'convex', but convex@0.9.0 does not provide it; loaded: convex@0.9.0, control@0.3.1; also missing: 'convex.lml'/);
+    expect(e.message).toMatch(
+      /^op 'convex.qp' \(node n2\) needs plugin 'convex', but convex@0.9.0 does not provide it; loaded: convex@0.9.0, control@0.3.1; also missing: 'convex.lml'/,
+    );
     expect(e.missing.map((x) => x.op)).toEqual(['convex.qp', 'convex.lml']);
     expect(e.available).toEqual([
       { name: 'convex', version: '0.9.0', providesOp: false },
@@ -65,7 +67,9 @@ describe('checkPlugins', () => {
   test('a node must get its op from the plugin it declares, not from another one', () => {
     const impostor: PluginManifest = { name: 'impostor', version: '2.0.0', argminApi: '*', ops: ['control.lqr'] };
     const e = catchError(() => checkPlugins(uses(), [convex, impostor], '1.0.0')) as MissingPluginError;
-    expect(e.message).toMatch(/needs plugin 'control', which is not loaded; loaded: convex@1.2.0, impostor@2.0.0 \(provides 'control.lqr'\)/);
+    expect(e.message).toMatch(
+      /needs plugin 'control', which is not loaded; loaded: convex@1.2.0, impostor@2.0.0 \(provides 'control.lqr'\)/,
+    );
   });
 
   test('with coreOps, an op without a plugin must be core or provided', () => {

@@ -11,8 +11,14 @@ function usage() {
   const [x] = b.addNode({ kind: 'input', op: 'input', inputs: [], outputShapes: [[3]], label: 'x' }).outputIds;
   const solver = b.addCluster({ label: 'qp', kind: 'unroll' });
   const { nodeId, outputIds } = b.addNode({
-    kind: 'optimization', op: 'convex.qp', plugin: 'convex', strategy: 'implicit',
-    inputs: [x!], outputShapes: [[3]], attrs: { eps: 1e-8 }, cluster: solver,
+    kind: 'optimization',
+    op: 'convex.qp',
+    plugin: 'convex',
+    strategy: 'implicit',
+    inputs: [x!],
+    outputShapes: [[3]],
+    attrs: { eps: 1e-8 },
+    cluster: solver,
     info: { status: ['converged'], iterations: [12], residual: [3e-10] },
   });
   b.setOutputs(outputIds);

@@ -52,9 +52,7 @@ describe('toGraphlib', () => {
     expect(() => toGraphlib(withCluster({ c1: { id: 'c1', label: 'x', kind: 'group', parent: 'c9' } }))).toThrow(
       /cluster c1: cluster 'c9' does not exist/,
     );
-    expect(() =>
-      toGraphlib(withCluster({ c0: { id: 'c0', label: 'a', kind: 'group', parent: 'c1' } })),
-    ).toThrow(GraphError);
+    expect(() => toGraphlib(withCluster({ c0: { id: 'c0', label: 'a', kind: 'group', parent: 'c1' } }))).toThrow(GraphError);
     expect(() => toGraphlib(withCluster({ n0: { id: 'n0', label: 'x', kind: 'group' } }))).toThrow(
       /id 'n0' is used by both a node and a cluster/,
     );

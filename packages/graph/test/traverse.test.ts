@@ -98,7 +98,9 @@ describe('cycles in big graphs', () => {
     const graph: Graph = { name: 'ring', nodes, values, nodeOrder: Object.keys(nodes), clusters: {}, outputs: [] };
     const issues = validateGraph(graph);
     expect(issues).toHaveLength(1);
-    expect(issues[0]!.message).toMatch(/^cycle through 100000 nodes: node n0 \(op 'neg'\) → node n1 .* → … 99988 more → node n0 \(op 'neg'\)$/);
+    expect(issues[0]!.message).toMatch(
+      /^cycle through 100000 nodes: node n0 \(op 'neg'\) → node n1 .* → … 99988 more → node n0 \(op 'neg'\)$/,
+    );
     expect(issues[0]!.message.length).toBeLessThan(1_000);
   });
 });
@@ -133,22 +135,24 @@ describe('ancestors, descendants, pathBetween', () => {
     }
   });
 
-  test.prop([graphArb(undefined, 15), fc.nat(), fc.nat()])('pathBetween = consumers of sources ↓ ∩ producers of targets ↑', (graph, a, b) => {
-    const valueIds = Object.keys(graph.values);
-    const from = valueIds[a % valueIds.length]!;
-    const to = valueIds[b % valueIds.length]!;
-    const reach = reachable(graph);
-    const fromNodes = graph.nodeOrder.filter((id) => graph.nodes[id]!.inputs.includes(from));
-    const toNode = graph.values[to]!.producer;
-    const expected = graph.nodeOrder.filter(
-      (id) =>
-        fromNodes.some((f) => f === id || reach.get(f)!.has(id)) && (id === toNode || reach.get(id)!.has(toNode)),
-    );
-    const got = pathBetween(graph, [from], [to]);
-    expect(new Set(got)).toEqual(new Set(expected));
-    const position = new Map(topologicalOrder(graph).map((id, i) => [id, i]));
-    expect(got.map((id) => position.get(id))).toEqual([...got.map((id) => position.get(id)!)].sort((x, y) => x - y));
-  });
+  test.prop([graphArb(undefined, 15), fc.nat(), fc.nat()])(
+    'pathBetween = consumers of sources ↓ ∩ producers of targets ↑',
+    (graph, a, b) => {
+      const valueIds = Object.keys(graph.values);
+      const from = valueIds[a % valueIds.length]!;
+      const to = valueIds[b % valueIds.length]!;
+      const reach = reachable(graph);
+      const fromNodes = graph.nodeOrder.filter((id) => graph.nodes[id]!.inputs.includes(from));
+      const toNode = graph.values[to]!.producer;
+      const expected = graph.nodeOrder.filter(
+        (id) => fromNodes.some((f) => f === id || reach.get(f)!.has(id)) && (id === toNode || reach.get(id)!.has(toNode)),
+      );
+      const got = pathBetween(graph, [from], [to]);
+      expect(new Set(got)).toEqual(new Set(expected));
+      const position = new Map(topologicalOrder(graph).map((id, i) => [id, i]));
+      expect(got.map((id) => position.get(id))).toEqual([...got.map((id) => position.get(id)!)].sort((x, y) => x - y));
+    },
+  );
 
   test('pathBetween prunes nodes that do not lie between the values', () => {
     const b = new GraphBuilder();

@@ -53,18 +53,24 @@ export function adam(options: AdamOptions = {}): Optimizer<AdamState> {
       const p = flatten(params);
       const g = flatten(grads);
       if (g.leaves.length !== p.leaves.length || state.m.length !== p.leaves.length) {
-        throw new ShapeError(`adam: the gradient has ${g.leaves.length} tensor leaves and the state ${state.m.length}, but the parameters have ${p.leaves.length}`);
+        throw new ShapeError(
+          `adam: the gradient has ${g.leaves.length} tensor leaves and the state ${state.m.length}, but the parameters have ${p.leaves.length}`,
+        );
       }
       let sq = 0;
       g.leaves.forEach((gl, i) => {
         const pl = p.leaves[i]!;
         if (gl.size !== pl.size) {
-          throw new ShapeError(`adam: the gradient of '${p.paths[i]}' has shape [${gl.shape.join(',')}], the parameter [${pl.shape.join(',')}]`);
+          throw new ShapeError(
+            `adam: the gradient of '${p.paths[i]}' has shape [${gl.shape.join(',')}], the parameter [${pl.shape.join(',')}]`,
+          );
         }
         for (let j = 0; j < gl.size; j++) {
           const v = gl.data[j]!;
           if (!Number.isFinite(v)) {
-            throw new DifferentiationError(`adam: the gradient of parameter '${p.paths[i] || '(root)'}' holds ${v} at flat index ${j} (step ${state.step + 1}); check the loss and the training data`);
+            throw new DifferentiationError(
+              `adam: the gradient of parameter '${p.paths[i] || '(root)'}' holds ${v} at flat index ${j} (step ${state.step + 1}); check the loss and the training data`,
+            );
           }
           sq += v * v;
         }
@@ -86,7 +92,7 @@ export function adam(options: AdamOptions = {}): Optimizer<AdamState> {
           mi[j] = beta1 * mi[j]! + (1 - beta1) * gj;
           vi[j] = beta2 * vi[j]! + (1 - beta2) * gj * gj;
           const x = pl.data[j]!;
-          out[j] = x - rate * ((mi[j]! / c1) / (Math.sqrt(vi[j]! / c2) + eps) + weightDecay * x);
+          out[j] = x - rate * (mi[j]! / c1 / (Math.sqrt(vi[j]! / c2) + eps) + weightDecay * x);
         }
         return new Tensor(out, pl.shape);
       });

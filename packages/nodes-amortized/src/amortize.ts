@@ -1,6 +1,21 @@
 import {
-  ConvergenceError, InvalidInputError, ShapeError, Tensor, add, applyNode, mean, mul, slice, sub, sum, withoutRecording,
-  type NodeOutput, type OptimizationNode, type Rng, type SolveControls, type TensorRecord,
+  ConvergenceError,
+  InvalidInputError,
+  ShapeError,
+  Tensor,
+  add,
+  applyNode,
+  mean,
+  mul,
+  slice,
+  sub,
+  sum,
+  withoutRecording,
+  type NodeOutput,
+  type OptimizationNode,
+  type Rng,
+  type SolveControls,
+  type TensorRecord,
 } from '@argmin/autodiff';
 import { validateDataset, type Dataset } from './data.js';
 import { solutionLayout, splitOutput, type SolutionLayout } from './layout.js';
@@ -78,7 +93,9 @@ export interface Amortized<P extends TensorRecord, S extends TensorRecord, Theta
  * ```
  */
 export function amortize<P extends TensorRecord, S extends TensorRecord, O extends object, Theta>(
-  node: OptimizationNode<P, S, O>, model: Model<Theta>, options: AmortizeOptions<P, S, O>,
+  node: OptimizationNode<P, S, O>,
+  model: Model<Theta>,
+  options: AmortizeOptions<P, S, O>,
 ): Amortized<P, S, Theta> {
   const where = `amortize(${node.name}, ${model.name})`;
   const weights = lossWeights(where, options.loss);
@@ -92,21 +109,33 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
   if (!(rho >= 0)) throw new InvalidInputError(`${where}: 'penaltyWeight' must be ≥ 0, got ${rho}`);
   if (typeof options.problem !== 'function') throw new InvalidInputError(`${where}: 'problem' must map contexts to the node's parameters`);
   if (weights.objective > 0 && !objective) {
-    throw new InvalidInputError(`${where}: loss 'objective' needs the problem's objective, and ${node.name} has no known one; pass options.objective`);
+    throw new InvalidInputError(
+      `${where}: loss 'objective' needs the problem's objective, and ${node.name} has no known one; pass options.objective`,
+    );
   }
   if (options.refine) validateRefinement(where, options.refine, node, objective !== undefined);
   const keys = (options.predict ?? [Object.keys(node.signature.solution)[0]!]) as string[];
   const total = objective
-    ? (p: P, y: Partial<S>) => (penalty && rho > 0 ? add(objective(p, y, nodeOptions), mul(penalty(p, y, nodeOptions), rho)) : objective(p, y, nodeOptions))
+    ? (p: P, y: Partial<S>) =>
+        penalty && rho > 0 ? add(objective(p, y, nodeOptions), mul(penalty(p, y, nodeOptions), rho)) : objective(p, y, nodeOptions)
     : undefined;
-  const refineCtx = { where, node, nodeOptions, ...(total ? { total } : {}), ...(project ? { project: (p: P, y: Partial<S>) => project(p, y, nodeOptions) } : {}) };
+  const refineCtx = {
+    where,
+    node,
+    nodeOptions,
+    ...(total ? { total } : {}),
+    ...(project ? { project: (p: P, y: Partial<S>) => project(p, y, nodeOptions) } : {}),
+  };
 
   let layout: SolutionLayout | null = null;
   const resolveLayout = (x?: Tensor): SolutionLayout => {
     if (layout) return layout;
     let shapes = options.shapes as Record<string, readonly number[]> | undefined;
     if (!shapes || keys.some((k) => !shapes![k])) {
-      if (!x) throw new InvalidInputError(`${where}: give 'shapes' of the predicted entries, or call with contexts so that one solve can tell them`);
+      if (!x)
+        throw new InvalidInputError(
+          `${where}: give 'shapes' of the predicted entries, or call with contexts so that one solve can tell them`,
+        );
       const one = solveContexts(slice(x, [0, 0], [1, x.shape[1]!]));
       shapes = Object.fromEntries(keys.map((k) => [k, (one as Record<string, Tensor>)[k]?.shape.slice(1) ?? []]));
     }
@@ -152,12 +181,14 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
       const out = solveContexts(x) as NodeOutput<S> & Record<string, Tensor>;
       const bad = out.info.status.flatMap((s, b) => (s === 'converged' ? [] : [`${b} (${s})`]));
       if (bad.length > 0) {
-        throw new ConvergenceError(`${where}: the solve did not converge for context${bad.length > 1 ? 's' : ''} ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}; regression targets must be solutions`);
+        throw new ConvergenceError(
+          `${where}: the solve did not converge for context${bad.length > 1 ? 's' : ''} ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}; regression targets must be solutions`,
+        );
       }
       return { x, ...Object.fromEntries(resolveLayout(x).keys.map((k) => [k, out[k]!])) };
     },
     loss(theta, batch) {
-      const x = batch['x'];
+      const x = batch.x;
       if (!x) throw new InvalidInputError(`${where}: the training batch needs the contexts 'x'`);
       const params = options.problem(x);
       const y = am.predict(theta, x) as Record<string, Tensor>;
@@ -175,7 +206,8 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
     assess(x, prediction) {
       return withoutRecording(() => {
         const params = options.problem(x);
-        if (!objective) throw new InvalidInputError(`${where}: assessing a prediction needs the problem's objective; pass options.objective`);
+        if (!objective)
+          throw new InvalidInputError(`${where}: assessing a prediction needs the problem's objective; pass options.objective`);
         const f = objective(params, prediction, nodeOptions);
         const v = violation ? violation(params, prediction, nodeOptions).data : new Float64Array(f.size);
         return { objective: Float64Array.from(f.data), violation: Float64Array.from(v) };
@@ -184,9 +216,9 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
     fit(theta, data, trainOptions) {
       // Checked before the first solve that reads the layout, so a NaN is named in the data.
       validateDataset(where, data);
-      if (data['x']) {
-        checkContexts(data['x']);
-        resolveLayout(data['x']);
+      if (data.x) {
+        checkContexts(data.x);
+        resolveLayout(data.x);
       }
       return train(theta, { ...trainOptions, data, loss: (t, batch) => am.loss(t, batch) });
     },
@@ -201,11 +233,15 @@ function lossWeights(where: string, loss: AmortizationLoss): { regression: numbe
   if (loss !== null && typeof loss === 'object') {
     const w = { regression: loss.regression ?? 0, objective: loss.objective ?? 0 };
     if (!(w.regression >= 0 && w.objective >= 0 && w.regression + w.objective > 0 && Number.isFinite(w.regression + w.objective))) {
-      throw new InvalidInputError(`${where}: loss weights must be finite, ≥ 0 and not both 0, got regression ${w.regression}, objective ${w.objective}`);
+      throw new InvalidInputError(
+        `${where}: loss weights must be finite, ≥ 0 and not both 0, got regression ${w.regression}, objective ${w.objective}`,
+      );
     }
     return w;
   }
-  throw new InvalidInputError(`${where}: unknown loss '${String(loss)}' (expected 'regression', 'objective' or { regression, objective } weights)`);
+  throw new InvalidInputError(
+    `${where}: unknown loss '${String(loss)}' (expected 'regression', 'objective' or { regression, objective } weights)`,
+  );
 }
 
 /** Mean squared error of each predicted entry against its solution in the batch, summed over entries. */
@@ -214,14 +250,23 @@ function regression(where: string, layout: SolutionLayout, y: Record<string, Ten
   for (const key of layout.keys) {
     const target = batch[key];
     if (!target) {
-      throw new InvalidInputError(`${where}: the regression loss needs the solutions '${key}' in the training data; build it with amortized.dataset(x)`);
+      throw new InvalidInputError(
+        `${where}: the regression loss needs the solutions '${key}' in the training data; build it with amortized.dataset(x)`,
+      );
     }
     const pred = y[key]!;
     if (target.shape.length !== pred.shape.length || target.shape.some((d, i) => d !== pred.shape[i])) {
-      throw new ShapeError(`${where}: training targets '${key}' of shape [${target.shape.join(',')}] do not match the prediction's [${pred.shape.join(',')}]`);
+      throw new ShapeError(
+        `${where}: training targets '${key}' of shape [${target.shape.join(',')}] do not match the prediction's [${pred.shape.join(',')}]`,
+      );
     }
     const d = sub(pred, target);
-    const term = mean(sum(mul(d, d), Array.from({ length: d.ndim - 1 }, (_, i) => i + 1)));
+    const term = mean(
+      sum(
+        mul(d, d),
+        Array.from({ length: d.ndim - 1 }, (_, i) => i + 1),
+      ),
+    );
     total = total === null ? term : add(total, term);
   }
   return total!;

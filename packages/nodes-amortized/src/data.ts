@@ -22,13 +22,17 @@ export function validateDataset(where: string, data: Dataset): number {
     if (t.ndim < 1) throw new ShapeError(`${where}: dataset entry '${key}' must have a leading sample axis, got a scalar`);
     if (n < 0) n = t.shape[0]!;
     else if (t.shape[0] !== n) {
-      throw new ShapeError(`${where}: dataset entries have different sample counts: '${keys[0]}' has ${n} but '${key}' of shape [${t.shape.join(',')}] has ${t.shape[0]}`);
+      throw new ShapeError(
+        `${where}: dataset entries have different sample counts: '${keys[0]}' has ${n} but '${key}' of shape [${t.shape.join(',')}] has ${t.shape[0]}`,
+      );
     }
     const per = t.size / Math.max(1, t.shape[0]!);
     for (let i = 0; i < t.size; i++) {
       const v = t.data[i]!;
       if (!Number.isFinite(v)) {
-        throw new InvalidInputError(`${where}: dataset entry '${key}' holds ${v} at sample ${Math.floor(i / per)}, feature ${i % per} (shape [${t.shape.join(',')}]); training data must be finite`);
+        throw new InvalidInputError(
+          `${where}: dataset entry '${key}' holds ${v} at sample ${Math.floor(i / per)}, feature ${i % per} (shape [${t.shape.join(',')}]); training data must be finite`,
+        );
       }
     }
   }

@@ -1,6 +1,17 @@
 import {
-  InvalidInputError, Rng, ShapeError, broadcastTo, concat, expandDims, reshape, take, withoutRecording, zeros,
-  type OptimizationNode, type Tensor, type TensorRecord,
+  InvalidInputError,
+  Rng,
+  ShapeError,
+  broadcastTo,
+  concat,
+  expandDims,
+  reshape,
+  take,
+  withoutRecording,
+  zeros,
+  type OptimizationNode,
+  type Tensor,
+  type TensorRecord,
 } from '@argmin/autodiff';
 import { cem, type CemConfig } from '@argmin/nodes-control';
 import { amortize, type Amortized, type AmortizeOptions } from './amortize.js';
@@ -32,7 +43,9 @@ export interface LatentSearch {
  * `evaluateAmortized` and warm starts apply unchanged. The loss is forced to 'objective'.
  */
 export function amortizeLatent<P extends TensorRecord, S extends TensorRecord, O extends object, Theta>(
-  node: OptimizationNode<P, S, O>, decoder: Model<Theta>, search: LatentSearch,
+  node: OptimizationNode<P, S, O>,
+  decoder: Model<Theta>,
+  search: LatentSearch,
   options: Omit<AmortizeOptions<P, S, O>, 'loss' | 'refine'> & { readonly contextSize: number },
 ): Amortized<P, S, Theta> {
   let am: Amortized<P, S, Theta> | null = null;
@@ -47,27 +60,45 @@ export function amortizeLatent<P extends TensorRecord, S extends TensorRecord, O
  * `[R, dx]` and outputs `[R, ny]` to `[R]`.
  */
 export function latentSearchModel<Theta>(
-  decoder: Model<Theta>, search: LatentSearch, contextSize: number, score: (x: Tensor, y: Tensor) => Tensor,
+  decoder: Model<Theta>,
+  search: LatentSearch,
+  contextSize: number,
+  score: (x: Tensor, y: Tensor) => Tensor,
 ): Model<Theta> {
   const { latentSize: nz, nSamples: N, nElite, iters, temperature, sigma0 = 1, seed = 0, conditioned = true } = search;
   const name = `latent-cem(${decoder.name}, z ${nz})`;
   if (!(Number.isInteger(nz) && nz >= 1)) throw new InvalidInputError(`${name}: 'latentSize' must be a positive integer, got ${nz}`);
   const want = nz + (conditioned ? contextSize : 0);
   if (decoder.inputSize !== want) {
-    throw new ShapeError(`${name}: the decoder takes ${decoder.inputSize} inputs, but the latent size ${nz}${conditioned ? ` plus the context size ${contextSize}` : ''} is ${want}`);
+    throw new ShapeError(
+      `${name}: the decoder takes ${decoder.inputSize} inputs, but the latent size ${nz}${conditioned ? ` plus the context size ${contextSize}` : ''} is ${want}`,
+    );
   }
   const rng = Rng.seeded(seed);
-  const decodeWith = (theta: Theta, x: Tensor) => (z: Tensor): Tensor => {
-    if (!conditioned) return decoder.apply(theta, z);
-    const [B, M] = [z.shape[0]!, z.shape[1]!];
-    return decoder.apply(theta, concat([z, broadcastTo(expandDims(x, 1), [B, M, contextSize])], -1));
-  };
+  const decodeWith =
+    (theta: Theta, x: Tensor) =>
+    (z: Tensor): Tensor => {
+      if (!conditioned) return decoder.apply(theta, z);
+      const [B, M] = [z.shape[0]!, z.shape[1]!];
+      return decoder.apply(theta, concat([z, broadcastTo(expandDims(x, 1), [B, M, contextSize])], -1));
+    };
   const run = (theta: Theta, x: Tensor): Tensor => {
     const B = x.shape[0]!;
     const ny = decoder.outputSize;
-    const repeated = take(x, Int32Array.from({ length: B * N }, (_, i) => Math.floor(i / N)), 0);
+    const repeated = take(
+      x,
+      Int32Array.from({ length: B * N }, (_, i) => Math.floor(i / N)),
+      0,
+    );
     const f = (ys: Tensor) => reshape(score(repeated, reshape(ys, [B * N, ny])), [B, N]);
-    const config: CemConfig = { mu0: zeros([B, nz]), sigma0, nSamples: N, nElite, iters, ...(temperature !== undefined ? { temperature } : {}) };
+    const config: CemConfig = {
+      mu0: zeros([B, nz]),
+      sigma0,
+      nSamples: N,
+      nElite,
+      iters,
+      ...(temperature !== undefined ? { temperature } : {}),
+    };
     return cem(f, config, { rng, decoder: decodeWith(theta, x) }).x;
   };
   return {

@@ -20,8 +20,11 @@ const fmt = (s: readonly number[]) => `[${s.join(',')}]`;
  * `where` names the amortizer in errors, e.g. "amortize(convex.qp, mlp[10,64,50])".
  */
 export function solutionLayout(
-  where: string, keys: readonly string[], shapes: Readonly<Record<string, readonly number[]>>,
-  ranks: Readonly<Record<string, number>>, outputSize: number,
+  where: string,
+  keys: readonly string[],
+  shapes: Readonly<Record<string, readonly number[]>>,
+  ranks: Readonly<Record<string, number>>,
+  outputSize: number,
 ): SolutionLayout {
   if (keys.length === 0) throw new InvalidInputError(`${where}: 'predict' lists no solution entries`);
   const offsets: Record<string, number> = {};
@@ -33,14 +36,18 @@ export function solutionLayout(
     const shape = shapes[key];
     if (!shape) throw new InvalidInputError(`${where}: no shape known for the predicted entry '${key}'`);
     if (shape.length !== ranks[key]) {
-      throw new ShapeError(`${where}: the predicted entry '${key}' has core shape ${fmt(shape)} (rank ${shape.length}) but the node's '${key}' has rank ${ranks[key]}`);
+      throw new ShapeError(
+        `${where}: the predicted entry '${key}' has core shape ${fmt(shape)} (rank ${shape.length}) but the node's '${key}' has rank ${ranks[key]}`,
+      );
     }
     offsets[key] = size;
     size += sizeOf(shape);
   }
   if (size !== outputSize) {
     const parts = keys.map((k) => `${k}: ${fmt(shapes[k]!)}`).join(', ');
-    throw new ShapeError(`${where}: the model outputs ${outputSize} values per context, but the node's solution entries it predicts { ${parts} } hold ${size}`);
+    throw new ShapeError(
+      `${where}: the model outputs ${outputSize} values per context, but the node's solution entries it predicts { ${parts} } hold ${size}`,
+    );
   }
   return { keys, shapes, offsets, size };
 }

@@ -62,7 +62,10 @@ export interface EvaluateOptions<S extends TensorRecord> {
  * the least disturbed measurement, and interleaving exposes both sides to the same load.
  */
 export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord, Theta>(
-  am: Amortized<P, S, Theta>, theta: Theta, x: Tensor, options: EvaluateOptions<S> = {},
+  am: Amortized<P, S, Theta>,
+  theta: Theta,
+  x: Tensor,
+  options: EvaluateOptions<S> = {},
 ): AmortizationReport {
   const B = x.shape[0]!;
   const rounds = Math.max(1, options.rounds ?? 3);
@@ -72,8 +75,15 @@ export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord
   let solveMs = Infinity;
   let predictMs = Infinity;
   for (let r = 0; r < rounds; r++) {
-    solveMs = Math.min(solveMs, timed(() => (solved = am.solve(x))));
-    for (let k = 0; k < repeats; k++) predictMs = Math.min(predictMs, timed(() => (prediction = am.infer(theta, x))));
+    solveMs = Math.min(
+      solveMs,
+      timed(() => (solved = am.solve(x))),
+    );
+    for (let k = 0; k < repeats; k++)
+      predictMs = Math.min(
+        predictMs,
+        timed(() => (prediction = am.infer(theta, x))),
+      );
   }
   solveMs /= B;
   predictMs /= B;

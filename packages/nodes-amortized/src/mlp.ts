@@ -1,5 +1,16 @@
 import {
-  InvalidInputError, ShapeError, Tensor, add, matmul, randn, relu, sigmoid, softplus, tanh, zeros, type Rng,
+  InvalidInputError,
+  ShapeError,
+  Tensor,
+  add,
+  matmul,
+  randn,
+  relu,
+  sigmoid,
+  softplus,
+  tanh,
+  zeros,
+  type Rng,
 } from '@argmin/autodiff';
 import { gemm } from '@argmin/autodiff/kernels';
 import type { Model } from './model.js';
@@ -31,7 +42,7 @@ const OPS: Record<Activation, (x: Tensor) => Tensor> = { relu, tanh, sigmoid, so
 
 /** The same functions on numbers, for the recording-free `predict`. */
 const RAW: Record<Activation, ((v: number) => number) | null> = {
-  relu: (v) => (v > 0 ? v : 0),
+  relu: (v) => Math.max(v, 0),
   tanh: Math.tanh,
   sigmoid: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
   softplus: (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
@@ -47,12 +58,18 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
   const { sizes, activation = 'relu', outputActivation = 'identity', outputScale = 1, linearSkip = false } = options;
   const name = `mlp[${sizes.join(',')}]`;
   if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s >= 1)) {
-    throw new InvalidInputError(`mlp: 'sizes' must list at least an input and an output width, all positive integers; got [${sizes.join(',')}]`);
+    throw new InvalidInputError(
+      `mlp: 'sizes' must list at least an input and an output width, all positive integers; got [${sizes.join(',')}]`,
+    );
   }
-  for (const [key, act] of [['activation', activation], ['outputActivation', outputActivation]] as const) {
+  for (const [key, act] of [
+    ['activation', activation],
+    ['outputActivation', outputActivation],
+  ] as const) {
     if (!(act in OPS)) throw new InvalidInputError(`mlp: unknown ${key} '${String(act)}' (expected ${Object.keys(OPS).join(', ')})`);
   }
-  if (!(Number.isFinite(outputScale) && outputScale > 0)) throw new InvalidInputError(`mlp: 'outputScale' must be a positive number, got ${outputScale}`);
+  if (!(Number.isFinite(outputScale) && outputScale > 0))
+    throw new InvalidInputError(`mlp: 'outputScale' must be a positive number, got ${outputScale}`);
   const layers = sizes.length - 1;
   const act = (i: number): Activation => (i === layers - 1 ? outputActivation : activation);
   const inputSize = sizes[0]!;
@@ -64,7 +81,8 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
   const checkTheta = (theta: MlpParams): void => {
     for (const [key, shape] of expected) {
       const t = theta[key];
-      if (!(t instanceof Tensor)) throw new InvalidInputError(`${name}: parameter '${key}' is missing (got keys ${Object.keys(theta).join(', ')})`);
+      if (!(t instanceof Tensor))
+        throw new InvalidInputError(`${name}: parameter '${key}' is missing (got keys ${Object.keys(theta).join(', ')})`);
       if (t.shape.length !== shape.length || t.shape.some((d, j) => d !== shape[j])) {
         throw new ShapeError(`${name}: parameter '${key}' has shape [${t.shape.join(',')}], expected [${shape.join(',')}]`);
       }
@@ -72,7 +90,9 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
   };
   const checkInput = (x: Tensor): void => {
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== inputSize) {
-      throw new ShapeError(`${name}: input of shape [${x.shape.join(',')}] has ${x.shape[x.ndim - 1] ?? 0} features on its last axis; the model takes ${inputSize}`);
+      throw new ShapeError(
+        `${name}: input of shape [${x.shape.join(',')}] has ${x.shape[x.ndim - 1] ?? 0} features on its last axis; the model takes ${inputSize}`,
+      );
     }
   };
 
@@ -88,7 +108,7 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
         theta[`W${i}`] = randn([sizes[i]!, sizes[i + 1]!], rng, scale);
         theta[`b${i}`] = zeros([sizes[i + 1]!]);
       }
-      if (linearSkip) theta['Wskip'] = zeros([inputSize, outputSize]);
+      if (linearSkip) theta.Wskip = zeros([inputSize, outputSize]);
       return theta;
     },
     apply(theta: MlpParams, x: Tensor): Tensor {
@@ -96,7 +116,7 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
       checkInput(x);
       let h = x;
       for (let i = 0; i < layers; i++) h = OPS[act(i)](add(matmul(h, theta[`W${i}`]!), theta[`b${i}`]!));
-      return linearSkip ? add(h, matmul(x, theta['Wskip']!)) : h;
+      return linearSkip ? add(h, matmul(x, theta.Wskip!)) : h;
     },
     predict(theta: MlpParams, x: Tensor): Tensor {
       checkTheta(theta);
@@ -116,7 +136,8 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
         }
         h = out;
       }
-      if (linearSkip) gemm(false, false, rows, outputSize, inputSize, 1, x.data, 0, inputSize, theta['Wskip']!.data, 0, outputSize, 1, h, 0, outputSize);
+      if (linearSkip)
+        gemm(false, false, rows, outputSize, inputSize, 1, x.data, 0, inputSize, theta.Wskip!.data, 0, outputSize, 1, h, 0, outputSize);
       return new Tensor(h, [...x.shape.slice(0, -1), outputSize]);
     },
   };

@@ -78,7 +78,15 @@ export function qpInteriorStart(options: QpStartOptions = {}): (params: QpParams
 }
 
 /** λ𝒜 = max(0, argmin ‖G𝒜ᵀλ + g‖) by the normal equations (G𝒜G𝒜ᵀ + δI)λ = −G𝒜g, into out[off + i]. */
-function leastSquaresMultipliers(G: Float64Array, go: number, n: number, active: readonly number[], g: Float64Array, out: Float64Array, off: number): void {
+function leastSquaresMultipliers(
+  G: Float64Array,
+  go: number,
+  n: number,
+  active: readonly number[],
+  g: Float64Array,
+  out: Float64Array,
+  off: number,
+): void {
   const a = active.length;
   if (a === 0) return;
   const M = new Float64Array(a * a);

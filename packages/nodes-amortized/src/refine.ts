@@ -1,6 +1,4 @@
-import {
-  InvalidInputError, applyNode, grad, mul, sub, sum, type OptimizationNode, type Tensor, type TensorRecord,
-} from '@argmin/autodiff';
+import { InvalidInputError, applyNode, grad, mul, sub, sum, type OptimizationNode, type Tensor, type TensorRecord } from '@argmin/autodiff';
 
 /**
  * Semi-amortization: the model's prediction followed by K refinement steps, all differentiable,
@@ -26,24 +24,38 @@ export interface RefineContext<P extends TensorRecord, S extends TensorRecord> {
 
 export function validateRefinement(where: string, r: Refinement, node: OptimizationNode<any, any, any>, hasObjective: boolean): void {
   if (r.kind !== 'gradient' && r.kind !== 'solver') {
-    throw new InvalidInputError(`${where}: unknown refinement kind '${String((r as { kind: unknown }).kind)}' (expected 'gradient' or 'solver')`);
+    throw new InvalidInputError(
+      `${where}: unknown refinement kind '${String((r as { kind: unknown }).kind)}' (expected 'gradient' or 'solver')`,
+    );
   }
-  if (!(Number.isInteger(r.steps) && r.steps >= 1)) throw new InvalidInputError(`${where}: refinement 'steps' must be a positive integer, got ${r.steps}`);
+  if (!(Number.isInteger(r.steps) && r.steps >= 1))
+    throw new InvalidInputError(`${where}: refinement 'steps' must be a positive integer, got ${r.steps}`);
   if (r.kind === 'gradient') {
-    if (!(Number.isFinite(r.stepSize) && r.stepSize > 0)) throw new InvalidInputError(`${where}: refinement 'stepSize' must be positive, got ${r.stepSize}`);
+    if (!(Number.isFinite(r.stepSize) && r.stepSize > 0))
+      throw new InvalidInputError(`${where}: refinement 'stepSize' must be positive, got ${r.stepSize}`);
     if (!hasObjective) throw new InvalidInputError(`${where}: gradient refinement needs the problem's objective; pass options.objective`);
   } else if (!node.step) {
-    throw new InvalidInputError(`${where}: solver refinement needs the node to define 'step' (${node.name} has none); use { kind: 'gradient' }`);
+    throw new InvalidInputError(
+      `${where}: solver refinement needs the node to define 'step' (${node.name} has none); use { kind: 'gradient' }`,
+    );
   }
 }
 
 /** Applies the refinement to a (projected) prediction; written with ops, so it is differentiable. */
 export function refine<P extends TensorRecord, S extends TensorRecord>(
-  ctx: RefineContext<P, S>, params: P, prediction: Partial<S>, r: Refinement,
+  ctx: RefineContext<P, S>,
+  params: P,
+  prediction: Partial<S>,
+  r: Refinement,
 ): Partial<S> {
   const keys = Object.keys(prediction);
   if (r.kind === 'solver') {
-    const out = applyNode(ctx.node, params, { ...ctx.nodeOptions, strategy: 'unroll', maxIter: r.steps, warmStart: prediction } as never) as Record<string, Tensor>;
+    const out = applyNode(ctx.node, params, {
+      ...ctx.nodeOptions,
+      strategy: 'unroll',
+      maxIter: r.steps,
+      warmStart: prediction,
+    } as never) as Record<string, Tensor>;
     return Object.fromEntries(keys.map((k) => [k, out[k]!])) as Partial<S>;
   }
   const total = ctx.total!;

@@ -54,7 +54,8 @@ export function train<T>(params: T, options: TrainOptions<T>): TrainResult<T> {
   const n = validateDataset('train', data);
   if (!(Number.isInteger(steps) && steps >= 0)) throw new InvalidInputError(`train: 'steps' must be a non-negative integer, got ${steps}`);
   const batchSize = options.batchSize ?? Math.min(64, n);
-  if (!(Number.isInteger(batchSize) && batchSize >= 1)) throw new InvalidInputError(`train: 'batchSize' must be a positive integer, got ${batchSize}`);
+  if (!(Number.isInteger(batchSize) && batchSize >= 1))
+    throw new InvalidInputError(`train: 'batchSize' must be a positive integer, got ${batchSize}`);
   if (evaluate && !(Number.isInteger(evaluate.every) && evaluate.every >= 1)) {
     throw new InvalidInputError(`train: 'evaluate.every' must be a positive integer, got ${evaluate.every}`);
   }
@@ -84,7 +85,9 @@ export function train<T>(params: T, options: TrainOptions<T>): TrainResult<T> {
     const [value, grads] = lossAndGrad(theta, rows(data, idx));
     const v = (value as Tensor).item();
     if (!Number.isFinite(v)) {
-      throw new DifferentiationError(`train: the loss is ${v} at step ${step} (epoch ${epoch}); the data are finite, so check the loss, the model's outputs and the learning rate`);
+      throw new DifferentiationError(
+        `train: the loss is ${v} at step ${step} (epoch ${epoch}); the data are finite, so check the loss, the model's outputs and the learning rate`,
+      );
     }
     ({ params: theta, state } = optimizer.update(theta, grads as T, state));
     losses.push(v);

@@ -1,5 +1,11 @@
 import {
-  applyNode, withoutRecording, type NodeCallOptions, type NodeOutput, type SolveControls, type Tensor, type TensorRecord,
+  applyNode,
+  withoutRecording,
+  type NodeCallOptions,
+  type NodeOutput,
+  type SolveControls,
+  type Tensor,
+  type TensorRecord,
 } from '@argmin/autodiff';
 import type { Amortized } from './amortize.js';
 import { medianMs, summary } from './measure.js';
@@ -22,17 +28,26 @@ export interface WarmStartOptions<P extends TensorRecord, S extends TensorRecord
  * with the node's usual gradient. Returns the node's output and the starting point used.
  */
 export function solveWarm<P extends TensorRecord, S extends TensorRecord, Theta>(
-  am: Amortized<P, S, Theta>, theta: Theta, x: Tensor, options: WarmStartOptions<P, S> = {},
+  am: Amortized<P, S, Theta>,
+  theta: Theta,
+  x: Tensor,
+  options: WarmStartOptions<P, S> = {},
 ): { output: NodeOutput<S>; start: Partial<S> } {
   const start = startingPoint(am, theta, x, options);
   const output = applyNode(am.node, am.options.problem(x), {
-    ...(am.options.nodeOptions ?? {}), ...options.controls, ...options.call, warmStart: start,
+    ...(am.options.nodeOptions ?? {}),
+    ...options.controls,
+    ...options.call,
+    warmStart: start,
   } as never) as NodeOutput<S>;
   return { output, start };
 }
 
 function startingPoint<P extends TensorRecord, S extends TensorRecord, Theta>(
-  am: Amortized<P, S, Theta>, theta: Theta, x: Tensor, options: WarmStartOptions<P, S>,
+  am: Amortized<P, S, Theta>,
+  theta: Theta,
+  x: Tensor,
+  options: WarmStartOptions<P, S>,
 ): Partial<S> {
   return withoutRecording(() => {
     const prediction = am.infer(theta, x);
@@ -65,7 +80,10 @@ export interface WarmStartReport {
  * node's `info.iterations`), median wall times, and whether both reach the same solution.
  */
 export function compareWarmStart<P extends TensorRecord, S extends TensorRecord, Theta>(
-  am: Amortized<P, S, Theta>, theta: Theta, x: Tensor, options: WarmStartOptions<P, S> & { readonly repeats?: number } = {},
+  am: Amortized<P, S, Theta>,
+  theta: Theta,
+  x: Tensor,
+  options: WarmStartOptions<P, S> & { readonly repeats?: number } = {},
 ): WarmStartReport {
   const B = x.shape[0]!;
   const repeats = options.repeats ?? 3;
@@ -76,7 +94,8 @@ export function compareWarmStart<P extends TensorRecord, S extends TensorRecord,
   let start!: Partial<S>;
   const coldMs = medianMs(() => (cold = withoutRecording(() => applyNode(am.node, params, base as never))), repeats) / B;
   const predictMs = medianMs(() => (start = startingPoint(am, theta, x, options)), Math.max(repeats, 10)) / B;
-  const warmMs = medianMs(() => (warm = withoutRecording(() => applyNode(am.node, params, { ...base, warmStart: start } as never))), repeats) / B;
+  const warmMs =
+    medianMs(() => (warm = withoutRecording(() => applyNode(am.node, params, { ...base, warmStart: start } as never))), repeats) / B;
   const side = (out: NodeOutput<S>, ms: number): WarmStartSide => ({
     iterations: out.info.iterations,
     meanIterations: summary(out.info.iterations).mean,

@@ -1,5 +1,16 @@
 import {
-  DifferentiationError, InvalidInputError, Rng, ShapeError, Tensor, matmul, mul, randn, sub, sum, tensor, valueAndGrad,
+  DifferentiationError,
+  InvalidInputError,
+  Rng,
+  ShapeError,
+  Tensor,
+  matmul,
+  mul,
+  randn,
+  sub,
+  sum,
+  tensor,
+  valueAndGrad,
 } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { adam, cosineDecay } from '../src/adam.js';
@@ -30,7 +41,7 @@ describe('adam: the update rule', () => {
     s2.params.w.data.forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 14));
     // Coordinate 0 saw g = 2 then −1: m̂ = (0.18 − 0.1)/0.19, v̂ = (0.003996 + 0.001)/0.001999
     // (up to eps = 1e-8, which moves it by ~1e-9).
-    expect(s2.params.w.data[0]).toBeCloseTo(0.9 - 0.1 * ((0.08 / 0.19) / Math.sqrt(0.004996 / 0.001999)), 8);
+    expect(s2.params.w.data[0]).toBeCloseTo(0.9 - 0.1 * (0.08 / 0.19 / Math.sqrt(0.004996 / 0.001999)), 8);
   });
 
   test('decoupled weight decay (AdamW) shrinks by lr·wd·x, independent of the gradient scale', () => {
@@ -52,18 +63,22 @@ describe('adam: the update rule', () => {
   test('clipNorm rescales the whole gradient (over every leaf) to that 2-norm; smaller gradients pass unchanged', () => {
     const opt = adam({ clipNorm: 1 });
     const p = { a: t(0, 0), b: [t(0)] };
-    const g = { a: t(3, 0), b: [t(4)] };   // ‖g‖ = 5
+    const g = { a: t(3, 0), b: [t(4)] }; // ‖g‖ = 5
     const { state } = opt.update(p, g, opt.init(p));
     // m = (1 − β1)·g·(1/5): read from the state, since Adam's first step is scale-free.
-    expect(state.m[0]![0]).toBeCloseTo(0.1 * 3 / 5, 15);
+    expect(state.m[0]![0]).toBeCloseTo((0.1 * 3) / 5, 15);
     expect(state.m[0]![1]).toBe(0);
-    expect(state.m[1]![0]).toBeCloseTo(0.1 * 4 / 5, 15);
+    expect(state.m[1]![0]).toBeCloseTo((0.1 * 4) / 5, 15);
     const small = opt.update(p, { a: t(0.3, 0), b: [t(0.4)] }, opt.init(p)).state;
     expect(small.m[0]![0]).toBeCloseTo(0.1 * 0.3, 15);
   });
 
   test('converges on a convex quadratic ½wᵀAw − bᵀw to the solution of Aw = b', () => {
-    const A = tensor([[3, 1, 0], [1, 2, 0.5], [0, 0.5, 1]]);
+    const A = tensor([
+      [3, 1, 0],
+      [1, 2, 0.5],
+      [0, 0.5, 1],
+    ]);
     const b = t(1, -2, 0.5);
     const f = (w: Tensor) => sub(mul(sum(mul(w, matmul(A, w))), 0.5), sum(mul(b, w)));
     const lossAndGrad = valueAndGrad(f);
@@ -99,7 +114,14 @@ describe('adam: functional and safe', () => {
   test('a NaN or infinite gradient throws a DifferentiationError naming the leaf, the index and the step', () => {
     const opt = adam();
     const p = { layer: { W: t(1, 2, 3) }, b: t(0) };
-    expectError(() => opt.update(p, { layer: { W: t(0, NaN, 0) }, b: t(0) }, opt.init(p)), DifferentiationError, "'layer.W'", 'NaN', 'flat index 1', 'step 1');
+    expectError(
+      () => opt.update(p, { layer: { W: t(0, NaN, 0) }, b: t(0) }, opt.init(p)),
+      DifferentiationError,
+      "'layer.W'",
+      'NaN',
+      'flat index 1',
+      'step 1',
+    );
     expectError(() => opt.update(p, { layer: { W: t(0, 0, 0) }, b: t(-Infinity) }, opt.init(p)), DifferentiationError, "'b'", '-Infinity');
     expectError(() => opt.update(t(1), t(NaN), opt.init(t(1))), DifferentiationError, '(root)');
   });

@@ -40,7 +40,7 @@ describe('amortize(convex.lml)', () => {
     const am = amortize(lmlNode, net, { ...base, loss: 'regression', predict: ['y', 'nu'] });
     const data = am.dataset(xTrain);
     expect(am.layout()).toEqual({ keys: ['y', 'nu'], shapes: { y: [5], nu: [] }, offsets: { y: 0, nu: 5 }, size: 6 });
-    expect(data['nu']!.shape).toEqual([256]);
+    expect(data.nu!.shape).toEqual([256]);
     const theta0 = am.init(Rng.seeded(4));
     const fit = am.fit(theta0, data, fitOptions);
     const at = (theta: MlpParams) => am.infer(theta, xTest);

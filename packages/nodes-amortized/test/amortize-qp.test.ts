@@ -39,9 +39,9 @@ describe('amortize(convex.qp): the three losses train the model', () => {
     const am = amortize(qpNode, net, { ...options, loss: 'regression' });
     const data = am.dataset(xTrain);
     expect(Object.keys(data).sort()).toEqual(['x', 'z']);
-    expect(data['x']).toBe(xTrain);
+    expect(data.x).toBe(xTrain);
     const solved = am.solve(xTrain);
-    expect(maxAbsDiff(data['z']!, solved.z)).toBe(0);
+    expect(maxAbsDiff(data.z!, solved.z)).toBe(0);
     expect(solved.info.status.every((s) => s === 'converged')).toBe(true);
     const theta0 = am.init(Rng.seeded(4));
     const fit = am.fit(theta0, data, fitOptions);
@@ -85,7 +85,8 @@ describe('amortize(convex.qp): gradients of the loss in θ match central differe
     const z = am.predict(theta, x).z!;
     const { Q, p } = fam.problem(x);
     const excess = z.data.map((v) => Math.max(Math.abs(v) - 1, 0) ** 2);
-    const expected = (sum(add(mul(sum(mul(z, matmul(z, Q)), -1), 0.5), sum(mul(p, z), -1))).item() + 3 * excess.reduce((a, b) => a + b)) / 5;
+    const expected =
+      (sum(add(mul(sum(mul(z, matmul(z, Q)), -1), 0.5), sum(mul(p, z), -1))).item() + 3 * excess.reduce((a, b) => a + b)) / 5;
     // Some entries outside the box, some inside: both branches of the penalty are exercised.
     expect(excess.filter((e) => e > 0).length).toBeGreaterThan(0);
     expect(excess.filter((e) => e > 0).length).toBeLessThan(z.size);
@@ -121,8 +122,14 @@ describe('amortize(convex.qp): predictions', () => {
   });
 
   test('assess reports the objective ½zᵀQz + pᵀz and the largest bound violation, per context', () => {
-    const x = tensor([[0.5, -1, 0.2], [0, 0, 0]]);
-    const z = tensor([[1.5, 0, -0.2, 0.1], [0.3, -1, 0.9, -1.25]]);
+    const x = tensor([
+      [0.5, -1, 0.2],
+      [0, 0, 0],
+    ]);
+    const z = tensor([
+      [1.5, 0, -0.2, 0.1],
+      [0.3, -1, 0.9, -1.25],
+    ]);
     const { Q, p } = fam.problem(x);
     const { objective, violation } = am.assess(x, { z });
     for (let b = 0; b < 2; b++) {

@@ -1,5 +1,17 @@
 import {
-  ConvergenceError, InvalidInputError, Rng, ShapeError, Tensor, defineNode, div, mul, randn, sub, sum, zeros, type OptimizationNode,
+  ConvergenceError,
+  InvalidInputError,
+  Rng,
+  ShapeError,
+  Tensor,
+  defineNode,
+  div,
+  mul,
+  randn,
+  sub,
+  sum,
+  zeros,
+  type OptimizationNode,
 } from '@argmin/autodiff';
 import { qpNode } from '@argmin/nodes-convex';
 import { describe, expect, test } from 'vitest';
@@ -20,14 +32,19 @@ const halfNode: OptimizationNode<Half, { y: Tensor }> = defineNode<Half, { y: Te
   name: 'test.half',
   signature: { params: { a: 1 }, solution: { y: 1 } },
   solve: ({ a }) => ({
-    solution: { y: new Tensor(a.data.map((v) => v / 2), a.shape) },
+    solution: {
+      y: new Tensor(
+        a.data.map((v) => v / 2),
+        a.shape,
+      ),
+    },
     info: { status: Array(a.ndim === 2 ? a.shape[0]! : 1).fill('converged'), iterations: [1], residual: [0] },
   }),
   optimality: ({ a }, { y }) => sub(mul(y, 2), a),
 });
 
 describe('amortize: the model must fit the node', () => {
-  test('a model output size other than the predicted entries\' size names both', () => {
+  test("a model output size other than the predicted entries' size names both", () => {
     const small = amortize(qpNode, mlp({ sizes: [3, 3] }), { problem: fam.problem, loss: 'objective' });
     expectError(() => small.layout(x), ShapeError, 'mlp[3,3]', 'outputs 3 values per context', '{ z: [4] } hold 4');
     const given = amortize(qpNode, mlp({ sizes: [3, 3] }), { problem: fam.problem, loss: 'objective', shapes: { z: [4] } });
@@ -37,8 +54,20 @@ describe('amortize: the model must fit the node', () => {
   });
 
   test('entries the node does not have, shapes of the wrong rank, no way to tell the shapes', () => {
-    expectError(() => amortize(qpNode, net, { problem: fam.problem, loss: 'objective', predict: ['w' as 'z'] }).layout(x), InvalidInputError, name, "'w' is not a solution entry", 'z, lam, nu, slack');
-    expectError(() => amortize(qpNode, net, { problem: fam.problem, loss: 'objective', shapes: { z: [2, 2] } }).layout(), ShapeError, "'z'", 'rank 2', 'rank 1');
+    expectError(
+      () => amortize(qpNode, net, { problem: fam.problem, loss: 'objective', predict: ['w' as 'z'] }).layout(x),
+      InvalidInputError,
+      name,
+      "'w' is not a solution entry",
+      'z, lam, nu, slack',
+    );
+    expectError(
+      () => amortize(qpNode, net, { problem: fam.problem, loss: 'objective', shapes: { z: [2, 2] } }).layout(),
+      ShapeError,
+      "'z'",
+      'rank 2',
+      'rank 1',
+    );
     expectError(() => amortize(qpNode, net, { problem: fam.problem, loss: 'objective' }).layout(), InvalidInputError, "give 'shapes'");
   });
 
@@ -73,9 +102,15 @@ describe('amortize: training data', () => {
       const objective = amortize(qpNode, net, { problem: fam.problem, loss: 'objective' });
       expectError(() => objective.fit(theta, { x: new Tensor(bad, [5, 3]) }, { steps: 1 }), InvalidInputError, "entry 'x'", 'NaN', sample);
     }
-    const z = Float64Array.from(am.dataset(x)['z']!.data);
+    const z = Float64Array.from(am.dataset(x).z!.data);
     z[6] = Infinity;
-    expectError(() => am.fit(theta, { x, z: new Tensor(z, [5, 4]) }, { steps: 1 }), InvalidInputError, "entry 'z'", 'Infinity', 'sample 1, feature 2');
+    expectError(
+      () => am.fit(theta, { x, z: new Tensor(z, [5, 4]) }, { steps: 1 }),
+      InvalidInputError,
+      "entry 'z'",
+      'Infinity',
+      'sample 1, feature 2',
+    );
   });
 
   test('dataset(x) refuses unconverged solves as regression targets', () => {
@@ -87,12 +122,28 @@ describe('amortize: training data', () => {
 describe('amortize: options', () => {
   test('unknown losses and bad weights', () => {
     for (const loss of ['mse', null, 3] as unknown as AmortizationLoss[]) {
-      expectError(() => amortize(qpNode, net, { problem: fam.problem, loss }), InvalidInputError, name, 'unknown loss', "'regression', 'objective'");
+      expectError(
+        () => amortize(qpNode, net, { problem: fam.problem, loss }),
+        InvalidInputError,
+        name,
+        'unknown loss',
+        "'regression', 'objective'",
+      );
     }
-    for (const loss of [{ regression: 0, objective: 0 }, { regression: -1, objective: 1 }, { objective: NaN }, { regression: Infinity }, {}]) {
+    for (const loss of [
+      { regression: 0, objective: 0 },
+      { regression: -1, objective: 1 },
+      { objective: NaN },
+      { regression: Infinity },
+      {},
+    ]) {
       expectError(() => amortize(qpNode, net, { problem: fam.problem, loss }), InvalidInputError, name, 'loss weights');
     }
-    expectError(() => amortize(qpNode, net, { problem: fam.problem, loss: 'objective', penaltyWeight: -1 }), InvalidInputError, "'penaltyWeight'");
+    expectError(
+      () => amortize(qpNode, net, { problem: fam.problem, loss: 'objective', penaltyWeight: -1 }),
+      InvalidInputError,
+      "'penaltyWeight'",
+    );
     expectError(() => amortize(qpNode, net, { problem: 5 as never, loss: 'objective' }), InvalidInputError, "'problem'");
   });
 
@@ -100,13 +151,23 @@ describe('amortize: options', () => {
     const problem = (c: Tensor) => ({ a: c });
     const three = mlp({ sizes: [3, 3] });
     const where = 'amortize(test.half, mlp[3,3])';
-    expectError(() => amortize(halfNode, three, { problem, loss: 'objective' }), InvalidInputError, where, 'no known one', 'options.objective');
-    expectError(() => amortize(halfNode, three, { problem, loss: 'regression', refine: { kind: 'gradient', steps: 1, stepSize: 0.1 } }), InvalidInputError, 'options.objective');
+    expectError(
+      () => amortize(halfNode, three, { problem, loss: 'objective' }),
+      InvalidInputError,
+      where,
+      'no known one',
+      'options.objective',
+    );
+    expectError(
+      () => amortize(halfNode, three, { problem, loss: 'regression', refine: { kind: 'gradient', steps: 1, stepSize: 0.1 } }),
+      InvalidInputError,
+      'options.objective',
+    );
     const reg = amortize(halfNode, three, { problem, loss: 'regression' });
     expectError(() => reg.assess(x, { y: x }), InvalidInputError, where, 'options.objective');
     expectError(() => reg.outputObjective(x, x), InvalidInputError, where, 'options.objective');
     const data = reg.dataset(x);
-    expect(Array.from(data['y']!.data)).toEqual(Array.from(x.data, (v) => v / 2));
+    expect(Array.from(data.y!.data)).toEqual(Array.from(x.data, (v) => v / 2));
     const fit = reg.fit(three.init(Rng.seeded(2)), data, { steps: 1 });
     expect(fit.losses).toHaveLength(1);
     // With an objective of our own, the objective loss works and assess uses it.
@@ -123,7 +184,17 @@ describe('amortize: options', () => {
     expectError(withRefine({ kind: 'solver', steps: 1.5 } as never), InvalidInputError, "refinement 'steps'");
     expectError(withRefine({ kind: 'gradient', steps: 2, stepSize: 0 } as never), InvalidInputError, "'stepSize'");
     expectError(withRefine({ kind: 'gradient', steps: 2, stepSize: NaN } as never), InvalidInputError, "'stepSize'");
-    expectError(() => amortize(halfNode, mlp({ sizes: [3, 3] }), { problem: (c) => ({ a: c }), loss: 'regression', refine: { kind: 'solver', steps: 2 } }),
-      InvalidInputError, "'step'", 'test.half', "{ kind: 'gradient' }");
+    expectError(
+      () =>
+        amortize(halfNode, mlp({ sizes: [3, 3] }), {
+          problem: (c) => ({ a: c }),
+          loss: 'regression',
+          refine: { kind: 'solver', steps: 2 },
+        }),
+      InvalidInputError,
+      "'step'",
+      'test.half',
+      "{ kind: 'gradient' }",
+    );
   });
 });

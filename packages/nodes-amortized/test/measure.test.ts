@@ -46,18 +46,27 @@ describe('evaluateAmortized', () => {
   test('a reference with unconverged solves cannot measure suboptimality', () => {
     const unconverged = am.solve(x, { maxIter: 1 });
     expect(unconverged.info.status.some((s) => s !== 'converged')).toBe(true);
-    expectError(() => evaluateAmortized(am, theta, x, { rounds: 1, predictRepeats: 1, reference: unconverged }), InvalidInputError, am.name, 'did not converge');
+    expectError(
+      () => evaluateAmortized(am, theta, x, { rounds: 1, predictRepeats: 1, reference: unconverged }),
+      InvalidInputError,
+      am.name,
+      'did not converge',
+    );
   });
 });
 
 describe('medianMs', () => {
   test('runs warm-up plus repeats and returns the median time', () => {
     let calls = 0;
-    const ms = medianMs(() => {
-      calls++;
-      const end = performance.now() + (calls === 3 ? 20 : 0.2);
-      while (performance.now() < end);
-    }, 5, 1);
+    const ms = medianMs(
+      () => {
+        calls++;
+        const end = performance.now() + (calls === 3 ? 20 : 0.2);
+        while (performance.now() < end);
+      },
+      5,
+      1,
+    );
     expect(calls).toBe(6);
     // One slow run out of five does not move the median.
     expect(ms).toBeGreaterThanOrEqual(0.2);

@@ -16,7 +16,13 @@ describe('mlp: parameters and shapes', () => {
     expect([net.inputSize, net.outputSize]).toEqual([3, 2]);
     const theta = net.init(Rng.seeded(0));
     expect(Object.fromEntries(Object.entries(theta).map(([k, t]) => [k, t.shape]))).toEqual({
-      W0: [3, 7], b0: [7], W1: [7, 5], b1: [5], W2: [5, 2], b2: [2], Wskip: [3, 2],
+      W0: [3, 7],
+      b0: [7],
+      W1: [7, 5],
+      b1: [5],
+      W2: [5, 2],
+      b2: [2],
+      Wskip: [3, 2],
     });
     expect(parameterCount(theta)).toBe(3 * 7 + 7 + 7 * 5 + 5 + 5 * 2 + 2 + 3 * 2);
   });
@@ -59,13 +65,18 @@ describe('mlp: predict (raw kernels) computes what apply (ops) computes', () => 
     }
   });
 
-  fcTest.prop([fc.record({
-    sizes: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 4 }),
-    activation: fc.constantFrom(...ACTIVATIONS),
-    linearSkip: fc.boolean(),
-    rows: fc.integer({ min: 1, max: 5 }),
-    seed: fc.integer({ min: 0, max: 1e6 }),
-  })], { numRuns: numRuns(20) })('random architectures, with and without linearSkip', ({ sizes, activation, linearSkip, rows, seed }) => {
+  fcTest.prop(
+    [
+      fc.record({
+        sizes: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 4 }),
+        activation: fc.constantFrom(...ACTIVATIONS),
+        linearSkip: fc.boolean(),
+        rows: fc.integer({ min: 1, max: 5 }),
+        seed: fc.integer({ min: 0, max: 1e6 }),
+      }),
+    ],
+    { numRuns: numRuns(20) },
+  )('random architectures, with and without linearSkip', ({ sizes, activation, linearSkip, rows, seed }) => {
     const net = mlp({ sizes, activation, linearSkip });
     const rng = Rng.seeded(seed);
     const theta = withRandomBiases(net.init(rng), seed + 1, linearSkip);
@@ -93,17 +104,17 @@ describe('mlp: initialization', () => {
     const b = net.init(Rng.seeded(11));
     const c = net.init(Rng.seeded(12));
     for (const k of Object.keys(a)) expect(Array.from(b[k]!.data)).toEqual(Array.from(a[k]!.data));
-    expect(maxAbsDiff(a['W0']!, c['W0']!)).toBeGreaterThan(0.1);
+    expect(maxAbsDiff(a.W0!, c.W0!)).toBeGreaterThan(0.1);
   });
 
   test('biases and Wskip start at zero; weights have variance gain/fan-in (He for relu past the first layer), the last scaled by outputScale', () => {
     const theta = mlp({ sizes: [200, 300, 250], outputScale: 0.1, linearSkip: true }).init(Rng.seeded(13));
     for (const k of ['b0', 'b1', 'Wskip']) expect(theta[k]!.data.every((v) => v === 0)).toBe(true);
     const std = (t: Tensor) => Math.sqrt(t.data.reduce((s, v) => s + v * v, 0) / t.size);
-    expect(std(theta['W0']!) / Math.sqrt(1 / 200)).toBeCloseTo(1, 1);
-    expect(std(theta['W1']!) / (Math.sqrt(2 / 300) * 0.1)).toBeCloseTo(1, 1);
+    expect(std(theta.W0!) / Math.sqrt(1 / 200)).toBeCloseTo(1, 1);
+    expect(std(theta.W1!) / (Math.sqrt(2 / 300) * 0.1)).toBeCloseTo(1, 1);
     const tanhTheta = mlp({ sizes: [200, 300, 250], activation: 'tanh' }).init(Rng.seeded(13));
-    expect(std(tanhTheta['W1']!) / Math.sqrt(1 / 300)).toBeCloseTo(1, 1);
+    expect(std(tanhTheta.W1!) / Math.sqrt(1 / 300)).toBeCloseTo(1, 1);
   });
 });
 

@@ -15,11 +15,19 @@ function example() {
   const clamp = (_: QpParams, s: { z?: Tensor }) => ({ z: minimum(maximum(s.z!, -1), 1) });
 
   const am = amortize(qpNode, mlp({ sizes: [3, 32, 4], activation: 'tanh', linearSkip: true }), {
-    problem, loss: 'objective', project: clamp,
+    problem,
+    loss: 'objective',
+    project: clamp,
   });
-  const { params } = am.fit(am.init(Rng.seeded(1)), { x: randn([512, 3], Rng.seeded(2)) }, {
-    steps: 400, batchSize: 32, optimizer: adam({ lr: 2e-2 }),
-  });
+  const { params } = am.fit(
+    am.init(Rng.seeded(1)),
+    { x: randn([512, 3], Rng.seeded(2)) },
+    {
+      steps: 400,
+      batchSize: 32,
+      optimizer: adam({ lr: 2e-2 }),
+    },
+  );
   const xTest = randn([64, 3], Rng.seeded(3));
   const { z } = am.infer(params, xTest);
   const report = evaluateAmortized(am, params, xTest);
@@ -31,7 +39,11 @@ test('the README example is the one tested here', () => {
   // This file's own source (vite rewrites Function.prototype.toString): the body of example().
   const source = readFileSync(new URL(import.meta.url), 'utf8');
   const body = source.slice(source.indexOf('function example() {'), source.indexOf('  return { am'));
-  const lines = body.split('\n').slice(1).map((l) => l.trim()).filter(Boolean);
+  const lines = body
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim())
+    .filter(Boolean);
   const readmeLines = code.split('\n').map((l) => l.replace(/\s+\/\/.*$/, '').trim());
   expect(lines.length).toBeGreaterThan(10);
   for (const line of lines) expect(readmeLines).toContain(line);

@@ -25,8 +25,15 @@ describe('refinement of QP predictions', () => {
   let thetas: { name: string; theta: MlpParams }[] = [];
   beforeAll(() => {
     const theta0 = net.init(Rng.seeded(3));
-    const trained = qpWith().fit(theta0, { x: xTrain }, { steps: 100, batchSize: 32, optimizer: adam({ lr: 2e-2 }), rng: Rng.seeded(4) }).params;
-    thetas = [{ name: 'untrained', theta: theta0 }, { name: 'trained', theta: trained }];
+    const trained = qpWith().fit(
+      theta0,
+      { x: xTrain },
+      { steps: 100, batchSize: 32, optimizer: adam({ lr: 2e-2 }), rng: Rng.seeded(4) },
+    ).params;
+    thetas = [
+      { name: 'untrained', theta: theta0 },
+      { name: 'trained', theta: trained },
+    ];
   });
 
   test("'gradient': K projected gradient steps on the objective never raise it, per context, and shrink the gap", () => {
@@ -36,7 +43,10 @@ describe('refinement of QP predictions', () => {
       const before = qpWith().assess(xTest, plain).objective;
       const after = qpWith().assess(xTest, refined).objective;
       after.forEach((f, b) => expect(f).toBeLessThanOrEqual(before[b]! + 1e-12));
-      const [g0, g1] = [evaluateAmortized(qpWith(), theta, xTest, quick), evaluateAmortized(qpWith({ kind: 'gradient', steps: 5, stepSize }), theta, xTest, quick)];
+      const [g0, g1] = [
+        evaluateAmortized(qpWith(), theta, xTest, quick),
+        evaluateAmortized(qpWith({ kind: 'gradient', steps: 5, stepSize }), theta, xTest, quick),
+      ];
       expect(g1.gap).toBeLessThan(0.5 * g0.gap);
       expect(g1.violationMax).toBeLessThanOrEqual(0);
     }
@@ -54,7 +64,10 @@ describe('refinement of QP predictions', () => {
   });
 
   test('predict (ops) and infer (fast path) agree with refinement too', () => {
-    for (const refine of [{ kind: 'gradient', steps: 3, stepSize }, { kind: 'solver', steps: 2 }] as const) {
+    for (const refine of [
+      { kind: 'gradient', steps: 3, stepSize },
+      { kind: 'solver', steps: 2 },
+    ] as const) {
       const am = qpWith(refine);
       const [a, b] = [am.predict(thetas[1]!.theta, xTest).z!, am.infer(thetas[1]!.theta, xTest).z!];
       a.data.forEach((v, i) => expect(Math.abs(v - b.data[i]!)).toBeLessThan(1e-10));
@@ -101,7 +114,12 @@ describe('refinement is differentiable: the loss gradient in θ matches central 
     const error = (y: Tensor) => rmsError(y, yStar);
     expect(error(refined.infer(theta, xTest).y!)).toBeLessThan(0.1 * error(plain.infer(theta, xTest).y!));
     // And training end to end through the two Newton steps lowers the held-out error further.
-    const fit = refined.fit(theta, refined.dataset(xTrain), { steps: 40, batchSize: 32, optimizer: adam({ lr: 2e-2 }), rng: Rng.seeded(10) });
+    const fit = refined.fit(theta, refined.dataset(xTrain), {
+      steps: 40,
+      batchSize: 32,
+      optimizer: adam({ lr: 2e-2 }),
+      rng: Rng.seeded(10),
+    });
     expect(error(refined.infer(fit.params, xTest).y!)).toBeLessThan(0.5 * error(refined.infer(theta, xTest).y!));
   });
 });

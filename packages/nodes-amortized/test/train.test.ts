@@ -1,5 +1,19 @@
 import {
-  DifferentiationError, InvalidInputError, Rng, ShapeError, Tensor, add, log, matmul, mean, mul, randn, sub, sum, tensor, type Tensor as T,
+  DifferentiationError,
+  InvalidInputError,
+  Rng,
+  ShapeError,
+  Tensor,
+  add,
+  log,
+  matmul,
+  mean,
+  mul,
+  randn,
+  sub,
+  sum,
+  tensor,
+  type Tensor as T,
 } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { adam } from '../src/adam.js';
@@ -15,7 +29,7 @@ function regressionData(n: number, seed: number): Dataset {
 }
 type Linear = { w: T; b: T };
 const mse = (p: Linear, batch: Dataset) => {
-  const r = sub(add(matmul(batch['x']!, p.w), p.b), batch['y']!);
+  const r = sub(add(matmul(batch.x!, p.w), p.b), batch.y!);
   return mean(mul(r, r));
 };
 const start = (): Linear => ({ w: tensor([0, 0, 0]), b: tensor([0]) });
@@ -24,12 +38,23 @@ const start = (): Linear => ({ w: tensor([0, 0, 0]), b: tensor([0]) });
 function recordBatches(n: number, batchSize: number, steps: number, seed = 0): { batches: number[][]; epochs: number[] } {
   const batches: number[][] = [];
   const epochs: number[] = [];
-  const data = { id: new Tensor(Float64Array.from({ length: n }, (_, i) => i), [n]) };
-  train({ a: tensor([1]) }, {
-    data, steps, batchSize, rng: Rng.seeded(seed),
-    loss: (p, batch) => (batches.push(Array.from(batch['id']!.data)), sum(mul(p.a, p.a))),
-    onStep: (s) => epochs.push(s.epoch),
-  });
+  const data = {
+    id: new Tensor(
+      Float64Array.from({ length: n }, (_, i) => i),
+      [n],
+    ),
+  };
+  train(
+    { a: tensor([1]) },
+    {
+      data,
+      steps,
+      batchSize,
+      rng: Rng.seeded(seed),
+      loss: (p, batch) => (batches.push(Array.from(batch.id!.data)), sum(mul(p.a, p.a))),
+      onStep: (s) => epochs.push(s.epoch),
+    },
+  );
   return { batches, epochs };
 }
 
@@ -50,7 +75,10 @@ describe('train: minibatch gradient descent', () => {
     const { batches, epochs } = recordBatches(12, 4, 9);
     expect(batches.every((b) => b.length === 4)).toBe(true);
     for (let e = 0; e < 3; e++) {
-      const seen = batches.slice(3 * e, 3 * e + 3).flat().sort((a, b) => a - b);
+      const seen = batches
+        .slice(3 * e, 3 * e + 3)
+        .flat()
+        .sort((a, b) => a - b);
       expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => i));
     }
     expect(epochs).toEqual([1, 1, 1, 2, 2, 2, 3, 3, 3]);
@@ -66,15 +94,22 @@ describe('train: minibatch gradient descent', () => {
   });
 
   test('a batch larger than the data is the whole data; the default batch is min(64, N)', () => {
-    expect(recordBatches(5, 8, 2).batches.map((b) => [...b].sort())).toEqual([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]);
+    expect(recordBatches(5, 8, 2).batches.map((b) => [...b].sort())).toEqual([
+      [0, 1, 2, 3, 4],
+      [0, 1, 2, 3, 4],
+    ]);
     const sizes: number[] = [];
-    train({ a: tensor([1]) }, { data: { v: randn([100, 2], Rng.seeded(0)) }, steps: 1, loss: (p, b) => (sizes.push(b['v']!.shape[0]!), sum(p.a)) });
+    train(
+      { a: tensor([1]) },
+      { data: { v: randn([100, 2], Rng.seeded(0)) }, steps: 1, loss: (p, b) => (sizes.push(b.v!.shape[0]!), sum(p.a)) },
+    );
     expect(sizes).toEqual([64]);
   });
 
   test('the same rng seed gives the same run; another seed another order', () => {
     const data = regressionData(32, 2);
-    const run = (seed: number) => train(start(), { loss: mse, data, steps: 20, batchSize: 8, rng: Rng.seeded(seed), optimizer: adam({ lr: 0.01 }) }).losses;
+    const run = (seed: number) =>
+      train(start(), { loss: mse, data, steps: 20, batchSize: 8, rng: Rng.seeded(seed), optimizer: adam({ lr: 0.01 }) }).losses;
     expect(run(3)).toEqual(run(3));
     expect(run(3)).not.toEqual(run(4));
     expect(recordBatches(8, 8, 1, 5).batches).toEqual(recordBatches(8, 8, 1, 5).batches);
@@ -87,7 +122,11 @@ describe('train: callbacks', () => {
     const progress: TrainProgress[] = [];
     const evaluatedAt: number[] = [];
     const result = train(start(), {
-      loss: mse, data, steps: 10, batchSize: 16, optimizer: adam({ lr: 0.1 }),
+      loss: mse,
+      data,
+      steps: 10,
+      batchSize: 16,
+      optimizer: adam({ lr: 0.1 }),
       onStep: (p) => progress.push(p),
       evaluate: { every: 3, fn: (p) => (evaluatedAt.push(progress.length + 1), { full: mse(p, data).item() }) },
     });
@@ -99,15 +138,18 @@ describe('train: callbacks', () => {
     expect(progress[1]!.metrics).toBeUndefined();
     expect(progress[4]!.metrics).toBe(result.evaluations[0]!.metrics);
     // The batch is the whole data, so the evaluation at step k is the loss before step k + 1.
-    expect(result.evaluations[0]!.metrics['full']).toBeCloseTo(result.losses[3]!, 12);
-    expect(result.evaluations[3]!.metrics['full']).toBeCloseTo(mse(result.params, data).item(), 12);
+    expect(result.evaluations[0]!.metrics.full).toBeCloseTo(result.losses[3]!, 12);
+    expect(result.evaluations[3]!.metrics.full).toBeCloseTo(mse(result.params, data).item(), 12);
   });
 
   test('shouldStop ends training before a step; the final parameters are evaluated once more', () => {
     const data = regressionData(16, 4);
     const asked: number[] = [];
     const result = train(start(), {
-      loss: mse, data, steps: 100, batchSize: 4,
+      loss: mse,
+      data,
+      steps: 100,
+      batchSize: 4,
       shouldStop: (p) => (asked.push(p.step), p.step >= 5),
       evaluate: { every: 4, fn: () => ({ calls: 1 }) },
     });
@@ -130,12 +172,35 @@ describe('train and datasets: bad input', () => {
     const x = Float64Array.from({ length: 12 }, (_, i) => i);
     x[7] = NaN;
     const data = { y: randn([4], Rng.seeded(0)), x: new Tensor(x, [4, 3]) };
-    expectError(() => train(start(), { loss: mse, data, steps: 1 }), InvalidInputError, 'train:', "entry 'x'", 'NaN', 'sample 2', 'feature 1', '[4,3]');
-    expectError(() => validateDataset('fit', { y: tensor([1, Infinity]) }), InvalidInputError, 'fit:', "'y'", 'Infinity', 'sample 1', 'feature 0');
+    expectError(
+      () => train(start(), { loss: mse, data, steps: 1 }),
+      InvalidInputError,
+      'train:',
+      "entry 'x'",
+      'NaN',
+      'sample 2',
+      'feature 1',
+      '[4,3]',
+    );
+    expectError(
+      () => validateDataset('fit', { y: tensor([1, Infinity]) }),
+      InvalidInputError,
+      'fit:',
+      "'y'",
+      'Infinity',
+      'sample 1',
+      'feature 0',
+    );
   });
 
   test('entries with different sample counts, scalars, non-tensors, empty data', () => {
-    expectError(() => train(start(), { loss: mse, data: { x: randn([4, 3], Rng.seeded(0)), y: tensor([1, 2, 3]) }, steps: 1 }), ShapeError, "'x' has 4", "'y'", 'has 3');
+    expectError(
+      () => train(start(), { loss: mse, data: { x: randn([4, 3], Rng.seeded(0)), y: tensor([1, 2, 3]) }, steps: 1 }),
+      ShapeError,
+      "'x' has 4",
+      "'y'",
+      'has 3',
+    );
     expectError(() => validateDataset('t', { x: tensor(1) }), ShapeError, "'x'", 'scalar');
     expectError(() => validateDataset('t', { x: [1, 2] as unknown as T }), InvalidInputError, "'x'", 'Tensor');
     expectError(() => validateDataset('t', {}), InvalidInputError, 'empty');
@@ -147,24 +212,42 @@ describe('train and datasets: bad input', () => {
     const data = regressionData(8, 6);
     expectError(() => train(start(), { loss: mse, data, steps: 1.5 }), InvalidInputError, "'steps'");
     expectError(() => train(start(), { loss: mse, data, steps: 1, batchSize: 0 }), InvalidInputError, "'batchSize'");
-    expectError(() => train(start(), { loss: mse, data, steps: 1, evaluate: { every: 0, fn: () => ({}) } }), InvalidInputError, "'evaluate.every'");
+    expectError(
+      () => train(start(), { loss: mse, data, steps: 1, evaluate: { every: 0, fn: () => ({}) } }),
+      InvalidInputError,
+      "'evaluate.every'",
+    );
     // log(w·x) goes NaN once a prediction turns negative.
-    const risky = (p: Linear, b: Dataset) => mean(log(add(matmul(b['x']!, p.w), p.b)));
-    expectError(() => train({ w: tensor([0, 0, 0]), b: tensor([-1]) }, { loss: risky, data, steps: 3 }), DifferentiationError, 'step 1', 'NaN');
+    const risky = (p: Linear, b: Dataset) => mean(log(add(matmul(b.x!, p.w), p.b)));
+    expectError(
+      () => train({ w: tensor([0, 0, 0]), b: tensor([-1]) }, { loss: risky, data, steps: 3 }),
+      DifferentiationError,
+      'step 1',
+      'NaN',
+    );
   });
 });
 
 describe('split', () => {
   test('holds out round(fraction·N) samples after a seeded shuffle, keeping the entries row-aligned', () => {
     const n = 20;
-    const data = { id: new Tensor(Float64Array.from({ length: n }, (_, i) => i), [n]), twice: new Tensor(Float64Array.from({ length: 2 * n }, (_, i) => Math.floor(i / 2)), [n, 2]) };
+    const data = {
+      id: new Tensor(
+        Float64Array.from({ length: n }, (_, i) => i),
+        [n],
+      ),
+      twice: new Tensor(
+        Float64Array.from({ length: 2 * n }, (_, i) => Math.floor(i / 2)),
+        [n, 2],
+      ),
+    };
     const { train: a, test: b } = split(data, 0.25, Rng.seeded(1));
-    expect([a['id']!.shape[0], b['id']!.shape[0]]).toEqual([15, 5]);
-    expect([...a['id']!.data, ...b['id']!.data].sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
-    b['id']!.data.forEach((id, r) => expect([b['twice']!.data[2 * r], b['twice']!.data[2 * r + 1]]).toEqual([id, id]));
-    expect(split(data, 0.25, Rng.seeded(1)).test['id']!.data).toEqual(b['id']!.data);
-    expect(Array.from(a['id']!.data)).not.toEqual(Array.from({ length: 15 }, (_, i) => i));
-    expect(split(data, 0.01, Rng.seeded(1)).test['id']!.size).toBe(1);
+    expect([a.id!.shape[0], b.id!.shape[0]]).toEqual([15, 5]);
+    expect([...a.id!.data, ...b.id!.data].sort((x, y) => x - y)).toEqual(Array.from({ length: n }, (_, i) => i));
+    b.id!.data.forEach((id, r) => expect([b.twice!.data[2 * r], b.twice!.data[2 * r + 1]]).toEqual([id, id]));
+    expect(split(data, 0.25, Rng.seeded(1)).test.id!.data).toEqual(b.id!.data);
+    expect(Array.from(a.id!.data)).not.toEqual(Array.from({ length: 15 }, (_, i) => i));
+    expect(split(data, 0.01, Rng.seeded(1)).test.id!.size).toBe(1);
     expectError(() => split(data, 1, Rng.seeded(1)), InvalidInputError, "'fraction'");
   });
 });

@@ -18,7 +18,11 @@ const xTest = randn([32, 3], Rng.seeded(2));
 let theta: MlpParams;
 let cold: NodeOutput<QpSolution>;
 beforeAll(() => {
-  theta = am.fit(am.init(Rng.seeded(4)), { x: randn([256, 3], Rng.seeded(1)) }, { steps: 300, batchSize: 32, optimizer: adam({ lr: 2e-2 }), rng: Rng.seeded(3) }).params;
+  theta = am.fit(
+    am.init(Rng.seeded(4)),
+    { x: randn([256, 3], Rng.seeded(1)) },
+    { steps: 300, batchSize: 32, optimizer: adam({ lr: 2e-2 }), rng: Rng.seeded(3) },
+  ).params;
   cold = am.solve(xTest);
 });
 
@@ -96,7 +100,10 @@ describe('qpInteriorStart', () => {
   });
 
   test('predicted multipliers are used (clamped at 0) instead of recovered ones', () => {
-    const lam = new Tensor(exact.lam.data.map((v, i) => (i % 3 === 0 ? -1 : v + 0.5)), exact.lam.shape);
+    const lam = new Tensor(
+      exact.lam.data.map((v, i) => (i % 3 === 0 ? -1 : v + 0.5)),
+      exact.lam.shape,
+    );
     const start = qpInteriorStart({ mu: 1e-3 })(params, { z: exact.z, lam });
     start.lam!.data.forEach((l, i) => {
       // Row j of G = [I; −I] for context b: slack 1 − z_j (j < 4) or 1 + z_{j−4}.

@@ -28,7 +28,12 @@ export function syntheticGraph(options: SyntheticOptions = {}): GraphJSON {
   b.cluster('encoder', 'encoder (MLP)', 'group');
   const w1 = b.leaf('parameter', 'W1', [16, 32], 'encoder');
   const b1 = b.leaf('parameter', 'b1', [32], 'encoder');
-  const h1 = b.op('relu', [b.op('add', [b.op('matmul', [x, w1], [batch, 32], 'encoder'), b1], [batch, 32], 'encoder')], [batch, 32], 'encoder');
+  const h1 = b.op(
+    'relu',
+    [b.op('add', [b.op('matmul', [x, w1], [batch, 32], 'encoder'), b1], [batch, 32], 'encoder')],
+    [batch, 32],
+    'encoder',
+  );
   const w2 = b.leaf('parameter', 'W2', [32, 8], 'encoder');
   const p = b.op('matmul', [h1, w2], [batch, 8], 'encoder', 'p = h·W2');
 
@@ -36,8 +41,22 @@ export function syntheticGraph(options: SyntheticOptions = {}): GraphJSON {
   const q = b.leaf('constant', 'Q', [8, 8]);
   const g = b.leaf('constant', 'G', [4, 8]);
   const hVec = b.leaf('constant', 'h', [4]);
-  const z = b.solver('convex.qp', 'qp layer', [q, p, g, hVec], [batch, 8], 'implicit', b.info(['converged', 'converged', 'max_iter', 'converged']));
-  const z2 = b.solver('convex.qp', 'projection', [q, z, g, hVec], [batch, 8], 'solve', b.info(['converged', 'infeasible', 'converged', 'unbounded']));
+  const z = b.solver(
+    'convex.qp',
+    'qp layer',
+    [q, p, g, hVec],
+    [batch, 8],
+    'implicit',
+    b.info(['converged', 'converged', 'max_iter', 'converged']),
+  );
+  const z2 = b.solver(
+    'convex.qp',
+    'projection',
+    [q, z, g, hVec],
+    [batch, 8],
+    'solve',
+    b.info(['converged', 'infeasible', 'converged', 'unbounded']),
+  );
 
   // Unrolled Sinkhorn-like solvers fill the requested size; each iteration is its own cluster.
   let state = z2;
@@ -57,7 +76,15 @@ export function syntheticGraph(options: SyntheticOptions = {}): GraphJSON {
       const ktu = b.op('matmul', [kernel, u], [batch, 8], it, undefined, { iteration: k });
       state = b.op('div', [u, ktu], [batch, 8], it, `v${k + 1}`, { iteration: k });
     }
-    state = b.solver('convex.sinkhorn', `sinkhorn #${s + 1}`, [state], [batch, 8], 'unroll', b.info(['converged', 'converged', 'converged', 'max_iter']), cid);
+    state = b.solver(
+      'convex.sinkhorn',
+      `sinkhorn #${s + 1}`,
+      [state],
+      [batch, 8],
+      'unroll',
+      b.info(['converged', 'converged', 'converged', 'max_iter']),
+      cid,
+    );
   }
 
   // Loss.
@@ -107,7 +134,11 @@ class Builder {
 
   solver(op: string, label: string, inputs: string[], shape: number[], strategy: Strategy, info: SolveInfoData, cluster?: string): string {
     const attrs = { tol: 1e-8, maxIter: 100 };
-    return this.add({ kind: 'optimization', op, label, inputs, attrs, cluster, plugin: op.split('.')[0], strategy, info }, shape, `${label}*`);
+    return this.add(
+      { kind: 'optimization', op, label, inputs, attrs, cluster, plugin: op.split('.')[0], strategy, info },
+      shape,
+      `${label}*`,
+    );
   }
 
   info(status: string[]): SolveInfoData {
@@ -130,7 +161,15 @@ class Builder {
     const vid = `v${this.values.length}`;
     const { cluster, label, ...rest } = node;
     this.nodes.push({ id, ...rest, ...(label ? { label } : {}), ...(cluster ? { cluster } : {}), outputs: [vid] });
-    this.values.push({ id: vid, shape, producer: id, index: 0, ...(valueLabel ? { label: valueLabel } : {}), summary: this.summary(shape), gradNorm: Number((this.rand() * 2).toPrecision(4)) });
+    this.values.push({
+      id: vid,
+      shape,
+      producer: id,
+      index: 0,
+      ...(valueLabel ? { label: valueLabel } : {}),
+      summary: this.summary(shape),
+      gradNorm: Number((this.rand() * 2).toPrecision(4)),
+    });
     return vid;
   }
 

@@ -23,7 +23,11 @@ function siblingsOverlap(n: ElkNode): string | undefined {
     }
   }
   for (const k of kids) {
-    const inside = k.x! >= n.x! - 1e-6 && k.y! >= n.y! - 1e-6 && k.x! + k.width! <= n.x! + n.width! + 1e-6 && k.y! + k.height! <= n.y! + n.height! + 1e-6;
+    const inside =
+      k.x! >= n.x! - 1e-6 &&
+      k.y! >= n.y! - 1e-6 &&
+      k.x! + k.width! <= n.x! + n.width! + 1e-6 &&
+      k.y! + k.height! <= n.y! + n.height! + 1e-6;
     if (n.id !== 'root' && !inside) return `${k.id} sticks out of ${n.id}`;
     const bad = siblingsOverlap(k);
     if (bad) return bad;
@@ -32,7 +36,11 @@ function siblingsOverlap(n: ElkNode): string | undefined {
 }
 
 describe('fastLayout', () => {
-  for (const [name, expand, clusters] of [['flat', false, false], ['folded', false, true], ['expanded', true, true]] as const) {
+  for (const [name, expand, clusters] of [
+    ['flat', false, false],
+    ['folded', false, true],
+    ['expanded', true, true],
+  ] as const) {
     it(`places every box without overlaps, children inside their cluster (${name})`, () => {
       const root = laidOut(expand, clusters);
       root.x = 0;

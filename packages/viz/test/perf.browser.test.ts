@@ -19,8 +19,10 @@ afterAll(async () => {
 
 async function timings(page: Page, label: string): Promise<number> {
   const ds = await dataset(page);
-  const layout = Number(ds['prepMs']) + Number(ds['layoutMs']);
-  console.log(`[viz perf] ${label}: ${ds['visibleItems']} items, prep ${ds['prepMs']} ms + layout ${ds['layoutMs']} ms (${ds['layoutEngine']}), render ${ds['renderMs']} ms`);
+  const layout = Number(ds.prepMs) + Number(ds.layoutMs);
+  console.log(
+    `[viz perf] ${label}: ${ds.visibleItems} items, prep ${ds.prepMs} ms + layout ${ds.layoutMs} ms (${ds.layoutEngine}), render ${ds.renderMs} ms`,
+  );
   return layout;
 }
 
@@ -32,9 +34,11 @@ describe('2,000-node budget', () => {
     await waitFor(page, 'ready', 60_000);
     expect(await timings(page, 'folded')).toBeLessThan(BUDGET_MS);
 
-    const layouts = (await dataset(page))['layouts'];
+    const layouts = (await dataset(page)).layouts;
     await page.click('#btn-expand');
-    await page.waitForFunction((n) => document.body.dataset['state'] === 'ready' && document.body.dataset['layouts'] !== n, layouts, { timeout: 60_000 });
+    await page.waitForFunction((n) => document.body.dataset.state === 'ready' && document.body.dataset.layouts !== n, layouts, {
+      timeout: 60_000,
+    });
     expect(await timings(page, 'expanded')).toBeLessThan(BUDGET_MS);
     expect(await page.locator('.cluster.open').count()).toBe(graph.clusters.length);
 

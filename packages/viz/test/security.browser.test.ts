@@ -140,14 +140,22 @@ describe('bad files', () => {
     await waitFor(page, 'error');
     expect(await page.locator('#error-panel h2').textContent()).toBe('This graph is too large');
     expect(await page.locator('#error-panel').textContent()).toContain('huge.json');
-    await page.setInputFiles('#file-input', { name: 'other.json', mimeType: 'application/json', buffer: Buffer.from('{"format":"something-else"}') });
+    await page.setInputFiles('#file-input', {
+      name: 'other.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"format":"something-else"}'),
+    });
     await poll(() => page.locator('#error-panel .issues').textContent()).toContain('format');
     await page.setInputFiles('#file-input', { name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('not json at all') });
     await poll(() => page.locator('#error-panel h2').textContent()).toBe('This file is not valid JSON');
     // And a good file after errors still opens.
-    await page.setInputFiles('#file-input', { name: 'ok.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(syntheticGraph({ nodes: 40 }))) });
+    await page.setInputFiles('#file-input', {
+      name: 'ok.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(syntheticGraph({ nodes: 40 }))),
+    });
     await waitFor(page, 'ready');
-    expect((await dataset(page))['state']).toBe('ready');
+    expect((await dataset(page)).state).toBe('ready');
     await page.close();
   });
 });

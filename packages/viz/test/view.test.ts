@@ -28,7 +28,14 @@ function graph(nodes: NodeData[], clusters: GraphJSON['clusters'] = []): GraphJS
 
 // x → a → [loop: b → c (inner: d)] → e
 const g = graph(
-  [node('x', [], undefined, 'input'), node('a', ['vx']), node('b', ['va'], 'loop'), node('d', ['vb'], 'inner'), node('c', ['vd'], 'loop'), node('e', ['vc', 'va'])],
+  [
+    node('x', [], undefined, 'input'),
+    node('a', ['vx']),
+    node('b', ['va'], 'loop'),
+    node('d', ['vb'], 'inner'),
+    node('c', ['vd'], 'loop'),
+    node('e', ['vc', 'va']),
+  ],
   [
     { id: 'loop', label: 'loop', kind: 'unroll' },
     { id: 'inner', label: 'inner', kind: 'group', parent: 'loop' },
@@ -69,10 +76,13 @@ describe('buildView', () => {
   });
 
   it('survives dangling references and cluster cycles', () => {
-    const bad = graph([node('a', ['nope'], 'c1')], [
-      { id: 'c1', label: '1', kind: 'group', parent: 'c2' },
-      { id: 'c2', label: '2', kind: 'group', parent: 'c1' },
-    ]);
+    const bad = graph(
+      [node('a', ['nope'], 'c1')],
+      [
+        { id: 'c1', label: '1', kind: 'group', parent: 'c2' },
+        { id: 'c2', label: '2', kind: 'group', parent: 'c1' },
+      ],
+    );
     const view = buildView(buildModel(bad), new Set(['c1', 'c2']));
     expect(view.leafCount).toBe(1);
     expect(view.edges).toEqual([]);

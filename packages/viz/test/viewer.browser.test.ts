@@ -27,7 +27,7 @@ describe('viewer page', () => {
     expect(await page.textContent('#graph-counts')).toContain(`${graph.nodes.length} nodes`);
     expect(await page.title()).toBe(`${graph.name} · argmin`);
     const ds = await dataset(page);
-    expect(await page.locator('.item').count()).toBe(Number(ds['visibleItems']));
+    expect(await page.locator('.item').count()).toBe(Number(ds.visibleItems));
     // Top-level clusters are folded: the encoder and the unrolled solvers are single boxes.
     const folded = page.locator('.item.folded');
     expect(await folded.count()).toBe(graph.clusters.filter((c) => !c.parent).length);
@@ -116,7 +116,11 @@ describe('viewer page', () => {
     const { page, errors } = await openHtml(browser, renderViewerHtml(graph));
     await waitFor(page, 'ready');
     const other = syntheticGraph({ nodes: 60, name: 'picked graph' });
-    await page.setInputFiles('#file-input', { name: 'picked.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(other)) });
+    await page.setInputFiles('#file-input', {
+      name: 'picked.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(other)),
+    });
     await poll(() => page.textContent('#graph-name')).toBe('picked graph');
     await waitFor(page, 'ready');
     const dropped = JSON.stringify(syntheticGraph({ nodes: 50, name: 'dropped graph' }));
@@ -134,7 +138,7 @@ describe('viewer page', () => {
   it('zooms with the canvas buttons and hides the legend on demand', async () => {
     const { page, errors } = await openHtml(browser, renderViewerHtml(graph));
     await waitFor(page, 'ready');
-    const zoom = () => page.evaluate(() => Number(document.getElementById('graph')!.dataset['zoom']));
+    const zoom = () => page.evaluate(() => Number(document.getElementById('graph')!.dataset.zoom));
     const before = await zoom();
     await page.click('#zoom-in');
     await poll(zoom).toBeGreaterThan(before);
@@ -173,9 +177,9 @@ describe('dataset attribute', () => {
     const { page } = await openHtml(browser, renderViewerHtml(syntheticGraph({ nodes: 40 })));
     await waitFor(page, 'ready');
     const ds = await dataset(page);
-    expect(Number(ds['layoutMs'])).toBeGreaterThanOrEqual(0);
+    expect(Number(ds.layoutMs)).toBeGreaterThanOrEqual(0);
     // ELK normally; the fast layout if ELK missed its deadline on a loaded machine.
-    expect(['elk', 'fast']).toContain(ds['layoutEngine']);
+    expect(['elk', 'fast']).toContain(ds.layoutEngine);
     await page.close();
   });
 });

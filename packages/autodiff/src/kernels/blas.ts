@@ -41,10 +41,18 @@ export function scal(n: number, alpha: number, x: Float64Array, xOff = 0): void 
  * β = 0 overwrites y without reading it.
  */
 export function gemv(
-  trans: boolean, m: number, n: number, alpha: number,
-  a: Float64Array, aOff: number, lda: number,
-  x: Float64Array, xOff: number,
-  beta: number, y: Float64Array, yOff: number,
+  trans: boolean,
+  m: number,
+  n: number,
+  alpha: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  x: Float64Array,
+  xOff: number,
+  beta: number,
+  y: Float64Array,
+  yOff: number,
 ): void {
   const ny = trans ? n : m;
   scal(ny, beta, y, yOff);
@@ -90,10 +98,22 @@ const edgeTile = new Float64Array(MR * NR);
  * overwrites C without reading it. C must not overlap A or B.
  */
 export function gemm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Float64Array, aOff: number, lda: number,
-  b: Float64Array, bOff: number, ldb: number,
-  beta: number, c: Float64Array, cOff: number, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
 ): void {
   if (m === 0 || n === 0) return;
   for (let i = 0; i < m; i++) scal(n, beta, c, cOff + i * ldc);
@@ -141,10 +161,23 @@ export function gemm(
  * Offsets may repeat (a broadcast operand), but C offsets must be distinct.
  */
 export function gemmBatched(
-  batch: number, transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Float64Array, aOffsets: ArrayLike<number>, lda: number,
-  b: Float64Array, bOffsets: ArrayLike<number>, ldb: number,
-  beta: number, c: Float64Array, cOffsets: ArrayLike<number>, ldc: number,
+  batch: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  aOffsets: ArrayLike<number>,
+  lda: number,
+  b: Float64Array,
+  bOffsets: ArrayLike<number>,
+  ldb: number,
+  beta: number,
+  c: Float64Array,
+  cOffsets: ArrayLike<number>,
+  ldc: number,
 ): void {
   for (let t = 0; t < batch; t++) {
     gemm(transA, transB, m, n, k, alpha, a, aOffsets[t]!, lda, b, bOffsets[t]!, ldb, beta, c, cOffsets[t]!, ldc);
@@ -192,64 +225,190 @@ function packA(transA: boolean, mc: number, kc: number, a: Float64Array, aOff: n
 }
 
 /** C[tile] += α · (packed A panel)·(packed B panel) for one MR×NR tile, of which mr×nr is valid. */
-function microKernel(kc: number, ia: number, ib: number, alpha: number, c: Float64Array, c0: number, ldc: number, mr: number, nr: number): void {
+function microKernel(
+  kc: number,
+  ia: number,
+  ib: number,
+  alpha: number,
+  c: Float64Array,
+  c0: number,
+  ldc: number,
+  mr: number,
+  nr: number,
+): void {
   const pa = packedA;
   const pb = packedB;
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0,
+    c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0,
+    c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
   const end = ia + MR * kc;
   for (; ia < end; ia += MR, ib += NR) {
-    const a0 = pa[ia]!, a1 = pa[ia + 1]!, a2 = pa[ia + 2]!, a3 = pa[ia + 3]!;
-    const b0 = pb[ib]!, b1 = pb[ib + 1]!, b2 = pb[ib + 2]!, b3 = pb[ib + 3]!;
-    c00 += a0 * b0; c01 += a0 * b1; c02 += a0 * b2; c03 += a0 * b3;
-    c10 += a1 * b0; c11 += a1 * b1; c12 += a1 * b2; c13 += a1 * b3;
-    c20 += a2 * b0; c21 += a2 * b1; c22 += a2 * b2; c23 += a2 * b3;
-    c30 += a3 * b0; c31 += a3 * b1; c32 += a3 * b2; c33 += a3 * b3;
+    const a0 = pa[ia]!,
+      a1 = pa[ia + 1]!,
+      a2 = pa[ia + 2]!,
+      a3 = pa[ia + 3]!;
+    const b0 = pb[ib]!,
+      b1 = pb[ib + 1]!,
+      b2 = pb[ib + 2]!,
+      b3 = pb[ib + 3]!;
+    c00 += a0 * b0;
+    c01 += a0 * b1;
+    c02 += a0 * b2;
+    c03 += a0 * b3;
+    c10 += a1 * b0;
+    c11 += a1 * b1;
+    c12 += a1 * b2;
+    c13 += a1 * b3;
+    c20 += a2 * b0;
+    c21 += a2 * b1;
+    c22 += a2 * b2;
+    c23 += a2 * b3;
+    c30 += a3 * b0;
+    c31 += a3 * b1;
+    c32 += a3 * b2;
+    c33 += a3 * b3;
   }
   if (mr === MR && nr === NR) {
-    c[c0]! += alpha * c00; c[c0 + 1]! += alpha * c01; c[c0 + 2]! += alpha * c02; c[c0 + 3]! += alpha * c03;
+    c[c0]! += alpha * c00;
+    c[c0 + 1]! += alpha * c01;
+    c[c0 + 2]! += alpha * c02;
+    c[c0 + 3]! += alpha * c03;
     c0 += ldc;
-    c[c0]! += alpha * c10; c[c0 + 1]! += alpha * c11; c[c0 + 2]! += alpha * c12; c[c0 + 3]! += alpha * c13;
+    c[c0]! += alpha * c10;
+    c[c0 + 1]! += alpha * c11;
+    c[c0 + 2]! += alpha * c12;
+    c[c0 + 3]! += alpha * c13;
     c0 += ldc;
-    c[c0]! += alpha * c20; c[c0 + 1]! += alpha * c21; c[c0 + 2]! += alpha * c22; c[c0 + 3]! += alpha * c23;
+    c[c0]! += alpha * c20;
+    c[c0 + 1]! += alpha * c21;
+    c[c0 + 2]! += alpha * c22;
+    c[c0 + 3]! += alpha * c23;
     c0 += ldc;
-    c[c0]! += alpha * c30; c[c0 + 1]! += alpha * c31; c[c0 + 2]! += alpha * c32; c[c0 + 3]! += alpha * c33;
+    c[c0]! += alpha * c30;
+    c[c0 + 1]! += alpha * c31;
+    c[c0 + 2]! += alpha * c32;
+    c[c0 + 3]! += alpha * c33;
     return;
   }
   const t = edgeTile;
-  t[0] = c00; t[1] = c01; t[2] = c02; t[3] = c03; t[4] = c10; t[5] = c11; t[6] = c12; t[7] = c13;
-  t[8] = c20; t[9] = c21; t[10] = c22; t[11] = c23; t[12] = c30; t[13] = c31; t[14] = c32; t[15] = c33;
+  t[0] = c00;
+  t[1] = c01;
+  t[2] = c02;
+  t[3] = c03;
+  t[4] = c10;
+  t[5] = c11;
+  t[6] = c12;
+  t[7] = c13;
+  t[8] = c20;
+  t[9] = c21;
+  t[10] = c22;
+  t[11] = c23;
+  t[12] = c30;
+  t[13] = c31;
+  t[14] = c32;
+  t[15] = c33;
   for (let i = 0; i < mr; i++) for (let j = 0; j < nr; j++) c[c0 + i * ldc + j]! += alpha * t[i * NR + j]!;
 }
 
 /** C += α·A·B on 4×4 register tiles read straight from A's rows and B's rows; edges by dot products. */
 function gemmUnpacked(
-  m: number, n: number, k: number, alpha: number, a: Float64Array, aOff: number, lda: number,
-  b: Float64Array, bOff: number, ldb: number, c: Float64Array, cOff: number, ldc: number,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
 ): void {
   const m4 = m - (m % 4);
   const n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
-    const a0 = aOff + i * lda, a1 = a0 + lda, a2 = a1 + lda, a3 = a2 + lda;
+    const a0 = aOff + i * lda,
+      a1 = a0 + lda,
+      a2 = a1 + lda,
+      a3 = a2 + lda;
     for (let j = 0; j < n4; j += 4) {
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let p = 0, bo = bOff + j; p < k; p++, bo += ldb) {
-        const b0 = b[bo]!, b1 = b[bo + 1]!, b2 = b[bo + 2]!, b3 = b[bo + 3]!;
-        const x0 = a[a0 + p]!, x1 = a[a1 + p]!, x2 = a[a2 + p]!, x3 = a[a3 + p]!;
-        c00 += x0 * b0; c01 += x0 * b1; c02 += x0 * b2; c03 += x0 * b3;
-        c10 += x1 * b0; c11 += x1 * b1; c12 += x1 * b2; c13 += x1 * b3;
-        c20 += x2 * b0; c21 += x2 * b1; c22 += x2 * b2; c23 += x2 * b3;
-        c30 += x3 * b0; c31 += x3 * b1; c32 += x3 * b2; c33 += x3 * b3;
+        const b0 = b[bo]!,
+          b1 = b[bo + 1]!,
+          b2 = b[bo + 2]!,
+          b3 = b[bo + 3]!;
+        const x0 = a[a0 + p]!,
+          x1 = a[a1 + p]!,
+          x2 = a[a2 + p]!,
+          x3 = a[a3 + p]!;
+        c00 += x0 * b0;
+        c01 += x0 * b1;
+        c02 += x0 * b2;
+        c03 += x0 * b3;
+        c10 += x1 * b0;
+        c11 += x1 * b1;
+        c12 += x1 * b2;
+        c13 += x1 * b3;
+        c20 += x2 * b0;
+        c21 += x2 * b1;
+        c22 += x2 * b2;
+        c23 += x2 * b3;
+        c30 += x3 * b0;
+        c31 += x3 * b1;
+        c32 += x3 * b2;
+        c33 += x3 * b3;
       }
       let o = cOff + i * ldc + j;
-      c[o]! += alpha * c00; c[o + 1]! += alpha * c01; c[o + 2]! += alpha * c02; c[o + 3]! += alpha * c03;
+      c[o]! += alpha * c00;
+      c[o + 1]! += alpha * c01;
+      c[o + 2]! += alpha * c02;
+      c[o + 3]! += alpha * c03;
       o += ldc;
-      c[o]! += alpha * c10; c[o + 1]! += alpha * c11; c[o + 2]! += alpha * c12; c[o + 3]! += alpha * c13;
+      c[o]! += alpha * c10;
+      c[o + 1]! += alpha * c11;
+      c[o + 2]! += alpha * c12;
+      c[o + 3]! += alpha * c13;
       o += ldc;
-      c[o]! += alpha * c20; c[o + 1]! += alpha * c21; c[o + 2]! += alpha * c22; c[o + 3]! += alpha * c23;
+      c[o]! += alpha * c20;
+      c[o + 1]! += alpha * c21;
+      c[o + 2]! += alpha * c22;
+      c[o + 3]! += alpha * c23;
       o += ldc;
-      c[o]! += alpha * c30; c[o + 1]! += alpha * c31; c[o + 2]! += alpha * c32; c[o + 3]! += alpha * c33;
+      c[o]! += alpha * c30;
+      c[o + 1]! += alpha * c31;
+      c[o + 2]! += alpha * c32;
+      c[o + 3]! += alpha * c33;
     }
   }
   // The last n % 4 columns of the tiled rows, then the last m % 4 rows entirely.
@@ -264,9 +423,21 @@ function gemmUnpacked(
 
 /** Unpacked dot-product loop for small products, where packing would dominate. */
 function gemmSmall(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Float64Array, aOff: number, lda: number, b: Float64Array, bOff: number, ldb: number,
-  c: Float64Array, cOff: number, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
 ): void {
   // Strides of op(A) along (i, p) and of op(B) along (p, j).
   const ai = transA ? 1 : lda;

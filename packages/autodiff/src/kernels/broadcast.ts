@@ -9,7 +9,9 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
     const da = a[a.length - n + i] ?? 1;
     const db = b[b.length - n + i] ?? 1;
     if (da !== db && da !== 1 && db !== 1) {
-      throw new ShapeError(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (axis ${i}: ${da} vs ${db})`);
+      throw new ShapeError(
+        `${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (axis ${i}: ${da} vs ${db})`,
+      );
     }
     out[i] = da === 1 ? db : da;
   }
@@ -53,7 +55,11 @@ export function broadcastOffsets(inShape: Shape, outShape: Shape): Int32Array {
 
 /** out[i] = f(a[ia], b[ib]) under broadcasting, with fast paths for the common layouts. */
 export function binaryMap(
-  a: Float64Array, aShape: Shape, b: Float64Array, bShape: Shape, outShape: Shape,
+  a: Float64Array,
+  aShape: Shape,
+  b: Float64Array,
+  bShape: Shape,
+  outShape: Shape,
   f: (x: number, y: number) => number,
 ): Float64Array {
   const n = sizeOf(outShape);

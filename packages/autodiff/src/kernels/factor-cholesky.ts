@@ -33,7 +33,10 @@ export function batchLabel(batch: number, k: number): string {
  * batch element and the failing pivot when a matrix is not positive definite. `a` is not written.
  */
 export function choleskyFactor(
-  a: Float64Array, n: number, batch: number = a.length / (n * n), ctx: FactorContext = defaultContext,
+  a: Float64Array,
+  n: number,
+  batch: number = a.length / (n * n),
+  ctx: FactorContext = defaultContext,
 ): CholeskyFactor {
   const l = new Float64Array(batch * n * n);
   for (let k = 0; k < batch; k++) {

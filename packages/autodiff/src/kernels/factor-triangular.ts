@@ -18,9 +18,15 @@ export interface TriangularOptions {
  * n×n view. A zero on T's diagonal gives ±Infinity/NaN; callers that cannot rule it out check first.
  */
 export function trsm(
-  opts: TriangularOptions, n: number, nrhs: number,
-  t: Float64Array, tOff: number, ldt: number,
-  b: Float64Array, bOff: number, ldb: number,
+  opts: TriangularOptions,
+  n: number,
+  nrhs: number,
+  t: Float64Array,
+  tOff: number,
+  ldt: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
 ): void {
   const { lower, transpose = false, unitDiagonal = false } = opts;
   // Element (i, j) of op(T) sits at tOff + i*si + j*sj.

@@ -6,7 +6,13 @@
  */
 export { trsm, findZeroDiagonal, type TriangularOptions } from './factor-triangular.js';
 export {
-  choleskyFactor, choleskyInto, choleskySolve, choleskySolveInto, choleskyLogDet, batchLabel,
-  type CholeskyFactor, type FactorContext,
+  choleskyFactor,
+  choleskyInto,
+  choleskySolve,
+  choleskySolveInto,
+  choleskyLogDet,
+  batchLabel,
+  type CholeskyFactor,
+  type FactorContext,
 } from './factor-cholesky.js';
 export { luFactor, luSolve, luSolveInto, luDet, luLogAbsDet, type LuFactor } from './factor-lu.js';

@@ -99,7 +99,7 @@ export function scatterAddBlocks(src: Float64Array, outer: number, size: number,
     for (let j = 0; j < m; j++) {
       const from = (o * m + j) * inner;
       const to = (o * size + indices[j]!) * inner;
-      for (let i = 0; i < inner; i++) out[to + i] += src[from + i]!;
+      for (let i = 0; i < inner; i++) out[to + i]! += src[from + i]!;
     }
   }
   return out;

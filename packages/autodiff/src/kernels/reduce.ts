@@ -39,7 +39,10 @@ export function reductionLayout(shape: Shape, axes: readonly number[]): Reductio
     const order = [...shape.keys()].sort((a, b) => Number(reduced[a]) - Number(reduced[b]));
     const strides = stridesOf(shape);
     return {
-      outSize, outer: outSize, size: sizeOf(shape.filter((_, i) => reduced[i])), inner: 1,
+      outSize,
+      outer: outSize,
+      size: sizeOf(shape.filter((_, i) => reduced[i])),
+      inner: 1,
       gather: { shape: order.map((d) => shape[d]!), strides: order.map((d) => strides[d]!) },
     };
   }
@@ -65,9 +68,12 @@ const INITIAL: Record<ReduceKind, number> = { sum: 0, max: -Infinity, min: Infin
  */
 function combine(kind: ReduceKind, acc: number, v: number): number {
   switch (kind) {
-    case 'sum': return acc + v;
-    case 'max': return v > acc || v !== v ? v : acc;
-    case 'min': return v < acc || v !== v ? v : acc;
+    case 'sum':
+      return acc + v;
+    case 'max':
+      return v > acc || Number.isNaN(v) ? v : acc;
+    case 'min':
+      return v < acc || Number.isNaN(v) ? v : acc;
   }
 }
 
@@ -117,7 +123,7 @@ function sumTerms(x: Float64Array, layout: ReductionLayout, ref: Float64Array, k
     for (let r = 0; r < size; r++) {
       const src = (o * size + r) * inner;
       const dst = o * inner;
-      for (let i = 0; i < inner; i++) out[dst + i] += term(kind, x[src + i]!, ref[dst + i]!);
+      for (let i = 0; i < inner; i++) out[dst + i]! += term(kind, x[src + i]!, ref[dst + i]!);
     }
   }
   return out;

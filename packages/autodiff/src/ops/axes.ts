@@ -30,7 +30,9 @@ export function normalizeAxes(op: string, shape: Shape, axes: number | readonly 
   const sorted = out.slice().sort((a, b) => a - b);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i] === sorted[i - 1]) {
-      throw new ShapeError(`${op}: axis ${sorted[i]} is repeated in axes ${formatShape(list)} for input 'x' of shape ${formatShape(shape)}`);
+      throw new ShapeError(
+        `${op}: axis ${sorted[i]} is repeated in axes ${formatShape(list)} for input 'x' of shape ${formatShape(shape)}`,
+      );
     }
   }
   return sorted;

@@ -44,28 +44,47 @@ function binary(
 
 // --- binary arithmetic -------------------------------------------------------------------------
 
-export const addOp = binary('add', (a, b) => a + b, (c) => c, (c) => c);
-export const subOp = binary('sub', (a, b) => a - b, (c) => c, (c) => neg(c));
-export const mulOp = binary('mul', (a, b) => a * b, (c, _a, b) => mul(c, b), (c, a) => mul(c, a));
+export const addOp = binary(
+  'add',
+  (a, b) => a + b,
+  (c) => c,
+  (c) => c,
+);
+export const subOp = binary(
+  'sub',
+  (a, b) => a - b,
+  (c) => c,
+  (c) => neg(c),
+);
+export const mulOp = binary(
+  'mul',
+  (a, b) => a * b,
+  (c, _a, b) => mul(c, b),
+  (c, a) => mul(c, a),
+);
 export const divOp = binary(
-  'div', (a, b) => a / b,
+  'div',
+  (a, b) => a / b,
   (c, _a, b) => div(c, b),
   (c, _a, b, out) => neg(div(mul(c, out), b)),
 );
 export const powOp = binary(
-  'pow', (a, b) => a ** b,
+  'pow',
+  (a, b) => a ** b,
   (c, a, b) => mul(c, mul(b, pow(a, sub(b, 1)))),
   // d/db a^b = a^b log a; where a = 0 and a^b = 0 the limit is 0, not 0·(−∞).
   (c, a, _b, out) => mul(c, mul(out, safeLog(a))),
 );
 /** Ties send the gradient to the first argument. */
 export const maximumOp = binary(
-  'maximum', (a, b) => (a >= b ? a : b),
+  'maximum',
+  (a, b) => Math.max(a, b),
   (c, a, b) => mul(c, greaterEqual(a, b)),
   (c, a, b) => mul(c, less(a, b)),
 );
 export const minimumOp = binary(
-  'minimum', (a, b) => (a <= b ? a : b),
+  'minimum',
+  (a, b) => Math.min(a, b),
   (c, a, b) => mul(c, lessEqual(a, b)),
   (c, a, b) => mul(c, greater(a, b)),
 );
@@ -77,22 +96,38 @@ export const greaterEqualOp = binary('greaterEqual', (a, b) => (a >= b ? 1 : 0),
 export const lessOp = binary('less', (a, b) => (a < b ? 1 : 0), null, null);
 export const lessEqualOp = binary('lessEqual', (a, b) => (a <= b ? 1 : 0), null, null);
 /** log with log(0) = 0: the a = 0 limit inside the VJP of pow. */
-export const safeLogOp = unary('safeLog', (v) => (v === 0 ? 0 : Math.log(v)), (c, x) => div(c, x));
+export const safeLogOp = unary(
+  'safeLog',
+  (v) => (v === 0 ? 0 : Math.log(v)),
+  (c, x) => div(c, x),
+);
 
 // --- unary -------------------------------------------------------------------------------------
 
-export const negOp = unary('neg', (v) => -v, (c) => neg(c));
+export const negOp = unary(
+  'neg',
+  (v) => -v,
+  (c) => neg(c),
+);
 export const expOp = unary('exp', Math.exp, (c, _x, out) => mul(c, out));
 export const logOp = unary('log', Math.log, (c, x) => div(c, x));
 export const sqrtOp = unary('sqrt', Math.sqrt, (c, _x, out) => div(mul(c, 0.5), out));
 export const absOp = unary('abs', Math.abs, (c, x) => mul(c, sign(x)));
 /** sign has a zero derivative wherever it has one. */
 export const signOp = unary('sign', Math.sign, () => null);
-export const reluOp = unary('relu', (v) => (v > 0 ? v : 0), (c, x) => mul(c, greater(x, 0)));
+export const reluOp = unary(
+  'relu',
+  (v) => Math.max(v, 0),
+  (c, x) => mul(c, greater(x, 0)),
+);
 export const sigmoidOp = unary('sigmoid', stableSigmoid, (c, _x, out) => mul(c, mul(out, sub(1, out))));
 export const tanhOp = unary('tanh', Math.tanh, (c, _x, out) => mul(c, sub(1, mul(out, out))));
 /** softplus(x) = log(1 + eˣ), computed without overflow. */
-export const softplusOp = unary('softplus', (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), (c, x) => mul(c, sigmoid(x)));
+export const softplusOp = unary(
+  'softplus',
+  (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
+  (c, x) => mul(c, sigmoid(x)),
+);
 
 function stableSigmoid(v: number): number {
   if (v >= 0) return 1 / (1 + Math.exp(-v));

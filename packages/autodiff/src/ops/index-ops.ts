@@ -26,13 +26,23 @@ const sliceLength = (start: number, end: number, step: number): number => Math.m
  * Full-rank, non-negative slice bounds. Missing trailing axes are taken whole. Out-of-range
  * bounds are an error, not clamped as in NumPy: a slice past the end is usually a bug.
  */
-function normalizeSlice(op: string, shape: Shape, starts: readonly number[], ends: readonly number[], steps?: readonly number[]): SliceAttrs {
+function normalizeSlice(
+  op: string,
+  shape: Shape,
+  starts: readonly number[],
+  ends: readonly number[],
+  steps?: readonly number[],
+): SliceAttrs {
   // Built only when an error is thrown: slicing is on hot paths (unrolled solvers).
   const where = (): string => `for input 'x' of shape ${formatShape(shape)}`;
   if (starts.length !== ends.length || starts.length > shape.length || (steps && steps.length !== starts.length)) {
-    throw new ShapeError(`${op}: starts ${formatShape(starts)}, ends ${formatShape(ends)}${steps ? ` and steps ${formatShape(steps)}` : ''} must be lists of equal length, at most the rank ${shape.length}, ${where()}`);
+    throw new ShapeError(
+      `${op}: starts ${formatShape(starts)}, ends ${formatShape(ends)}${steps ? ` and steps ${formatShape(steps)}` : ''} must be lists of equal length, at most the rank ${shape.length}, ${where()}`,
+    );
   }
-  const s: number[] = [], e: number[] = [], st: number[] = [];
+  const s: number[] = [],
+    e: number[] = [],
+    st: number[] = [];
   shape.forEach((dim, d) => {
     const bound = (v: number, what: string) => {
       if (!Number.isInteger(v) || v < -dim || v > dim) {
@@ -43,9 +53,12 @@ function normalizeSlice(op: string, shape: Shape, starts: readonly number[], end
     const start = d < starts.length ? bound(starts[d]!, 'start') : 0;
     const end = d < ends.length ? bound(ends[d]!, 'end') : dim;
     const step = steps?.[d] ?? 1;
-    if (!Number.isInteger(step) || step < 1) throw new InvalidInputError(`${op}: step ${step} on axis ${d} must be a positive integer ${where()}`);
+    if (!Number.isInteger(step) || step < 1)
+      throw new InvalidInputError(`${op}: step ${step} on axis ${d} must be a positive integer ${where()}`);
     if (end < start) throw new ShapeError(`${op}: end ${end} is before start ${start} on axis ${d} ${where()}`);
-    s.push(start); e.push(end); st.push(step);
+    s.push(start);
+    e.push(end);
+    st.push(step);
   });
   return { starts: s, ends: e, steps: st };
 }
@@ -73,11 +86,20 @@ export const sliceOp = defineOp<SliceAttrs>({
 export const scatterSliceOp = defineOp<ScatterSliceAttrs>({
   name: 'scatterSlice',
   forward([x], { shape, starts, steps }) {
-    const fits = x!.ndim === shape.length && x!.shape.every((n, d) =>
-      Number.isInteger(starts[d]) && Number.isInteger(steps[d]) && starts[d]! >= 0 && steps[d]! >= 1
-      && (n === 0 ? starts[d]! <= shape[d]! : starts[d]! + (n - 1) * steps[d]! < shape[d]!));
+    const fits =
+      x!.ndim === shape.length &&
+      x!.shape.every(
+        (n, d) =>
+          Number.isInteger(starts[d]) &&
+          Number.isInteger(steps[d]) &&
+          starts[d]! >= 0 &&
+          steps[d]! >= 1 &&
+          (n === 0 ? starts[d]! <= shape[d]! : starts[d]! + (n - 1) * steps[d]! < shape[d]!),
+      );
     if (!fits) {
-      throw new ShapeError(`scatterSlice: input 'x' of shape ${formatShape(x!.shape)} does not fit into ${formatShape(shape)} at starts ${formatShape(starts)} with steps ${formatShape(steps)}`);
+      throw new ShapeError(
+        `scatterSlice: input 'x' of shape ${formatShape(x!.shape)} does not fit into ${formatShape(shape)} at starts ${formatShape(starts)} with steps ${formatShape(steps)}`,
+      );
     }
     const { base, strides } = sliceLayout(shape, starts, steps);
     return new Tensor(stridedScatter(x!.data, x!.shape, base, strides, sizeOf(shape)), shape);
@@ -102,7 +124,10 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
  * padding or for writing a block into zeros). Missing trailing starts are 0 and steps 1.
  */
 export function scatterSlice(x: Tensor, shape: Shape, starts: readonly number[], steps?: readonly number[]): Tensor {
-  const s = shape.map((dim, d) => { const v = starts[d] ?? 0; return v < 0 ? v + dim : v; });
+  const s = shape.map((dim, d) => {
+    const v = starts[d] ?? 0;
+    return v < 0 ? v + dim : v;
+  });
   return scatterSliceOp.apply([x], { shape: shape.slice(), starts: s, steps: shape.map((_, d) => steps?.[d] ?? 1) });
 }
 
@@ -112,7 +137,10 @@ export function index(x: Tensor, i: number, axis = 0): Tensor {
   const k = normalizeIndex('index', x.shape, a, i);
   const starts = x.shape.slice(0, a + 1).map((_, d) => (d === a ? k : 0));
   const ends = x.shape.slice(0, a + 1).map((dim, d) => (d === a ? k + 1 : dim));
-  return reshape(slice(x, starts, ends), x.shape.filter((_, d) => d !== a));
+  return reshape(
+    slice(x, starts, ends),
+    x.shape.filter((_, d) => d !== a),
+  );
 }
 
 // --- take (gather) and its adjoint scatterAdd ---------------------------------------------------
@@ -150,7 +178,9 @@ export const scatterAddOp = defineOp<ScatterAddAttrs>({
   forward([x], { indices, axis, size }) {
     const a = normalizeAxis('scatterAdd', x!.shape, axis);
     if (x!.shape[a] !== indices.length || !Number.isInteger(size) || size < 0) {
-      throw new ShapeError(`scatterAdd: input 'x' of shape ${formatShape(x!.shape)} has ${x!.shape[a]} entries on axis ${a} but ${indices.length} indices were given (target size ${size})`);
+      throw new ShapeError(
+        `scatterAdd: input 'x' of shape ${formatShape(x!.shape)} has ${x!.shape[a]} entries on axis ${a} but ${indices.length} indices were given (target size ${size})`,
+      );
     }
     const target = withDim(x!.shape, a, size);
     const idx = indices.map((i) => normalizeIndex('scatterAdd', target, a, i, 'the output'));
@@ -190,7 +220,9 @@ function checkParts(op: string, xs: readonly Tensor[], exceptAxis: number | null
     const ok = x.ndim === ref.length && x.shape.every((d, i) => i === exceptAxis || d === ref[i]);
     if (!ok) {
       const rule = exceptAxis === null ? 'all inputs must have the same shape' : `shapes must agree except on axis ${exceptAxis}`;
-      throw new ShapeError(`${op}: input ${k} of shape ${formatShape(x.shape)} does not match input 0 of shape ${formatShape(ref)} (${rule})`);
+      throw new ShapeError(
+        `${op}: input ${k} of shape ${formatShape(x.shape)} does not match input 0 of shape ${formatShape(ref)} (${rule})`,
+      );
     }
   });
 }
@@ -203,7 +235,14 @@ export const concatOp = defineOp<AxisAttrs>({
     checkParts('concat', xs, a);
     const { outer, inner } = aroundAxis(xs[0]!.shape, a);
     const total = xs.reduce((n, x) => n + x.shape[a]!, 0);
-    return new Tensor(interleaveBlocks(xs.map((x) => x.data), xs.map((x) => x.shape[a]! * inner), outer), withDim(xs[0]!.shape, a, total));
+    return new Tensor(
+      interleaveBlocks(
+        xs.map((x) => x.data),
+        xs.map((x) => x.shape[a]! * inner),
+        outer,
+      ),
+      withDim(xs[0]!.shape, a, total),
+    );
   },
   vjp(cot, { inputs, attrs, needs }) {
     const axis = normalizeAxis('concat', cot.shape, attrs.axis);
@@ -227,7 +266,14 @@ export const stackOp = defineOp<AxisAttrs>({
     const a = normalizeAxis('stack', shape, axis, shape.length + 1, 'xs[0]');
     const outer = sizeOf(shape.slice(0, a));
     const inner = sizeOf(shape.slice(a));
-    return new Tensor(interleaveBlocks(xs.map((x) => x.data), xs.map(() => inner), outer), [...shape.slice(0, a), xs.length, ...shape.slice(a)]);
+    return new Tensor(
+      interleaveBlocks(
+        xs.map((x) => x.data),
+        xs.map(() => inner),
+        outer,
+      ),
+      [...shape.slice(0, a), xs.length, ...shape.slice(a)],
+    );
   },
   vjp: (cot, { inputs, attrs: { axis }, needs }) => inputs.map((_, k) => (needs[k] ? index(cot, k, axis) : null)),
 });

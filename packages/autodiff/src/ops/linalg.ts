@@ -77,10 +77,23 @@ export const matmulOp: Op<MatmulAttrs> = defineOp<MatmulAttrs>({
     } else {
       const cOffsets = Int32Array.from({ length: count }, (_, i) => i * m * n);
       gemmBatched(
-        count, transA, transB, m, n, k, 1,
-        a!.data, matrixOffsets(sa.batch, batch, sa.rows * sa.cols), lda,
-        b!.data, matrixOffsets(sb.batch, batch, sb.rows * sb.cols), ldb,
-        0, out, cOffsets, n,
+        count,
+        transA,
+        transB,
+        m,
+        n,
+        k,
+        1,
+        a!.data,
+        matrixOffsets(sa.batch, batch, sa.rows * sa.cols),
+        lda,
+        b!.data,
+        matrixOffsets(sb.batch, batch, sb.rows * sb.cols),
+        ldb,
+        0,
+        out,
+        cOffsets,
+        n,
       );
     }
     return new Tensor(out, [...batch, m, n]);
@@ -121,7 +134,9 @@ export function matmulT(a: Tensor, b: Tensor, transA: boolean, transB: boolean):
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
   if (a.ndim === 0 || b.ndim === 0) {
-    throw new ShapeError(`matmul: inputs must be at least 1-D, got 'a' of shape ${formatShape(a.shape)} and 'b' of shape ${formatShape(b.shape)}`);
+    throw new ShapeError(
+      `matmul: inputs must be at least 1-D, got 'a' of shape ${formatShape(a.shape)} and 'b' of shape ${formatShape(b.shape)}`,
+    );
   }
   const a2 = a.ndim === 1 ? reshape(a, [1, a.shape[0]!]) : a;
   const b2 = b.ndim === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
@@ -151,7 +166,9 @@ function solveLayout(op: string, names: [string, string], a: Tensor, b: Tensor) 
   const { batch: aBatch, n } = squareMatrix(op, names[0], a);
   const sb = splitMatrix(op, names[1], b);
   if (sb.rows !== n) {
-    throw new ShapeError(`${op}: input '${names[1]}' of shape ${formatShape(b.shape)} has ${sb.rows} rows but input '${names[0]}' of shape ${formatShape(a.shape)} is ${n}×${n}`);
+    throw new ShapeError(
+      `${op}: input '${names[1]}' of shape ${formatShape(b.shape)} has ${sb.rows} rows but input '${names[0]}' of shape ${formatShape(a.shape)} is ${n}×${n}`,
+    );
   }
   const batch = broadcastShapes(aBatch, sb.batch, op);
   const k = sb.cols;
@@ -237,7 +254,9 @@ export const triangularSolveOp: Op<TriangularAttrs> = defineOp<TriangularAttrs>(
     const count = attrs.unitDiagonal ? 0 : t!.size / (n * n);
     for (let e = 0, i = -1; e < count; e++) {
       if ((i = findZeroDiagonal(n, t!.data, e * n * n, n)) >= 0) {
-        throw new InvalidInputError(`triangularSolve: input 'T'${batchLabel(count, e)} is singular: diagonal entry ${i} is ${t!.data[e * n * n + i * n + i]}`);
+        throw new InvalidInputError(
+          `triangularSolve: input 'T'${batchLabel(count, e)} is singular: diagonal entry ${i} is ${t!.data[e * n * n + i * n + i]}`,
+        );
       }
     }
     const out = new Float64Array(sizeOf(shape));
@@ -265,7 +284,9 @@ export const triangularSolveOp: Op<TriangularAttrs> = defineOp<TriangularAttrs>(
  * and the gradient with respect to T lies in that triangle. A zero on T's diagonal throws.
  */
 export function triangularSolve(
-  t: Tensor, b: Tensor, { lower = true, transpose = false, unitDiagonal = false }: { lower?: boolean; transpose?: boolean; unitDiagonal?: boolean } = {},
+  t: Tensor,
+  b: Tensor,
+  { lower = true, transpose = false, unitDiagonal = false }: { lower?: boolean; transpose?: boolean; unitDiagonal?: boolean } = {},
 ): Tensor {
   const attrs = { lower, transpose, unitDiagonal };
   if (!isVectorRhs(t, b)) return triangularSolveOp.apply([t, b], attrs);
@@ -309,7 +330,9 @@ function assertSymmetric(a: Tensor, n: number): void {
         const u = d[o + i * n + j]!;
         const v = d[o + j * n + i]!;
         if (Math.abs(u - v) > SYMMETRY_RTOL * scale) {
-          throw new InvalidInputError(`cholesky: input 'A'${batchLabel(count, e)} is not symmetric: A[${i},${j}] = ${u} but A[${j},${i}] = ${v}`);
+          throw new InvalidInputError(
+            `cholesky: input 'A'${batchLabel(count, e)} is not symmetric: A[${i},${j}] = ${u} but A[${j},${i}] = ${v}`,
+          );
         }
       }
     }
@@ -355,7 +378,9 @@ export const quadFormOp: Op<NoAttrs> = defineOp<NoAttrs>({
   forward([x, a]) {
     const { batch: aBatch, n } = squareMatrix('quadForm', 'A', a!);
     if (x!.ndim < 1 || x!.shape[x!.ndim - 1] !== n) {
-      throw new ShapeError(`quadForm: input 'x' of shape ${formatShape(x!.shape)} must end in ${n} to match input 'A' of shape ${formatShape(a!.shape)}`);
+      throw new ShapeError(
+        `quadForm: input 'x' of shape ${formatShape(x!.shape)} must end in ${n} to match input 'A' of shape ${formatShape(a!.shape)}`,
+      );
     }
     const batch = broadcastShapes(x!.shape.slice(0, -1), aBatch, 'quadForm');
     const xOff = matrixOffsets(x!.shape.slice(0, -1), batch, n);

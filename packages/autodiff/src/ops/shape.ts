@@ -17,7 +17,9 @@ export const reshapeOp = defineOp<ShapeAttrs>({
   name: 'reshape',
   forward([x], { shape }) {
     if (sizeOf(shape) !== x!.size || shape.some((d) => !Number.isInteger(d) || d < 0)) {
-      throw new ShapeError(`reshape: input 'x' of shape ${formatShape(x!.shape)} (${x!.size} elements) cannot be reshaped to ${formatShape(shape)} (${sizeOf(shape)} elements)`);
+      throw new ShapeError(
+        `reshape: input 'x' of shape ${formatShape(x!.shape)} (${x!.size} elements) cannot be reshaped to ${formatShape(shape)} (${sizeOf(shape)} elements)`,
+      );
     }
     return new Tensor(x!.data, shape);
   },
@@ -42,7 +44,9 @@ function resolveShape(x: Tensor, shape: Shape): number[] {
   if (unknown === 0) return shape.slice();
   const known = sizeOf(shape.filter((d) => d !== -1));
   if (known === 0 || x.size % known !== 0) {
-    throw new ShapeError(`reshape: input 'x' of shape ${formatShape(x.shape)} (${x.size} elements) cannot be reshaped to ${formatShape(shape)}: the −1 cannot be inferred`);
+    throw new ShapeError(
+      `reshape: input 'x' of shape ${formatShape(x.shape)} (${x.size} elements) cannot be reshaped to ${formatShape(shape)}: the −1 cannot be inferred`,
+    );
   }
   return shape.map((d) => (d === -1 ? x.size / known : d));
 }
@@ -57,7 +61,10 @@ export function squeeze(x: Tensor, axes?: number | readonly number[]): Tensor {
       throw new ShapeError(`squeeze: axis ${a} of input 'x' of shape ${formatShape(x.shape)} has size ${x.shape[a]}, not 1`);
     }
   }
-  return reshape(x, x.shape.filter((_, i) => !drop.includes(i)));
+  return reshape(
+    x,
+    x.shape.filter((_, i) => !drop.includes(i)),
+  );
 }
 
 /** Inserts a size-1 axis at `axis`, which may be from −(rank+1) to rank. */
@@ -90,7 +97,15 @@ export const transposeOp = defineOp<PermAttrs>({
     const shape = perm.map((p) => x!.shape[p]!);
     if (perm.every((p, i) => p === i)) return new Tensor(x!.data, shape);
     const strides = stridesOf(x!.shape);
-    return new Tensor(stridedGather(x!.data, shape, 0, perm.map((p) => strides[p]!)), shape);
+    return new Tensor(
+      stridedGather(
+        x!.data,
+        shape,
+        0,
+        perm.map((p) => strides[p]!),
+      ),
+      shape,
+    );
   },
   vjp: (cot, { attrs: { perm } }) => [transpose(cot, inversePermutation(perm))],
 });
@@ -125,4 +140,3 @@ export function matrixTranspose(x: Tensor): Tensor {
 export function reshapeIfNeeded(g: Tensor, shape: Shape): Tensor {
   return sameShape(g.shape, shape) ? g : reshape(g, shape);
 }
-

@@ -40,7 +40,9 @@ export interface KktProblem<P extends TensorRecord> {
  * Lagrangian through nested tapes. It is square and nonsingular at a solution that satisfies
  * strict complementarity and the second-order sufficient conditions.
  */
-export function kktResidual<P extends TensorRecord>(problem: KktProblem<P>): (params: P, solution: { x: Tensor; nu?: Tensor; lam?: Tensor }) => Tensor {
+export function kktResidual<P extends TensorRecord>(
+  problem: KktProblem<P>,
+): (params: P, solution: { x: Tensor; nu?: Tensor; lam?: Tensor }) => Tensor {
   return (params, { x, nu, lam }) => {
     if (problem.eq && !nu) throw new InvalidInputError("kktResidual: a problem with equality constraints needs 'nu' in the solution");
     if (problem.ineq && !lam) throw new InvalidInputError("kktResidual: a problem with inequality constraints needs 'lam' in the solution");

@@ -17,7 +17,9 @@ export type NodeOutput<S extends TensorRecord> = S & { readonly info: SolveInfo 
  * active tapes with the VJP its strategy asks for. Outside transforms it only solves.
  */
 export function applyNode<P extends TensorRecord, S extends TensorRecord, O extends object>(
-  node: OptimizationNode<P, S, O>, params: P, options: O & NodeCallOptions<S> = {} as O & NodeCallOptions<S>,
+  node: OptimizationNode<P, S, O>,
+  params: P,
+  options: O & NodeCallOptions<S> = {} as O & NodeCallOptions<S>,
 ): NodeOutput<S> {
   const layout = resolveBatch(node.name, node.signature, params);
   const { strategy, policy } = resolveStrategy(node, options);
@@ -55,13 +57,21 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
 
 /** The implicit VJP of a whole (possibly batched) call, with the gradient policy applied. */
 function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends object>(
-  node: OptimizationNode<P, S, O>, params: P, result: SolveResult<S>, cot: Cotangents<S>,
-  options: O & NodeCallOptions<S>, layout: BatchLayout, policy: GradientPolicy,
+  node: OptimizationNode<P, S, O>,
+  params: P,
+  result: SolveResult<S>,
+  cot: Cotangents<S>,
+  options: O & NodeCallOptions<S>,
+  layout: BatchLayout,
+  policy: GradientPolicy,
 ): Cotangents<P> {
   const batch = layout.size ?? 1;
   const bad = result.info.status.flatMap((s, b) => (s === 'converged' ? [] : [b]));
   if (bad.length > 0 && policy === 'error') {
-    const which = bad.slice(0, 5).map((b) => `${b} (${result.info.status[b]})`).join(', ');
+    const which = bad
+      .slice(0, 5)
+      .map((b) => `${b} (${result.info.status[b]})`)
+      .join(', ');
     throw new ConvergenceError(
       `${node.name}: cannot differentiate batch element${bad.length > 1 ? 's' : ''} ${which}${bad.length > 5 ? ', …' : ''}: the solve did not converge. Pass onUnconverged: 'zero' or 'unroll-fallback' to differentiate the rest.`,
     );
@@ -90,8 +100,13 @@ function allFinite(d: Float64Array): boolean {
 
 /** Generic path: the root VJP of `optimality`, element by element; shared parameters summed. */
 function genericImplicit<P extends TensorRecord, S extends TensorRecord, O extends object>(
-  node: OptimizationNode<P, S, O>, params: P, result: SolveResult<S>, cot: Cotangents<S>,
-  options: O & NodeCallOptions<S>, layout: BatchLayout, good: ReadonlySet<number> | null,
+  node: OptimizationNode<P, S, O>,
+  params: P,
+  result: SolveResult<S>,
+  cot: Cotangents<S>,
+  options: O & NodeCallOptions<S>,
+  layout: BatchLayout,
+  good: ReadonlySet<number> | null,
 ): Record<string, Tensor> {
   const batch = layout.size ?? 1;
   const perElement: Record<string, Tensor>[] = [];
@@ -162,8 +177,13 @@ function zeroBadElements(grads: Record<string, Tensor>, bad: readonly number[], 
 
 /** Differentiates the unconverged elements by unrolling the solver on each, and adds it in. */
 function addUnrolledGradients<P extends TensorRecord, S extends TensorRecord, O extends object>(
-  node: OptimizationNode<P, S, O>, params: P, cot: Cotangents<S>, options: O & NodeCallOptions<S>,
-  layout: BatchLayout, bad: readonly number[], grads: Record<string, Tensor>,
+  node: OptimizationNode<P, S, O>,
+  params: P,
+  cot: Cotangents<S>,
+  options: O & NodeCallOptions<S>,
+  layout: BatchLayout,
+  bad: readonly number[],
+  grads: Record<string, Tensor>,
 ): void {
   for (const b of bad) {
     const pb = layout.size === null ? params : paramsOfElement(params, layout, b);
@@ -178,7 +198,11 @@ function addUnrolledGradients<P extends TensorRecord, S extends TensorRecord, O 
     for (const [k, gk] of Object.entries(g)) {
       const prev = grads[k] ?? zeros(params[k]!.shape);
       const d = Float64Array.from(prev.data);
-      if (layout.size !== null && layout.batched.has(k)) d.set(gk.data.map((v, i) => v + d[b * gk.size + i]!), b * gk.size);
+      if (layout.size !== null && layout.batched.has(k))
+        d.set(
+          gk.data.map((v, i) => v + d[b * gk.size + i]!),
+          b * gk.size,
+        );
       else for (let i = 0; i < d.length; i++) d[i]! += gk.data[i]!;
       grads[k] = new Tensor(d, prev.shape);
     }

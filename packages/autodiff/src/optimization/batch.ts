@@ -39,10 +39,14 @@ export function resolveBatch<P extends TensorRecord>(nodeName: string, signature
         size = b;
         sizeFrom = name;
       } else if (b !== size) {
-        throw new ShapeError(`${nodeName}: parameter '${name}' has batch size ${b} (shape ${formatShape(t.shape)}) but '${sizeFrom}' has ${size}`);
+        throw new ShapeError(
+          `${nodeName}: parameter '${name}' has batch size ${b} (shape ${formatShape(t.shape)}) but '${sizeFrom}' has ${size}`,
+        );
       }
     } else if (t.ndim !== rank) {
-      throw new ShapeError(`${nodeName}: parameter '${name}' must have rank ${rank} (or ${rank + 1} with a leading batch axis), got shape ${formatShape(t.shape)}`);
+      throw new ShapeError(
+        `${nodeName}: parameter '${name}' must have rank ${rank} (or ${rank + 1} with a leading batch axis), got shape ${formatShape(t.shape)}`,
+      );
     }
   }
   return { size, batched };

@@ -22,7 +22,9 @@ export function rootVjp<P extends TensorRecord, S extends TensorRecord>(
   const { value: r, pullback } = vjp((p: P, s: S) => residual(p, s), params, solution);
   const n = keys.reduce((acc, k) => acc + solution[k]!.size, 0);
   if (!(r instanceof Tensor) || r.size !== n) {
-    throw new InvalidInputError(`${context.node}: optimality must return one tensor with as many entries as the solution (${n}), got ${r instanceof Tensor ? r.size : typeof r}`);
+    throw new InvalidInputError(
+      `${context.node}: optimality must return one tensor with as many entries as the solution (${n}), got ${r instanceof Tensor ? r.size : typeof r}`,
+    );
   }
 
   const sBar = new Float64Array(n);

@@ -29,7 +29,10 @@ export interface LinearSolveResult {
 
 /** Solves A x = b for an n×n operator given as a matvec. */
 export function solveLinear(
-  matvec: (x: Float64Array, out: Float64Array) => void, b: Float64Array, n: number, options: LinearSolveOptions = {},
+  matvec: (x: Float64Array, out: Float64Array) => void,
+  b: Float64Array,
+  n: number,
+  options: LinearSolveOptions = {},
 ): LinearSolveResult {
   const { method = 'auto', tol = 1e-10, denseMax = 200 } = options;
   const maxIter = options.maxIter ?? Math.max(100, 10 * n);
@@ -52,8 +55,6 @@ export function solveLinear(
       return { x: new Float64Array(n), converged: false, singular: true, residual: Infinity, iterations: 0, method: 'dense' };
     }
   }
-  const r = chosen === 'cg'
-    ? cg(matvec, b, { tol, maxIter })
-    : gmres(matvec, b, { tol, maxIter, restart: options.restart ?? 50 });
+  const r = chosen === 'cg' ? cg(matvec, b, { tol, maxIter }) : gmres(matvec, b, { tol, maxIter, restart: options.restart ?? 50 });
   return { x: r.x, converged: r.converged, singular: false, residual: r.residual, iterations: r.iterations, method: chosen };
 }

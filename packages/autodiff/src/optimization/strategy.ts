@@ -29,20 +29,27 @@ export interface NodeCallOptions<S extends TensorRecord = TensorRecord> extends 
 }
 
 /** The one place a call's strategy is resolved and checked against what the node provides. */
-export function resolveStrategy(node: OptimizationNode<any, any, any>, options: NodeCallOptions): { strategy: Strategy; policy: GradientPolicy } {
+export function resolveStrategy(
+  node: OptimizationNode<any, any, any>,
+  options: NodeCallOptions,
+): { strategy: Strategy; policy: GradientPolicy } {
   const strategy = options.strategy ?? 'implicit';
   const policy = options.onUnconverged ?? 'error';
   if (strategy !== 'implicit' && strategy !== 'unroll' && strategy !== 'solve') {
     throw new InvalidInputError(`${node.name}: unknown strategy '${String(strategy)}' (expected 'implicit', 'unroll' or 'solve')`);
   }
   if (policy !== 'error' && policy !== 'zero' && policy !== 'unroll-fallback') {
-    throw new InvalidInputError(`${node.name}: unknown onUnconverged policy '${String(policy)}' (expected 'error', 'zero' or 'unroll-fallback')`);
+    throw new InvalidInputError(
+      `${node.name}: unknown onUnconverged policy '${String(policy)}' (expected 'error', 'zero' or 'unroll-fallback')`,
+    );
   }
   if (strategy === 'implicit' && !node.vjp && !node.optimality) {
     throw new InvalidInputError(`${node.name}: strategy 'implicit' needs the node to define optimality or vjp`);
   }
   if ((strategy === 'unroll' || policy === 'unroll-fallback') && !node.step) {
-    throw new InvalidInputError(`${node.name}: ${strategy === 'unroll' ? "strategy 'unroll'" : "onUnconverged 'unroll-fallback'"} needs the node to define step`);
+    throw new InvalidInputError(
+      `${node.name}: ${strategy === 'unroll' ? "strategy 'unroll'" : "onUnconverged 'unroll-fallback'"} needs the node to define step`,
+    );
   }
   return { strategy, policy };
 }

@@ -11,7 +11,10 @@ import type { OptimizationNode, SolveControls, SolveInfo, SolveStatus, TensorRec
  * stopping on the value would return a wrong gradient. `tol` only decides the reported status.
  */
 export function unrollSolve<P extends TensorRecord, S extends TensorRecord, O extends object>(
-  node: OptimizationNode<P, S, O>, params: P, options: O & SolveControls<S>, layout: BatchLayout,
+  node: OptimizationNode<P, S, O>,
+  params: P,
+  options: O & SolveControls<S>,
+  layout: BatchLayout,
 ): { solution: S; info: SolveInfo } {
   const step = node.step!;
   const maxSteps = options.maxIter ?? step.defaultSteps;

@@ -33,7 +33,12 @@ export function arbShape({ minRank = 0, maxRank = 3, maxDim = 4 } = {}): fc.Arbi
 /** Two shapes that broadcast together: a shape, and a suffix of it with some axes set to 1. */
 export function arbBroadcastPair(opts: { maxRank?: number; maxDim?: number } = {}): fc.Arbitrary<[number[], number[]]> {
   return arbShape({ minRank: 0, maxRank: opts.maxRank ?? 3, maxDim: opts.maxDim ?? 4 }).chain((full) =>
-    fc.tuple(fc.integer({ min: 0, max: full.length }), fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }), fc.boolean())
+    fc
+      .tuple(
+        fc.integer({ min: 0, max: full.length }),
+        fc.array(fc.boolean(), { minLength: full.length, maxLength: full.length }),
+        fc.boolean(),
+      )
       .map(([drop, ones, swap]) => {
         const other = full.slice(drop).map((d, i) => (ones[i + drop] ? 1 : d));
         return (swap ? [other, full] : [full, other]) as [number[], number[]];
@@ -78,7 +83,10 @@ export function arbSimplex(n: number, { margin = 0.01 }: { margin?: number } = {
   return fc.array(fc.double({ min: 0.1, max: 1, noNaN: true }), { minLength: n, maxLength: n }).map((w) => {
     const s = w.reduce((a, b) => a + b, 0);
     const scale = 1 - n * margin;
-    return new Tensor(Float64Array.from(w, (v) => margin + (scale * v) / s), [n]);
+    return new Tensor(
+      Float64Array.from(w, (v) => margin + (scale * v) / s),
+      [n],
+    );
   });
 }
 
@@ -89,5 +97,5 @@ export function arbInteriorBox(n: number, low: number, high: number, margin = 0.
 
 /** The number of runs of a property test: 100 by default, 1000 with FULL=1. */
 export function numRuns(defaultRuns = 100): number {
-  return process.env['FULL'] ? defaultRuns * 10 : defaultRuns;
+  return process.env.FULL ? defaultRuns * 10 : defaultRuns;
 }

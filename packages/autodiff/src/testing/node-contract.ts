@@ -63,7 +63,8 @@ function maxRelDiff(a: Tensor, b: Tensor): number {
  * 'solve' strategy gives zero gradients; degenerate valid inputs give no NaN.
  */
 export function describeOptimizationNode<P extends TensorRecord, S extends TensorRecord, O extends object>(
-  node: OptimizationNode<P, S, O>, contract: NodeContractOptions<P, O>,
+  node: OptimizationNode<P, S, O>,
+  contract: NodeContractOptions<P, O>,
 ): void {
   const runs = contract.numRuns ?? defaultRuns(20);
   const base = (contract.options ?? {}) as O & NodeCallOptions<S>;
@@ -103,7 +104,11 @@ export function describeOptimizationNode<P extends TensorRecord, S extends Tenso
         };
         const tangent = contract.tangent ? (t: Tensor, arg: number) => contract.tangent!(t, keys[arg]!) : undefined;
         const tol = strategy === 'unroll' ? (contract.unrollTol ?? gradTol) : gradTol;
-        checkVjp(f, keys.map((k) => p[k]!), { seed, rtol: tol, atol: tol * 1e-2, ...(tangent ? { tangent } : {}) });
+        checkVjp(
+          f,
+          keys.map((k) => p[k]!),
+          { seed, rtol: tol, atol: tol * 1e-2, ...(tangent ? { tangent } : {}) },
+        );
       });
     }
 
@@ -112,7 +117,8 @@ export function describeOptimizationNode<P extends TensorRecord, S extends Tenso
         const rng = Rng.seeded(seed);
         const out = call(p, 'solve');
         const cot = Object.fromEntries(solutionKeys.map((k) => [k, randn(out[k]!.shape, rng)]));
-        const g = (strategy: Strategy) => vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p).pullback(solutionKeys.map((k) => cot[k]))[0] as P;
+        const g = (strategy: Strategy) =>
+          vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p).pullback(solutionKeys.map((k) => cot[k]))[0] as P;
         const gi = g('implicit');
         const gu = g('unroll');
         for (const k of diffKeys(p)) expect(maxRelDiff(gi[k]!, gu[k]!)).toBeLessThanOrEqual(contract.unrollTol ?? gradTol);
@@ -130,7 +136,12 @@ export function describeOptimizationNode<P extends TensorRecord, S extends Tenso
     const batchRuns = Math.max(5, Math.floor(runs / 2));
     // Instances of one shape: the given batch arbitrary, or same-shaped draws of `params`.
     const sameShapes = (a: P, b: P) => Object.keys(a).every((k) => a[k]!.shape.join() === b[k]?.shape.join());
-    const arbInstances = contract.batch ?? fc.array(contract.params, { minLength: 8, maxLength: 16 }).map((all) => all.filter((q) => sameShapes(q, all[0]!)).slice(0, 3)).filter((g) => g.length >= 2);
+    const arbInstances =
+      contract.batch ??
+      fc
+        .array(contract.params, { minLength: 8, maxLength: 16 })
+        .map((all) => all.filter((q) => sameShapes(q, all[0]!)).slice(0, 3))
+        .filter((g) => g.length >= 2);
     const arbBatch = fc.tuple(arbInstances, fc.integer({ min: 0, max: 2 ** 30 }));
 
     // Solutions and gradients of a batch against a loop over its elements; `shared` (if any) is
@@ -138,7 +149,9 @@ export function describeOptimizationNode<P extends TensorRecord, S extends Tenso
     const checkBatch = (instances: P[], seed: number, shared: string | null) => {
       const keys = Object.keys(instances[0]!);
       const elements = shared === null ? instances : instances.map((q) => ({ ...q, [shared]: instances[0]![shared]! }) as P);
-      const batched = Object.fromEntries(keys.map((k) => [k, k === shared ? instances[0]![k]! : stackBatch(elements.map((q) => q[k]!))])) as P;
+      const batched = Object.fromEntries(
+        keys.map((k) => [k, k === shared ? instances[0]![k]! : stackBatch(elements.map((q) => q[k]!))]),
+      ) as P;
       const rng = Rng.seeded(seed);
       const single = elements.map((q) => call(q, 'solve'));
       const cots = single.map((o) => solutionKeys.map((k) => randn(o[k]!.shape, rng)));
@@ -155,7 +168,10 @@ export function describeOptimizationNode<P extends TensorRecord, S extends Tenso
     };
 
     test('a batch equals a loop over its elements', () => {
-      fc.assert(fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)), { numRuns: batchRuns });
+      fc.assert(
+        fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)),
+        { numRuns: batchRuns },
+      );
     });
 
     test('a parameter shared across the batch receives the sum of the per-element gradients', () => {

@@ -11,10 +11,9 @@ const size = fc.constantFrom(1, 2, 3, 4, 5, 17, 65, 70, 257);
 const depth = fc.constantFrom(1, 3, 17, 64, 65, 300);
 
 describe('gemm', () => {
-  test.prop(
-    [size, size, depth, fc.boolean(), fc.boolean(), fc.constantFrom(1, -0.5), fc.constantFrom(0, 1, 2), fc.nat(3), fc.nat(1e6)],
-    { numRuns: numRuns() },
-  )('matches the triple loop for every transpose combination, offset and leading dimension', (m, n, k, ta, tb, alpha, beta, pad, seed) => {
+  test.prop([size, size, depth, fc.boolean(), fc.boolean(), fc.constantFrom(1, -0.5), fc.constantFrom(0, 1, 2), fc.nat(3), fc.nat(1e6)], {
+    numRuns: numRuns(),
+  })('matches the triple loop for every transpose combination, offset and leading dimension', (m, n, k, ta, tb, alpha, beta, pad, seed) => {
     // Views with padding in the leading dimension and a nonzero offset, to catch stride mix-ups.
     const [ar, ac] = ta ? [k, m] : [m, k];
     const [br, bc] = tb ? [n, k] : [k, n];

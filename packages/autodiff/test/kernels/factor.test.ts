@@ -4,7 +4,15 @@ import fc from 'fast-check';
 import { InvalidInputError } from '@argmin/autodiff';
 import { arbSpd, numRuns } from '@argmin/autodiff/testing';
 import {
-  choleskyFactor, choleskyInto, choleskyLogDet, choleskySolve, luDet, luFactor, luLogAbsDet, luSolve, trsm,
+  choleskyFactor,
+  choleskyInto,
+  choleskyLogDet,
+  choleskySolve,
+  luDet,
+  luFactor,
+  luLogAbsDet,
+  luSolve,
+  trsm,
 } from '../../src/kernels/factor.js';
 import { maxAbsDiff, randomArray, refDet, refMatmul, refTranspose } from './reference.js';
 
@@ -38,17 +46,20 @@ describe('Cholesky', () => {
     expect(Array.from(choleskyFactor(a, 2).l)).toEqual(Array.from(choleskyFactor(Float64Array.of(4, 2, 2, 3), 2).l));
   });
 
-  test.prop([spdBatch, fc.integer({ min: 1, max: 4 }), fc.nat(1e6)], { numRuns: numRuns() })('choleskySolve solves A·X = B', (spd, k, seed) => {
-    const [b, n] = spd.shape as [number, number];
-    const rhs = randomArray(b * n * k, seed);
-    const rhs0 = rhs.slice();
-    const x = choleskySolve(choleskyFactor(spd.data, n), rhs, k);
-    expect(rhs).toEqual(rhs0);
-    for (let e = 0; e < b; e++) {
-      const ax = refMatmul(spd.data.subarray(e * n * n, (e + 1) * n * n), x.subarray(e * n * k, (e + 1) * n * k), n, n, k);
-      expect(maxAbsDiff(ax, rhs.subarray(e * n * k, (e + 1) * n * k))).toBeLessThan(1e-10);
-    }
-  });
+  test.prop([spdBatch, fc.integer({ min: 1, max: 4 }), fc.nat(1e6)], { numRuns: numRuns() })(
+    'choleskySolve solves A·X = B',
+    (spd, k, seed) => {
+      const [b, n] = spd.shape as [number, number];
+      const rhs = randomArray(b * n * k, seed);
+      const rhs0 = rhs.slice();
+      const x = choleskySolve(choleskyFactor(spd.data, n), rhs, k);
+      expect(rhs).toEqual(rhs0);
+      for (let e = 0; e < b; e++) {
+        const ax = refMatmul(spd.data.subarray(e * n * n, (e + 1) * n * n), x.subarray(e * n * k, (e + 1) * n * k), n, n, k);
+        expect(maxAbsDiff(ax, rhs.subarray(e * n * k, (e + 1) * n * k))).toBeLessThan(1e-10);
+      }
+    },
+  );
 
   test.prop([spdBatch], { numRuns: numRuns() })('log det agrees with the LU determinant', (spd) => {
     const n = spd.shape[1]!;
@@ -94,12 +105,13 @@ describe('LU with partial pivoting', () => {
       const o = e * n * n;
       const l = new Float64Array(n * n);
       const u = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        const v = f.lu[o + i * n + j]!;
-        if (j < i) l[i * n + j] = v;
-        else u[i * n + j] = v;
-        if (i === j) l[i * n + j] = 1;
-      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          const v = f.lu[o + i * n + j]!;
+          if (j < i) l[i * n + j] = v;
+          else u[i * n + j] = v;
+          if (i === j) l[i * n + j] = 1;
+        }
       for (const v of l) expect(Math.abs(v)).toBeLessThanOrEqual(1);
       const pa = a.slice(o, o + n * n);
       for (let j = 0; j < n; j++) {
@@ -152,12 +164,13 @@ describe('triangular solves', () => {
       // Garbage in the unused triangle (and on the diagonal when it is unit) must not matter.
       const t = randomArray(n * n, seed).map((v) => v * 1e3);
       const dense = new Float64Array(n * n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        if (i === j) t[i * n + j] = 1.5 + Math.abs(t[i * n + j]! % 1);
-        else if (lower ? j < i : j > i) t[i * n + j]! /= 1e3 * n;
-        if (i === j) dense[i * n + j] = unitDiagonal ? 1 : t[i * n + j]!;
-        else if (lower ? j < i : j > i) dense[i * n + j] = t[i * n + j]!;
-      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          if (i === j) t[i * n + j] = 1.5 + Math.abs(t[i * n + j]! % 1);
+          else if (lower ? j < i : j > i) t[i * n + j]! /= 1e3 * n;
+          if (i === j) dense[i * n + j] = unitDiagonal ? 1 : t[i * n + j]!;
+          else if (lower ? j < i : j > i) dense[i * n + j] = t[i * n + j]!;
+        }
       const b = randomArray(n * k, seed + 1);
       const x = b.slice();
       trsm({ lower, transpose, unitDiagonal }, n, k, t, 0, n, x, 0, k);

@@ -7,7 +7,10 @@ import { gemv } from '../../src/kernels/blas.js';
 import { cg, gmres, solveDense, type MatVec } from '../../src/kernels/krylov.js';
 import { maxAbsDiff, randomArray, refMatmul } from './reference.js';
 
-const dense = (a: Float64Array, n: number): MatVec => (x, out) => gemv(false, n, n, 1, a, 0, n, x, 0, 0, out, 0);
+const dense =
+  (a: Float64Array, n: number): MatVec =>
+  (x, out) =>
+    gemv(false, n, n, 1, a, 0, n, x, 0, 0, out, 0);
 
 /** ‖b − A·x‖₂ computed independently of the solvers. */
 function residual(a: Float64Array, n: number, x: Float64Array, b: Float64Array): number {

@@ -7,9 +7,22 @@ export function at(x: Float64Array, off: number, ld: number, trans: boolean, i: 
 
 /** The triple loop: returns a copy of c with c ← α·op(A)·op(B) + β·c on the m×n view. */
 export function refGemm(
-  transA: boolean, transB: boolean, m: number, n: number, k: number, alpha: number,
-  a: Float64Array, aOff: number, lda: number, b: Float64Array, bOff: number, ldb: number,
-  beta: number, c: Float64Array, cOff: number, ldc: number,
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+  beta: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
 ): Float64Array {
   const out = Float64Array.from(c);
   for (let i = 0; i < m; i++) {
@@ -26,11 +39,12 @@ export function refGemm(
 /** Row-major product of an m×k and a k×n matrix. */
 export function refMatmul(a: Float64Array, b: Float64Array, m: number, k: number, n: number): Float64Array {
   const out = new Float64Array(m * n);
-  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
-    let s = 0;
-    for (let p = 0; p < k; p++) s += a[i * k + p]! * b[p * n + j]!;
-    out[i * n + j] = s;
-  }
+  for (let i = 0; i < m; i++)
+    for (let j = 0; j < n; j++) {
+      let s = 0;
+      for (let p = 0; p < k; p++) s += a[i * k + p]! * b[p * n + j]!;
+      out[i * n + j] = s;
+    }
   return out;
 }
 

@@ -1,7 +1,21 @@
 import { describe, expect, test } from 'vitest';
 import {
-  ConvergenceError, DifferentiationError, Tensor, add, applyNode, defineNode, grad, matmul, mul, rootVjp, sub, sum,
-  tensor, tanh, vjp, type SolveStatus,
+  ConvergenceError,
+  DifferentiationError,
+  Tensor,
+  add,
+  applyNode,
+  defineNode,
+  grad,
+  matmul,
+  mul,
+  rootVjp,
+  sub,
+  sum,
+  tensor,
+  tanh,
+  vjp,
+  type SolveStatus,
 } from '../../src/index.js';
 import { fixedPointResidual, kktResidual } from '../../src/optimization/adapters.js';
 
@@ -31,7 +45,10 @@ describe('kktResidual', () => {
 
 describe('fixedPointResidual', () => {
   // x = tanh(Wx + b) with a contraction W: the classic implicit layer (deep equilibrium).
-  const W = tensor([[0.3, -0.2], [0.1, 0.4]]);
+  const W = tensor([
+    [0.3, -0.2],
+    [0.1, 0.4],
+  ]);
   const map = ({ b }: { b: Tensor }, { x }: { x: Tensor }) => ({ x: tanh(add(matmul(W, x), b)) });
   const node = defineNode<{ b: Tensor }, { x: Tensor }>({
     name: 'test.equilibrium',
@@ -52,7 +69,9 @@ describe('fixedPointResidual', () => {
     const h = 1e-6;
     for (let i = 0; i < 2; i++) {
       const e = Float64Array.from([0, 0], (_, j) => (j === i ? h : 0));
-      const fd = (f('implicit')(tensor(b.data.map((v, j) => v + e[j]!))).item() - f('implicit')(tensor(b.data.map((v, j) => v - e[j]!))).item()) / (2 * h);
+      const fd =
+        (f('implicit')(tensor(b.data.map((v, j) => v + e[j]!))).item() - f('implicit')(tensor(b.data.map((v, j) => v - e[j]!))).item()) /
+        (2 * h);
       expect(gi.data[i]).toBeCloseTo(fd, 8);
       expect(gu.data[i]).toBeCloseTo(gi.data[i]!, 12);
     }
@@ -65,23 +84,37 @@ describe('gradient policies on unconverged solves', () => {
     name: 'test.flaky',
     signature: { params: { x: 1 }, solution: { y: 1 } },
     solve: ({ x }) => ({
-      solution: { y: new Tensor(x.data.map((v) => 2 * v), x.shape) },
+      solution: {
+        y: new Tensor(
+          x.data.map((v) => 2 * v),
+          x.shape,
+        ),
+      },
       info: { status: ['converged', 'max_iter'] as SolveStatus[], iterations: [1, 9], residual: [0, 1] },
     }),
     optimality: ({ x }, { y }) => sub(y, mul(x, 2)),
     step: { defaultSteps: 3, init: ({ x }) => ({ y: mul(x, 0) }), update: ({ x }) => ({ y: mul(x, 2) }) },
   });
-  const x = tensor([[1, 2], [3, 4]]);
+  const x = tensor([
+    [1, 2],
+    [3, 4],
+  ]);
   const loss = (policy: 'error' | 'zero' | 'unroll-fallback') => (q: Tensor) => sum(applyNode(node, { x: q }, { onUnconverged: policy }).y);
   test("'error' throws at backward time, naming the node and element", () => {
     expect(() => grad(loss('error'))(x)).toThrow(ConvergenceError);
     expect(() => grad(loss('error'))(x)).toThrow(/test\.flaky: cannot differentiate batch element 1 \(max_iter\)/);
   });
   test("'zero' zeroes the unconverged element only", () => {
-    expect(grad(loss('zero'))(x).toArray()).toEqual([[2, 2], [0, 0]]);
+    expect(grad(loss('zero'))(x).toArray()).toEqual([
+      [2, 2],
+      [0, 0],
+    ]);
   });
   test("'unroll-fallback' differentiates the unconverged element by unrolling", () => {
-    expect(grad(loss('unroll-fallback'))(x).toArray()).toEqual([[2, 2], [2, 2]]);
+    expect(grad(loss('unroll-fallback'))(x).toArray()).toEqual([
+      [2, 2],
+      [2, 2],
+    ]);
   });
   test('a singular optimality Jacobian is a DifferentiationError, not a NaN', () => {
     const singular = defineNode<{ x: Tensor }, { y: Tensor }>({
@@ -90,6 +123,8 @@ describe('gradient policies on unconverged solves', () => {
       solve: ({ x }) => ({ solution: { y: x }, info: { status: ['converged'], iterations: [0], residual: [0] } }),
       optimality: ({ x }, { y }) => sub(mul(y, 0), x),
     });
-    expect(() => vjp((q: Tensor) => applyNode(singular, { x: q }).y, tensor([1, 2])).pullback(tensor([1, 1]))).toThrow(DifferentiationError);
+    expect(() => vjp((q: Tensor) => applyNode(singular, { x: q }).y, tensor([1, 2])).pullback(tensor([1, 1]))).toThrow(
+      DifferentiationError,
+    );
   });
 });

@@ -1,11 +1,31 @@
 import fc from 'fast-check';
 import {
-  abs, add, div, exp, log, maximum, minimum, mul, neg, pow, relu, sigmoid, softplus, sqrt, sub, tanh, where,
-  greater, type Tensor,
+  abs,
+  add,
+  div,
+  exp,
+  log,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  pow,
+  relu,
+  sigmoid,
+  softplus,
+  sqrt,
+  sub,
+  tanh,
+  where,
+  greater,
+  type Tensor,
 } from '@argmin/autodiff';
 import { arbBroadcastTensors, arbTensor, arbShape, type OpGradSpec } from '@argmin/autodiff/testing';
 
-const unaryArgs = (range = {}) => arbShape().chain((s) => arbTensor(s, range)).map((x) => [x] as const);
+const unaryArgs = (range = {}) =>
+  arbShape()
+    .chain((s) => arbTensor(s, range))
+    .map((x) => [x] as const);
 const binaryArgs = (a = {}, b = a) => arbBroadcastTensors(a, b).map(([x, y]) => [x, y] as const);
 
 /** Values at least this far apart: central differences must not straddle a tie or a kink. */

@@ -8,13 +8,15 @@ const batchDim = fc.integer({ min: 1, max: 3 });
 
 /** A batch `[...batch, n, n]` of diagonally dominant (so well-conditioned, nonsymmetric) matrices. */
 function arbDominant(n: number, batch: readonly number[] = []): fc.Arbitrary<Tensor> {
-  return fc.tuple(arbTensor([...batch, n, n], { min: -1, max: 1 }), fc.array(fc.boolean(), { minLength: n, maxLength: n })).map(([t, signs]) => {
-    const d = Float64Array.from(t.data);
-    for (let o = 0; o < d.length; o += n * n) {
-      for (let i = 0; i < n; i++) d[o + i * n + i] = (signs[i] ? 1 : -1) * (n + 0.5 + Math.abs(d[o + i * n + i]!));
-    }
-    return new Tensor(d, t.shape);
-  });
+  return fc
+    .tuple(arbTensor([...batch, n, n], { min: -1, max: 1 }), fc.array(fc.boolean(), { minLength: n, maxLength: n }))
+    .map(([t, signs]) => {
+      const d = Float64Array.from(t.data);
+      for (let o = 0; o < d.length; o += n * n) {
+        for (let i = 0; i < n; i++) d[o + i * n + i] = (signs[i] ? 1 : -1) * (n + 0.5 + Math.abs(d[o + i * n + i]!));
+      }
+      return new Tensor(d, t.shape);
+    });
 }
 
 /** A batch of triangular matrices with diagonal entries of magnitude in [1, 2]. */
@@ -72,14 +74,20 @@ export const linalgSpecs: OpGradSpec[] = [
   {
     name: 'matmulT (all transpose flags, broadcast batch)',
     fn: (a: Tensor, b: Tensor, ta: boolean, tb: boolean) => matmulT(a, b, ta, tb),
-    args: fc.tuple(batchDim, dim, dim, dim, fc.boolean(), fc.boolean()).chain(([bt, m, k, n, ta, tb]) =>
-      fc.tuple(arbTensor(ta ? [bt, k, m] : [bt, m, k]), arbTensor(tb ? [n, k] : [k, n]), fc.constant(ta), fc.constant(tb)),
-    ),
+    args: fc
+      .tuple(batchDim, dim, dim, dim, fc.boolean(), fc.boolean())
+      .chain(([bt, m, k, n, ta, tb]) =>
+        fc.tuple(arbTensor(ta ? [bt, k, m] : [bt, m, k]), arbTensor(tb ? [n, k] : [k, n]), fc.constant(ta), fc.constant(tb)),
+      ),
     check: { wrt: [0, 1] },
   },
   // solve
   { name: 'solve SPD, vector rhs', fn: solve, args: dim.chain((n) => pair(arbSpd(n), arbTensor([n]))) },
-  { name: 'solve nonsymmetric, matrix rhs', fn: solve, args: fc.tuple(dim, dim).chain(([n, k]) => pair(arbDominant(n), arbTensor([n, k]))) },
+  {
+    name: 'solve nonsymmetric, matrix rhs',
+    fn: solve,
+    args: fc.tuple(dim, dim).chain(([n, k]) => pair(arbDominant(n), arbTensor([n, k]))),
+  },
   {
     name: 'solve batched A, batch of vectors',
     fn: solve,
@@ -98,18 +106,32 @@ export const linalgSpecs: OpGradSpec[] = [
   // triangular solve
   {
     name: 'triangularSolve (lower/upper, transposed, unit diagonal)',
-    fn: (t: Tensor, b: Tensor, lower: boolean, transpose: boolean, unitDiagonal: boolean) => triangularSolve(t, b, { lower, transpose, unitDiagonal }),
-    args: fc.tuple(batchDim, dim, dim, fc.boolean(), fc.boolean(), fc.boolean()).chain(([bt, n, k, lower, transpose, unit]) =>
-      fc.tuple(arbTriangular(n, lower, [bt]), arbTensor([n, k]), fc.constant(lower), fc.constant(transpose), fc.constant(unit)),
-    ),
+    fn: (t: Tensor, b: Tensor, lower: boolean, transpose: boolean, unitDiagonal: boolean) =>
+      triangularSolve(t, b, { lower, transpose, unitDiagonal }),
+    args: fc
+      .tuple(batchDim, dim, dim, fc.boolean(), fc.boolean(), fc.boolean())
+      .chain(([bt, n, k, lower, transpose, unit]) =>
+        fc.tuple(arbTriangular(n, lower, [bt]), arbTensor([n, k]), fc.constant(lower), fc.constant(transpose), fc.constant(unit)),
+      ),
     check: { wrt: [0, 1] },
   },
   // cholesky: defined on symmetric matrices, so perturb symmetrically.
-  { name: 'cholesky', fn: cholesky, args: dim.map((n) => n + 1).chain((n) => arbSpd(n)).map((a) => [a] as const), check: { tangent: symmetricTangent } },
+  {
+    name: 'cholesky',
+    fn: cholesky,
+    args: dim
+      .map((n) => n + 1)
+      .chain((n) => arbSpd(n))
+      .map((a) => [a] as const),
+    check: { tangent: symmetricTangent },
+  },
   {
     name: 'cholesky batched',
     fn: cholesky,
-    args: fc.tuple(batchDim, dim).chain(([b, n]) => arbSpd(n, { batch: b })).map((a) => [a] as const),
+    args: fc
+      .tuple(batchDim, dim)
+      .chain(([b, n]) => arbSpd(n, { batch: b }))
+      .map((a) => [a] as const),
     check: { tangent: symmetricTangent },
   },
   {

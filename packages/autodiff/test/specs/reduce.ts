@@ -11,17 +11,18 @@ import { logSoftmax, logsumexp, max, mean, min, norm, softmax, sum } from '../..
 /** A random subset of the axes of `shape`, in random order, each possibly negative; or undefined. */
 export const arbAxes = (shape: readonly number[]): fc.Arbitrary<number[] | undefined> => {
   const rank = shape.length;
-  const subset = fc.shuffledSubarray(shape.map((_, i) => i)).chain((axes) =>
-    fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length }).map((neg) => axes.map((a, i) => (neg[i] ? a - rank : a))),
-  );
+  const subset = fc
+    .shuffledSubarray(shape.map((_, i) => i))
+    .chain((axes) =>
+      fc.array(fc.boolean(), { minLength: axes.length, maxLength: axes.length }).map((neg) => axes.map((a, i) => (neg[i] ? a - rank : a))),
+    );
   return fc.option(subset, { nil: undefined });
 };
 
 /** One axis of a tensor of rank `rank` (≥ 1), possibly negative. */
 export const arbAxis = (rank: number): fc.Arbitrary<number> => fc.integer({ min: -rank, max: rank - 1 });
 
-const reduceArgs = (range: ValueRange = {}) =>
-  arbShape().chain((shape) => fc.tuple(arbTensor(shape, range), arbAxes(shape), fc.boolean()));
+const reduceArgs = (range: ValueRange = {}) => arbShape().chain((shape) => fc.tuple(arbTensor(shape, range), arbAxes(shape), fc.boolean()));
 
 /**
  * Distinct values at least 0.01 apart, so no central difference (step ~1e-6) can cross a tie
@@ -30,8 +31,13 @@ const reduceArgs = (range: ValueRange = {}) =>
  */
 const arbDistinct = (shape: readonly number[]): fc.Arbitrary<Tensor> => {
   const n = sizeOf(shape);
-  return fc.uniqueArray(fc.integer({ min: -300, max: 300 }), { minLength: n, maxLength: n })
-    .map((v) => new Tensor(Float64Array.from(v, (k) => k / 100), shape));
+  return fc.uniqueArray(fc.integer({ min: -300, max: 300 }), { minLength: n, maxLength: n }).map(
+    (v) =>
+      new Tensor(
+        Float64Array.from(v, (k) => k / 100),
+        shape,
+      ),
+  );
 };
 
 const minGap = (x: Tensor): number => {
@@ -39,7 +45,8 @@ const minGap = (x: Tensor): number => {
   return v.slice(1).reduce((g, b, i) => Math.min(g, b - v[i]!), Infinity);
 };
 
-const extremumArgs = arbShape().chain((shape) => fc.tuple(arbDistinct(shape), arbAxes(shape), fc.boolean()))
+const extremumArgs = arbShape()
+  .chain((shape) => fc.tuple(arbDistinct(shape), arbAxes(shape), fc.boolean()))
   .filter(([x]) => minGap(x) > 1e-3);
 
 const alongAxisArgs = (range: ValueRange = {}) =>

@@ -16,12 +16,14 @@ const wrtX = { wrt: [0] } as const;
 /** The dims of `shape` shuffled, some neighbours merged, one possibly written as −1. */
 const arbReshapeTarget = (shape: readonly number[]): fc.Arbitrary<number[]> =>
   fc.shuffledSubarray(shape.slice(), { minLength: shape.length, maxLength: shape.length }).chain((dims) =>
-    fc.tuple(fc.array(fc.boolean(), { minLength: dims.length, maxLength: dims.length }), fc.option(fc.nat(), { nil: undefined })).map(([merge, hole]) => {
-      const target: number[] = [];
-      dims.forEach((d, i) => (merge[i] && target.length > 0 ? (target[target.length - 1]! *= d) : target.push(d)));
-      if (hole !== undefined && target.length > 0) target[hole % target.length] = -1;
-      return target;
-    }),
+    fc
+      .tuple(fc.array(fc.boolean(), { minLength: dims.length, maxLength: dims.length }), fc.option(fc.nat(), { nil: undefined }))
+      .map(([merge, hole]) => {
+        const target: number[] = [];
+        dims.forEach((d, i) => (merge[i] && target.length > 0 ? (target[target.length - 1]! *= d) : target.push(d)));
+        if (hole !== undefined && target.length > 0) target[hole % target.length] = -1;
+        return target;
+      }),
   );
 
 const arbPermutation = (rank: number): fc.Arbitrary<number[]> =>
@@ -30,13 +32,24 @@ const arbPermutation = (rank: number): fc.Arbitrary<number[]> =>
 /** Slice bounds on the first k axes: start ≤ end within each axis, possibly negative, and a step. */
 const arbSliceBounds = (shape: readonly number[]) =>
   fc.integer({ min: 0, max: shape.length }).chain((k) =>
-    fc.tuple(...shape.slice(0, k).map((dim) =>
-      fc.tuple(fc.integer({ min: 0, max: dim }), fc.integer({ min: 0, max: dim }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.boolean())
-        .map(([a, b, step, negStart, negEnd]) => {
-          const [lo, hi] = a <= b ? [a, b] : [b, a];
-          return { start: negStart && lo < dim ? lo - dim : lo, end: negEnd && hi < dim ? hi - dim : hi, step };
-        }),
-    )).map((axes) => ({ starts: axes.map((a) => a.start), ends: axes.map((a) => a.end), steps: axes.map((a) => a.step) })),
+    fc
+      .tuple(
+        ...shape.slice(0, k).map((dim) =>
+          fc
+            .tuple(
+              fc.integer({ min: 0, max: dim }),
+              fc.integer({ min: 0, max: dim }),
+              fc.integer({ min: 1, max: 3 }),
+              fc.boolean(),
+              fc.boolean(),
+            )
+            .map(([a, b, step, negStart, negEnd]) => {
+              const [lo, hi] = a <= b ? [a, b] : [b, a];
+              return { start: negStart && lo < dim ? lo - dim : lo, end: negEnd && hi < dim ? hi - dim : hi, step };
+            }),
+        ),
+      )
+      .map((axes) => ({ starts: axes.map((a) => a.start), ends: axes.map((a) => a.end), steps: axes.map((a) => a.step) })),
   );
 
 const withAxis = (minRank = 1) =>
@@ -98,44 +111,67 @@ export const shapeSpecs: OpGradSpec[] = [
     name: 'scatterSlice',
     fn: (v: Tensor, shape: number[], b: { starts: number[]; steps: number[] }) => scatterSlice(v, shape, b.starts, b.steps),
     // The values must have the shape of the slice they fill: take it from a slice of zeros.
-    args: arbShape().chain((shape) => arbSliceBounds(shape).chain((b) => {
-      const sliced = slice(zeros(shape), b.starts, b.ends, b.steps).shape;
-      return fc.tuple(arbTensor(sliced), fc.constant(shape), fc.constant(b));
-    })),
+    args: arbShape().chain((shape) =>
+      arbSliceBounds(shape).chain((b) => {
+        const sliced = slice(zeros(shape), b.starts, b.ends, b.steps).shape;
+        return fc.tuple(arbTensor(sliced), fc.constant(shape), fc.constant(b));
+      }),
+    ),
     check: wrtX,
   },
   {
     name: 'index',
     fn: index,
-    args: withAxis().chain(({ shape, axis, a }) => fc.tuple(arbTensor(shape), fc.integer({ min: -shape[a]!, max: shape[a]! - 1 }), fc.constant(axis))),
+    args: withAxis().chain(({ shape, axis, a }) =>
+      fc.tuple(arbTensor(shape), fc.integer({ min: -shape[a]!, max: shape[a]! - 1 }), fc.constant(axis)),
+    ),
     check: wrtX,
   },
   {
     name: 'take',
     fn: take,
-    args: withAxis().chain(({ shape, axis, a }) => fc.tuple(arbTensor(shape), arbIndices(shape[a]!, { minLength: 0, maxLength: 6 }), fc.constant(axis))),
+    args: withAxis().chain(({ shape, axis, a }) =>
+      fc.tuple(arbTensor(shape), arbIndices(shape[a]!, { minLength: 0, maxLength: 6 }), fc.constant(axis)),
+    ),
     check: wrtX,
   },
   {
     name: 'scatterAdd',
     fn: scatterAdd,
-    args: withAxis().chain(({ shape, axis, a }) => fc.integer({ min: 1, max: 4 }).chain((size) =>
-      fc.tuple(arbTensor(shape), arbIndices(size, { minLength: shape[a]!, maxLength: shape[a]! }), fc.constant(axis), fc.constant(size)))),
+    args: withAxis().chain(({ shape, axis, a }) =>
+      fc
+        .integer({ min: 1, max: 4 })
+        .chain((size) =>
+          fc.tuple(
+            arbTensor(shape),
+            arbIndices(size, { minLength: shape[a]!, maxLength: shape[a]! }),
+            fc.constant(axis),
+            fc.constant(size),
+          ),
+        ),
+    ),
     check: wrtX,
   },
   {
     name: 'concat',
     fn: concat,
     args: withAxis().chain(({ shape, axis, a }) =>
-      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 }).chain((lengths) =>
-        fc.tuple(fc.tuple(...lengths.map((n) => arbTensor(shape.map((d, i) => (i === a ? n : d))))), fc.constant(axis)))),
+      fc
+        .array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 })
+        .chain((lengths) =>
+          fc.tuple(fc.tuple(...lengths.map((n) => arbTensor(shape.map((d, i) => (i === a ? n : d))))), fc.constant(axis)),
+        ),
+    ),
     check: wrtX,
   },
   {
     name: 'stack',
     fn: stack,
-    args: arbShape().chain((shape) => fc.integer({ min: 1, max: 3 }).chain((k) =>
-      fc.tuple(fc.array(arbTensor(shape), { minLength: k, maxLength: k }), arbAxis(shape.length + 1)))),
+    args: arbShape().chain((shape) =>
+      fc
+        .integer({ min: 1, max: 3 })
+        .chain((k) => fc.tuple(fc.array(arbTensor(shape), { minLength: k, maxLength: k }), arbAxis(shape.length + 1))),
+    ),
     check: wrtX,
   },
   {
@@ -145,4 +181,3 @@ export const shapeSpecs: OpGradSpec[] = [
     args: fc.tuple(arbTensor([2, 2]), arbTensor([2, 1])),
   },
 ];
-

@@ -97,14 +97,18 @@ export async function viewCommand(argv: readonly string[], io: Io): Promise<numb
 function parsePort(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   const port = Number(text);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be an integer from 0 to 65535, got '${text}'`, 2);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new CliError(`--port must be an integer from 0 to 65535, got '${text}'`, 2);
   return port;
 }
 
 async function loadFile(file: string, io: Io): Promise<{ graph: GraphJSON; stem: string }> {
   let text: string;
   try {
-    text = file === '-' ? await (io.stdin ?? (() => Promise.reject(new Error('no standard input'))))() : await readFile(resolve(io.cwd, file), 'utf8');
+    text =
+      file === '-'
+        ? await (io.stdin ?? (() => Promise.reject(new Error('no standard input'))))()
+        : await readFile(resolve(io.cwd, file), 'utf8');
   } catch (err) {
     throw new CliError(`cannot read ${file}: ${(err as Error).message}`);
   }

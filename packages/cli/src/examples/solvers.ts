@@ -1,6 +1,21 @@
 // Example graphs traced from the real solver packages, for `argmin view --example NAME`.
 import {
-  Rng, add, matmul, matrixTranspose, mean, mul, randn, relu, reshape, softmax, sub, sum, tanh, tensor, trace, type Tensor,
+  Rng,
+  add,
+  matmul,
+  matrixTranspose,
+  mean,
+  mul,
+  randn,
+  relu,
+  reshape,
+  softmax,
+  sub,
+  sum,
+  tanh,
+  tensor,
+  trace,
+  type Tensor,
 } from '@argmin/autodiff';
 import { toJSON, type GraphJSON } from '@argmin/graph';
 import { lqr } from '@argmin/nodes-control';
@@ -10,7 +25,12 @@ import { qp, sinkhorn } from '@argmin/nodes-convex';
 export function qpGraph(): GraphJSON {
   const rng = Rng.seeded(1);
   const n = 4;
-  const Q = tensor([[2, 0.2, 0, 0], [0.2, 1.5, 0, 0], [0, 0, 1, 0.1], [0, 0, 0.1, 1.2]]);
+  const Q = tensor([
+    [2, 0.2, 0, 0],
+    [0.2, 1.5, 0, 0],
+    [0, 0, 1, 0.1],
+    [0, 0, 0.1, 1.2],
+  ]);
   const G = randn([6, n], rng);
   const h = tensor([1, 1, 1, 1, 1, 1]);
   const g = trace(
@@ -29,9 +49,20 @@ export function lqrGraph(): GraphJSON {
   const T = 10;
   const ns = 2;
   const n = 3;
-  const C = tensor(Array.from({ length: T }, () => [[1, 0, 0], [0, 0.1, 0], [0, 0, 0.01]]));
+  const C = tensor(
+    Array.from({ length: T }, () => [
+      [1, 0, 0],
+      [0, 0.1, 0],
+      [0, 0, 0.01],
+    ]),
+  );
   const c = tensor(Array.from({ length: T }, () => [0, 0, 0]));
-  const F = tensor(Array.from({ length: T - 1 }, () => [[1, 0.1, 0], [0, 1, 0.1]]));
+  const F = tensor(
+    Array.from({ length: T - 1 }, () => [
+      [1, 0.1, 0],
+      [0, 1, 0.1],
+    ]),
+  );
   const g = trace(
     (x0: Tensor) => {
       const { x, u } = lqr({ C, c, F, x0 }, { label: 'LQR' });
@@ -71,9 +102,12 @@ export function sinkhornGraph(): GraphJSON {
 export function mlpGraph(): GraphJSON {
   const rng = Rng.seeded(4);
   const params = {
-    W1: randn([8, 16], rng, 0.3), b1: randn([16], rng, 0.1),
-    W2: randn([16, 16], rng, 0.3), b2: randn([16], rng, 0.1),
-    W3: randn([16, 3], rng, 0.3), b3: randn([3], rng, 0.1),
+    W1: randn([8, 16], rng, 0.3),
+    b1: randn([16], rng, 0.1),
+    W2: randn([16, 16], rng, 0.3),
+    b2: randn([16], rng, 0.1),
+    W3: randn([16, 3], rng, 0.3),
+    b3: randn([3], rng, 0.1),
   };
   const x = randn([32, 8], rng);
   const labels = tensor(Array.from({ length: 32 }, (_, i) => [0, 1, 2].map((k) => (k === i % 3 ? 1 : 0))));

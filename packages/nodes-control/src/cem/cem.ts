@@ -1,5 +1,19 @@
 import {
-  Tensor, add, broadcastTo, div, expandDims, index, mean, mul, neg, randn, reshape, sqrt, sub, sum, withCluster,
+  Tensor,
+  add,
+  broadcastTo,
+  div,
+  expandDims,
+  index,
+  mean,
+  mul,
+  neg,
+  randn,
+  reshape,
+  sqrt,
+  sub,
+  sum,
+  withCluster,
 } from '@argmin/autodiff';
 import { lml } from '@argmin/nodes-convex';
 import { validateCem, type CemConfig, type CemOptions } from './problem.js';
@@ -38,7 +52,10 @@ export function cem(f: (x: Tensor) => Tensor, config: CemConfig, options: CemOpt
   const decode = options.decoder ?? ((z: Tensor) => z);
   return withCluster('control.cem', 'unroll', () => {
     let mu = batched ? config.mu0 : reshape(config.mu0, [1, nz]);
-    let sigma = broadcastTo(typeof config.sigma0 === 'number' ? new Tensor(Float64Array.of(config.sigma0), []) : config.sigma0, batched ? [B, nz] : [nz]);
+    let sigma = broadcastTo(
+      typeof config.sigma0 === 'number' ? new Tensor(Float64Array.of(config.sigma0), []) : config.sigma0,
+      batched ? [B, nz] : [nz],
+    );
     if (!batched) sigma = reshape(sigma, [1, nz]);
     const eliteObjective: number[][] = [];
     let it = 0;
@@ -51,11 +68,13 @@ export function cem(f: (x: Tensor) => Tensor, config: CemConfig, options: CemOpt
       const muNew = div(sum(mul(w, z), 1), k);
       const dev = sub(z, expandDims(muNew, 1));
       sigma = sqrt(div(sum(mul(w, mul(dev, dev)), 1), k));
-      eliteObjective.push(Array.from({ length: B }, (_, b) => {
-        let s = 0;
-        for (let i = 0; i < N; i++) s += weights.data[b * N + i]! * fx.data[b * N + i]!;
-        return s / k;
-      }));
+      eliteObjective.push(
+        Array.from({ length: B }, (_, b) => {
+          let s = 0;
+          for (let i = 0; i < N; i++) s += weights.data[b * N + i]! * fx.data[b * N + i]!;
+          return s / k;
+        }),
+      );
       const step = Math.sqrt(muNew.data.reduce((acc, v, i) => acc + (v - mu.data[i]!) ** 2, 0));
       mu = muNew;
       it++;

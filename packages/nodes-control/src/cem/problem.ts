@@ -38,7 +38,9 @@ const NODE = 'control.cem';
 export function validateCem(config: CemConfig, options: CemOptions): { B: number; nz: number; batched: boolean } {
   const { mu0, nSamples, nElite, iters, temperature } = config;
   if (!(mu0 instanceof Tensor) || (mu0.ndim !== 1 && mu0.ndim !== 2)) {
-    throw new ShapeError(`${NODE}: 'mu0' must be a Tensor of shape [nz] or [B,nz], got ${mu0 instanceof Tensor ? `[${mu0.shape.join(',')}]` : typeof mu0}`);
+    throw new ShapeError(
+      `${NODE}: 'mu0' must be a Tensor of shape [nz] or [B,nz], got ${mu0 instanceof Tensor ? `[${mu0.shape.join(',')}]` : typeof mu0}`,
+    );
   }
   const int = (name: string, v: number, min: number) => {
     if (!Number.isInteger(v) || v < min) throw new InvalidInputError(`${NODE}: '${name}' must be an integer ≥ ${min}, got ${v}`);
@@ -47,7 +49,8 @@ export function validateCem(config: CemConfig, options: CemOptions): { B: number
   int('iters', iters, 1);
   int('nElite', nElite, 1);
   if (nElite >= nSamples) throw new InvalidInputError(`${NODE}: 'nElite' (${nElite}) must be smaller than 'nSamples' (${nSamples})`);
-  if (temperature !== undefined && !(temperature > 0)) throw new InvalidInputError(`${NODE}: 'temperature' must be positive, got ${temperature}`);
+  if (temperature !== undefined && !(temperature > 0))
+    throw new InvalidInputError(`${NODE}: 'temperature' must be positive, got ${temperature}`);
   const sigma = config.sigma0;
   if (typeof sigma === 'number' ? !(sigma > 0) : sigma.data.some((v) => !(v > 0))) {
     throw new InvalidInputError(`${NODE}: 'sigma0' must be positive`);

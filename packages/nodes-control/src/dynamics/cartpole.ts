@@ -39,13 +39,16 @@ export function cartpoleModel({ dt = 0.05, maxForce = 100 }: CartpoleOptions = {
       const [cn, sn] = [div(c, r), div(s, r)];
       const delta = mul(w, dt);
       const [cd, sd] = [cos(delta), sin(delta)];
-      return stack([
-        add(p, mul(dp, dt)),
-        add(dp, mul(xAcc, dt)),
-        sub(mul(cn, cd), mul(sn, sd)),
-        add(mul(sn, cd), mul(cn, sd)),
-        add(w, mul(thetaAcc, dt)),
-      ], -1);
+      return stack(
+        [
+          add(p, mul(dp, dt)),
+          add(dp, mul(xAcc, dt)),
+          sub(mul(cn, cd), mul(sn, sd)),
+          add(mul(sn, cd), mul(cn, sd)),
+          add(w, mul(thetaAcc, dt)),
+        ],
+        -1,
+      );
     },
     stepRaw(x, u, params, pStride, rows, out) {
       for (let r = 0; r < rows; r++) {

@@ -7,7 +7,10 @@ import { matvec } from './step.js';
  * broadcast) give [B] (or a scalar). For objective-based amortization losses: a model predicts
  * u, {@link linearRollout} gives x, and this is the loss.
  */
-export function lqrObjective(params: { readonly C: Tensor; readonly c: Tensor }, trajectory: { readonly x: Tensor; readonly u: Tensor }): Tensor {
+export function lqrObjective(
+  params: { readonly C: Tensor; readonly c: Tensor },
+  trajectory: { readonly x: Tensor; readonly u: Tensor },
+): Tensor {
   const tau = concat([trajectory.x, trajectory.u], -1);
   const stage = add(mul(quadForm(tau, params.C), 0.5), sum(mul(params.c, tau), -1));
   return sum(stage, -1);

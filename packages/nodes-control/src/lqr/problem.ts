@@ -45,22 +45,34 @@ export function lqrSizes(p: { C: Tensor; x0: Tensor }, batch: number | null): Lq
  * Checks the shapes of an LQR-type problem (horizons and state sizes must agree) and returns
  * its sizes. `node` names the caller in errors; `dynamics` is false for MPC with a function model.
  */
-export function validateCostAndState(node: string, p: { C: Tensor; c: Tensor; x0: Tensor }): { T: number; n: number; ns: number; nc: number } {
+export function validateCostAndState(
+  node: string,
+  p: { C: Tensor; c: Tensor; x0: Tensor },
+): { T: number; n: number; ns: number; nc: number } {
   const cs = coreShape(node, 'C', p.C, 3, '[T,n,n]');
   const T = cs[0]!;
   const n = cs[1]!;
-  if (cs[2] !== n) throw new InvalidInputError(`${node}: parameter 'C' must hold square n×n blocks [T,n,n], got core shape [${cs.join(',')}]`);
+  if (cs[2] !== n)
+    throw new InvalidInputError(`${node}: parameter 'C' must hold square n×n blocks [T,n,n], got core shape [${cs.join(',')}]`);
   if (T < 1) throw new InvalidInputError(`${node}: the horizon T (axis 0 of C's core shape [T,n,n]) must be at least 1, got ${T}`);
   const ns = coreShape(node, 'x0', p.x0, 1, '[ns]')[0]!;
   if (ns < 1 || ns >= n) {
-    throw new InvalidInputError(`${node}: the state size ns = ${ns} (from x0) must satisfy 1 ≤ ns < n = ${n} (from C), so that n = ns + nc with nc ≥ 1 controls`);
+    throw new InvalidInputError(
+      `${node}: the state size ns = ${ns} (from x0) must satisfy 1 ≤ ns < n = ${n} (from C), so that n = ns + nc with nc ≥ 1 controls`,
+    );
   }
   expectCore(node, 'c', coreShape(node, 'c', p.c, 2, '[T,n]'), [T, n], `T = ${T} from C, n = ${n}`);
   return { T, n, ns, nc: n - ns };
 }
 
 export function validateLinearDynamics(node: string, F: Tensor, f: Tensor | undefined, T: number, ns: number, n: number): void {
-  expectCore(node, 'F', coreShape(node, 'F', F, 3, '[T−1,ns,n]'), [T - 1, ns, n], `T−1 = ${T - 1} transitions, ns = ${ns} from x0, n = ${n} from C`);
+  expectCore(
+    node,
+    'F',
+    coreShape(node, 'F', F, 3, '[T−1,ns,n]'),
+    [T - 1, ns, n],
+    `T−1 = ${T - 1} transitions, ns = ${ns} from x0, n = ${n} from C`,
+  );
   if (f) expectCore(node, 'f', coreShape(node, 'f', f, 2, '[T−1,ns]'), [T - 1, ns], `T−1 = ${T - 1} transitions, ns = ${ns} from x0`);
 }
 
@@ -78,7 +90,8 @@ export function validateLqr(p: LqrParams): LqrSizes {
 export function assertFiniteParam(node: string, name: string, t: Tensor): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!)) throw new InvalidInputError(`${node}: parameter '${name}' holds ${d[i]} at flat index ${i}; finite values are required`);
+    if (!Number.isFinite(d[i]!))
+      throw new InvalidInputError(`${node}: parameter '${name}' holds ${d[i]} at flat index ${i}; finite values are required`);
   }
 }
 
@@ -102,7 +115,9 @@ export function assertPsdBlocks(node: string, name: string, C: Tensor, T: number
     if (pivot >= 0) {
       const b = Math.floor(k / T);
       const where = C.ndim === 4 ? `batch element ${b}, time step ${k % T}` : `time step ${k}`;
-      throw new InvalidInputError(`${node}: parameter '${name}' at ${where} is not positive semidefinite (its symmetric part has a negative direction at pivot ${pivot}); LQR/MPC costs must be convex`);
+      throw new InvalidInputError(
+        `${node}: parameter '${name}' at ${where} is not positive semidefinite (its symmetric part has a negative direction at pivot ${pivot}); LQR/MPC costs must be convex`,
+      );
     }
   }
 }

@@ -34,7 +34,15 @@ export interface LqrArrays {
  * writes k (nc entries at kOff) and the free mask (1 = free) and returns false if H is not
  * positive definite on the free controls.
  */
-export type BoxStep = (t: number, H: Float64Array, g: Float64Array, k: Float64Array, kOff: number, free: Uint8Array, freeOff: number) => boolean;
+export type BoxStep = (
+  t: number,
+  H: Float64Array,
+  g: Float64Array,
+  k: Float64Array,
+  kOff: number,
+  free: Uint8Array,
+  freeOff: number,
+) => boolean;
 
 /** Scratch buffers of the recursion, shared by the elements of a batch. */
 export class RiccatiWorkspace {
@@ -48,7 +56,11 @@ export class RiccatiWorkspace {
   readonly Huu: Float64Array;
   readonly gu: Float64Array;
 
-  constructor(readonly T: number, readonly ns: number, readonly nc: number) {
+  constructor(
+    readonly T: number,
+    readonly ns: number,
+    readonly nc: number,
+  ) {
     const n = (this.n = ns + nc);
     this.Q = new Float64Array(n * n);
     this.qt = new Float64Array(n);
@@ -87,7 +99,13 @@ export class RiccatiFactors {
  * caller (pinned controls get zero gain and step), 'box' asks `box` for each step. Returns −1,
  * or the first time step whose Q_uu is not positive definite on the free controls.
  */
-export function riccatiBackward(ws: RiccatiWorkspace, fac: RiccatiFactors, p: LqrArrays, mode: 'free' | 'pinned' | 'box', box?: BoxStep): number {
+export function riccatiBackward(
+  ws: RiccatiWorkspace,
+  fac: RiccatiFactors,
+  p: LqrArrays,
+  mode: 'free' | 'pinned' | 'box',
+  box?: BoxStep,
+): number {
   const { T, ns, nc, n, Q, qt, V, v, W, tmp } = ws;
   const { K, k, L, Qux, free } = fac;
   if (mode === 'free') free.fill(1);
@@ -196,7 +214,14 @@ export function cholSolveRows(L: Float64Array, lOff: number, nc: number, B: Floa
  * `riccatiBackward` on the same C and F but new linear terms `q` and no affine dynamics term:
  * only k and v change. Used by the VJP, whose LQR differs from the forward one only there.
  */
-export function riccatiAffine(ws: RiccatiWorkspace, fac: RiccatiFactors, q: Float64Array, qOff: number, F: Float64Array, FOff: number): void {
+export function riccatiAffine(
+  ws: RiccatiWorkspace,
+  fac: RiccatiFactors,
+  q: Float64Array,
+  qOff: number,
+  F: Float64Array,
+  FOff: number,
+): void {
   const { T, ns, nc, n, v, tmp } = ws;
   const { k, L, Qux, free } = fac;
   v.fill(0);
@@ -230,8 +255,17 @@ export function riccatiAffine(ws: RiccatiWorkspace, fac: RiccatiFactors, q: Floa
  * x [T, ns] and u [T, nc] at the given offsets.
  */
 export function rolloutLinear(
-  fac: RiccatiFactors, T: number, ns: number, nc: number, p: LqrArrays, x0: Float64Array | null, x0Off: number,
-  x: Float64Array, xOff: number, u: Float64Array, uOff: number,
+  fac: RiccatiFactors,
+  T: number,
+  ns: number,
+  nc: number,
+  p: LqrArrays,
+  x0: Float64Array | null,
+  x0Off: number,
+  x: Float64Array,
+  xOff: number,
+  u: Float64Array,
+  uOff: number,
 ): void {
   const n = ns + nc;
   const { K, k } = fac;
@@ -262,9 +296,18 @@ export function rolloutLinear(
  * optimum; minus the bound multiplier at an active bound).
  */
 export function costates(
-  T: number, ns: number, nc: number, p: LqrArrays,
-  x: Float64Array, xOff: number, u: Float64Array, uOff: number,
-  lam: Float64Array, lamOff: number, grad: Float64Array | null, gradOff: number,
+  T: number,
+  ns: number,
+  nc: number,
+  p: LqrArrays,
+  x: Float64Array,
+  xOff: number,
+  u: Float64Array,
+  uOff: number,
+  lam: Float64Array,
+  lamOff: number,
+  grad: Float64Array | null,
+  gradOff: number,
 ): void {
   const n = ns + nc;
   for (let t = T - 1; t >= 0; t--) {

@@ -20,7 +20,12 @@ export function symmetricBlocks(C: Tensor, n: number): Float64Array {
   let symmetric = true;
   for (let k = 0; k < blocks && symmetric; k++) {
     const o = k * n * n;
-    for (let i = 0; i < n && symmetric; i++) for (let j = 0; j < i; j++) if (d[o + i * n + j] !== d[o + j * n + i]) { symmetric = false; break; }
+    for (let i = 0; i < n && symmetric; i++)
+      for (let j = 0; j < i; j++)
+        if (d[o + i * n + j] !== d[o + j * n + i]) {
+          symmetric = false;
+          break;
+        }
   }
   if (symmetric) return d;
   const out = new Float64Array(d.length);
@@ -34,10 +39,14 @@ export function symmetricBlocks(C: Tensor, n: number): Float64Array {
 /** The problem arrays of batch element b (shared parameters at offset 0). */
 export function elementArrays(p: { C: Tensor; F: Tensor; f?: Tensor | undefined }, Csym: Float64Array, q: Tensor, b: number): LqrArrays {
   return {
-    C: Csym, cOff: b * strideOf(p.C, 3),
-    q: q.data, qOff: b * strideOf(q, 2),
-    F: p.F.data, FOff: b * strideOf(p.F, 3),
-    f: p.f ? p.f.data : null, fOff: p.f ? b * strideOf(p.f, 2) : 0,
+    C: Csym,
+    cOff: b * strideOf(p.C, 3),
+    q: q.data,
+    qOff: b * strideOf(q, 2),
+    F: p.F.data,
+    FOff: b * strideOf(p.F, 3),
+    f: p.f ? p.f.data : null,
+    fOff: p.f ? b * strideOf(p.f, 2) : 0,
   };
 }
 

@@ -1,6 +1,19 @@
 import {
-  add, broadcastTo, concat, expandDims, index, matmul, matrixTranspose, mul, neg, slice, solve, stack, zeros,
-  type SolverStep, type Tensor,
+  add,
+  broadcastTo,
+  concat,
+  expandDims,
+  index,
+  matmul,
+  matrixTranspose,
+  mul,
+  neg,
+  slice,
+  solve,
+  stack,
+  zeros,
+  type SolverStep,
+  type Tensor,
 } from '@argmin/autodiff';
 import type { LqrOptions } from './node.js';
 import { LQR_RANKS, type LqrParams, type LqrSolution } from './problem.js';

@@ -44,7 +44,16 @@ export function interleave(x: Tensor | null, u: Tensor | null, out: Float64Array
 }
 
 /** τ rows [x; u] of n from x (rows × ns at xOff) and u (rows × nc at uOff). */
-export function interleaveRows(x: Float64Array, xOff: number, u: Float64Array, uOff: number, out: Float64Array, rows: number, ns: number, nc: number): void {
+export function interleaveRows(
+  x: Float64Array,
+  xOff: number,
+  u: Float64Array,
+  uOff: number,
+  out: Float64Array,
+  rows: number,
+  ns: number,
+  nc: number,
+): void {
   const n = ns + nc;
   for (let r = 0; r < rows; r++) {
     for (let i = 0; i < ns; i++) out[r * n + i] = x[xOff + r * ns + i]!;
@@ -57,7 +66,10 @@ export class GradientBuffers {
   readonly data: Record<string, Float64Array> = {};
   readonly stride: Record<string, number> = {};
 
-  constructor(private readonly params: Readonly<Record<string, Tensor | undefined>>, ranks: Readonly<Record<string, number>> = { C: 3, c: 2, F: 3, f: 2, x0: 1 }) {
+  constructor(
+    private readonly params: Readonly<Record<string, Tensor | undefined>>,
+    ranks: Readonly<Record<string, number>> = { C: 3, c: 2, F: 3, f: 2, x0: 1 },
+  ) {
     for (const [k, t] of Object.entries(params)) {
       if (!t) continue;
       this.data[k] = new Float64Array(t.size);
@@ -79,9 +91,15 @@ export class GradientBuffers {
 
 /** Adds batch element b's gradients of C, c, x0 and (linear dynamics) F, f. */
 export function accumulateLinear(
-  g: GradientBuffers, b: number, sizes: { T: number; ns: number; nc: number },
-  xAll: Float64Array, uAll: Float64Array, lamAll: Float64Array,
-  dx: Float64Array, du: Float64Array, dlam: Float64Array,
+  g: GradientBuffers,
+  b: number,
+  sizes: { T: number; ns: number; nc: number },
+  xAll: Float64Array,
+  uAll: Float64Array,
+  lamAll: Float64Array,
+  dx: Float64Array,
+  du: Float64Array,
+  dlam: Float64Array,
 ): void {
   const { T, ns, nc } = sizes;
   const n = ns + nc;
@@ -90,12 +108,12 @@ export function accumulateLinear(
   interleaveRows(xAll, b * T * ns, uAll, b * T * nc, tau, T, ns, nc);
   interleaveRows(dx, 0, du, 0, dtau, T, ns, nc);
   accumulateCost(g, b, T, n, tau, dtau);
-  const gx0 = g.data['x0'];
+  const gx0 = g.data.x0;
   if (gx0) {
     const o = g.offset('x0', b);
     for (let i = 0; i < ns; i++) gx0[o + i]! += dlam[i]!;
   }
-  const gF = g.data['F'];
+  const gF = g.data.F;
   if (gF) {
     const o = g.offset('F', b);
     for (let t = 0; t < T - 1; t++) {
@@ -107,7 +125,7 @@ export function accumulateLinear(
       }
     }
   }
-  const gf = g.data['f'];
+  const gf = g.data.f;
   if (gf) {
     const o = g.offset('f', b);
     for (let t = 0; t < T - 1; t++) for (let r = 0; r < ns; r++) gf[o + t * ns + r]! += dlam[(t + 1) * ns + r]!;
@@ -116,8 +134,8 @@ export function accumulateLinear(
 
 /** C̄_t += ½(dτ_t τ_tᵀ + τ_t dτ_tᵀ), c̄_t += dτ_t. */
 export function accumulateCost(g: GradientBuffers, b: number, T: number, n: number, tau: Float64Array, dtau: Float64Array): void {
-  const gC = g.data['C'];
-  const gc = g.data['c'];
+  const gC = g.data.C;
+  const gc = g.data.c;
   const oC = gC ? g.offset('C', b) : 0;
   const oc = gc ? g.offset('c', b) : 0;
   for (let t = 0; t < T; t++) {

@@ -15,7 +15,10 @@ export class BoxQp {
   private readonly step: Float64Array;
   private readonly trial: Float64Array;
 
-  constructor(private readonly n: number, private readonly maxIter = 50) {
+  constructor(
+    private readonly n: number,
+    private readonly maxIter = 50,
+  ) {
     this.L = new Float64Array(n * n);
     this.grad = new Float64Array(n);
     this.step = new Float64Array(n);
@@ -27,7 +30,17 @@ export class BoxQp {
    * free (at freeOff) receives 1 for free coordinates, 0 for clamped ones. lo/hi may hold
    * ∓Infinity. Returns false if H is not positive definite on the free coordinates.
    */
-  solve(H: Float64Array, g: Float64Array, lo: Float64Array, hi: Float64Array, bOff: number, k: Float64Array, kOff: number, free: Uint8Array, freeOff: number): boolean {
+  solve(
+    H: Float64Array,
+    g: Float64Array,
+    lo: Float64Array,
+    hi: Float64Array,
+    bOff: number,
+    k: Float64Array,
+    kOff: number,
+    free: Uint8Array,
+    freeOff: number,
+  ): boolean {
     const { n, L, grad, step, trial } = this;
     for (let i = 0; i < n; i++) k[kOff + i] = clamp(k[kOff + i]!, lo[bOff + i]!, hi[bOff + i]!);
     for (let it = 0; it < this.maxIter; it++) {
@@ -84,5 +97,5 @@ export class BoxQp {
 }
 
 export function clamp(v: number, lo: number, hi: number): number {
-  return v < lo ? lo : v > hi ? hi : v;
+  return v < lo ? lo : Math.min(v, hi);
 }

@@ -26,7 +26,10 @@ export class DdpContext {
   private readonly q: Float64Array;
   private readonly grad: Float64Array;
 
-  constructor(readonly params: MpcParams, readonly options: MpcOptions) {
+  constructor(
+    readonly params: MpcParams,
+    readonly options: MpcOptions,
+  ) {
     const sizes = (this.sizes = mpcSizes(params));
     const { T, ns, nc, n } = sizes;
     this.B = sizes.batch ?? 1;
@@ -45,8 +48,14 @@ export class DdpContext {
   arrays(b: number, q?: Float64Array): LqrArrays {
     const { dyn } = this;
     return {
-      C: this.Csym, cOff: b * this.sC, q: q ?? this.params.c.data, qOff: q ? 0 : b * this.sc,
-      F: dyn.G.data, FOff: b * dyn.G.stride, f: null, fOff: 0,
+      C: this.Csym,
+      cOff: b * this.sC,
+      q: q ?? this.params.c.data,
+      qOff: q ? 0 : b * this.sc,
+      F: dyn.G.data,
+      FOff: b * dyn.G.stride,
+      f: null,
+      fOff: 0,
     };
   }
 
@@ -89,8 +98,9 @@ export class DdpContext {
     }
     const policy = new RiccatiFactors(T, ns, nc);
     if (warm) policy.k.set(warm);
-    const failed = riccatiBackward(this.ws, policy, this.arrays(b, q), 'box',
-      (t, H, g, k, kOff, free, freeOff) => this.qp.solve(H, g, lo, hi, t * nc, k, kOff, free, freeOff));
+    const failed = riccatiBackward(this.ws, policy, this.arrays(b, q), 'box', (t, H, g, k, kOff, free, freeOff) =>
+      this.qp.solve(H, g, lo, hi, t * nc, k, kOff, free, freeOff),
+    );
     return failed >= 0 ? null : policy;
   }
 
@@ -100,12 +110,34 @@ export class DdpContext {
   }
 
   /** Line search of the listed elements (updates x, u, cost in place); step sizes of those that moved. */
-  search(elems: readonly number[], policies: ReadonlyMap<number, RiccatiFactors>, x: Float64Array, u: Float64Array, cost: number[]): Map<number, number> {
+  search(
+    elems: readonly number[],
+    policies: ReadonlyMap<number, RiccatiFactors>,
+    x: Float64Array,
+    u: Float64Array,
+    cost: number[],
+  ): Map<number, number> {
     const { T, ns, nc } = this.sizes;
-    return lineSearch({
-      dyn: this.dyn, params: this.params, Csym: this.Csym, sC: this.sC, sc: this.sc, bounds: this.bounds, x, u, cost, T, ns, nc,
-      decay: this.options.linesearchDecay ?? 0.2, maxTries: this.options.maxLinesearch ?? 10,
-    }, elems, policies);
+    return lineSearch(
+      {
+        dyn: this.dyn,
+        params: this.params,
+        Csym: this.Csym,
+        sC: this.sC,
+        sc: this.sc,
+        bounds: this.bounds,
+        x,
+        u,
+        cost,
+        T,
+        ns,
+        nc,
+        decay: this.options.linesearchDecay ?? 0.2,
+        maxTries: this.options.maxLinesearch ?? 10,
+      },
+      elems,
+      policies,
+    );
   }
 }
 

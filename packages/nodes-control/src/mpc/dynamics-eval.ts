@@ -18,7 +18,14 @@ export interface NumericDynamics {
   linearize(elems: readonly number[], x: Float64Array, u: Float64Array): void;
 }
 
-export function numericDynamics(p: MpcParams, model: DynamicsModel | undefined, B: number, T: number, ns: number, nc: number): NumericDynamics {
+export function numericDynamics(
+  p: MpcParams,
+  model: DynamicsModel | undefined,
+  B: number,
+  T: number,
+  ns: number,
+  nc: number,
+): NumericDynamics {
   return p.F ? linearDynamics(p.F, p.f, ns, nc) : modelDynamics(model!, p.theta, B, T, ns, nc);
 }
 

@@ -47,7 +47,11 @@ export interface LineSearchState {
  * trajectories replace the current ones; returns the accepted step size of each element that
  * moved.
  */
-export function lineSearch(s: LineSearchState, elems: readonly number[], policies: ReadonlyMap<number, RiccatiFactors>): Map<number, number> {
+export function lineSearch(
+  s: LineSearchState,
+  elems: readonly number[],
+  policies: ReadonlyMap<number, RiccatiFactors>,
+): Map<number, number> {
   const { dyn, params, T, ns, nc, x, u, bounds } = s;
   const moved = new Map<number, number>();
   const alpha = new Map(elems.map((b) => [b, 1]));
@@ -104,7 +108,16 @@ function gather(a: Float64Array, e: number, E: number, T: number, m: number): Fl
 
 /** Σ_t ½ τ_tᵀ C_t τ_t + c_tᵀ τ_t of element b's trajectory (x, u at element b's blocks). */
 export function trajectoryCost(
-  C: Float64Array, cOff: number, c: Float64Array, cLin: number, x: Float64Array, u: Float64Array, b: number, T: number, ns: number, nc: number,
+  C: Float64Array,
+  cOff: number,
+  c: Float64Array,
+  cLin: number,
+  x: Float64Array,
+  u: Float64Array,
+  b: number,
+  T: number,
+  ns: number,
+  nc: number,
 ): number {
   const n = ns + nc;
   const tau = new Float64Array(n);

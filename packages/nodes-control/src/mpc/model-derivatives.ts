@@ -21,7 +21,15 @@ function nextCostates(elems: readonly number[], lam: Float64Array, T: number, ns
  * [E, T−1, n, n] for the E listed elements, in their order.
  */
 export function constraintCurvature(
-  model: DynamicsModel, theta: Tensor | undefined, elems: readonly number[], x: Float64Array, u: Float64Array, lam: Float64Array, T: number, ns: number, nc: number,
+  model: DynamicsModel,
+  theta: Tensor | undefined,
+  elems: readonly number[],
+  x: Float64Array,
+  u: Float64Array,
+  lam: Float64Array,
+  T: number,
+  ns: number,
+  nc: number,
 ): Float64Array {
   const n = ns + nc;
   const { R, X, U, rowsOf } = transitionRows(elems, x, u, T, ns, nc);
@@ -29,10 +37,14 @@ export function constraintCurvature(
   if (R === 0) return out;
   const params = rowParams(theta, rowsOf);
   const weights = nextCostates(elems, lam, T, ns);
-  const { pullback } = vjp((xx: Tensor, uu: Tensor) => {
-    const inner = vjp((x2: Tensor, u2: Tensor) => model.step(x2, u2, params), xx, uu);
-    return inner.pullback(weights) as [Tensor, Tensor];
-  }, X, U);
+  const { pullback } = vjp(
+    (xx: Tensor, uu: Tensor) => {
+      const inner = vjp((x2: Tensor, u2: Tensor) => model.step(x2, u2, params), xx, uu);
+      return inner.pullback(weights) as [Tensor, Tensor];
+    },
+    X,
+    U,
+  );
   for (let j = 0; j < n; j++) {
     const ex = new Float64Array(R * ns);
     const eu = new Float64Array(R * nc);
@@ -56,8 +68,18 @@ export function constraintCurvature(
  * [dx; du] rows and `dlam` the costates of that LQR, per listed element ([E, T, ·]).
  */
 export function parameterGradient(
-  model: DynamicsModel, theta: Tensor, elems: readonly number[], x: Float64Array, u: Float64Array, lam: Float64Array,
-  dx: Float64Array, du: Float64Array, dlam: Float64Array, T: number, ns: number, nc: number,
+  model: DynamicsModel,
+  theta: Tensor,
+  elems: readonly number[],
+  x: Float64Array,
+  u: Float64Array,
+  lam: Float64Array,
+  dx: Float64Array,
+  du: Float64Array,
+  dlam: Float64Array,
+  T: number,
+  ns: number,
+  nc: number,
 ): Tensor {
   const { R, X, U, rowsOf } = transitionRows(elems, x, u, T, ns, nc);
   if (R === 0) return new Tensor(new Float64Array(theta.size), theta.shape);
@@ -74,4 +96,3 @@ export function parameterGradient(
   }, theta);
   return pullback(new Tensor(Float64Array.of(1), []))[0] as Tensor;
 }
-

@@ -1,4 +1,13 @@
-import { ShapeError, applyNode, broadcastTo, defineNode, scalar, type NodeCallOptions, type NodeOutput, type Tensor } from '@argmin/autodiff';
+import {
+  ShapeError,
+  applyNode,
+  broadcastTo,
+  defineNode,
+  scalar,
+  type NodeCallOptions,
+  type NodeOutput,
+  type Tensor,
+} from '@argmin/autodiff';
 import { broadcastsTo } from '@argmin/autodiff/kernels';
 import type { DynamicsModel } from '../dynamics/model.js';
 import { mpcOptimality } from './optimality.js';
@@ -27,9 +36,7 @@ export const mpcNode = defineNode<MpcParams, MpcSolution, MpcOptions>({
 });
 
 /** Linear dynamics x_{t+1} = F_t τ_t + f_t, or a differentiable model with its parameters. */
-export type MpcDynamics =
-  | { readonly F: Tensor; readonly f?: Tensor }
-  | { readonly model: DynamicsModel; readonly params?: Tensor };
+export type MpcDynamics = { readonly F: Tensor; readonly f?: Tensor } | { readonly model: DynamicsModel; readonly params?: Tensor };
 
 export interface MpcInput {
   /** Cost blocks [B,T,n,n] (symmetric part PSD) and linear terms [B,T,n]; batch axis optional. */
@@ -57,15 +64,18 @@ export function mpc(input: MpcInput, options: MpcOptions & NodeCallOptions<MpcSo
   const params: Record<string, Tensor> = { C, c, x0 };
   let opts = options;
   if ('F' in dynamics) {
-    params['F'] = dynamics.F;
-    if (dynamics.f) params['f'] = dynamics.f;
+    params.F = dynamics.F;
+    if (dynamics.f) params.f = dynamics.f;
   } else {
-    if (dynamics.params) params['theta'] = dynamics.params;
+    if (dynamics.params) params.theta = dynamics.params;
     opts = { ...options, dynamics: dynamics.model };
   }
   const T = C.shape[C.ndim - 3] ?? 0;
   const nc = (C.shape[C.ndim - 1] ?? 0) - (x0.shape[x0.ndim - 1] ?? 0);
-  for (const [name, bound] of [['uLower', input.uLower], ['uUpper', input.uUpper]] as const) {
+  for (const [name, bound] of [
+    ['uLower', input.uLower],
+    ['uUpper', input.uUpper],
+  ] as const) {
     if (bound === undefined) continue;
     params[name] = expandBound(name, typeof bound === 'number' ? scalar(bound) : bound, T, nc);
   }
@@ -78,7 +88,9 @@ function expandBound(name: string, bound: Tensor, T: number, nc: number): Tensor
   if (bound.ndim === 3) return bound;
   if (bound.ndim === 2 && bound.shape[0] === T && bound.shape[1] === nc) return bound;
   if (!broadcastsTo(bound.shape, [T, nc])) {
-    throw new ShapeError(`control.mpc: '${name}' of shape [${bound.shape.join(',')}] does not broadcast to [T,nc] = [${T},${nc}] (or give it as [B,T,nc])`);
+    throw new ShapeError(
+      `control.mpc: '${name}' of shape [${bound.shape.join(',')}] does not broadcast to [T,nc] = [${T},${nc}] (or give it as [B,T,nc])`,
+    );
   }
   return broadcastTo(bound, [T, nc]);
 }

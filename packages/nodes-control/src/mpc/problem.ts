@@ -56,18 +56,23 @@ export function validateMpc(p: MpcParams, options: MpcOptions): MpcSizes {
   const node = 'control.mpc';
   const { T, n, ns, nc } = validateCostAndState(node, p);
   if (p.F) {
-    if (p.theta || options.dynamics) throw new InvalidInputError(`${node}: give either linear dynamics (F, f) or a dynamics model with its parameters, not both`);
+    if (p.theta || options.dynamics)
+      throw new InvalidInputError(`${node}: give either linear dynamics (F, f) or a dynamics model with its parameters, not both`);
     validateLinearDynamics(node, p.F, p.f, T, ns, n);
   } else {
     const model = options.dynamics;
     if (!model) throw new InvalidInputError(`${node}: no dynamics: pass linear dynamics { F, f } or a model { model, params }`);
     if (p.f) throw new InvalidInputError(`${node}: parameter 'f' is only for linear dynamics (F, f)`);
     if (model.nState !== ns || model.nCtrl !== nc) {
-      throw new InvalidInputError(`${node}: the dynamics model '${model.name}' has ${model.nState} states and ${model.nCtrl} controls, but x0 gives ns = ${ns} and C gives nc = n − ns = ${nc}`);
+      throw new InvalidInputError(
+        `${node}: the dynamics model '${model.name}' has ${model.nState} states and ${model.nCtrl} controls, but x0 gives ns = ${ns} and C gives nc = n − ns = ${nc}`,
+      );
     }
     const pShape = p.theta ? coreShape(node, 'theta', p.theta, 1, '[p]') : [0];
     if (pShape[0] !== model.nParams) {
-      throw new InvalidInputError(`${node}: the dynamics model '${model.name}' takes ${model.nParams} parameters, got ${p.theta ? `shape ${fmt(p.theta.shape)}` : 'none'}`);
+      throw new InvalidInputError(
+        `${node}: the dynamics model '${model.name}' takes ${model.nParams} parameters, got ${p.theta ? `shape ${fmt(p.theta.shape)}` : 'none'}`,
+      );
     }
   }
   for (const name of ['uLower', 'uUpper'] as const) {
@@ -81,7 +86,8 @@ export function validateMpc(p: MpcParams, options: MpcOptions): MpcSizes {
   const ls = options.linesearchDecay ?? 0.2;
   if (!(ls > 0 && ls < 1)) throw new InvalidInputError(`${node}: linesearchDecay must be in (0, 1), got ${ls}`);
   const maxLs = options.maxLinesearch ?? 10;
-  if (!(Number.isInteger(maxLs) && maxLs >= 1)) throw new InvalidInputError(`${node}: maxLinesearch must be a positive integer, got ${maxLs}`);
+  if (!(Number.isInteger(maxLs) && maxLs >= 1))
+    throw new InvalidInputError(`${node}: maxLinesearch must be a positive integer, got ${maxLs}`);
   return { batch, T, ns, nc, n };
 }
 
@@ -94,7 +100,9 @@ function assertOrderedBounds(node: string, lo: Tensor, hi: Tensor, B: number, T:
       const h = hi.data[b * sh + i]!;
       if (l > h) {
         const t = Math.floor(i / nc);
-        throw new InvalidInputError(`${node}: uLower exceeds uUpper at batch element ${b}, time step ${t}, control ${i % nc} (${l} > ${h}); the box is empty`);
+        throw new InvalidInputError(
+          `${node}: uLower exceeds uUpper at batch element ${b}, time step ${t}, control ${i % nc} (${l} > ${h}); the box is empty`,
+        );
       }
     }
   }

@@ -88,7 +88,9 @@ export function initialControls(warm: Tensor | undefined, B: number, T: number, 
   const u = new Float64Array(B * T * nc);
   if (warm) {
     if (warm.size !== T * nc && warm.size !== B * T * nc) {
-      throw new InvalidInputError(`control.mpc: warmStart.u must have shape [T,nc] or [B,T,nc] = [${B},${T},${nc}], got [${warm.shape.join(',')}]`);
+      throw new InvalidInputError(
+        `control.mpc: warmStart.u must have shape [T,nc] or [B,T,nc] = [${B},${T},${nc}], got [${warm.shape.join(',')}]`,
+      );
     }
     for (let b = 0; b < B; b++) u.set(warm.size === T * nc ? warm.data : warm.data.subarray(b * T * nc, (b + 1) * T * nc), b * T * nc);
   }
@@ -99,7 +101,16 @@ export function initialControls(warm: Tensor | undefined, B: number, T: number, 
 }
 
 /** x_0 = x0, x_{t+1} = g(x_t, u_t) for the listed elements, into x [B, T, ns]. */
-export function rollout(dyn: NumericDynamics, x0: Tensor, elems: readonly number[], u: Float64Array, x: Float64Array, T: number, ns: number, nc: number): void {
+export function rollout(
+  dyn: NumericDynamics,
+  x0: Tensor,
+  elems: readonly number[],
+  u: Float64Array,
+  x: Float64Array,
+  T: number,
+  ns: number,
+  nc: number,
+): void {
   const E = elems.length;
   const s0 = strideOf(x0, 1);
   const xt = new Float64Array(E * ns);

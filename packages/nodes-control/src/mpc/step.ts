@@ -1,6 +1,23 @@
 import {
-  Tensor, add, broadcastTo, concat, expandDims, eye, index, matmul, matrixTranspose, maximum, minimum, mul, neg, solve,
-  stack, sub, vjp, zeros, type SolverStep,
+  Tensor,
+  add,
+  broadcastTo,
+  concat,
+  expandDims,
+  eye,
+  index,
+  matmul,
+  matrixTranspose,
+  maximum,
+  minimum,
+  mul,
+  neg,
+  solve,
+  stack,
+  sub,
+  vjp,
+  zeros,
+  type SolverStep,
 } from '@argmin/autodiff';
 import type { DynamicsModel } from '../dynamics/model.js';
 import { block, matvec, part } from '../lqr/step.js';

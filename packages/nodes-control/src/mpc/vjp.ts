@@ -1,4 +1,4 @@
-import { DifferentiationError, Tensor, type Cotangents } from '@argmin/autodiff';
+import { DifferentiationError, type Tensor, type Cotangents } from '@argmin/autodiff';
 import { RiccatiFactors, RiccatiWorkspace, costates, riccatiBackward, rolloutLinear, type LqrArrays } from '../lqr/riccati.js';
 import { GradientBuffers, accumulateLinear, interleave } from '../lqr/vjp.js';
 import { strideOf } from '../shared/shapes.js';
@@ -16,7 +16,13 @@ import type { MpcSaved } from './solve.js';
  *   uLower̄/uUpper̄ at an active control = (H dτ + τ̄)_u + G_uᵀ dλ_{t+1} (the multiplier's change),
  * and zero for inactive ones. mpc.pytorch gives no bound gradients and drops the curvature term.
  */
-export function mpcVjp(params: MpcParams, solution: MpcSolution, saved: MpcSaved, cot: Cotangents<MpcSolution>, options: MpcOptions): Cotangents<MpcParams> {
+export function mpcVjp(
+  params: MpcParams,
+  solution: MpcSolution,
+  saved: MpcSaved,
+  cot: Cotangents<MpcSolution>,
+  options: MpcOptions,
+): Cotangents<MpcParams> {
   const { sizes, Csym, dyn, lam, bounds } = saved;
   const { T, ns, nc, n } = sizes;
   const B = sizes.batch ?? 1;
@@ -52,7 +58,20 @@ export function mpcVjp(params: MpcParams, solution: MpcSolution, saved: MpcSaved
   for (const b of all) {
     const G = { F: dyn.G.data, FOff: b * dyn.G.stride };
     // The side of each active bound, from the sign of ∂J/∂u at the solution.
-    costates(T, ns, nc, { C: Csym, cOff: b * strideOf(params.C, 3), q: params.c.data, qOff: b * sc, ...G, f: null, fOff: 0 }, x, b * T * ns, u, b * T * nc, new Float64Array(T * ns), 0, grad, 0);
+    costates(
+      T,
+      ns,
+      nc,
+      { C: Csym, cOff: b * strideOf(params.C, 3), q: params.c.data, qOff: b * sc, ...G, f: null, fOff: 0 },
+      x,
+      b * T * ns,
+      u,
+      b * T * nc,
+      new Float64Array(T * ns),
+      0,
+      grad,
+      0,
+    );
     const side = new Int8Array(T * nc);
     for (let i = 0; i < T * nc; i++) {
       const ui = u[b * T * nc + i]!;
@@ -67,12 +86,17 @@ export function mpcVjp(params: MpcParams, solution: MpcSolution, saved: MpcSaved
     const arrays: LqrArrays = { C: H, cOff: b * sH, q: tauBar, qOff: b * T * n, ...G, f: null, fOff: 0 };
     const t = riccatiBackward(ws, fac, arrays, 'pinned');
     if (t >= 0) {
-      throw new DifferentiationError(`control.mpc: cannot differentiate batch element ${b}: with the active bounds pinned, the problem's curvature in the free controls is not positive definite at time step ${t} (the solution is not a strict local minimum)`);
+      throw new DifferentiationError(
+        `control.mpc: cannot differentiate batch element ${b}: with the active bounds pinned, the problem's curvature in the free controls is not positive definite at time step ${t} (the solution is not a strict local minimum)`,
+      );
     }
     rolloutLinear(fac, T, ns, nc, arrays, null, 0, dx, b * T * ns, du, b * T * nc);
     costates(T, ns, nc, arrays, dx, b * T * ns, du, b * T * nc, dlam, b * T * ns, multiplierChange, 0);
     accumulateLinear(grads, b, sizes, x, u, lam, dx.subarray(b * T * ns), du.subarray(b * T * nc), dlam.subarray(b * T * ns));
-    for (const [name, s] of [['uLower', -1], ['uUpper', 1]] as const) {
+    for (const [name, s] of [
+      ['uLower', -1],
+      ['uUpper', 1],
+    ] as const) {
       const g = grads.data[name];
       if (!g) continue;
       const o = grads.offset(name, b);
@@ -80,6 +104,6 @@ export function mpcVjp(params: MpcParams, solution: MpcSolution, saved: MpcSaved
     }
   }
   const out = grads.result();
-  if (model && params.theta) out['theta'] = parameterGradient(model, params.theta, all, x, u, lam, dx, du, dlam, T, ns, nc);
+  if (model && params.theta) out.theta = parameterGradient(model, params.theta, all, x, u, lam, dx, du, dlam, T, ns, nc);
   return out;
 }

@@ -25,7 +25,11 @@ export function expectCore(node: string, name: string, got: readonly number[], w
 }
 
 /** The batch size of a call (null when every parameter is at its core rank), checking agreement. */
-export function batchOf(node: string, params: Readonly<Record<string, Tensor | undefined>>, ranks: Readonly<Record<string, number>>): number | null {
+export function batchOf(
+  node: string,
+  params: Readonly<Record<string, Tensor | undefined>>,
+  ranks: Readonly<Record<string, number>>,
+): number | null {
   let size: number | null = null;
   let from = '';
   for (const [name, rank] of Object.entries(ranks)) {

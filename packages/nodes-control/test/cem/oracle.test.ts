@@ -1,4 +1,4 @@
-import { Rng, Tensor, add, expandDims, mul, sub, sum, tensor, vjp, zeros } from '@argmin/autodiff';
+import { Rng, type Tensor, add, expandDims, mul, sub, sum, tensor, vjp, zeros } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { cem } from '../../src/cem/cem.js';
 import { sin } from '../../src/dynamics/trig.js';

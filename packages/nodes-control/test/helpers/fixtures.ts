@@ -12,7 +12,8 @@ export function timeMajorToBatch(values: NestedArray): Tensor {
   const [T, B] = t.shape as [number, number];
   const inner = t.size / (T * B);
   const out = new Float64Array(t.size);
-  for (let s = 0; s < T; s++) for (let b = 0; b < B; b++) out.set(t.data.subarray((s * B + b) * inner, (s * B + b + 1) * inner), (b * T + s) * inner);
+  for (let s = 0; s < T; s++)
+    for (let b = 0; b < B; b++) out.set(t.data.subarray((s * B + b) * inner, (s * B + b + 1) * inner), (b * T + s) * inner);
   return new Tensor(out, [B, T, ...t.shape.slice(2)]);
 }
 

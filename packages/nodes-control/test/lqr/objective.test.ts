@@ -28,7 +28,7 @@ describe('lqrObjective and linearRollout (ops, for amortization)', () => {
     }
   });
   test('batched and shared parameters, and its VJP by central differences', () => {
-    const [a, b] = instances as [typeof instances[0], typeof instances[0]];
+    const [a, b] = instances as [(typeof instances)[0], (typeof instances)[0]];
     const { x, u } = lqr({ ...a, c: stack2(a.c, b.c) });
     const J = lqrObjective({ C: a.C, c: stack2(a.c, b.c) }, { x, u });
     expect(J.shape).toEqual([2]);
@@ -41,5 +41,9 @@ describe('lqrObjective and linearRollout (ops, for amortization)', () => {
   });
 });
 
-const shift = (u: Tensor): Tensor => new Tensor(u.data.map((v) => v + 0.1), u.shape);
+const shift = (u: Tensor): Tensor =>
+  new Tensor(
+    u.data.map((v) => v + 0.1),
+    u.shape,
+  );
 const stack2 = (a: Tensor, b: Tensor): Tensor => stackBatch([a, b]);

@@ -16,11 +16,18 @@ describe('MPC without binding bounds is LQR', () => {
         return { x: o.x, u: o.u };
       }, p);
       for (const bounds of [{}, { uLower: -1e3, uUpper: 1e3 }]) {
-        const viaMpc = vjp((C: Tensor, c: Tensor, F: Tensor, f: Tensor, x0: Tensor) => {
-          const o = mpc({ C, c, x0, dynamics: { F, f }, ...bounds });
-          expect(o.info.status).toEqual(['converged']);
-          return { x: o.x, u: o.u };
-        }, p.C, p.c, p.F, p.f, p.x0);
+        const viaMpc = vjp(
+          (C: Tensor, c: Tensor, F: Tensor, f: Tensor, x0: Tensor) => {
+            const o = mpc({ C, c, x0, dynamics: { F, f }, ...bounds });
+            expect(o.info.status).toEqual(['converged']);
+            return { x: o.x, u: o.u };
+          },
+          p.C,
+          p.c,
+          p.F,
+          p.f,
+          p.x0,
+        );
         expect(relErr(viaMpc.value.u, viaLqr.value.u)).toBeLessThan(1e-10);
         const [gL] = viaLqr.pullback(cot);
         const gM = viaMpc.pullback(cot);

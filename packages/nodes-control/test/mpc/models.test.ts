@@ -18,13 +18,25 @@ function diagCost(T: number, diag: readonly number[], lin: readonly number[]): {
 }
 
 describe('dynamics models', () => {
-  for (const [model, params] of [[pendulum, pendulumParams(9.5, 1.1, 0.9)], [cartpole, cartpoleParams()]] as const) {
+  for (const [model, params] of [
+    [pendulum, pendulumParams(9.5, 1.1, 0.9)],
+    [cartpole, cartpoleParams()],
+  ] as const) {
     test(`${model.name}: the raw fast path computes the same map as the ops`, () => {
       const rng = Rng.seeded(1);
       const R = 7;
       const x = randn([R, model.nState], rng);
       const u = randn([R, model.nCtrl], rng, model.name === 'pendulum' ? 3 : 150); // some beyond the clamp
-      const perRow = stackBatch(Array.from({ length: R }, (_, r) => new Tensor(params.data.map((v) => v * (1 + 0.05 * r)), params.shape)));
+      const perRow = stackBatch(
+        Array.from(
+          { length: R },
+          (_, r) =>
+            new Tensor(
+              params.data.map((v) => v * (1 + 0.05 * r)),
+              params.shape,
+            ),
+        ),
+      );
       for (const p of [params, perRow]) {
         const ops = model.step(x, u, p);
         const raw = new Float64Array(R * model.nState);
@@ -50,20 +62,35 @@ describe('MPC with model dynamics', () => {
 
   test('pendulum: parameters given per batch element [B,p] equal separate solves, gradients included', () => {
     const { C, c } = diagCost(8, [1, 1, 0.1, 0.001], [-1, 0, 0, 0]);
-    const x0 = tensor([[Math.cos(2.5), Math.sin(2.5), 0.3], [Math.cos(-1), Math.sin(-1), -0.2]]);
+    const x0 = tensor([
+      [Math.cos(2.5), Math.sin(2.5), 0.3],
+      [Math.cos(-1), Math.sin(-1), -0.2],
+    ]);
     const thetas = [pendulumParams(10, 1, 1), pendulumParams(9, 1.2, 0.8)];
     const solve = (x: Tensor, p: Tensor) => {
       const out = mpc({ C, c, x0: x, dynamics: { model: pendulum, params: p }, uLower: -2, uUpper: 2 }, { tol: 1e-12 });
       return { x: out.x, u: out.u };
     };
-    const cot = { x: new Tensor(new Float64Array(2 * 8 * 3).map((_, i) => Math.sin(i)), [2, 8, 3]), u: new Tensor(new Float64Array(16).map((_, i) => Math.cos(i)), [2, 8, 1]) };
+    const cot = {
+      x: new Tensor(
+        new Float64Array(2 * 8 * 3).map((_, i) => Math.sin(i)),
+        [2, 8, 3],
+      ),
+      u: new Tensor(
+        new Float64Array(16).map((_, i) => Math.cos(i)),
+        [2, 8, 1],
+      ),
+    };
     const batched = vjp(solve, x0, stackBatch(thetas));
     const [, gTheta] = batched.pullback(cot) as [Tensor, Tensor];
     thetas.forEach((theta, b) => {
       const xb = new Tensor(x0.data.slice(b * 3, b * 3 + 3), [3]);
       const single = vjp(solve, xb, theta);
       expect(relErr(new Tensor(batched.value.u.data.slice(b * 8, b * 8 + 8), [8, 1]), single.value.u)).toBeLessThan(1e-10);
-      const [, g] = single.pullback({ x: new Tensor(cot.x.data.slice(b * 24, b * 24 + 24), [8, 3]), u: new Tensor(cot.u.data.slice(b * 8, b * 8 + 8), [8, 1]) }) as [Tensor, Tensor];
+      const [, g] = single.pullback({
+        x: new Tensor(cot.x.data.slice(b * 24, b * 24 + 24), [8, 3]),
+        u: new Tensor(cot.u.data.slice(b * 8, b * 8 + 8), [8, 1]),
+      }) as [Tensor, Tensor];
       expect(relErr(new Tensor(gTheta.data.slice(b * 3, b * 3 + 3), [3]), g)).toBeLessThan(1e-9);
     });
   });

@@ -35,20 +35,50 @@ describeOptimizationNode(mpcNode, {
   gradientTol: 1e-5,
   degenerate: [
     // Lower = upper: every control pinned.
-    { C: eyes(3, 3), c: zeros([3, 3]), F: zeros([2, 2, 3]), f: zeros([2, 2]), x0: tensor([1, -1]), uLower: full([3, 1], 0.2), uUpper: full([3, 1], 0.2) },
+    {
+      C: eyes(3, 3),
+      c: zeros([3, 3]),
+      F: zeros([2, 2, 3]),
+      f: zeros([2, 2]),
+      x0: tensor([1, -1]),
+      uLower: full([3, 1], 0.2),
+      uUpper: full([3, 1], 0.2),
+    },
     // Unconstrained optimum u = 0 exactly on the lower bound (zero multiplier).
-    { C: eyes(3, 3), c: zeros([3, 3]), F: zeros([2, 2, 3]), f: zeros([2, 2]), x0: tensor([1, -1]), uLower: zeros([3, 1]), uUpper: full([3, 1], 1) },
+    {
+      C: eyes(3, 3),
+      c: zeros([3, 3]),
+      F: zeros([2, 2, 3]),
+      f: zeros([2, 2]),
+      x0: tensor([1, -1]),
+      uLower: zeros([3, 1]),
+      uUpper: full([3, 1], 1),
+    },
   ],
 });
 // Unrolling box-DDP costs ~15 iterations of ops per call: fewer runs for the same properties.
-describeOptimizationNode(mpcNode, { params: arbLinear, options: linearOptions, strategies: ['implicit', 'unroll'], gradientTol: 1e-5, numRuns: 4 });
+describeOptimizationNode(mpcNode, {
+  params: arbLinear,
+  options: linearOptions,
+  strategies: ['implicit', 'unroll'],
+  gradientTol: 1e-5,
+  numRuns: 4,
+});
 
 const pendulumOptions = { dynamics: pendulum, tol: 1e-13 };
 const arbPendulum = fc.record({
   C: arbTensor([4, 4], { min: 0.05, max: 0.3 }).map((d) => diagBlocks(d, [1, 1, 0.1, 0.01])),
   c: arbTensor([4, 4], { min: -1, max: 1 }),
-  x0: fc.tuple(fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true })).map(([th, w]) => tensor([Math.cos(th), Math.sin(th), w])),
-  theta: fc.tuple(fc.double({ min: 8, max: 12, noNaN: true }), fc.double({ min: 0.8, max: 1.2, noNaN: true }), fc.double({ min: 0.8, max: 1.2, noNaN: true })).map((v) => tensor(v)),
+  x0: fc
+    .tuple(fc.double({ min: -Math.PI, max: Math.PI, noNaN: true }), fc.double({ min: -1, max: 1, noNaN: true }))
+    .map(([th, w]) => tensor([Math.cos(th), Math.sin(th), w])),
+  theta: fc
+    .tuple(
+      fc.double({ min: 8, max: 12, noNaN: true }),
+      fc.double({ min: 0.8, max: 1.2, noNaN: true }),
+      fc.double({ min: 0.8, max: 1.2, noNaN: true }),
+    )
+    .map((v) => tensor(v)),
   uLower: arbTensor([4, 1], { min: -1.8, max: -0.5 }),
   uUpper: arbTensor([4, 1], { min: 0.5, max: 1.8 }),
 }) as fc.Arbitrary<MpcParams>;
@@ -64,11 +94,17 @@ describeOptimizationNode(mpcNode, {
 });
 
 function eyes(T: number, n: number): Tensor {
-  return new Tensor(new Float64Array(T * n * n).map((_, i) => ((i % (n * n)) % (n + 1) === 0 ? 1 : 0)), [T, n, n]);
+  return new Tensor(
+    new Float64Array(T * n * n).map((_, i) => ((i % (n * n)) % (n + 1) === 0 ? 1 : 0)),
+    [T, n, n],
+  );
 }
 
 function scale(t: Tensor, s: number): Tensor {
-  return new Tensor(t.data.map((v) => v * s), t.shape);
+  return new Tensor(
+    t.data.map((v) => v * s),
+    t.shape,
+  );
 }
 
 /** [T, n, n] blocks diag(base) + d_t d_tᵀ-free jitter: diag(base + d_t) per time step. */

@@ -26,10 +26,17 @@ describe('control.mpc (linear dynamics, box) vs mpc.pytorch (mpc_box_linear.json
       expect(Math.max(...out.info.residual)).toBeLessThanOrEqual(1e-10);
     });
     test(`${inst.id}: implicit VJP of C, c, F, f, x0`, () => {
-      const { pullback } = vjp((C: Tensor, c: Tensor, F: Tensor, f: Tensor, x0: Tensor) => {
-        const { x, u } = mpc({ ...input, C, c, x0, dynamics: { F, f } });
-        return { x, u };
-      }, input.C, input.c, dynamics.F, dynamics.f, input.x0);
+      const { pullback } = vjp(
+        (C: Tensor, c: Tensor, F: Tensor, f: Tensor, x0: Tensor) => {
+          const { x, u } = mpc({ ...input, C, c, x0, dynamics: { F, f } });
+          return { x, u };
+        },
+        input.C,
+        input.c,
+        dynamics.F,
+        dynamics.f,
+        input.x0,
+      );
       const [gC, gc, gF, gf, gx0] = pullback({ x: timeMajorToBatch(inst.cotangent.x), u: timeMajorToBatch(inst.cotangent.u) });
       // Reference VJP is accurate to ~1e-12 relative (see above); ours is exact at our fixed point.
       expect(relErr(gC, timeMajorToBatch(inst.vjp.C))).toBeLessThan(1e-8);

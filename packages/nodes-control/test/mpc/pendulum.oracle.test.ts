@@ -30,10 +30,16 @@ describe('control.mpc with pendulum dynamics vs mpc.pytorch (mpc_pendulum.json)'
   });
 
   test('implicit VJP matches the exact IFT VJP (not mpc.pytorch’s approximation)', () => {
-    const { pullback } = vjp((C: Tensor, c: Tensor, x0: Tensor, p: Tensor) => {
-      const { x, u } = solve(C, c, x0, p);
-      return { x, u };
-    }, C, c, x0, theta);
+    const { pullback } = vjp(
+      (C: Tensor, c: Tensor, x0: Tensor, p: Tensor) => {
+        const { x, u } = solve(C, c, x0, p);
+        return { x, u };
+      },
+      C,
+      c,
+      x0,
+      theta,
+    );
     const [gC, gc, gx0, gp] = pullback({ x: timeMajorToBatch(inst.cotangent.x), u: timeMajorToBatch(inst.cotangent.u) });
     const tol = 1e-5;
     expect(relErr(gC, timeMajorToBatch(inst.vjp_ift.C))).toBeLessThan(tol);
@@ -47,10 +53,14 @@ describe('control.mpc with pendulum dynamics vs mpc.pytorch (mpc_pendulum.json)'
   test("'unroll' (backprop through the DDP iterations) agrees with the implicit VJP", () => {
     const cot = { x: timeMajorToBatch(inst.cotangent.x), u: timeMajorToBatch(inst.cotangent.u) };
     const grads = (strategy: 'implicit' | 'unroll') =>
-      vjp((c: Tensor, p: Tensor) => {
-        const out = mpc({ C, c, x0, dynamics: { model: pendulum, params: p }, uLower: -2, uUpper: 2 }, { strategy });
-        return { x: out.x, u: out.u };
-      }, c, theta).pullback(cot);
+      vjp(
+        (c: Tensor, p: Tensor) => {
+          const out = mpc({ C, c, x0, dynamics: { model: pendulum, params: p }, uLower: -2, uUpper: 2 }, { strategy });
+          return { x: out.x, u: out.u };
+        },
+        c,
+        theta,
+      ).pullback(cot);
     const [gi, gu] = [grads('implicit'), grads('unroll')];
     // Gauss-Newton iterations contract the unrolled derivative linearly: 15 steps leave ~1e-7.
     expect(relErr(gu[0], gi[0])).toBeLessThan(1e-6);

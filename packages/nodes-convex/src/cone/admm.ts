@@ -33,7 +33,13 @@ export interface AdmmResult {
 }
 
 /** Splits w into (x, y, s, τ, κ), unnormalised. */
-export function splitIterate(d: ConeData, w: Float64Array, x: Float64Array, y: Float64Array, s: Float64Array): { tau: number; kappa: number } {
+export function splitIterate(
+  d: ConeData,
+  w: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+  s: Float64Array,
+): { tau: number; kappa: number } {
   const { n, m } = d;
   for (let j = 0; j < n; j++) x[j] = w[j]!;
   projectCone(d.layout, true, w, y, n, 0);
@@ -121,7 +127,17 @@ export function admm(d: ConeData, sys: HsdeSystem, w: Float64Array, opts: AdmmOp
  * w ← T(w) − ΔG·γ with γ = argmin ‖f − ΔF·γ‖ (lightly regularised normal equations).
  * Returns false (w untouched) when the small system is singular.
  */
-function andersonStep(dG: Float64Array, dF: Float64Array, f: Float64Array, t: Float64Array, k: number, N: number, gram: Float64Array, rhs: Float64Array, w: Float64Array): boolean {
+function andersonStep(
+  dG: Float64Array,
+  dF: Float64Array,
+  f: Float64Array,
+  t: Float64Array,
+  k: number,
+  N: number,
+  gram: Float64Array,
+  rhs: Float64Array,
+  w: Float64Array,
+): boolean {
   let trace = 0;
   for (let i = 0; i < k; i++) {
     for (let j = 0; j <= i; j++) {
@@ -154,7 +170,14 @@ function andersonStep(dG: Float64Array, dF: Float64Array, f: Float64Array, t: Fl
 }
 
 /** Convergence and certificate checks at the current iterate. */
-function checkIterate(d: ConeData, w: Float64Array, x: Float64Array, y: Float64Array, s: Float64Array, opts: AdmmOptions): Omit<AdmmResult, 'iterations'> {
+function checkIterate(
+  d: ConeData,
+  w: Float64Array,
+  x: Float64Array,
+  y: Float64Array,
+  s: Float64Array,
+  opts: AdmmOptions,
+): Omit<AdmmResult, 'iterations'> {
   const { tau } = splitIterate(d, w, x, y, s);
   let residual = Infinity;
   if (tau > 0) {

@@ -26,7 +26,14 @@ export interface ConeDerivative {
   readonly blocks: readonly BlockDerivative[];
 }
 
-function projectSoc(v: Float64Array, off: number, size: number, out: Float64Array, outOff: number, withDerivative: boolean): BlockDerivative | null {
+function projectSoc(
+  v: Float64Array,
+  off: number,
+  size: number,
+  out: Float64Array,
+  outOff: number,
+  withDerivative: boolean,
+): BlockDerivative | null {
   const t = v[off]!;
   let r2 = 0;
   for (let i = 1; i < size; i++) r2 += v[off + i]! * v[off + i]!;
@@ -49,7 +56,15 @@ function projectSoc(v: Float64Array, off: number, size: number, out: Float64Arra
 }
 
 /** Projects one block of v onto its cone (or the dual cone), optionally keeping DΠ. */
-function projectBlock(block: ConeBlock, dual: boolean, v: Float64Array, vOff: number, out: Float64Array, outOff: number, withDerivative: boolean): BlockDerivative | null {
+function projectBlock(
+  block: ConeBlock,
+  dual: boolean,
+  v: Float64Array,
+  vOff: number,
+  out: Float64Array,
+  outOff: number,
+  withDerivative: boolean,
+): BlockDerivative | null {
   const { kind, size } = block;
   const off = vOff + block.offset;
   const o = outOff + block.offset;
@@ -62,7 +77,7 @@ function projectBlock(block: ConeBlock, dual: boolean, v: Float64Array, vOff: nu
       const d = withDerivative ? new Float64Array(size) : null;
       for (let i = 0; i < size; i++) {
         const x = v[off + i]!;
-        out[o + i] = x > 0 ? x : 0;
+        out[o + i] = Math.max(x, 0);
         if (d) d[i] = x > 0 ? 1 : 0;
       }
       return d ? { kind: 'diag', d } : null;
@@ -94,7 +109,14 @@ export function projectCone(layout: ConeLayout, dual: boolean, v: Float64Array, 
 }
 
 /** Projects like {@link projectCone} and returns DΠ at v. */
-export function projectConeWithDerivative(layout: ConeLayout, dual: boolean, v: Float64Array, out: Float64Array, vOff = 0, outOff = 0): ConeDerivative {
+export function projectConeWithDerivative(
+  layout: ConeLayout,
+  dual: boolean,
+  v: Float64Array,
+  out: Float64Array,
+  vOff = 0,
+  outOff = 0,
+): ConeDerivative {
   const blocks = layout.blocks.map((block) => projectBlock(block, dual, v, vOff, out, outOff, true)!);
   return { layout, blocks };
 }

@@ -101,7 +101,7 @@ function dh(rho: number, x0: number, y0: number): number {
   const b = x0 - rho * y0;
   const ep = Math.exp(rho);
   const em = Math.exp(-rho);
-  return ((a + x0) * ep + (b + y0) * em) / den - (a * ep - b * em) * (2 * rho - 1) / (den * den);
+  return ((a + x0) * ep + (b + y0) * em) / den - ((a * ep - b * em) * (2 * rho - 1)) / (den * den);
 }
 
 /** The root of h on the interval where y_p > 0 and μ > 0, or null if it cannot be bracketed. */

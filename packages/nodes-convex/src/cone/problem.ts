@@ -72,7 +72,8 @@ export function coneLayout(spec: ConeSpec | undefined): ConeLayout {
   }
   const known = new Set(['zero', 'nonneg', 'soc', 'psd', 'exp']);
   for (const key of Object.keys(spec)) {
-    if (!known.has(key)) throw new InvalidInputError(`${NODE}: unknown cone '${key}' in options.cones (expected zero, nonneg, soc, psd, exp)`);
+    if (!known.has(key))
+      throw new InvalidInputError(`${NODE}: unknown cone '${key}' in options.cones (expected zero, nonneg, soc, psd, exp)`);
   }
   const blocks: ConeBlock[] = [];
   let offset = 0;
@@ -112,13 +113,22 @@ export function validateCone(params: ConeParams, spec: ConeSpec | undefined): Co
   }
   const m = A.shape[A.ndim - 2];
   const n = A.shape[A.ndim - 1];
-  if (m === undefined || n === undefined) throw new ShapeError(`${NODE}: parameter 'A' must be a matrix [m, n] (or [B, m, n]), got shape [${A.shape.join(',')}]`);
+  if (m === undefined || n === undefined)
+    throw new ShapeError(`${NODE}: parameter 'A' must be a matrix [m, n] (or [B, m, n]), got shape [${A.shape.join(',')}]`);
   const bm = b.shape[b.ndim - 1];
   const cn = c.shape[c.ndim - 1];
-  if (bm !== m) throw new ShapeError(`${NODE}: parameter 'b' has ${bm} entries (shape [${b.shape.join(',')}]) but A has ${m} rows (shape [${A.shape.join(',')}])`);
-  if (cn !== n) throw new ShapeError(`${NODE}: parameter 'c' has ${cn} entries (shape [${c.shape.join(',')}]) but A has ${n} columns (shape [${A.shape.join(',')}])`);
+  if (bm !== m)
+    throw new ShapeError(
+      `${NODE}: parameter 'b' has ${bm} entries (shape [${b.shape.join(',')}]) but A has ${m} rows (shape [${A.shape.join(',')}])`,
+    );
+  if (cn !== n)
+    throw new ShapeError(
+      `${NODE}: parameter 'c' has ${cn} entries (shape [${c.shape.join(',')}]) but A has ${n} columns (shape [${A.shape.join(',')}])`,
+    );
   if (layout.m !== m) {
-    throw new ShapeError(`${NODE}: the cones take ${layout.m} rows (${describeSpec(spec!)}) but A has ${m} rows (shape [${A.shape.join(',')}])`);
+    throw new ShapeError(
+      `${NODE}: the cones take ${layout.m} rows (${describeSpec(spec!)}) but A has ${m} rows (shape [${A.shape.join(',')}])`,
+    );
   }
   if (n === 0) throw new ShapeError(`${NODE}: parameter 'A' has no columns (the program has no variables)`);
   return layout;

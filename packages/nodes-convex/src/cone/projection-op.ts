@@ -47,7 +47,9 @@ export const coneProjectionDerivativeOp: Op<ProjectionAttrs> = defineOp<Projecti
   },
   vjp: (cot, { inputs: [v], attrs, needs }) => {
     if (needs[0]) {
-      throw new DifferentiationError('convex.coneProjectionDerivative: second derivatives of cone projections are not implemented (differentiate the cone node once)');
+      throw new DifferentiationError(
+        'convex.coneProjectionDerivative: second derivatives of cone projections are not implemented (differentiate the cone node once)',
+      );
     }
     return [null, coneProjectionDerivativeOp.apply([v!, cot], attrs)];
   },

@@ -46,7 +46,14 @@ export interface PsdDerivative {
  * Projects the PSD block v[off…] onto the cone, writing out[outOff…], and returns the
  * derivative's data when asked.
  */
-export function projectPsd(v: Float64Array, off: number, k: number, out: Float64Array, outOff: number, withDerivative: boolean): PsdDerivative | null {
+export function projectPsd(
+  v: Float64Array,
+  off: number,
+  k: number,
+  out: Float64Array,
+  outOff: number,
+  withDerivative: boolean,
+): PsdDerivative | null {
   const x = new Float64Array(k * k);
   smatInto(v, off, k, x);
   const { values, vectors } = symmetricEigen(x, k);

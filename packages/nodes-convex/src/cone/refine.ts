@@ -92,9 +92,13 @@ function gaussNewtonStep(d: ConeData, p: ResidualPoint, cols: number, denseMax: 
     }
   }
   const tmp = new Float64Array(rows);
-  const r = cg((v, out) => {
-    jacobianTimes(d, p.D, v, tmp);
-    jacobianTransposeTimes(d, p.D, tmp, out);
-  }, rhs, { tol: 1e-12, maxIter: 5 * cols });
+  const r = cg(
+    (v, out) => {
+      jacobianTimes(d, p.D, v, tmp);
+      jacobianTransposeTimes(d, p.D, tmp, out);
+    },
+    rhs,
+    { tol: 1e-12, maxIter: 5 * cols },
+  );
   return r.x.every(Number.isFinite) ? r.x : null;
 }

@@ -40,7 +40,11 @@ export interface ElementResult {
 }
 
 /** Solves one cone program; `start` is a warm start (x, y, s) or null. */
-export function solveElement(d: ConeData, opts: ConeSolverOptions, start: { x: Float64Array; y: Float64Array; s: Float64Array } | null): ElementResult {
+export function solveElement(
+  d: ConeData,
+  opts: ConeSolverOptions,
+  start: { x: Float64Array; y: Float64Array; s: Float64Array } | null,
+): ElementResult {
   const { n, m } = d;
   const N = n + m + 1;
   const tol = opts.tol ?? 1e-9;
@@ -58,7 +62,13 @@ export function solveElement(d: ConeData, opts: ConeSolverOptions, start: { x: F
   const s = new Float64Array(m);
 
   const finish = (point: ResidualPoint, iterations: number, residual: number): ElementResult => ({
-    status: residual <= tol ? 'converged' : 'max_iter', iterations, residual, x: point.x, y: point.y, s: point.s, point,
+    status: residual <= tol ? 'converged' : 'max_iter',
+    iterations,
+    residual,
+    x: point.x,
+    y: point.y,
+    s: point.s,
+    point,
   });
   const tryRefine = (iterations: number): ElementResult | null => {
     const { tau } = splitIterate(d, w, x, y, s);
@@ -94,8 +104,21 @@ export function solveElement(d: ConeData, opts: ConeSolverOptions, start: { x: F
     }
     if (used >= maxIter || (r.outcome === 'solved' && target <= tol)) {
       const { tau } = splitIterate(d, w, x, y, s);
-      if (!(tau > 0)) return { status: 'max_iter', iterations: used, residual: Infinity, x: new Float64Array(n), y: new Float64Array(m), s: new Float64Array(m), point: null };
-      const point = residualAt(d, w.slice(0, n).map((v) => v / tau), w.slice(n, n + m).map((v) => v / tau));
+      if (!(tau > 0))
+        return {
+          status: 'max_iter',
+          iterations: used,
+          residual: Infinity,
+          x: new Float64Array(n),
+          y: new Float64Array(m),
+          s: new Float64Array(m),
+          point: null,
+        };
+      const point = residualAt(
+        d,
+        w.slice(0, n).map((v) => v / tau),
+        w.slice(n, n + m).map((v) => v / tau),
+      );
       return finish(point, used, scaledResidual(d, point));
     }
     target = Math.max(tol, target * 0.1);
@@ -113,14 +136,35 @@ function certificate(d: ConeData, w: Float64Array, outcome: 'infeasible' | 'unbo
   splitIterate(d, w, x, y, s);
   if (outcome === 'infeasible') {
     const scale = -1 / bDot(d, y);
-    return { status: 'infeasible', iterations, residual: Infinity, x: new Float64Array(d.n), y: y.map((v) => v * scale), s: new Float64Array(d.m), point: null };
+    return {
+      status: 'infeasible',
+      iterations,
+      residual: Infinity,
+      x: new Float64Array(d.n),
+      y: y.map((v) => v * scale),
+      s: new Float64Array(d.m),
+      point: null,
+    };
   }
   const scale = -1 / cDot(d, x);
-  return { status: 'unbounded', iterations, residual: Infinity, x: x.map((v) => v * scale), y: new Float64Array(d.m), s: s.map((v) => v * scale), point: null };
+  return {
+    status: 'unbounded',
+    iterations,
+    residual: Infinity,
+    x: x.map((v) => v * scale),
+    y: new Float64Array(d.m),
+    s: s.map((v) => v * scale),
+    point: null,
+  };
 }
 
 /** The batched forward: one solve per element; shared parameters are read in place. */
-export function solveCone(params: ConeParams, layout: ConeLayout, opts: ConeSolverOptions, warmStart?: Partial<ConeSolution>): { solution: ConeSolution; info: SolveInfo; saved: ConeSaved } {
+export function solveCone(
+  params: ConeParams,
+  layout: ConeLayout,
+  opts: ConeSolverOptions,
+  warmStart?: Partial<ConeSolution>,
+): { solution: ConeSolution; info: SolveInfo; saved: ConeSaved } {
   const { A, b, c } = params;
   const m = A.shape[A.ndim - 2]!;
   const n = A.shape[A.ndim - 1]!;
@@ -136,17 +180,22 @@ export function solveCone(params: ConeParams, layout: ConeLayout, opts: ConeSolv
   const ws = warmStart?.x && warmStart.y && warmStart.s ? warmStart : null;
   for (let e = 0; e < B; e++) {
     const d: ConeData = {
-      m, n, layout,
-      A: A.data, aOff: A.ndim === 3 ? e * m * n : 0,
-      b: b.data, bOff: b.ndim === 2 ? e * m : 0,
-      c: c.data, cOff: c.ndim === 2 ? e * n : 0,
+      m,
+      n,
+      layout,
+      A: A.data,
+      aOff: A.ndim === 3 ? e * m * n : 0,
+      b: b.data,
+      bOff: b.ndim === 2 ? e * m : 0,
+      c: c.data,
+      cOff: c.ndim === 2 ? e * n : 0,
     };
     const start = ws
       ? {
-        x: ws.x!.data.subarray(ws.x!.ndim === 2 ? e * n : 0).subarray(0, n),
-        y: ws.y!.data.subarray(ws.y!.ndim === 2 ? e * m : 0).subarray(0, m),
-        s: ws.s!.data.subarray(ws.s!.ndim === 2 ? e * m : 0).subarray(0, m),
-      }
+          x: ws.x!.data.subarray(ws.x!.ndim === 2 ? e * n : 0).subarray(0, n),
+          y: ws.y!.data.subarray(ws.y!.ndim === 2 ? e * m : 0).subarray(0, m),
+          s: ws.s!.data.subarray(ws.s!.ndim === 2 ? e * m : 0).subarray(0, m),
+        }
       : null;
     const r = solveElement(d, opts, start);
     x.set(r.x, e * n);

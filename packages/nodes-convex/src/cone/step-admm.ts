@@ -1,5 +1,19 @@
 import {
-  add, broadcastTo, concat, div, eye, full, matrixTranspose, mul, neg, reshape, slice, solve, sub, zeros, type Tensor,
+  add,
+  broadcastTo,
+  concat,
+  div,
+  eye,
+  full,
+  matrixTranspose,
+  mul,
+  neg,
+  reshape,
+  slice,
+  solve,
+  sub,
+  zeros,
+  type Tensor,
 } from '@argmin/autodiff';
 import type { ConeParams, ConeSolution, ConeSpec } from './problem.js';
 import { coneProjection } from './projection-op.js';
@@ -51,7 +65,12 @@ export function dims({ A, b, c }: ConeParams): { batch: number | null; m: number
 export function broadcastParams(params: ConeParams): { A: Tensor; b: Tensor; c: Tensor; lead: number[] } {
   const { batch, m, n } = dims(params);
   const lead = batch === null ? [] : [batch];
-  return { A: broadcastTo(params.A, [...lead, m, n]), b: broadcastTo(params.b, [...lead, m]), c: broadcastTo(params.c, [...lead, n]), lead };
+  return {
+    A: broadcastTo(params.A, [...lead, m, n]),
+    b: broadcastTo(params.b, [...lead, m]),
+    c: broadcastTo(params.c, [...lead, n]),
+    lead,
+  };
 }
 
 function identityPlusQ(params: ConeParams): Tensor {

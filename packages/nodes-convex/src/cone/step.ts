@@ -1,6 +1,4 @@
-import {
-  Tensor, add, concat, eye, matmul, matmulT, neg, reshape, slice, solve, sub, sum, mul, type SolverStep,
-} from '@argmin/autodiff';
+import { Tensor, add, concat, eye, matmul, matmulT, neg, reshape, slice, solve, sub, sum, mul, type SolverStep } from '@argmin/autodiff';
 import { denseConeDerivative, projectConeWithDerivative } from './cones.js';
 import { coneLayout } from './problem.js';
 import type { ConeParams, ConeSolution } from './problem.js';
@@ -45,19 +43,25 @@ function refineUpdate(params: ConeParams, { x, y, s }: ConeSolution, options: St
   const zy = sub(y, s);
   const py = coneProjection(zy, options.cones, true);
   const ps = sub(py, zy);
-  const F = concat([
-    add(reshape(matmulT(A, col(py), true, false), [...lead, n]), c),
-    sub(sub(b, reshape(matmul(A, col(x)), [...lead, m])), ps),
-    neg(add(sum(mul(c, x), -1, true), sum(mul(b, py), -1, true))),
-  ], -1);
+  const F = concat(
+    [
+      add(reshape(matmulT(A, col(py), true, false), [...lead, n]), c),
+      sub(sub(b, reshape(matmul(A, col(x)), [...lead, m])), ps),
+      neg(add(sum(mul(c, x), -1, true), sum(mul(b, py), -1, true))),
+    ],
+    -1,
+  );
   const D = constantConeDerivative(zy, options);
   const AtD = matmulT(A, D, true, false);
   const I = eye(m);
-  const J = concat([
-    concat([new Tensor(new Float64Array(lead.reduce((p, q) => p * q, 1) * n * n), [...lead, n, n]), AtD], -1),
-    concat([neg(A), sub(I, D)], -1),
-    concat([neg(row(c)), neg(matmul(row(b), D))], -1),
-  ], -2);
+  const J = concat(
+    [
+      concat([new Tensor(new Float64Array(lead.reduce((p, q) => p * q, 1) * n * n), [...lead, n, n]), AtD], -1),
+      concat([neg(A), sub(I, D)], -1),
+      concat([neg(row(c)), neg(matmul(row(b), D))], -1),
+    ],
+    -2,
+  );
   const delta = solve(matmulT(J, J, true, false), matmulT(J, col(F), true, false));
   const flat = reshape(delta, [...lead, n + m]);
   const part = (from: number, to: number) => slice(flat, lead.length ? [0, from] : [from], lead.length ? [lead[0]!, to] : [to]);
@@ -74,6 +78,7 @@ function constantConeDerivative(zy: Tensor, options: StepOptions): Tensor {
   const rows = zy.size / m;
   const out = new Float64Array(rows * m * m);
   const scratch = new Float64Array(m);
-  for (let r = 0; r < rows; r++) out.set(denseConeDerivative(projectConeWithDerivative(layout, true, zy.data, scratch, r * m, 0)), r * m * m);
+  for (let r = 0; r < rows; r++)
+    out.set(denseConeDerivative(projectConeWithDerivative(layout, true, zy.data, scratch, r * m, 0)), r * m * m);
   return new Tensor(out, [...zy.shape.slice(0, -1), m, m]);
 }

@@ -41,28 +41,40 @@ function adjointSolve(d: ConeData, p: ResidualPoint, zbar: Float64Array, denseMa
       try {
         f = luFactor(denseResidualMatrix(d, p), N, 1, { op: 'convex.cone', input: 'residual map' });
       } catch {
-        throw new DifferentiationError(`convex.cone: cannot differentiate batch element ${element}: the derivative of the residual map is singular (the solution is not unique or not strictly complementary)`);
+        throw new DifferentiationError(
+          `convex.cone: cannot differentiate batch element ${element}: the derivative of the residual map is singular (the solution is not unique or not strictly complementary)`,
+        );
       }
       factors.set(p, f);
     }
     return luSolve(f, zbar, 1, true);
   }
   const { n, m } = d;
-  const r = gmres((g, out) => {
-    jacobianTransposeTimes(d, p.D, g, out);
-    let last = g[N - 1]!;
-    for (let j = 0; j < n; j++) last += (d.c[d.cOff + j]! + p.x[j]!) * g[j]!;
-    for (let i = 0; i < m; i++) last += (d.b[d.bOff + i]! + p.y[i]!) * g[n + i]!;
-    out[N - 1] = last;
-  }, zbar, { tol: 1e-11, maxIter: 20 * N, restart: 60 });
+  const r = gmres(
+    (g, out) => {
+      jacobianTransposeTimes(d, p.D, g, out);
+      let last = g[N - 1]!;
+      for (let j = 0; j < n; j++) last += (d.c[d.cOff + j]! + p.x[j]!) * g[j]!;
+      for (let i = 0; i < m; i++) last += (d.b[d.bOff + i]! + p.y[i]!) * g[n + i]!;
+      out[N - 1] = last;
+    },
+    zbar,
+    { tol: 1e-11, maxIter: 20 * N, restart: 60 },
+  );
   if (!r.converged) {
-    throw new DifferentiationError(`convex.cone: implicit differentiation failed at batch element ${element}: GMRES on the adjoint residual map did not converge (residual ${r.residual.toExponential(2)} after ${r.iterations} iterations)`);
+    throw new DifferentiationError(
+      `convex.cone: implicit differentiation failed at batch element ${element}: GMRES on the adjoint residual map did not converge (residual ${r.residual.toExponential(2)} after ${r.iterations} iterations)`,
+    );
   }
   return r.x;
 }
 
 export function coneVjp(
-  params: ConeParams, result: SolveResult<ConeSolution>, cot: Cotangents<ConeSolution>, layout: ConeLayout, opts: ConeSolverOptions,
+  params: ConeParams,
+  result: SolveResult<ConeSolution>,
+  cot: Cotangents<ConeSolution>,
+  layout: ConeLayout,
+  opts: ConeSolverOptions,
 ): Cotangents<ConeParams> {
   const { A, b, c } = params;
   const m = A.shape[A.ndim - 2]!;
@@ -74,7 +86,8 @@ export function coneVjp(
   const gb = new Float64Array(b.size);
   const gc = new Float64Array(c.size);
   const N = n + m + 1;
-  const slice = (t: Tensor | null | undefined, e: number, k: number) => (t ? t.data.subarray(batchedOut ? e * k : 0, (batchedOut ? e * k : 0) + k) : null);
+  const slice = (t: Tensor | null | undefined, e: number, k: number) =>
+    t ? t.data.subarray(batchedOut ? e * k : 0, (batchedOut ? e * k : 0) + k) : null;
   for (let e = 0; e < B; e++) {
     const p = points[e];
     const xb = slice(cot.x, e, n);
@@ -82,10 +95,15 @@ export function coneVjp(
     const sb = slice(cot.s, e, m);
     if (!p || (!xb && !yb && !sb)) continue; // unconverged elements are masked by applyNode's policy
     const d: ConeData = {
-      m, n, layout,
-      A: A.data, aOff: A.ndim === 3 ? e * m * n : 0,
-      b: b.data, bOff: b.ndim === 2 ? e * m : 0,
-      c: c.data, cOff: c.ndim === 2 ? e * n : 0,
+      m,
+      n,
+      layout,
+      A: A.data,
+      aOff: A.ndim === 3 ? e * m * n : 0,
+      b: b.data,
+      bOff: b.ndim === 2 ? e * m : 0,
+      c: c.data,
+      cOff: c.ndim === 2 ? e * n : 0,
     };
     const zbar = new Float64Array(N);
     const ys = new Float64Array(m);

@@ -1,11 +1,21 @@
-import { applyNode, reshape, type NodeCallOptions, type NodeOutput, type OptimizationNode, type Tensor, type TensorRecord } from '@argmin/autodiff';
+import {
+  applyNode,
+  reshape,
+  type NodeCallOptions,
+  type NodeOutput,
+  type OptimizationNode,
+  type Tensor,
+  type TensorRecord,
+} from '@argmin/autodiff';
 
 /**
  * Runs a node whose parameter `x` is a vector over the last axis of a tensor of any rank: the
  * leading axes are flattened into one batch axis for the call and restored on the outputs.
  */
 export function applyOverLastAxis<S extends TensorRecord, O extends object>(
-  node: OptimizationNode<{ x: Tensor }, S, O>, x: Tensor, options: O & NodeCallOptions<S>,
+  node: OptimizationNode<{ x: Tensor }, S, O>,
+  x: Tensor,
+  options: O & NodeCallOptions<S>,
 ): NodeOutput<S> {
   if (x.ndim <= 2) return applyNode(node, { x: x.ndim === 0 ? reshape(x, [1]) : x }, options);
   const lead = x.shape.slice(0, -1);

@@ -1,4 +1,16 @@
-import { Tensor, add, defineNode, log, maximum, minimum, mul, sigmoid, sub, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import {
+  Tensor,
+  add,
+  defineNode,
+  log,
+  maximum,
+  minimum,
+  mul,
+  sigmoid,
+  sub,
+  type NodeCallOptions,
+  type SolveStatus,
+} from '@argmin/autodiff';
 import { applyOverLastAxis, rowChange } from './last-axis.js';
 
 type P = { x: Tensor };
@@ -39,7 +51,12 @@ export const sigmoidNode = defineNode<P, S>({
   },
   vjp(_params, { solution: { y } }, { y: yBar }) {
     if (!yBar) return { x: null };
-    return { x: new Tensor(yBar.data.map((g, i) => g * y.data[i]! * (1 - y.data[i]!)), y.shape) };
+    return {
+      x: new Tensor(
+        yBar.data.map((g, i) => g * y.data[i]! * (1 - y.data[i]!)),
+        y.shape,
+      ),
+    };
   },
   step: {
     defaultSteps: 80,

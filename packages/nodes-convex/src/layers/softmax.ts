@@ -1,6 +1,20 @@
 import {
-  InvalidInputError, Tensor, add, concat, defineNode, div, log, maximum, mean, mul, reshape, softmax, sub, sum,
-  type NodeCallOptions, type SolveStatus,
+  InvalidInputError,
+  Tensor,
+  add,
+  concat,
+  defineNode,
+  div,
+  log,
+  maximum,
+  mean,
+  mul,
+  reshape,
+  softmax,
+  sub,
+  sum,
+  type NodeCallOptions,
+  type SolveStatus,
 } from '@argmin/autodiff';
 import { applyOverLastAxis, rowChange } from './last-axis.js';
 
@@ -15,7 +29,8 @@ const STEP = 0.5;
 
 function temperatureOf(options: SoftmaxOptions): number {
   const t = options.temperature ?? 1;
-  if (!(t > 0) || !Number.isFinite(t)) throw new InvalidInputError(`convex.softmax: temperature must be a positive finite number, got ${t}`);
+  if (!(t > 0) || !Number.isFinite(t))
+    throw new InvalidInputError(`convex.softmax: temperature must be a positive finite number, got ${t}`);
   return t;
 }
 

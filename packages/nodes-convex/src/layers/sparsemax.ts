@@ -1,6 +1,18 @@
 import {
-  Tensor, add, concat, defineNode, div, greater, max, maximum, relu, reshape, sub, sum,
-  type NodeCallOptions, type SolveStatus,
+  Tensor,
+  add,
+  concat,
+  defineNode,
+  div,
+  greater,
+  max,
+  maximum,
+  relu,
+  reshape,
+  sub,
+  sum,
+  type NodeCallOptions,
+  type SolveStatus,
 } from '@argmin/autodiff';
 import { applyOverLastAxis } from './last-axis.js';
 

@@ -22,7 +22,9 @@ export const lmlNode: OptimizationNode<LmlParams, LmlSolution, LmlOptions> = def
     const rows = x.size / n;
     const warm = options.warmStart?.nu;
     if (warm !== undefined && (!(warm instanceof Tensor) || warm.size !== rows)) {
-      throw new InvalidInputError(`${LML}: warmStart.nu must hold one multiplier per row (${rows}), got ${warm instanceof Tensor ? `shape [${warm.shape.join(',')}]` : typeof warm}`);
+      throw new InvalidInputError(
+        `${LML}: warmStart.nu must hold one multiplier per row (${rows}), got ${warm instanceof Tensor ? `shape [${warm.shape.join(',')}]` : typeof warm}`,
+      );
     }
     const out = solveLmlRows(x.data, rows, n, k, {
       ...(options.tol !== undefined ? { tol: options.tol } : {}),

@@ -184,5 +184,5 @@ function selectDescending(a: Float64Array, n: number, j: number): number {
 }
 
 function median3(a: number, b: number, c: number): number {
-  return a < b ? (b < c ? b : a < c ? c : a) : a < c ? a : b < c ? c : b;
+  return a < b ? (b < c ? b : Math.max(a, c)) : a < c ? a : Math.max(b, c);
 }

@@ -1,5 +1,17 @@
 import {
-  Tensor, add, broadcastTo, concat, expandDims, maximum, minimum, mul, reshape, sigmoid, sub, sum, div,
+  Tensor,
+  add,
+  broadcastTo,
+  concat,
+  expandDims,
+  maximum,
+  minimum,
+  mul,
+  reshape,
+  sigmoid,
+  sub,
+  sum,
+  div,
   type SolverStep,
 } from '@argmin/autodiff';
 import { checkK, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';

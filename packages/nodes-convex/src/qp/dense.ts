@@ -56,7 +56,10 @@ export function qpElement(params: QpParams, dims: QpDims, e: number, sharedQ?: {
     if (params.Q.ndim === 2 && sharedQ) sharedQ.q = Q;
   }
   return {
-    n, m, k, Q,
+    n,
+    m,
+    k,
+    Q,
     p: view(params.p, 'p', e, n),
     G: view(params.G, 'G', e, m * n),
     h: view(params.h, 'h', e, m),
@@ -146,17 +149,55 @@ export function syrkLower(count: number, len: number, X: Float64Array, base: Flo
 }
 
 function tile4(len: number, X: Float64Array, i: number, j: number, ld: number, base: Float64Array | null, out: Float64Array): void {
-  let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-  let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
-  const a0 = i * len, a1 = a0 + len, a2 = a1 + len, a3 = a2 + len;
-  const b0 = j * len, b1 = b0 + len, b2 = b1 + len, b3 = b2 + len;
+  let c00 = 0,
+    c01 = 0,
+    c02 = 0,
+    c03 = 0,
+    c10 = 0,
+    c11 = 0,
+    c12 = 0,
+    c13 = 0;
+  let c20 = 0,
+    c21 = 0,
+    c22 = 0,
+    c23 = 0,
+    c30 = 0,
+    c31 = 0,
+    c32 = 0,
+    c33 = 0;
+  const a0 = i * len,
+    a1 = a0 + len,
+    a2 = a1 + len,
+    a3 = a2 + len;
+  const b0 = j * len,
+    b1 = b0 + len,
+    b2 = b1 + len,
+    b3 = b2 + len;
   for (let r = 0; r < len; r++) {
-    const x0 = X[a0 + r]!, x1 = X[a1 + r]!, x2 = X[a2 + r]!, x3 = X[a3 + r]!;
-    const y0 = X[b0 + r]!, y1 = X[b1 + r]!, y2 = X[b2 + r]!, y3 = X[b3 + r]!;
-    c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-    c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-    c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-    c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+    const x0 = X[a0 + r]!,
+      x1 = X[a1 + r]!,
+      x2 = X[a2 + r]!,
+      x3 = X[a3 + r]!;
+    const y0 = X[b0 + r]!,
+      y1 = X[b1 + r]!,
+      y2 = X[b2 + r]!,
+      y3 = X[b3 + r]!;
+    c00 += x0 * y0;
+    c01 += x0 * y1;
+    c02 += x0 * y2;
+    c03 += x0 * y3;
+    c10 += x1 * y0;
+    c11 += x1 * y1;
+    c12 += x1 * y2;
+    c13 += x1 * y3;
+    c20 += x2 * y0;
+    c21 += x2 * y1;
+    c22 += x2 * y2;
+    c23 += x2 * y3;
+    c30 += x3 * y0;
+    c31 += x3 * y1;
+    c32 += x3 * y2;
+    c33 += x3 * y3;
   }
   // Plain calls, not a closure: a function created per tile costs more than the tile at n ≈ 20.
   putRow(out, i * ld + j, base, c00, c01, c02, c03);

@@ -63,7 +63,10 @@ export function interiorPoint(el: QpElement, settings: IpmSettings, work: IpmWor
   for (let i = 0; i < n; i++) negP[i] = -p[i]!;
   let tau = 1;
   let kap = 1;
-  let dtau = 0, dkap = 0, den = -1, rt = 0;
+  let dtau = 0,
+    dkap = 0,
+    den = -1,
+    rt = 0;
   const hbNorm = Math.max(normInf(h), normInf(b));
   const pNorm = normInf(p);
 
@@ -88,8 +91,8 @@ export function interiorPoint(el: QpElement, settings: IpmSettings, work: IpmWor
     const pres = Math.max(normInf(rl), normInf(rn)) / tau;
     const dres = normInf(rx) / tau;
     const xn = normInf(x) / tau;
-    const pobj = (0.5 * xQx / tau + px) / tau;
-    const dobj = (-0.5 * xQx / tau - hl) / tau;
+    const pobj = ((0.5 * xQx) / tau + px) / tau;
+    const dobj = ((-0.5 * xQx) / tau - hl) / tau;
     const rel = Math.max(
       pres / (1 + Math.max(hbNorm, xn, normInf(s) / tau)),
       dres / (1 + Math.max(pNorm, xn, normInf(lam) / tau, normInf(nu) / tau)),
@@ -229,11 +232,36 @@ export function ipmWorkspace({ n, m, k, ...el }: QpElement) {
   const vec = (len: number) => new Float64Array(len);
   return {
     kkt: new ReducedKkt({ n, m, k, ...el }, { augment: 'always', regularize: true }),
-    x: vec(n), lam: vec(m), nu: vec(k), s: vec(m),
-    Qx: vec(n), rx: vec(n), rl: vec(m), rn: vec(k), gx: vec(m), ax: vec(k), negP: vec(n),
-    x1: vec(n), l1: vec(m), n1: vec(k), x2: vec(n), l2: vec(m), n2: vec(k), tmp: vec(n), qTmp: vec(n),
-    dx: vec(n), dl: vec(m), dn: vec(k), ds: vec(m), dS: vec(m), q2: vec(n),
-    dsAff: vec(m), dlAff: vec(m), rhsX: vec(n), rhsL: vec(m), rhsN: vec(k),
+    x: vec(n),
+    lam: vec(m),
+    nu: vec(k),
+    s: vec(m),
+    Qx: vec(n),
+    rx: vec(n),
+    rl: vec(m),
+    rn: vec(k),
+    gx: vec(m),
+    ax: vec(k),
+    negP: vec(n),
+    x1: vec(n),
+    l1: vec(m),
+    n1: vec(k),
+    x2: vec(n),
+    l2: vec(m),
+    n2: vec(k),
+    tmp: vec(n),
+    qTmp: vec(n),
+    dx: vec(n),
+    dl: vec(m),
+    dn: vec(k),
+    ds: vec(m),
+    dS: vec(m),
+    q2: vec(n),
+    dsAff: vec(m),
+    dlAff: vec(m),
+    rhsX: vec(n),
+    rhsL: vec(m),
+    rhsN: vec(k),
   };
 }
 

@@ -116,7 +116,8 @@ export class ReducedKkt {
    */
   load(data: KktData): void {
     const { n, m, k, Q, G, A } = data;
-    if (n !== this.n || m !== this.m || k !== this.k) throw new Error(`ReducedKkt.load: sizes (${n}, ${m}, ${k}) differ from (${this.n}, ${this.m}, ${this.k})`);
+    if (n !== this.n || m !== this.m || k !== this.k)
+      throw new Error(`ReducedKkt.load: sizes (${n}, ${m}, ${k}) differ from (${this.n}, ${this.m}, ${this.k})`);
     this.data = data;
     let qMax = 0;
     for (let i = 0; i < n; i++) qMax = Math.max(qMax, Math.abs(Q[i * n + i]!));

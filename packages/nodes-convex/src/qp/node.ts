@@ -1,7 +1,4 @@
-import {
-  add, applyNode, defineNode, mul, quadForm, sum,
-  type NodeCallOptions, type NodeOutput, type Tensor,
-} from '@argmin/autodiff';
+import { add, applyNode, defineNode, mul, quadForm, sum, type NodeCallOptions, type NodeOutput, type Tensor } from '@argmin/autodiff';
 import { qpOptimality } from './optimality.js';
 import { validateQp, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 import { solveQp } from './solve.js';

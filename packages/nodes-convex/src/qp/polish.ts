@@ -62,7 +62,13 @@ export function factorPartitioned(el: QpElement, lam: Float64Array, s: Float64Ar
  * and nu.
  */
 export function solvePartitioned(
-  f: PartitionedKkt, rx: Float64Array, rl: Float64Array, rn: Float64Array, x: Float64Array, l: Float64Array, nu: Float64Array,
+  f: PartitionedKkt,
+  rx: Float64Array,
+  rl: Float64Array,
+  rn: Float64Array,
+  x: Float64Array,
+  l: Float64Array,
+  nu: Float64Array,
 ): void {
   const { active, inactive, kkt } = f;
   const a = active.length;
@@ -101,7 +107,15 @@ export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept
   const z = new Float64Array(n);
   const y = new Float64Array(m);
   const nu = new Float64Array(k);
-  solvePartitioned(factor, p.map((v) => -v), h, b, z, y, nu);
+  solvePartitioned(
+    factor,
+    p.map((v) => -v),
+    h,
+    b,
+    z,
+    y,
+    nu,
+  );
   const gz = new Float64Array(m);
   matVec(m, n, G, z, gz);
   // The unclamped point's violations catch a wrong guess of 𝒜 (a negative λ or slack).

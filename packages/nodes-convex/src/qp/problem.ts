@@ -63,9 +63,14 @@ export function validateQp(params: QpParams, checkPsd = true): QpDims {
     if (!(key in CORE_RANK)) throw new InvalidInputError(`${NODE}: unknown parameter '${key}' (expected Q, p, G, h, A, b)`);
   }
   for (const key of ['Q', 'p'] as const) if (!given[key]) throw new InvalidInputError(`${NODE}: parameter '${key}' is required`);
-  for (const [x, y] of [['G', 'h'], ['A', 'b']] as const) {
+  for (const [x, y] of [
+    ['G', 'h'],
+    ['A', 'b'],
+  ] as const) {
     if (!given[x] !== !given[y]) {
-      throw new InvalidInputError(`${NODE}: parameters '${x}' and '${y}' come together: '${given[x] ? x : y}' is given without '${given[x] ? y : x}'`);
+      throw new InvalidInputError(
+        `${NODE}: parameters '${x}' and '${y}' come together: '${given[x] ? x : y}' is given without '${given[x] ? y : x}'`,
+      );
     }
   }
   let batch: number | null = null;
@@ -76,12 +81,16 @@ export function validateQp(params: QpParams, checkPsd = true): QpDims {
     if (!(t instanceof Tensor)) throw new InvalidInputError(`${NODE}: parameter '${key}' must be a Tensor`);
     const rank = CORE_RANK[key];
     if (t.ndim !== rank && t.ndim !== rank + 1) {
-      throw new ShapeError(`${NODE}: parameter '${key}' must have rank ${rank} (or ${rank + 1} with a leading batch axis), got shape ${fmt(t)}`);
+      throw new ShapeError(
+        `${NODE}: parameter '${key}' must have rank ${rank} (or ${rank + 1} with a leading batch axis), got shape ${fmt(t)}`,
+      );
     }
     if (t.ndim === rank + 1) {
       if (batch === null) [batch, batchFrom] = [t.shape[0]!, key];
       else if (t.shape[0] !== batch) {
-        throw new ShapeError(`${NODE}: parameter '${key}' of shape ${fmt(t)} has batch size ${t.shape[0]} but '${batchFrom}' of shape ${fmt(given[batchFrom]!)} has ${batch}`);
+        throw new ShapeError(
+          `${NODE}: parameter '${key}' of shape ${fmt(t)} has batch size ${t.shape[0]} but '${batchFrom}' of shape ${fmt(given[batchFrom]!)} has ${batch}`,
+        );
       }
     }
   }
@@ -92,7 +101,9 @@ export function validateQp(params: QpParams, checkPsd = true): QpDims {
     const t = given[key]!;
     const c = core(t, key);
     if (c[axis] !== size) {
-      throw new ShapeError(`${NODE}: parameter '${key}' of shape ${fmt(t)} does not fit '${other}' of shape ${fmt(given[other]!)}: ${what} ${c[axis]} ≠ ${size}`);
+      throw new ShapeError(
+        `${NODE}: parameter '${key}' of shape ${fmt(t)} does not fit '${other}' of shape ${fmt(given[other]!)}: ${what} ${c[axis]} ≠ ${size}`,
+      );
     }
   };
   expect('p', 0, n!, 'Q', 'its length is');
@@ -120,7 +131,9 @@ function assertFiniteParam(t: Tensor, key: string): void {
   const d = t.data;
   for (let i = 0; i < d.length; i++) {
     if (!Number.isFinite(d[i]!)) {
-      throw new InvalidInputError(`${NODE}: parameter '${key}' holds ${d[i]} at flat index ${i} (shape ${fmt(t)}); finite values are required`);
+      throw new InvalidInputError(
+        `${NODE}: parameter '${key}' holds ${d[i]} at flat index ${i} (shape ${fmt(t)}); finite values are required`,
+      );
     }
   }
 }
@@ -154,7 +167,9 @@ function assertSymmetricPsd(Q: Tensor, n: number): void {
     shifted.set(Q.data.subarray(o, o + n * n));
     for (let i = 0; i < n; i++) shifted[i * n + i]! += delta;
     if (tryCholesky(shifted, n) === null) {
-      throw new InvalidInputError(`${NODE}: parameter 'Q'${where(e)} is not positive semidefinite (it has a negative eigenvalue); the QP is not convex`);
+      throw new InvalidInputError(
+        `${NODE}: parameter 'Q'${where(e)} is not positive semidefinite (it has a negative eigenvalue); the QP is not convex`,
+      );
     }
   }
 }

@@ -39,7 +39,12 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
   const maxIter = options.maxIter ?? DEFAULT_MAX_ITER;
   const usePolish = options.polish ?? true;
   const warm = warmStartOf(options.warmStart, dims);
-  const out = { z: new Float64Array(batch * n), lam: new Float64Array(batch * m), nu: new Float64Array(batch * k), slack: new Float64Array(batch * m) };
+  const out = {
+    z: new Float64Array(batch * n),
+    lam: new Float64Array(batch * m),
+    nu: new Float64Array(batch * k),
+    slack: new Float64Array(batch * m),
+  };
   const status: SolveStatus[] = [];
   const iterations: number[] = [];
   const residual: number[] = [];
@@ -113,7 +118,9 @@ function warmStartOf(ws: Partial<QpSolution> | undefined, dims: QpDims): (e: num
     const size = sizes[key];
     const ok = (t.ndim === 1 && t.shape[0] === size) || (t.ndim === 2 && t.shape[1] === size && t.shape[0] === (dims.batch ?? 1));
     if (!ok) {
-      throw new ShapeError(`${NODE}: warmStart.${key} of shape [${t.shape.join(',')}] does not fit the problem: expected [${size}] or [${dims.batch ?? 1},${size}]`);
+      throw new ShapeError(
+        `${NODE}: warmStart.${key} of shape [${t.shape.join(',')}] does not fit the problem: expected [${size}] or [${dims.batch ?? 1},${size}]`,
+      );
     }
   }
   return (e) => {

@@ -1,6 +1,25 @@
 import {
-  InvalidInputError, Tensor, add, broadcastTo, concat, expandDims, eye, matmul, matmulT, matrixTranspose, maximum, mul, neg, slice, solve, squeeze, sub,
-  symmetrize, zeros, type SolveControls, type SolverStep,
+  InvalidInputError,
+  Tensor,
+  add,
+  broadcastTo,
+  concat,
+  expandDims,
+  eye,
+  matmul,
+  matmulT,
+  matrixTranspose,
+  maximum,
+  mul,
+  neg,
+  slice,
+  solve,
+  squeeze,
+  sub,
+  symmetrize,
+  zeros,
+  type SolveControls,
+  type SolverStep,
 } from '@argmin/autodiff';
 import { validateQp, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 
@@ -78,7 +97,13 @@ export const qpStep: SolverStep<QpParams, QpSolution, QpOptions> = {
       rows.push([block(G!, m, n), zero(m, m), ...(k > 0 ? [zero(m, k)] : []), block(eye(m), m, m)]);
       rhs.push(broadcastTo(neg(r4), [...lead, m]));
     }
-    const matrix = rows.length === 1 ? rows[0]![0]! : concat(rows.map((r) => concat(r, -1)), -2);
+    const matrix =
+      rows.length === 1
+        ? rows[0]![0]!
+        : concat(
+            rows.map((r) => concat(r, -1)),
+            -2,
+          );
     let step: Tensor;
     try {
       step = solve(matrix, rhs.length === 1 ? rhs[0]! : concat(rhs, -1));

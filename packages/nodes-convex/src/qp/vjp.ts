@@ -32,12 +32,18 @@ export function qpVjp(params: QpParams, result: SolveResult<QpSolution>, cot: Co
     A: params.A ? new Float64Array(params.A.size) : null,
     b: params.b ? new Float64Array(params.b.size) : null,
   };
-  const u = new Float64Array(n), v = new Float64Array(m), w = new Float64Array(k), rhs = new Float64Array(n);
+  const u = new Float64Array(n),
+    v = new Float64Array(m),
+    w = new Float64Array(k),
+    rhs = new Float64Array(n);
   for (let e = 0; e < batch; e++) {
     const f = factors[e];
     if (!f) continue;
     const at = <T extends Tensor | null | undefined>(t: T, size: number) => (t ? t.data.subarray(e * size, (e + 1) * size) : null);
-    const zBar = at(cot.z, n), lamBar = at(cot.lam, m), nuBar = at(cot.nu, k), sBar = at(cot.slack, m);
+    const zBar = at(cot.z, n),
+      lamBar = at(cot.lam, m),
+      nuBar = at(cot.nu, k),
+      sBar = at(cot.slack, m);
     if (!zBar && !lamBar && !nuBar && !sBar) continue;
     const z = sol.z.data.subarray(e * n, (e + 1) * n);
     const lam = sol.lam.data.subarray(e * m, (e + 1) * m);
@@ -47,7 +53,12 @@ export function qpVjp(params: QpParams, result: SolveResult<QpSolution>, cot: Co
     if (sBar) addMatTVec(m, n, 1, f.el.G, sBar, rhs);
     adjointSolve(f, rhs, lamBar, nuBar, u, v, w);
 
-    const add = (g: Float64Array | null, t: Tensor | undefined, key: 'Q' | 'p' | 'G' | 'h' | 'A' | 'b', fill: (g: Float64Array, o: number) => void) => {
+    const add = (
+      g: Float64Array | null,
+      t: Tensor | undefined,
+      key: 'Q' | 'p' | 'G' | 'h' | 'A' | 'b',
+      fill: (g: Float64Array, o: number) => void,
+    ) => {
       if (g && t) fill(g, elementOffset(t, key, e));
     };
     add(grads.Q, params.Q, 'Q', (g, o) => {
@@ -74,15 +85,24 @@ export function qpVjp(params: QpParams, result: SolveResult<QpSolution>, cot: Co
   }
   const wrap = (g: Float64Array | null, t: Tensor | undefined) => (g && t ? new Tensor(g, t.shape) : null);
   return {
-    Q: wrap(grads.Q, params.Q), p: wrap(grads.p, params.p), G: wrap(grads.G, params.G),
-    h: wrap(grads.h, params.h), A: wrap(grads.A, params.A), b: wrap(grads.b, params.b),
+    Q: wrap(grads.Q, params.Q),
+    p: wrap(grads.p, params.p),
+    G: wrap(grads.G, params.G),
+    h: wrap(grads.h, params.h),
+    A: wrap(grads.A, params.A),
+    b: wrap(grads.b, params.b),
   };
 }
 
 /** Solves the adjoint KKT system of one element with the factor the forward kept. */
 function adjointSolve(
-  f: ElementFactor, rhs: Float64Array, lamBar: Float64Array | null, nuBar: Float64Array | null,
-  u: Float64Array, v: Float64Array, w: Float64Array,
+  f: ElementFactor,
+  rhs: Float64Array,
+  lamBar: Float64Array | null,
+  nuBar: Float64Array | null,
+  u: Float64Array,
+  v: Float64Array,
+  w: Float64Array,
 ): void {
   const { m, k } = f.el;
   const negLam = new Float64Array(m);

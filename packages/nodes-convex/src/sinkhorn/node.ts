@@ -1,7 +1,21 @@
-import { InvalidInputError, Tensor, applyNode, defineNode, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
 import {
-  SINKHORN, checkEpsilon, validateSinkhorn, type SinkhornCallOptions, type SinkhornOptions, type SinkhornParams,
-  type SinkhornSizes, type SinkhornSolution,
+  InvalidInputError,
+  Tensor,
+  applyNode,
+  defineNode,
+  type NodeCallOptions,
+  type NodeOutput,
+  type OptimizationNode,
+} from '@argmin/autodiff';
+import {
+  SINKHORN,
+  checkEpsilon,
+  validateSinkhorn,
+  type SinkhornCallOptions,
+  type SinkhornOptions,
+  type SinkhornParams,
+  type SinkhornSizes,
+  type SinkhornSolution,
 } from './problem.js';
 import type { SchurOptions } from './schur.js';
 import { solveSinkhorn } from './solve.js';
@@ -16,7 +30,9 @@ function shapeOf(s: SinkhornSizes, ...core: number[]): number[] {
 function checkWarmStart(t: Tensor | undefined, name: 'f' | 'g', len: number, batch: number | null): void {
   if (t === undefined) return;
   if (!(t instanceof Tensor) || (t.size !== len && t.size !== len * (batch ?? 1)) || !t.data.every(Number.isFinite)) {
-    throw new InvalidInputError(`${SINKHORN}: warmStart.${name} must be a finite tensor of ${len} entries${batch === null ? '' : ` (or ${batch}×${len})`}, got ${t instanceof Tensor ? `shape [${t.shape.join(',')}]` : typeof t}`);
+    throw new InvalidInputError(
+      `${SINKHORN}: warmStart.${name} must be a finite tensor of ${len} entries${batch === null ? '' : ` (or ${batch}×${len})`}, got ${t instanceof Tensor ? `shape [${t.shape.join(',')}]` : typeof t}`,
+    );
   }
 }
 
@@ -41,7 +57,11 @@ function schurOptions(options: object): SchurOptions {
  * potentials' linear system through its Schur complement (schur.ts); `step` unrolls log-domain
  * iterations. The invariant is optimality(params, solve(params)) = 0.
  */
-export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, SinkhornOptions> = defineNode<SinkhornParams, SinkhornSolution, SinkhornOptions>({
+export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, SinkhornOptions> = defineNode<
+  SinkhornParams,
+  SinkhornSolution,
+  SinkhornOptions
+>({
   name: SINKHORN,
   signature: { params: { a: 1, b: 1, C: 2 }, solution: { plan: 2, f: 1, g: 1, value: 0 } },
   solve(params, options) {

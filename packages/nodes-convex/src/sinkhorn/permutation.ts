@@ -34,7 +34,8 @@ export function sinkhornPermutation(X: Tensor, options: SinkhornPermutationOptio
   let scores = X;
   if (noise) {
     const scale = noise.scale ?? 1;
-    if (!Number.isFinite(scale) || scale < 0) throw new InvalidInputError(`${NAME}: noise 'scale' must be a finite number ≥ 0, got ${scale}`);
+    if (!Number.isFinite(scale) || scale < 0)
+      throw new InvalidInputError(`${NAME}: noise 'scale' must be a finite number ≥ 0, got ${scale}`);
     scores = add(X, gumbel(X.shape, noise.rng, scale));
   }
   return sinkhorn({ a: ones([n]), b: ones([n]), C: neg(scores) }, { ...call, epsilon: tau }).plan;

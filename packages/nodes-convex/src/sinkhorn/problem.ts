@@ -42,10 +42,16 @@ export function checkEpsilon(epsilon: unknown): number {
  */
 export function validateSinkhorn({ a, b, C }: SinkhornParams, epsilon: unknown): SinkhornSizes {
   checkEpsilon(epsilon);
-  for (const [name, t, rank] of [['a', a, 1], ['b', b, 1], ['C', C, 2]] as const) {
+  for (const [name, t, rank] of [
+    ['a', a, 1],
+    ['b', b, 1],
+    ['C', C, 2],
+  ] as const) {
     if (!(t instanceof Tensor)) throw new InvalidInputError(`${SINKHORN}: parameter '${name}' must be a Tensor`);
     if (t.ndim !== rank && t.ndim !== rank + 1) {
-      throw new ShapeError(`${SINKHORN}: parameter '${name}' must have rank ${rank} (or ${rank + 1} with a leading batch axis), got shape [${t.shape.join(',')}]`);
+      throw new ShapeError(
+        `${SINKHORN}: parameter '${name}' must have rank ${rank} (or ${rank + 1} with a leading batch axis), got shape [${t.shape.join(',')}]`,
+      );
     }
   }
   const n = a.shape[a.ndim - 1]!;
@@ -53,7 +59,9 @@ export function validateSinkhorn({ a, b, C }: SinkhornParams, epsilon: unknown):
   const cn = C.shape[C.ndim - 2]!;
   const cm = C.shape[C.ndim - 1]!;
   if (cn !== n || cm !== m) {
-    throw new ShapeError(`${SINKHORN}: cost 'C' of shape [${C.shape.join(',')}] does not match marginals 'a' [${a.shape.join(',')}] and 'b' [${b.shape.join(',')}]: expected [..., ${n}, ${m}]`);
+    throw new ShapeError(
+      `${SINKHORN}: cost 'C' of shape [${C.shape.join(',')}] does not match marginals 'a' [${a.shape.join(',')}] and 'b' [${b.shape.join(',')}]: expected [..., ${n}, ${m}]`,
+    );
   }
   if (n === 0 || m === 0) throw new ShapeError(`${SINKHORN}: marginals 'a' and 'b' must be non-empty`);
   const batches = [a.ndim === 2 ? a.shape[0]! : null, b.ndim === 2 ? b.shape[0]! : null, C.ndim === 3 ? C.shape[0]! : null];
@@ -74,7 +82,9 @@ export function validateSinkhorn({ a, b, C }: SinkhornParams, epsilon: unknown):
     const sb = massOf(b, e);
     if (!(Math.abs(sa - sb) <= MASS_RTOL * Math.max(sa, sb))) {
       const where = batch === null ? '' : ` in batch element ${e}`;
-      throw new InvalidInputError(`${SINKHORN}: marginals 'a' and 'b' must have the same sum${where}: Σa = ${sa}, Σb = ${sb} (no transport plan exists otherwise; normalize both)`);
+      throw new InvalidInputError(
+        `${SINKHORN}: marginals 'a' and 'b' must have the same sum${where}: Σa = ${sa}, Σb = ${sb} (no transport plan exists otherwise; normalize both)`,
+      );
     }
   }
   return { batch, n, m };
@@ -85,7 +95,9 @@ function checkMarginal(name: string, t: Tensor): void {
     const v = t.data[i]!;
     if (!Number.isFinite(v) || !(v > 0)) {
       const why = Number.isFinite(v) ? (v < 0 ? 'negative' : 'zero (drop zero-mass points: their potential is −∞)') : 'not finite';
-      throw new InvalidInputError(`${SINKHORN}: marginal '${name}' holds ${v} at flat index ${i}, which is ${why}; marginals must be positive and finite`);
+      throw new InvalidInputError(
+        `${SINKHORN}: marginal '${name}' holds ${v} at flat index ${i}, which is ${why}; marginals must be positive and finite`,
+      );
     }
   }
 }

@@ -11,7 +11,10 @@ export function rowProducts(K: Float64Array, n: number, m: number, v: Float64Arr
   for (; i + 1 < n; i += 2) {
     const r0 = i * m;
     const r1 = r0 + m;
-    let a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+    let a0 = 0,
+      a1 = 0,
+      b0 = 0,
+      b1 = 0;
     let j = 0;
     for (; j + 1 < m; j += 2) {
       const v0 = v[j]!;
@@ -44,7 +47,10 @@ export function columnProducts(K: Float64Array, n: number, m: number, u: Float64
     const r1 = r0 + m;
     const r2 = r1 + m;
     const r3 = r2 + m;
-    const u0 = u[i]!, u1 = u[i + 1]!, u2 = u[i + 2]!, u3 = u[i + 3]!;
+    const u0 = u[i]!,
+      u1 = u[i + 1]!,
+      u2 = u[i + 2]!,
+      u3 = u[i + 3]!;
     for (let j = 0; j < m; j++) t[j]! += u0 * K[r0 + j]! + u1 * K[r1 + j]! + u2 * K[r2 + j]! + u3 * K[r3 + j]!;
   }
   for (; i < n; i++) {

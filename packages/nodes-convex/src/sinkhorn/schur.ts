@@ -36,7 +36,13 @@ export interface SchurResult {
  * P (row-major). Requires 1ᵀzf = 1ᵀzg, the consistency condition. Writes yf and yg.
  */
 export function solvePlanSystem(
-  P: Float64Array, n: number, m: number, zf: Float64Array, zg: Float64Array, yf: Float64Array, yg: Float64Array,
+  P: Float64Array,
+  n: number,
+  m: number,
+  zf: Float64Array,
+  zg: Float64Array,
+  yf: Float64Array,
+  yg: Float64Array,
   options: SchurOptions = {},
 ): SchurResult {
   if (m <= n) return solveOnColumns(P, n, m, zf, zg, yf, yg, options);
@@ -48,7 +54,13 @@ export function solvePlanSystem(
 
 /** The case n ≥ m: eliminate yf = (zf − P yg)/r and solve S yg = zg − Pᵀ(zf/r). */
 function solveOnColumns(
-  P: Float64Array, n: number, m: number, zf: Float64Array, zg: Float64Array, yf: Float64Array, yg: Float64Array,
+  P: Float64Array,
+  n: number,
+  m: number,
+  zf: Float64Array,
+  zg: Float64Array,
+  yf: Float64Array,
+  yg: Float64Array,
   options: SchurOptions,
 ): SchurResult {
   const r = new Float64Array(n);
@@ -77,7 +89,8 @@ function solveOnColumns(
   // plans (tiny ε), where a factorization still works; a numerically indefinite complement
   // (vanishing rows) defeats Cholesky but not CG.
   if (!result.converged && auto) {
-    result = first === 'dense' ? cgSolve(P, n, m, r, c, kappa, rhs, yg, options) : m <= 1000 ? denseSolve(P, n, m, r, c, kappa, rhs, yg) : result;
+    result =
+      first === 'dense' ? cgSolve(P, n, m, r, c, kappa, rhs, yg, options) : m <= 1000 ? denseSolve(P, n, m, r, c, kappa, rhs, yg) : result;
   }
   rowProducts(P, n, m, yg, tmp);
   for (let i = 0; i < n; i++) yf[i] = (zf[i]! - tmp[i]!) / r[i]!;
@@ -86,7 +99,14 @@ function solveOnColumns(
 
 /** Forms S + κ11ᵀ = diag(c) − QᵀQ + κ11ᵀ with Q = diag(r)^(−1/2) P, and factors it. */
 function denseSolve(
-  P: Float64Array, n: number, m: number, r: Float64Array, c: Float64Array, kappa: number, rhs: Float64Array, out: Float64Array,
+  P: Float64Array,
+  n: number,
+  m: number,
+  r: Float64Array,
+  c: Float64Array,
+  kappa: number,
+  rhs: Float64Array,
+  out: Float64Array,
 ): SchurResult {
   const Q = new Float64Array(n * m);
   for (let i = 0; i < n; i++) {
@@ -108,8 +128,15 @@ function denseSolve(
 
 /** CG on D^(−1/2)(S + κ11ᵀ)D^(−1/2) with D its diagonal (Jacobi preconditioning). */
 function cgSolve(
-  P: Float64Array, n: number, m: number, r: Float64Array, c: Float64Array, kappa: number,
-  rhs: Float64Array, out: Float64Array, options: SchurOptions,
+  P: Float64Array,
+  n: number,
+  m: number,
+  r: Float64Array,
+  c: Float64Array,
+  kappa: number,
+  rhs: Float64Array,
+  out: Float64Array,
+  options: SchurOptions,
 ): SchurResult {
   const scale = new Float64Array(m);
   for (let j = 0; j < m; j++) scale[j] = c[j]! + kappa;

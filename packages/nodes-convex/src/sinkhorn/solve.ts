@@ -38,7 +38,12 @@ export interface SinkhornRaw {
 }
 
 /** Solves every batch element; shared parameters (no batch axis) are read at offset 0. */
-export function solveSinkhorn({ a, b, C }: SinkhornParams, { batch, n, m }: SinkhornSizes, epsilon: number, controls: SinkhornControls = {}): SinkhornRaw {
+export function solveSinkhorn(
+  { a, b, C }: SinkhornParams,
+  { batch, n, m }: SinkhornSizes,
+  epsilon: number,
+  controls: SinkhornControls = {},
+): SinkhornRaw {
   const B = batch ?? 1;
   const tol = controls.tol ?? 1e-9;
   const maxIter = controls.maxIter ?? 10000;
@@ -52,7 +57,9 @@ export function solveSinkhorn({ a, b, C }: SinkhornParams, { batch, n, m }: Sink
   const w = { u: new Float64Array(n), v: new Float64Array(m), s: new Float64Array(n), t: new Float64Array(m), colMax: new Float64Array(m) };
   for (let e = 0; e < B; e++) {
     const el: Element = {
-      n, m, eps: epsilon,
+      n,
+      m,
+      eps: epsilon,
       a: a.ndim === 2 ? a.data.subarray(e * n, (e + 1) * n) : a.data,
       b: b.ndim === 2 ? b.data.subarray(e * m, (e + 1) * m) : b.data,
       C: C.ndim === 3 ? C.data.subarray(e * n * m, (e + 1) * n * m) : C.data,

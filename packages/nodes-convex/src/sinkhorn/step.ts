@@ -1,6 +1,23 @@
 import {
-  Tensor, add, broadcastTo, concat, defineOp, div, exp, expandDims, log, logsumexp, mean, mul, reshape, slice, sub, sum, zeros,
-  type Op, type SolverStep,
+  Tensor,
+  add,
+  broadcastTo,
+  concat,
+  defineOp,
+  div,
+  exp,
+  expandDims,
+  log,
+  logsumexp,
+  mean,
+  mul,
+  reshape,
+  slice,
+  sub,
+  sum,
+  zeros,
+  type Op,
+  type SolverStep,
 } from '@argmin/autodiff';
 import { validateSinkhorn, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
 
@@ -41,18 +58,25 @@ function planAndValue(f: Tensor, g: Tensor, scaledCost: Tensor, epsilon: number)
  *   mean(f) − mean(g)                                  [1]      the gauge
  *   value − Σ P ⊙ (C + ε log P)                        [1]
  */
-export function sinkhornOptimality({ a, b, C }: SinkhornParams, { plan, f, g, value }: SinkhornSolution, { epsilon }: SinkhornOptions): Tensor {
+export function sinkhornOptimality(
+  { a, b, C }: SinkhornParams,
+  { plan, f, g, value }: SinkhornSolution,
+  { epsilon }: SinkhornOptions,
+): Tensor {
   const m = b.shape[0]!;
   const L = logPlan(f, g, C, epsilon);
   const rows = mul(sub(log(a), logsumexp(L, -1)), epsilon);
   const cols = mul(sub(log(b), logsumexp(L, -2)), epsilon);
-  return concat([
-    reshape(sub(plan, exp(L)), [-1]),
-    rows,
-    slice(cols, [0], [m - 1]),
-    reshape(sub(mean(f), mean(g)), [1]),
-    reshape(sub(value, sum(mul(plan, add(C, mul(L, epsilon))))), [1]),
-  ], 0);
+  return concat(
+    [
+      reshape(sub(plan, exp(L)), [-1]),
+      rows,
+      slice(cols, [0], [m - 1]),
+      reshape(sub(mean(f), mean(g)), [1]),
+      reshape(sub(value, sum(mul(plan, add(C, mul(L, epsilon))))), [1]),
+    ],
+    0,
+  );
 }
 
 /**

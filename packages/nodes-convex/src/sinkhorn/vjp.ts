@@ -16,8 +16,12 @@ import { solvePlanSystem, type SchurOptions } from './schur.js';
  * up to a constant each: they are returned centred (mean removed), like ott-jax and POT's tests.
  */
 export function sinkhornVjp(
-  params: SinkhornParams, sizes: SinkhornSizes, epsilon: number, solution: SinkhornSolution,
-  cot: Cotangents<SinkhornSolution>, options: SchurOptions,
+  params: SinkhornParams,
+  sizes: SinkhornSizes,
+  epsilon: number,
+  solution: SinkhornSolution,
+  cot: Cotangents<SinkhornSolution>,
+  options: SchurOptions,
 ): { a: Tensor; b: Tensor; C: Tensor } {
   const { batch, n, m } = sizes;
   const B = batch ?? 1;

@@ -76,32 +76,40 @@ function inCone(layout: ConeLayout, dual: boolean, v: Float64Array, tol: number)
 
 describe('symmetric eigendecomposition', () => {
   test.each([1, 2, 3, 5, 8])('V·diag(λ)·Vᵀ = A and VᵀV = I (n = %i)', (n) => {
-    fc.assert(fc.property(vec(n * n), (a) => {
-      for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j]!;
-      const { values, vectors: V } = symmetricEigen(a, n);
-      for (let i = 1; i < n; i++) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
-      for (let i = 0; i < n; i++) {
-        for (let j = 0; j < n; j++) {
-          let r = 0;
-          let o = 0;
-          for (let k = 0; k < n; k++) (r += V[i * n + k]! * values[k]! * V[j * n + k]!), (o += V[k * n + i]! * V[k * n + j]!);
-          expect(Math.abs(r - a[i * n + j]!)).toBeLessThan(1e-12);
-          expect(Math.abs(o - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+    fc.assert(
+      fc.property(vec(n * n), (a) => {
+        for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) a[j * n + i] = a[i * n + j]!;
+        const { values, vectors: V } = symmetricEigen(a, n);
+        for (let i = 1; i < n; i++) expect(values[i]!).toBeGreaterThanOrEqual(values[i - 1]!);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < n; j++) {
+            let r = 0;
+            let o = 0;
+            for (let k = 0; k < n; k++) (r += V[i * n + k]! * values[k]! * V[j * n + k]!), (o += V[k * n + i]! * V[k * n + j]!);
+            expect(Math.abs(r - a[i * n + j]!)).toBeLessThan(1e-12);
+            expect(Math.abs(o - (i === j ? 1 : 0))).toBeLessThan(1e-12);
+          }
         }
-      }
-    }), { numRuns: runs });
+      }),
+      { numRuns: runs },
+    );
   });
 
   test('repeated eigenvalues (identity, zero, rank one)', () => {
     const n = 4;
     const u = Float64Array.of(1, 2, -1, 0.5);
-    for (const a of [Float64Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 2 : 0)), new Float64Array(16), Float64Array.from({ length: 16 }, (_, i) => u[Math.floor(i / 4)]! * u[i % 4]!)]) {
+    for (const a of [
+      Float64Array.from({ length: 16 }, (_, i) => (i % 5 === 0 ? 2 : 0)),
+      new Float64Array(16),
+      Float64Array.from({ length: 16 }, (_, i) => u[Math.floor(i / 4)]! * u[i % 4]!),
+    ]) {
       const { values, vectors: V } = symmetricEigen(a, n);
-      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-        let r = 0;
-        for (let k = 0; k < n; k++) r += V[i * n + k]! * values[k]! * V[j * n + k]!;
-        expect(Math.abs(r - a[i * n + j]!)).toBeLessThan(1e-13);
-      }
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < n; j++) {
+          let r = 0;
+          for (let k = 0; k < n; k++) r += V[i * n + k]! * values[k]! * V[j * n + k]!;
+          expect(Math.abs(r - a[i * n + j]!)).toBeLessThan(1e-13);
+        }
     }
   });
 });
@@ -111,54 +119,84 @@ describe.each(SPECS)('projection onto the %s cone', (_, spec) => {
   const m = layout.m;
 
   test('is idempotent and lands in the cone, for K and K*', () => {
-    fc.assert(fc.property(vec(m), (v) => {
-      for (const dual of [false, true]) {
-        const p = proj(layout, dual, v);
-        expect(inCone(layout, dual, p, 1e-10)).toBe(true);
-        expect(maxAbs(diff(proj(layout, dual, p), p))).toBeLessThan(1e-10 * Math.max(1, maxAbs(p)));
-      }
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(vec(m), (v) => {
+        for (const dual of [false, true]) {
+          const p = proj(layout, dual, v);
+          expect(inCone(layout, dual, p, 1e-10)).toBe(true);
+          expect(maxAbs(diff(proj(layout, dual, p), p))).toBeLessThan(1e-10 * Math.max(1, maxAbs(p)));
+        }
+      }),
+      { numRuns: runs },
+    );
   });
 
   test('obeys Moreau: v = Π_K(v) − Π_K*(−v) with the parts orthogonal', () => {
-    fc.assert(fc.property(vec(m), (v) => {
-      const p = proj(layout, false, v);
-      const q = proj(layout, true, v.map((x) => -x));
-      expect(maxAbs(diff(v, diff(p, q)))).toBeLessThan(1e-10);
-      expect(Math.abs(dot(p, q))).toBeLessThan(1e-9 * Math.max(1, norm(v) ** 2));
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(vec(m), (v) => {
+        const p = proj(layout, false, v);
+        const q = proj(
+          layout,
+          true,
+          v.map((x) => -x),
+        );
+        expect(maxAbs(diff(v, diff(p, q)))).toBeLessThan(1e-10);
+        expect(Math.abs(dot(p, q))).toBeLessThan(1e-9 * Math.max(1, norm(v) ** 2));
+      }),
+      { numRuns: runs },
+    );
   });
 
   test('is no farther from v than random points of the cone', () => {
-    fc.assert(fc.property(vec(m), vec(m), (v, w) => {
-      const p = proj(layout, false, v);
-      const q = proj(layout, false, w); // some point of K
-      expect(norm(diff(v, p))).toBeLessThanOrEqual(norm(diff(v, q)) + 1e-10);
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(vec(m), vec(m), (v, w) => {
+        const p = proj(layout, false, v);
+        const q = proj(layout, false, w); // some point of K
+        expect(norm(diff(v, p))).toBeLessThanOrEqual(norm(diff(v, q)) + 1e-10);
+      }),
+      { numRuns: runs },
+    );
   });
 
   test('derivative matches central differences and is symmetric', () => {
-    fc.assert(fc.property(vec(m), vec(m), fc.boolean(), (v, t0, dual) => {
-      fc.pre(norm(t0) > 1e-3);
-      const t = t0.map((x) => x / norm(t0));
-      const out = new Float64Array(m);
-      const D = projectConeWithDerivative(layout, dual, v, out);
-      expect(maxAbs(diff(out, proj(layout, dual, v)))).toBe(0);
-      const jt = new Float64Array(m);
-      applyConeDerivative(D, t, jt);
-      // A small step keeps the curvature error (≈ h·‖Π''‖) near 1e-8; then a kink of Π within
-      // the step (fast-check shrinks towards 0, a kink of every cone) shows as one-sided
-      // differences that disagree by more than that, and such points are skipped.
-      const h = 1e-8;
-      const p0 = proj(layout, dual, v);
-      const forward = diff(proj(layout, dual, v.map((x, i) => x + h * t[i]!)), p0).map((x) => x / h);
-      const backward = diff(p0, proj(layout, dual, v.map((x, i) => x - h * t[i]!))).map((x) => x / h);
-      fc.pre(maxAbs(diff(forward, backward)) < 1e-6);
-      const fd = forward.map((x, i) => 0.5 * (x + backward[i]!));
-      expect(maxAbs(diff(jt, fd))).toBeLessThan(2e-6 * Math.max(1, maxAbs(jt)));
-      const J = denseConeDerivative(D);
-      for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) expect(Math.abs(J[i * m + j]! - J[j * m + i]!)).toBeLessThan(1e-12);
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(vec(m), vec(m), fc.boolean(), (v, t0, dual) => {
+        fc.pre(norm(t0) > 1e-3);
+        const t = t0.map((x) => x / norm(t0));
+        const out = new Float64Array(m);
+        const D = projectConeWithDerivative(layout, dual, v, out);
+        expect(maxAbs(diff(out, proj(layout, dual, v)))).toBe(0);
+        const jt = new Float64Array(m);
+        applyConeDerivative(D, t, jt);
+        // A small step keeps the curvature error (≈ h·‖Π''‖) near 1e-8; then a kink of Π within
+        // the step (fast-check shrinks towards 0, a kink of every cone) shows as one-sided
+        // differences that disagree by more than that, and such points are skipped.
+        const h = 1e-8;
+        const p0 = proj(layout, dual, v);
+        const forward = diff(
+          proj(
+            layout,
+            dual,
+            v.map((x, i) => x + h * t[i]!),
+          ),
+          p0,
+        ).map((x) => x / h);
+        const backward = diff(
+          p0,
+          proj(
+            layout,
+            dual,
+            v.map((x, i) => x - h * t[i]!),
+          ),
+        ).map((x) => x / h);
+        fc.pre(maxAbs(diff(forward, backward)) < 1e-6);
+        const fd = forward.map((x, i) => 0.5 * (x + backward[i]!));
+        expect(maxAbs(diff(jt, fd))).toBeLessThan(2e-6 * Math.max(1, maxAbs(jt)));
+        const J = denseConeDerivative(D);
+        for (let i = 0; i < m; i++) for (let j = 0; j < m; j++) expect(Math.abs(J[i * m + j]! - J[j * m + i]!)).toBeLessThan(1e-12);
+      }),
+      { numRuns: runs },
+    );
   });
 });
 
@@ -167,15 +205,24 @@ describe('points built from a known projection, on and near the boundary', () =>
   const scales = fc.constantFrom(1, 1e-3, 1e-8, 0);
 
   test('exponential cone', () => {
-    fc.assert(fc.property(fc.double({ min: -8, max: 8, noNaN: true }), fc.double({ min: 1e-3, max: 3, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }), scales, (rho, y, mu, s) => {
-      const er = Math.exp(rho);
-      const p = Float64Array.of(y * rho, y, y * er);
-      const d = Float64Array.of(s * mu * er, s * mu * (1 - rho) * er, -s * mu);
-      const v = p.map((x, i) => x + d[i]!);
-      const out = new Float64Array(3);
-      projectExp(v, 0, out, 0);
-      expect(maxAbs(diff(out, p))).toBeLessThan(1e-9 * Math.max(1, maxAbs(p), maxAbs(d)));
-    }), { numRuns: runs * 5 });
+    fc.assert(
+      fc.property(
+        fc.double({ min: -8, max: 8, noNaN: true }),
+        fc.double({ min: 1e-3, max: 3, noNaN: true }),
+        fc.double({ min: 0, max: 3, noNaN: true }),
+        scales,
+        (rho, y, mu, s) => {
+          const er = Math.exp(rho);
+          const p = Float64Array.of(y * rho, y, y * er);
+          const d = Float64Array.of(s * mu * er, s * mu * (1 - rho) * er, -s * mu);
+          const v = p.map((x, i) => x + d[i]!);
+          const out = new Float64Array(3);
+          projectExp(v, 0, out, 0);
+          expect(maxAbs(diff(out, p))).toBeLessThan(1e-9 * Math.max(1, maxAbs(p), maxAbs(d)));
+        },
+      ),
+      { numRuns: runs * 5 },
+    );
   });
 
   test('exponential cone: the closed-form cases and the polar', () => {
@@ -191,33 +238,40 @@ describe('points built from a known projection, on and near the boundary', () =>
   });
 
   test('second-order cone', () => {
-    fc.assert(fc.property(vec(4), fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }), scales, (u, r, mu, s) => {
-      const nu = norm(u);
-      fc.pre(nu > 1e-3);
-      const uh = u.map((x) => x / nu);
-      const v = Float64Array.of(r - s * mu, ...uh.map((x) => (r + s * mu) * x));
-      const layout = coneLayout({ soc: [5] });
-      const p = proj(layout, false, v);
-      expect(maxAbs(diff(p, Float64Array.of(r, ...uh.map((x) => r * x))))).toBeLessThan(1e-12 * Math.max(1, r + mu));
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(vec(4), fc.double({ min: 0, max: 3, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true }), scales, (u, r, mu, s) => {
+        const nu = norm(u);
+        fc.pre(nu > 1e-3);
+        const uh = u.map((x) => x / nu);
+        const v = Float64Array.of(r - s * mu, ...uh.map((x) => (r + s * mu) * x));
+        const layout = coneLayout({ soc: [5] });
+        const p = proj(layout, false, v);
+        expect(maxAbs(diff(p, Float64Array.of(r, ...uh.map((x) => r * x))))).toBeLessThan(1e-12 * Math.max(1, r + mu));
+      }),
+      { numRuns: runs },
+    );
   });
 
   test('PSD cone', () => {
     const k = 4;
-    fc.assert(fc.property(vec(k * k), vec(k), scales, (g, lam, s) => {
-      for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) g[j * k + i] = g[i * k + j]!;
-      const { vectors: V } = symmetricEigen(g, k);
-      const build = (f: (l: number) => number) => {
-        const x = new Float64Array(k * k);
-        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let q = 0; q < k; q++) x[i * k + j]! += V[i * k + q]! * f(lam[q]!) * V[j * k + q]!;
-        const out = new Float64Array((k * (k + 1)) / 2);
-        svecInto(x, k, out, 0);
-        return out;
-      };
-      const p = build((l) => Math.max(l, 0));
-      const v = build((l) => (l > 0 ? l : s * l));
-      const got = proj(coneLayout({ psd: [k] }), false, v);
-      expect(maxAbs(diff(got, p))).toBeLessThan(1e-12 * Math.max(1, maxAbs(p) * 10));
-    }), { numRuns: runs });
+    fc.assert(
+      fc.property(vec(k * k), vec(k), scales, (g, lam, s) => {
+        for (let i = 0; i < k; i++) for (let j = 0; j < i; j++) g[j * k + i] = g[i * k + j]!;
+        const { vectors: V } = symmetricEigen(g, k);
+        const build = (f: (l: number) => number) => {
+          const x = new Float64Array(k * k);
+          for (let i = 0; i < k; i++)
+            for (let j = 0; j < k; j++) for (let q = 0; q < k; q++) x[i * k + j]! += V[i * k + q]! * f(lam[q]!) * V[j * k + q]!;
+          const out = new Float64Array((k * (k + 1)) / 2);
+          svecInto(x, k, out, 0);
+          return out;
+        };
+        const p = build((l) => Math.max(l, 0));
+        const v = build((l) => (l > 0 ? l : s * l));
+        const got = proj(coneLayout({ psd: [k] }), false, v);
+        expect(maxAbs(diff(got, p))).toBeLessThan(1e-12 * Math.max(1, maxAbs(p) * 10));
+      }),
+      { numRuns: runs },
+    );
   });
 });

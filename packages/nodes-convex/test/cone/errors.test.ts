@@ -2,7 +2,11 @@ import { InvalidInputError, ShapeError, tensor, zeros } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { cone } from '../../src/cone/node.js';
 
-const A = tensor([[1, 0], [0, 1], [1, 1]]);
+const A = tensor([
+  [1, 0],
+  [0, 1],
+  [1, 1],
+]);
 const b = tensor([1, 1, 1]);
 const c = tensor([1, 1]);
 
@@ -38,7 +42,24 @@ describe('convex.cone rejects bad input with typed errors naming the parameter',
   });
 
   test('NaN and Infinity in A, b or c', () => {
-    expectError(() => cone({ A: tensor([[1, 0], [0, NaN], [1, 1]]), b, c }, { cones: { nonneg: 3 } }), InvalidInputError, "'A'", 'NaN');
+    expectError(
+      () =>
+        cone(
+          {
+            A: tensor([
+              [1, 0],
+              [0, NaN],
+              [1, 1],
+            ]),
+            b,
+            c,
+          },
+          { cones: { nonneg: 3 } },
+        ),
+      InvalidInputError,
+      "'A'",
+      'NaN',
+    );
     expectError(() => cone({ A, b: tensor([1, Infinity, 1]), c }, { cones: { nonneg: 3 } }), InvalidInputError, "'b'", 'Infinity');
     expectError(() => cone({ A, b, c: tensor([-Infinity, 1]) }, { cones: { nonneg: 3 } }), InvalidInputError, "'c'");
   });

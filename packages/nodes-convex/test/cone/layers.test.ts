@@ -1,5 +1,20 @@
 import {
-  Rng, Tensor, add, cholesky, concat, full, matmul, matrixTranspose, mul, neg, randn, reshape, slice, symmetrize, tensor, zeros,
+  Rng,
+  Tensor,
+  add,
+  cholesky,
+  concat,
+  full,
+  matmul,
+  matrixTranspose,
+  mul,
+  neg,
+  randn,
+  reshape,
+  slice,
+  symmetrize,
+  tensor,
+  zeros,
 } from '@argmin/autodiff';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { describe, expect, test } from 'vitest';
@@ -17,12 +32,15 @@ function ellipsoidProjection(x: Tensor, z: Tensor, A: Tensor): Tensor {
   const Lt = matrixTranspose(cholesky(symmetrize(A)));
   const I = tensor(Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0))));
   // Variables (y, t). SOC 1: (t, y − x); SOC 2: (√2, Lᵀ(y − z)).
-  const Acone = concat([
-    concat([zeros([1, d]), full([1, 1], -1)], 1),
-    concat([neg(I), zeros([d, 1])], 1),
-    zeros([1, d + 1]),
-    concat([neg(Lt), zeros([d, 1])], 1),
-  ], 0);
+  const Acone = concat(
+    [
+      concat([zeros([1, d]), full([1, 1], -1)], 1),
+      concat([neg(I), zeros([d, 1])], 1),
+      zeros([1, d + 1]),
+      concat([neg(Lt), zeros([d, 1])], 1),
+    ],
+    0,
+  );
   const b = concat([zeros([1]), neg(x), full([1], Math.SQRT2), neg(matmul(Lt, z))], 0);
   const c = concat([zeros([d]), full([1], 1)], 0);
   const out = cone({ A: Acone, b, c }, { cones: { soc: [d + 1, d + 1] } });
@@ -37,11 +55,12 @@ function ellipsoidOracle(x: Float64Array, z: Float64Array, A: Float64Array): Flo
     // Solve (I + λA)y = x + λAz by Gaussian elimination (small d).
     const M = Float64Array.from({ length: d * d }, (_, k) => (Math.floor(k / d) === k % d ? 1 : 0) + lam * A[k]!);
     const r = Float64Array.from({ length: d }, (_, i) => x[i]! + lam * A.slice(i * d, (i + 1) * d).reduce((s, v, j) => s + v * z[j]!, 0));
-    for (let col = 0; col < d; col++) for (let row = col + 1; row < d; row++) {
-      const f = M[row * d + col]! / M[col * d + col]!;
-      for (let k = col; k < d; k++) M[row * d + k]! -= f * M[col * d + k]!;
-      r[row]! -= f * r[col]!;
-    }
+    for (let col = 0; col < d; col++)
+      for (let row = col + 1; row < d; row++) {
+        const f = M[row * d + col]! / M[col * d + col]!;
+        for (let k = col; k < d; k++) M[row * d + k]! -= f * M[col * d + k]!;
+        r[row]! -= f * r[col]!;
+      }
     const y = new Float64Array(d);
     for (let i = d - 1; i >= 0; i--) {
       let v = r[i]!;
@@ -64,20 +83,31 @@ function ellipsoidOracle(x: Float64Array, z: Float64Array, A: Float64Array): Flo
 
 const symmetricTangent = (t: Tensor) => {
   const n = t.shape[0]!;
-  return new Tensor(t.data.map((_, k) => 0.5 * (t.data[k]! + t.data[(k % n) * n + Math.floor(k / n)]!)), t.shape);
+  return new Tensor(
+    t.data.map((_, k) => 0.5 * (t.data[k]! + t.data[(k % n) * n + Math.floor(k / n)]!)),
+    t.shape,
+  );
 };
 
 describe('constraint-modelling layer: projection onto an ellipsoid', () => {
   test.each([2, 3, 5])('matches the Lagrange-multiplier solution and its gradients check (d = %i)', (d) => {
     const rng = Rng.seeded(d);
     const R = randn([d, d], rng);
-    const A = add(matmul(R, matrixTranspose(R)), mul(tensor(Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)))), 0.5));
+    const A = add(
+      matmul(R, matrixTranspose(R)),
+      mul(tensor(Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)))), 0.5),
+    );
     const z = randn([d], rng, 0.3);
     const x = randn([d], rng, 3); // well outside the ellipsoid
     const y = ellipsoidProjection(x, z, A);
     const oracle = ellipsoidOracle(x.data, z.data, A.data);
     y.data.forEach((v, i) => expect(Math.abs(v - oracle[i]!)).toBeLessThan(1e-9));
-    checkVjp(ellipsoidProjection, [x, z, A], { seed: d, rtol: 1e-6, atol: 1e-9, tangent: (t, arg) => (arg === 2 ? symmetricTangent(t) : t) });
+    checkVjp(ellipsoidProjection, [x, z, A], {
+      seed: d,
+      rtol: 1e-6,
+      atol: 1e-9,
+      tangent: (t, arg) => (arg === 2 ? symmetricTangent(t) : t),
+    });
   });
 });
 
@@ -88,10 +118,11 @@ function svecMatrix(k: number): Tensor {
   const p = (k * (k + 1)) / 2;
   const S = new Float64Array(p * k * k);
   let r = 0;
-  for (let j = 0; j < k; j++) for (let i = j; i < k; i++, r++) {
-    if (i === j) S[r * k * k + i * k + j] = 1;
-    else (S[r * k * k + i * k + j] = Math.SQRT1_2), (S[r * k * k + j * k + i] = Math.SQRT1_2);
-  }
+  for (let j = 0; j < k; j++)
+    for (let i = j; i < k; i++, r++) {
+      if (i === j) S[r * k * k + i * k + j] = 1;
+      else (S[r * k * k + i * k + j] = Math.SQRT1_2), (S[r * k * k + j * k + i] = Math.SQRT1_2);
+    }
   return new Tensor(S, [p, k * k]);
 }
 
@@ -105,12 +136,15 @@ function nearestCorrelation(C: Tensor): Tensor {
   const diagRows = new Float64Array(k * (p + 1));
   let r = 0;
   for (let j = 0; j < k; j++) for (let i = j; i < k; i++, r++) if (i === j) diagRows[j * (p + 1) + r] = 1;
-  const Acone = concat([
-    new Tensor(diagRows, [k, p + 1]),
-    concat([zeros([1, p]), full([1, 1], -1)], 1),
-    concat([neg(eye(p)), zeros([p, 1])], 1),
-    concat([neg(eye(p)), zeros([p, 1])], 1),
-  ], 0);
+  const Acone = concat(
+    [
+      new Tensor(diagRows, [k, p + 1]),
+      concat([zeros([1, p]), full([1, 1], -1)], 1),
+      concat([neg(eye(p)), zeros([p, 1])], 1),
+      concat([neg(eye(p)), zeros([p, 1])], 1),
+    ],
+    0,
+  );
   const b = concat([full([k], 1), zeros([1]), neg(c), zeros([p])], 0);
   const cost = concat([zeros([p]), full([1], 1)], 0);
   const out = cone({ A: Acone, b, c: cost }, { cones: { zero: k, soc: [p + 1], psd: [k] } });
@@ -144,32 +178,33 @@ function psdProject(R: Float64Array, k: number): Float64Array {
     let off = 0;
     for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) off += a[p * k + q]! ** 2;
     if (off < 1e-30) break;
-    for (let p = 0; p < k; p++) for (let q = p + 1; q < k; q++) {
-      const apq = a[p * k + q]!;
-      if (Math.abs(apq) < 1e-300) continue;
-      const theta = (a[q * k + q]! - a[p * k + p]!) / (2 * apq);
-      const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
-      const cs = 1 / Math.sqrt(t * t + 1);
-      const sn = t * cs;
-      for (let r = 0; r < k; r++) {
-        const arp = a[r * k + p]!;
-        const arq = a[r * k + q]!;
-        a[r * k + p] = cs * arp - sn * arq;
-        a[r * k + q] = sn * arp + cs * arq;
+    for (let p = 0; p < k; p++)
+      for (let q = p + 1; q < k; q++) {
+        const apq = a[p * k + q]!;
+        if (Math.abs(apq) < 1e-300) continue;
+        const theta = (a[q * k + q]! - a[p * k + p]!) / (2 * apq);
+        const t = Math.sign(theta || 1) / (Math.abs(theta) + Math.sqrt(theta * theta + 1));
+        const cs = 1 / Math.sqrt(t * t + 1);
+        const sn = t * cs;
+        for (let r = 0; r < k; r++) {
+          const arp = a[r * k + p]!;
+          const arq = a[r * k + q]!;
+          a[r * k + p] = cs * arp - sn * arq;
+          a[r * k + q] = sn * arp + cs * arq;
+        }
+        for (let r = 0; r < k; r++) {
+          const apr = a[p * k + r]!;
+          const aqr = a[q * k + r]!;
+          a[p * k + r] = cs * apr - sn * aqr;
+          a[q * k + r] = sn * apr + cs * aqr;
+        }
+        for (let r = 0; r < k; r++) {
+          const vrp = V[r * k + p]!;
+          const vrq = V[r * k + q]!;
+          V[r * k + p] = cs * vrp - sn * vrq;
+          V[r * k + q] = sn * vrp + cs * vrq;
+        }
       }
-      for (let r = 0; r < k; r++) {
-        const apr = a[p * k + r]!;
-        const aqr = a[q * k + r]!;
-        a[p * k + r] = cs * apr - sn * aqr;
-        a[q * k + r] = sn * apr + cs * aqr;
-      }
-      for (let r = 0; r < k; r++) {
-        const vrp = V[r * k + p]!;
-        const vrq = V[r * k + q]!;
-        V[r * k + p] = cs * vrp - sn * vrq;
-        V[r * k + q] = sn * vrp + cs * vrq;
-      }
-    }
   }
   const out = new Float64Array(k * k);
   for (let e = 0; e < k; e++) {
@@ -185,7 +220,8 @@ describe('SDP: the nearest correlation matrix', () => {
     // A symmetric "correlation-like" matrix with unit diagonal that is not PSD.
     const raw = randn([k, k], rng);
     const C = new Tensor(new Float64Array(k * k), [k, k]);
-    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) C.data[i * k + j] = i === j ? 1 : Math.tanh(raw.data[Math.min(i, j) * k + Math.max(i, j)]! * 1.5);
+    for (let i = 0; i < k; i++)
+      for (let j = 0; j < k; j++) C.data[i * k + j] = i === j ? 1 : Math.tanh(raw.data[Math.min(i, j) * k + Math.max(i, j)]! * 1.5);
     const X = nearestCorrelation(C);
     const oracle = highamOracle(C.data, k);
     X.data.forEach((v, i) => expect(Math.abs(v - oracle[i]!)).toBeLessThan(1e-7));

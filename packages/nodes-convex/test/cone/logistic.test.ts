@@ -56,11 +56,12 @@ function newtonOracle(X: Float64Array, y: Float64Array, N: number, d: number, la
   const solve = (H: Float64Array, g: Float64Array) => {
     const M = H.slice();
     const r = g.slice();
-    for (let k = 0; k < d; k++) for (let i = k + 1; i < d; i++) {
-      const f = M[i * d + k]! / M[k * d + k]!;
-      for (let j = k; j < d; j++) M[i * d + j]! -= f * M[k * d + j]!;
-      r[i]! -= f * r[k]!;
-    }
+    for (let k = 0; k < d; k++)
+      for (let i = k + 1; i < d; i++) {
+        const f = M[i * d + k]! / M[k * d + k]!;
+        for (let j = k; j < d; j++) M[i * d + j]! -= f * M[k * d + j]!;
+        r[i]! -= f * r[k]!;
+      }
     for (let i = d - 1; i >= 0; i--) {
       for (let j = i + 1; j < d; j++) r[i]! -= M[i * d + j]! * r[j]!;
       r[i]! /= M[i * d + i]!;
@@ -92,7 +93,11 @@ function newtonOracle(X: Float64Array, y: Float64Array, N: number, d: number, la
 }
 
 describe('logistic-regression sensitivity ∂θ⋆/∂xᵢ through the exponential cone', () => {
-  test.each([[2, 6], [3, 10], [4, 16]])('d = %i, N = %i: θ⋆ and the VJP in X match Newton and its implicit derivative', (d, N) => {
+  test.each([
+    [2, 6],
+    [3, 10],
+    [4, 16],
+  ])('d = %i, N = %i: θ⋆ and the VJP in X match Newton and its implicit derivative', (d, N) => {
     const rng = Rng.seeded(d * 100 + N);
     const X = randn([N, d], rng);
     const truth = randn([d], rng);

@@ -81,7 +81,14 @@ export function strictlyComplementary(layout: ConeLayout, z: Float64Array, margi
  */
 export function suitsVariables(layout: ConeLayout, z: Float64Array, n: number): boolean {
   const m = layout.m;
-  const D = denseConeDerivative(projectConeWithDerivative(layout, true, z.map((v) => -v), new Float64Array(m)));
+  const D = denseConeDerivative(
+    projectConeWithDerivative(
+      layout,
+      true,
+      z.map((v) => -v),
+      new Float64Array(m),
+    ),
+  );
   const eig = symmetricEigen(D, m).values;
   const r = eig.filter((l) => l > 1 - 1e-9).length;
   const h = eig.filter((l) => l > 1e-9 && l <= 1 - 1e-9).length;
@@ -98,7 +105,11 @@ export function residualMapConditioning(p: KnownProgram, layout: ConeLayout): nu
   const n = c.size;
   const N = n + m + 1;
   const d = { m, n, layout, A: A.data, aOff: 0, b: b.data, bOff: 0, c: c.data, cOff: 0 };
-  const pt = residualAt(d, p.x, p.y.map((v, i) => v - p.s[i]!));
+  const pt = residualAt(
+    d,
+    p.x,
+    p.y.map((v, i) => v - p.s[i]!),
+  );
   const J = denseJacobian(d, pt.D);
   const M = new Float64Array(N * N);
   for (let i = 0; i < N; i++) M.set(J.subarray(i * (N - 1), (i + 1) * (N - 1)), i * N);
@@ -106,11 +117,12 @@ export function residualMapConditioning(p: KnownProgram, layout: ConeLayout): nu
   for (let i = 0; i < m; i++) M[(n + i) * N + N - 1] = b.data[i]! + p.y[i]!;
   M[N * N - 1] = 1;
   const G = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) for (let j = 0; j < N; j++) {
-    let v = 0;
-    for (let k = 0; k < N; k++) v += M[k * N + i]! * M[k * N + j]!;
-    G[i * N + j] = v;
-  }
+  for (let i = 0; i < N; i++)
+    for (let j = 0; j < N; j++) {
+      let v = 0;
+      for (let k = 0; k < N; k++) v += M[k * N + i]! * M[k * N + j]!;
+      G[i * N + j] = v;
+    }
   return Math.sqrt(Math.max(symmetricEigen(G, N).values[0]!, 0));
 }
 
@@ -156,5 +168,7 @@ export function arbProgram(spec: ConeSpec, n: number, opts: ProgramOptions = {})
 
 /** 2–3 regular programs sharing A (so a batch may pass A once). */
 export function arbProgramBatch(spec: ConeSpec, n: number, opts: ProgramOptions = {}): fc.Arbitrary<KnownProgram[]> {
-  return fc.tuple(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 2, max: 3 })).map(([seed, k]) => randomPrograms(spec, n, seed, k, opts));
+  return fc
+    .tuple(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 2, max: 3 }))
+    .map(([seed, k]) => randomPrograms(spec, n, seed, k, opts));
 }

@@ -1,6 +1,4 @@
-import {
-  Rng, Tensor, cholesky, concat, full, matrixTranspose, neg, randn, slice, tensor, vjp, zeros,
-} from '@argmin/autodiff';
+import { Rng, Tensor, cholesky, concat, full, matrixTranspose, neg, randn, slice, tensor, vjp, zeros } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { cone } from '../../src/cone/node.js';
 import { qp } from '../../src/qp/node.js';
@@ -15,12 +13,15 @@ function qpAsSocp(Q: Tensor, p: Tensor, G: Tensor, h: Tensor, A: Tensor, b: Tens
   const n = p.size;
   const col = (rows: number, v: number) => full([rows, 1], v);
   const Lt = matrixTranspose(cholesky(Q));
-  const Acone = concat([
-    concat([A, col(A.shape[0]!, 0)], 1),
-    concat([G, col(G.shape[0]!, 0)], 1),
-    concat([zeros([2, n]), col(2, -1)], 1),
-    concat([neg(Lt), col(n, 0)], 1),
-  ], 0);
+  const Acone = concat(
+    [
+      concat([A, col(A.shape[0]!, 0)], 1),
+      concat([G, col(G.shape[0]!, 0)], 1),
+      concat([zeros([2, n]), col(2, -1)], 1),
+      concat([neg(Lt), col(n, 0)], 1),
+    ],
+    0,
+  );
   const bcone = concat([b, h, tensor([0.5, -0.5]), zeros([n])], 0);
   const c = concat([p, full([1], 1)], 0);
   const out = cone({ A: Acone, b: bcone, c }, { cones: { zero: A.shape[0]!, nonneg: G.shape[0]!, soc: [n + 2] } });
@@ -33,11 +34,12 @@ function randomQp(n: number, nineq: number, neq: number, seed: number) {
   const rng = Rng.seeded(seed);
   const L = randn([n, n], rng);
   const Q = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) {
-    let v = i === j ? 0.5 : 0;
-    for (let k = 0; k < n; k++) v += (L.data[i * n + k]! * L.data[j * n + k]!) / n;
-    Q[i * n + j] = v;
-  }
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < n; j++) {
+      let v = i === j ? 0.5 : 0;
+      for (let k = 0; k < n; k++) v += (L.data[i * n + k]! * L.data[j * n + k]!) / n;
+      Q[i * n + j] = v;
+    }
   const G = randn([nineq, n], rng);
   const z0 = randn([n], rng);
   const s0 = Float64Array.from({ length: nineq }, (_, i) => (i % 2 === 0 ? 0 : 0.5 + rng.uniform()));
@@ -72,7 +74,11 @@ const maxRel = (a: Tensor, b: Tensor) => {
 };
 
 describe('a QP rewritten as an SOCP reproduces the QP node', () => {
-  test.each([[4, 4, 1, 1], [8, 8, 2, 2], [15, 15, 3, 3]])('n = %i, %i inequalities, %i equalities (seed %i)', (n, nineq, neq, seed) => {
+  test.each([
+    [4, 4, 1, 1],
+    [8, 8, 2, 2],
+    [15, 15, 3, 3],
+  ])('n = %i, %i inequalities, %i equalities (seed %i)', (n, nineq, neq, seed) => {
     const data = randomQp(n, nineq, neq, seed);
     const args = [data.Q, data.p, data.G, data.h, data.A, data.b] as const;
     const viaQp = (Q: Tensor, p: Tensor, G: Tensor, h: Tensor, A: Tensor, b: Tensor) => qp({ Q, p, G, h, A, b }).z;

@@ -21,7 +21,17 @@ describe('convex.cone reports infeasible and unbounded programs with finite cert
 
   test('unbounded: min −x₁ s.t. (x₁, x₂) in a second-order cone', () => {
     // s = (x₁, x₂) ∈ SOC, i.e. |x₂| ≤ x₁: x₁ → ∞ along a ray.
-    const out = cone({ A: tensor([[-1, 0], [0, -1]]), b: tensor([0, 0]), c: tensor([-1, 0]) }, { cones: { soc: [2] } });
+    const out = cone(
+      {
+        A: tensor([
+          [-1, 0],
+          [0, -1],
+        ]),
+        b: tensor([0, 0]),
+        c: tensor([-1, 0]),
+      },
+      { cones: { soc: [2] } },
+    );
     expect(out.info.status).toEqual(['unbounded']);
     const [x1, x2] = out.x.data;
     expect(x1!).toBeCloseTo(1, 10); // cᵀx = −1
@@ -36,7 +46,8 @@ describe('convex.cone reports infeasible and unbounded programs with finite cert
     const out = cone({ A, b, c }, { cones: { nonneg: 2 } });
     expect(out.info.status).toEqual(['converged', 'infeasible']);
     expect(out.x.data[0]).toBeCloseTo(-1, 9);
-    const f = (onUnconverged: 'zero' | 'error') => vjp((bb: Tensor) => cone({ A, b: bb, c }, { cones: { nonneg: 2 }, onUnconverged }).x, b).pullback(tensor([[1], [1]]));
+    const f = (onUnconverged: 'zero' | 'error') =>
+      vjp((bb: Tensor) => cone({ A, b: bb, c }, { cones: { nonneg: 2 }, onUnconverged }).x, b).pullback(tensor([[1], [1]]));
     expect(() => f('error')).toThrow(/batch element 1 \(infeasible\)/);
     const [gb] = f('zero') as [Tensor];
     // x* = −b₂ for element 0 (constraint −x ≤ b₂ active): dx/db₂ = −1; element 1 gets zeros.
@@ -48,13 +59,19 @@ describe('convex.cone reports infeasible and unbounded programs with finite cert
 describe('convex.cone at degenerate programs and warm starts', () => {
   test('a non-unique solution solves, and its gradient is a typed error, not NaN', () => {
     // min x₁ + x₂ s.t. x₁ + x₂ ≥ 1, x ≥ 0: every point of a segment is optimal.
-    const A = tensor([[-1, -1], [-1, 0], [0, -1]]);
+    const A = tensor([
+      [-1, -1],
+      [-1, 0],
+      [0, -1],
+    ]);
     const b = tensor([-1, 0, 0]);
     const c = tensor([1, 1]);
     const out = cone({ A, b, c }, { cones: { nonneg: 3 } });
     expect(out.info.status).toEqual(['converged']);
     expect(out.x.data[0]! + out.x.data[1]!).toBeCloseTo(1, 9);
-    expect(() => vjp((cc: Tensor) => cone({ A, b, c: cc }, { cones: { nonneg: 3 } }).x, c).pullback(tensor([1, 0]))).toThrow(DifferentiationError);
+    expect(() => vjp((cc: Tensor) => cone({ A, b, c: cc }, { cones: { nonneg: 3 } }).x, c).pullback(tensor([1, 0]))).toThrow(
+      DifferentiationError,
+    );
   });
 
   test('a warm start from the solution takes a handful of iterations', () => {
@@ -75,16 +92,24 @@ describe("convex.cone 'unroll' through plain ADMM converges linearly to the impl
     const p = randomProgram(cones, 2, 5);
     const rng = Rng.seeded(1);
     const cot = [randn([2], rng), randn([6], rng), randn([6], rng)];
-    const grads = (opts: object) => vjp((A: Tensor, b: Tensor, c: Tensor) => {
-      const o = cone({ A, b, c }, { cones, ...opts });
-      return [o.x, o.y, o.s];
-    }, p.params.A, p.params.b, p.params.c).pullback(cot) as Tensor[];
+    const grads = (opts: object) =>
+      vjp(
+        (A: Tensor, b: Tensor, c: Tensor) => {
+          const o = cone({ A, b, c }, { cones, ...opts });
+          return [o.x, o.y, o.s];
+        },
+        p.params.A,
+        p.params.b,
+        p.params.c,
+      ).pullback(cot) as Tensor[];
     const implicit = grads({});
     const relErr = (steps: number) => {
       const g = grads({ strategy: 'unroll', unroll: 'admm', maxIter: steps, tol: 0 });
       let err = 0;
       let scale = 0;
-      implicit.forEach((t, k) => t.data.forEach((v, i) => ((err = Math.max(err, Math.abs(v - g[k]!.data[i]!))), (scale = Math.max(scale, Math.abs(v))))));
+      implicit.forEach((t, k) =>
+        t.data.forEach((v, i) => ((err = Math.max(err, Math.abs(v - g[k]!.data[i]!))), (scale = Math.max(scale, Math.abs(v))))),
+      );
       return err / scale;
     };
     const coarse = relErr(300);
@@ -101,11 +126,16 @@ describe('convex.cone matrix-free paths (CG refinement, GMRES adjoint) agree wit
     const rng = Rng.seeded(9);
     const cot = [randn([6], rng), randn([21], rng), randn([21], rng)];
     const run = (denseMax: number) => {
-      const { value, pullback } = vjp((A: Tensor, b: Tensor, c: Tensor) => {
-        const o = cone({ A, b, c }, { cones, denseMax });
-        expect(o.info.status).toEqual(['converged']);
-        return [o.x, o.y, o.s];
-      }, p.params.A, p.params.b, p.params.c);
+      const { value, pullback } = vjp(
+        (A: Tensor, b: Tensor, c: Tensor) => {
+          const o = cone({ A, b, c }, { cones, denseMax });
+          expect(o.info.status).toEqual(['converged']);
+          return [o.x, o.y, o.s];
+        },
+        p.params.A,
+        p.params.b,
+        p.params.c,
+      );
       return { value, grads: pullback(cot) as Tensor[] };
     };
     const dense = run(400);

@@ -2,8 +2,21 @@ import { describe, expect } from 'vitest';
 import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import {
-  InvalidInputError, Rng, Tensor, applyNode, mul, randn, relu, rootVjp, sigmoid, softmax, sum, vjp,
-  type OptimizationNode, type Strategy, type TensorRecord,
+  InvalidInputError,
+  Rng,
+  Tensor,
+  applyNode,
+  mul,
+  randn,
+  relu,
+  rootVjp,
+  sigmoid,
+  softmax,
+  sum,
+  vjp,
+  type OptimizationNode,
+  type Strategy,
+  type TensorRecord,
 } from '@argmin/autodiff';
 import { arbTensor } from '@argmin/autodiff/testing';
 import { reluLayer, reluNode } from '../../src/layers/relu.js';
@@ -49,7 +62,10 @@ describe('argmin layers equal their closed forms', () => {
       (x, strategy, seed) => {
         const c = randn(x.shape, Rng.seeded(seed));
         const loss = (f: (t: Tensor) => Tensor) => (t: Tensor) => sum(mul(f(t), c));
-        const ours = vjp(loss((t) => layer(t, { strategy })), x);
+        const ours = vjp(
+          loss((t) => layer(t, { strategy })),
+          x,
+        );
         const ref = vjp(loss(closed), x);
         expect(Math.abs(ours.value.item() - ref.value.item())).toBeLessThan(1e-10);
         if (strategy === 'solve') return;
@@ -75,7 +91,10 @@ describe('argmin layers equal their closed forms', () => {
     const support = Array.from(y.data, (v): number => (v > 0 ? 1 : 0));
     const k = support.reduce((a, b) => a + b, 0);
     for (let j = 0; j < 4; j++) {
-      const e = new Tensor(Float64Array.from({ length: 4 }, (_, i) => (i === j ? 1 : 0)), [4]);
+      const e = new Tensor(
+        Float64Array.from({ length: 4 }, (_, i) => (i === j ? 1 : 0)),
+        [4],
+      );
       const [row] = vjp((t: Tensor) => sparsemaxLayer(t), x).pullback(e);
       const expected = support.map((si, i) => si * ((i === j ? 1 : 0) - support[j]! / k) * 1);
       expect(maxAbs(row.data, expected)).toBeLessThan(1e-10);
@@ -97,7 +116,7 @@ describe('the generic implicit VJP matches closed forms to 1e-8', () => {
       const cot = Object.fromEntries(Object.keys(solution).map((k) => [k, k === 'y' ? yBar : null]));
       const generic = rootVjp((p, s) => node.optimality!(p, s, {}), { x }, solution, cot, { node: node.name, element: 0 });
       const [expected] = vjp(closed, x).pullback(yBar);
-      expect(maxAbs(generic['x']!.data, expected.data)).toBeLessThan(1e-8);
+      expect(maxAbs(generic.x!.data, expected.data)).toBeLessThan(1e-8);
     });
   }
 });
@@ -108,10 +127,15 @@ describe('argmin layers: bad input', () => {
     expect(() => softmaxLayer(new Tensor(Float64Array.of(1, 2), [2]), { temperature: -1 })).toThrow(/convex\.softmax: temperature/);
   });
   test('NaN input is an InvalidInputError naming the node and parameter', () => {
-    expect(() => applyNode(sigmoidNode, { x: new Tensor(Float64Array.of(1, Number.NaN), [2]) })).toThrow(/convex\.sigmoid: input 'x' holds NaN/);
+    expect(() => applyNode(sigmoidNode, { x: new Tensor(Float64Array.of(1, Number.NaN), [2]) })).toThrow(
+      /convex\.sigmoid: input 'x' holds NaN/,
+    );
   });
   test('the layers accept tensors of any rank over the last axis', () => {
-    const x = new Tensor(Float64Array.from({ length: 24 }, (_, i) => Math.sin(i)), [2, 3, 4]);
+    const x = new Tensor(
+      Float64Array.from({ length: 24 }, (_, i) => Math.sin(i)),
+      [2, 3, 4],
+    );
     expect(softmaxLayer(x).shape).toEqual([2, 3, 4]);
     expect(maxAbs(softmaxLayer(x).data, softmax(x, -1).data)).toBeLessThan(1e-12);
   });

@@ -6,7 +6,11 @@ import { sigmoidNode } from '../../src/layers/sigmoid.js';
 import { softmaxNode } from '../../src/layers/softmax.js';
 import { sparsemaxNode } from '../../src/layers/sparsemax.js';
 
-const vector = (range = {}) => fc.integer({ min: 1, max: 6 }).chain((n) => arbTensor([n], range)).map((x) => ({ x }));
+const vector = (range = {}) =>
+  fc
+    .integer({ min: 1, max: 6 })
+    .chain((n) => arbTensor([n], range))
+    .map((x) => ({ x }));
 
 /** Entries at least `gap` apart, so a threshold (sparsemax's τ) never sits on an entry under central differences. */
 const separated = (gap: number) => (p: { x: Tensor }) => {

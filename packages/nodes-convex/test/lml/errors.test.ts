@@ -32,7 +32,16 @@ describe('convex.lml: bad input', () => {
   });
 
   test('a warm start of the wrong size is rejected', () => {
-    expect(() => lml(tensor([[0, 1, 2], [3, 4, 5]]), { k: 1 }, { warmStart: { nu: tensor([0, 0, 0]) } })).toThrow(/warmStart\.nu must hold one multiplier per row \(2\)/);
+    expect(() =>
+      lml(
+        tensor([
+          [0, 1, 2],
+          [3, 4, 5],
+        ]),
+        { k: 1 },
+        { warmStart: { nu: tensor([0, 0, 0]) } },
+      ),
+    ).toThrow(/warmStart\.nu must hold one multiplier per row \(2\)/);
   });
 
   test('a scalar x is a shape error', () => {

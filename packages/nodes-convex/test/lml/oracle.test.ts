@@ -3,7 +3,7 @@
 // `reference` and `checks` fields. Its Σy − k is ≤ 7.6e-13 and its VJP equals the closed form
 // to 6e-17, so 1e-9 leaves room only for genuine disagreement.
 import { readFileSync } from 'node:fs';
-import { Tensor, tensor, vjp, zeros } from '@argmin/autodiff';
+import { type Tensor, tensor, vjp, zeros } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { lmlSolve } from '../../src/lml/node.js';
 

@@ -88,7 +88,10 @@ describe('lmlObjective', () => {
     for (let t = 0; t < 20; t++) {
       const d = randn([5], rng, 0.05).data;
       const mean = d.reduce((s, v) => s + v, 0) / 5;
-      const moved = new Tensor(y.data.map((v, i) => Math.min(1 - 1e-9, Math.max(1e-9, v + d[i]! - mean))), [5]);
+      const moved = new Tensor(
+        y.data.map((v, i) => Math.min(1 - 1e-9, Math.max(1e-9, v + d[i]! - mean))),
+        [5],
+      );
       if (Math.abs(moved.data.reduce((s, v) => s + v, 0) - 2) > 1e-12) continue;
       expect(lmlObjective(x, moved).item()).toBeGreaterThan(best);
       checked++;

@@ -16,7 +16,10 @@ export interface QpShape {
  * and A, a solution z*, a random active set with multipliers λ* ≥ margin on it and slacks
  * s* ≥ margin off it, and ν*; then h = Gz* + s*, b = Az*, p = −(Qz* + Gᵀλ* + Aᵀν*).
  */
-export function generateQp({ n, m, k, margin = 0.2 }: QpShape, seed: number): { params: QpParams; z: Float64Array; lam: Float64Array; nu: Float64Array } {
+export function generateQp(
+  { n, m, k, margin = 0.2 }: QpShape,
+  seed: number,
+): { params: QpParams; z: Float64Array; lam: Float64Array; nu: Float64Array } {
   const rng = Rng.seeded(seed);
   const randn = (len: number) => Float64Array.from({ length: len }, () => rng.normal());
   const L = randn(n * n);

@@ -1,4 +1,4 @@
-import { ConvergenceError, InvalidInputError, ShapeError, Tensor, stackBatch, tensor, vjp } from '@argmin/autodiff';
+import { ConvergenceError, InvalidInputError, ShapeError, type Tensor, stackBatch, tensor, vjp } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { qp, type QpParams } from '../../src/qp/node.js';
 import { generateQp } from './arbitraries.js';
@@ -22,17 +22,43 @@ const expectError = (params: QpParams, type: typeof ShapeError | typeof InvalidI
 
 describe('convex.qp — bad input gives typed errors naming the node and the parameter', () => {
   test('Q not symmetric', () => {
-    expectError(withParam('Q', tensor([[2, 1, 0], [0, 2, 0], [0, 0, 2]])), InvalidInputError, "'Q'", 'not symmetric', 'Q[1,0]');
+    expectError(
+      withParam(
+        'Q',
+        tensor([
+          [2, 1, 0],
+          [0, 2, 0],
+          [0, 0, 2],
+        ]),
+      ),
+      InvalidInputError,
+      "'Q'",
+      'not symmetric',
+      'Q[1,0]',
+    );
   });
 
   test('Q indefinite names the batch element', () => {
     const good = base().Q;
-    const bad = tensor([[1, 0, 0], [0, -1, 0], [0, 0, 1]]);
+    const bad = tensor([
+      [1, 0, 0],
+      [0, -1, 0],
+      [0, 0, 1],
+    ]);
     expectError(withParam('Q', stackBatch([good, bad])), InvalidInputError, "'Q'", 'batch element 1', 'not positive semidefinite');
   });
 
   test('a singular positive semidefinite Q is accepted', () => {
-    const out = qp(withParam('Q', tensor([[1, 0, 0], [0, 1, 0], [0, 0, 0]])));
+    const out = qp(
+      withParam(
+        'Q',
+        tensor([
+          [1, 0, 0],
+          [0, 1, 0],
+          [0, 0, 0],
+        ]),
+      ),
+    );
     expect(['converged', 'unbounded']).toContain(out.info.status[0]);
   });
 
@@ -44,10 +70,36 @@ describe('convex.qp — bad input gives typed errors naming the node and the par
 
   test('sizes that do not fit name both parameters and both shapes', () => {
     expectError(withParam('p', tensor([1, 2])), ShapeError, "'p'", '[2]', "'Q'", '[3,3]');
-    expectError(withParam('G', tensor([[1, 2], [3, 4]])), ShapeError, "'G'", '[2,2]', "'Q'", '[3,3]');
+    expectError(
+      withParam(
+        'G',
+        tensor([
+          [1, 2],
+          [3, 4],
+        ]),
+      ),
+      ShapeError,
+      "'G'",
+      '[2,2]',
+      "'Q'",
+      '[3,3]',
+    );
     expectError(withParam('h', tensor([1, 2, 3])), ShapeError, "'h'", '[3]', "'G'", '[2,3]');
     expectError(withParam('b', tensor([1, 2])), ShapeError, "'b'", '[2]', "'A'", '[1,3]');
-    expectError(withParam('Q', tensor([[1, 0], [0, 1], [0, 0]])), ShapeError, "'Q'", '[3,2]', 'square');
+    expectError(
+      withParam(
+        'Q',
+        tensor([
+          [1, 0],
+          [0, 1],
+          [0, 0],
+        ]),
+      ),
+      ShapeError,
+      "'Q'",
+      '[3,2]',
+      'square',
+    );
   });
 
   test('batch sizes that differ name both parameters and both shapes', () => {
@@ -81,10 +133,20 @@ describe('convex.qp — bad input gives typed errors naming the node and the par
 describe('convex.qp — infeasible and unbounded elements are detected, never NaN', () => {
   const feasible = generateQp({ n: 2, m: 2, k: 0 }, 5).params;
   // z₀ ≤ −1 and −z₀ ≤ −1 (z₀ ≥ 1): no feasible point.
-  const infeasible: QpParams = { Q: feasible.Q, p: feasible.p, G: tensor([[1, 0], [-1, 0]]), h: tensor([-1, -1]) };
+  const infeasible: QpParams = {
+    Q: feasible.Q,
+    p: feasible.p,
+    G: tensor([
+      [1, 0],
+      [-1, 0],
+    ]),
+    h: tensor([-1, -1]),
+  };
   const batch: QpParams = {
-    Q: feasible.Q, p: feasible.p,
-    G: stackBatch([feasible.G!, infeasible.G!]), h: stackBatch([feasible.h!, infeasible.h!]),
+    Q: feasible.Q,
+    p: feasible.p,
+    G: stackBatch([feasible.G!, infeasible.G!]),
+    h: stackBatch([feasible.h!, infeasible.h!]),
   };
 
   test('per-element status, with finite solutions everywhere', () => {
@@ -94,22 +156,55 @@ describe('convex.qp — infeasible and unbounded elements are detected, never Na
   });
 
   test('unbounded problems (singular Q) are reported as such', () => {
-    const lp: QpParams = { Q: tensor([[0, 0], [0, 0]]), p: tensor([-1, 0]), G: tensor([[0, 1]]), h: tensor([1]) };
+    const lp: QpParams = {
+      Q: tensor([
+        [0, 0],
+        [0, 0],
+      ]),
+      p: tensor([-1, 0]),
+      G: tensor([[0, 1]]),
+      h: tensor([1]),
+    };
     expect(qp(lp).info.status).toEqual(['unbounded']);
-    const psd: QpParams = { Q: tensor([[1, 0], [0, 0]]), p: tensor([0, -1]), G: tensor([[1, 0]]), h: tensor([1]) };
+    const psd: QpParams = {
+      Q: tensor([
+        [1, 0],
+        [0, 0],
+      ]),
+      p: tensor([0, -1]),
+      G: tensor([[1, 0]]),
+      h: tensor([1]),
+    };
     expect(qp(psd).info.status).toEqual(['unbounded']);
-    const inconsistent: QpParams = { Q: tensor([[1, 0], [0, 1]]), p: tensor([0, 0]), A: tensor([[1, 1], [1, 1]]), b: tensor([0, 1]) };
+    const inconsistent: QpParams = {
+      Q: tensor([
+        [1, 0],
+        [0, 1],
+      ]),
+      p: tensor([0, 0]),
+      A: tensor([
+        [1, 1],
+        [1, 1],
+      ]),
+      b: tensor([0, 1]),
+    };
     expect(qp(inconsistent).info.status).toEqual(['infeasible']);
   });
 
   test("gradients follow the policy: 'error' throws, 'zero' zeroes only the bad element", () => {
-    const cot = tensor([[1, 1], [1, 1]]);
-    const run = (onUnconverged: 'error' | 'zero' | 'unroll-fallback') => vjp((p: QpParams) => qp(p, { onUnconverged }).z, batch).pullback(cot)[0] as QpParams;
+    const cot = tensor([
+      [1, 1],
+      [1, 1],
+    ]);
+    const run = (onUnconverged: 'error' | 'zero' | 'unroll-fallback') =>
+      vjp((p: QpParams) => qp(p, { onUnconverged }).z, batch).pullback(cot)[0] as QpParams;
     expect(() => run('error')).toThrow(ConvergenceError);
     const g = run('zero');
     expect(g.G!.data.subarray(4).every((v) => v === 0)).toBe(true);
     expect(g.h!.data.subarray(2).every((v) => v === 0)).toBe(true);
-    expect(g.h!.data.subarray(0, 2).some((v) => v !== 0) || g.G!.data.subarray(0, 4).some((v) => v !== 0) || g.p.data.some((v) => v !== 0)).toBe(true);
+    expect(
+      g.h!.data.subarray(0, 2).some((v) => v !== 0) || g.G!.data.subarray(0, 4).some((v) => v !== 0) || g.p.data.some((v) => v !== 0),
+    ).toBe(true);
     for (const t of Object.values(g)) expect(t.data.every(Number.isFinite)).toBe(true);
     // 'unroll-fallback' unrolls the Newton iteration on the infeasible element: no crash, no NaN,
     // and the feasible element keeps its implicit gradient.

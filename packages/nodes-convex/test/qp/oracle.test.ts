@@ -80,18 +80,35 @@ describe('convex.qp against qpth and an exact active-set solution', () => {
   }
 
   test('a batch of the fixture instances (n = 5 and n = 20, pairwise) matches element by element', () => {
-    for (const [i, j] of [[0, 1], [2, 3]] as const) {
+    for (const [i, j] of [
+      [0, 1],
+      [2, 3],
+    ] as const) {
       const [a, b] = [fixture.instances[i]!, fixture.instances[j]!];
-      const params = Object.fromEntries(KEYS.map((k) => [k, stackBatch([tensor(a.inputs[k]).data, tensor(b.inputs[k]).data].map((d, e) => new Tensor(d, tensor((e === 0 ? a : b).inputs[k]).shape.slice(1))))])) as QpParams;
+      const params = Object.fromEntries(
+        KEYS.map((k) => [
+          k,
+          stackBatch(
+            [tensor(a.inputs[k]).data, tensor(b.inputs[k]).data].map(
+              (d, e) => new Tensor(d, tensor((e === 0 ? a : b).inputs[k]).shape.slice(1)),
+            ),
+          ),
+        ]),
+      ) as QpParams;
       const cot = stackBatch([a, b].map((x) => new Tensor(tensor(x.cotangent.z).data, [x.sizes.n])));
       const out = qp(params);
       const g = zVjp(params, cot);
       [a, b].forEach((x, e) => {
-        expect(maxAbsDiff(new Tensor(out.z.data.subarray(e * x.sizes.n, (e + 1) * x.sizes.n), [x.sizes.n]), x.z_activeset)).toBeLessThanOrEqual(1e-8);
+        expect(
+          maxAbsDiff(new Tensor(out.z.data.subarray(e * x.sizes.n, (e + 1) * x.sizes.n), [x.sizes.n]), x.z_activeset),
+        ).toBeLessThanOrEqual(1e-8);
         for (const key of KEYS) {
           const ge = g[key]!;
           const per = ge.size / 2;
-          expect(relErr(new Tensor(ge.data.subarray(e * per, (e + 1) * per), ge.shape.slice(1)), x.vjp_activeset[key]), key).toBeLessThanOrEqual(1e-8);
+          expect(
+            relErr(new Tensor(ge.data.subarray(e * per, (e + 1) * per), ge.shape.slice(1)), x.vjp_activeset[key]),
+            key,
+          ).toBeLessThanOrEqual(1e-8);
         }
       });
     }

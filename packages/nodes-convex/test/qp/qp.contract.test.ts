@@ -18,7 +18,12 @@ function degenerateQps(): QpParams[] {
   const weaklyActive = { ...params, p: new Tensor(p, [4]), h: new Tensor(h, [3]) };
   const interior = { Q: params.Q, p: new Tensor(new Float64Array(4), [4]), G, h: new Tensor(new Float64Array(3).fill(1), [3]) };
   const dup = generateQp({ n: 3, m: 2, k: 0, margin: 0.5 }, 3).params;
-  const duplicated = { Q: dup.Q, p: dup.p, G: new Tensor(Float64Array.from([...dup.G!.data.subarray(0, 3), ...dup.G!.data.subarray(0, 3)]), [2, 3]), h: new Tensor(Float64Array.of(dup.h!.data[0]!, dup.h!.data[0]!), [2]) };
+  const duplicated = {
+    Q: dup.Q,
+    p: dup.p,
+    G: new Tensor(Float64Array.from([...dup.G!.data.subarray(0, 3), ...dup.G!.data.subarray(0, 3)]), [2, 3]),
+    h: new Tensor(Float64Array.of(dup.h!.data[0]!, dup.h!.data[0]!), [2]),
+  };
   return [weaklyActive, interior, duplicated];
 }
 

@@ -1,4 +1,4 @@
-import { Tensor, grad, stackBatch, tensor, vjp } from '@argmin/autodiff';
+import { type Tensor, grad, stackBatch, tensor, vjp } from '@argmin/autodiff';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { describe, expect, test } from 'vitest';
 import { objective, qp, type QpParams } from '../../src/qp/node.js';
@@ -13,12 +13,22 @@ function checkGradients(params: QpParams, options: Parameters<typeof qp>[1] = {}
     const out = qp(Object.fromEntries(keys.map((k, i) => [k, xs[i]!])) as QpParams, options);
     return [out.z, out.lam, out.nu, out.slack];
   };
-  checkVjp(f, keys.map((k) => params[k]!), { seed, rtol: 1e-5, atol: 1e-8, tangent: (t, arg) => symmetricTangent(t, keys[arg]!) });
+  checkVjp(
+    f,
+    keys.map((k) => params[k]!),
+    { seed, rtol: 1e-5, atol: 1e-8, tangent: (t, arg) => symmetricTangent(t, keys[arg]!) },
+  );
 }
 
 describe('convex.qp — problem variants', () => {
   test('no constraints: z = −Q⁻¹p', () => {
-    const out = qp({ Q: tensor([[2, 1], [1, 2]]), p: tensor([1, 1]) });
+    const out = qp({
+      Q: tensor([
+        [2, 1],
+        [1, 2],
+      ]),
+      p: tensor([1, 1]),
+    });
     expect(out.info.status).toEqual(['converged']);
     expect(maxAbs(out.z, [-1 / 3, -1 / 3])).toBeLessThanOrEqual(1e-12);
     expect(out.lam.shape).toEqual([0]);
@@ -26,15 +36,36 @@ describe('convex.qp — problem variants', () => {
   });
 
   test('equalities only: the projection onto 1ᵀz = 1 is z = 1/n, ν = −1/n', () => {
-    const out = qp({ Q: tensor([[1, 0, 0], [0, 1, 0], [0, 0, 1]]), p: tensor([0, 0, 0]), A: tensor([[1, 1, 1]]), b: tensor([1]) });
+    const out = qp({
+      Q: tensor([
+        [1, 0, 0],
+        [0, 1, 0],
+        [0, 0, 1],
+      ]),
+      p: tensor([0, 0, 0]),
+      A: tensor([[1, 1, 1]]),
+      b: tensor([1]),
+    });
     expect(maxAbs(out.z, [1 / 3, 1 / 3, 1 / 3])).toBeLessThanOrEqual(1e-12);
     expect(maxAbs(out.nu, [-1 / 3])).toBeLessThanOrEqual(1e-12);
   });
 
   test('a linear program (Q = 0) over the simplex picks the cheapest vertex', () => {
     const out = qp({
-      Q: tensor([[0, 0, 0], [0, 0, 0], [0, 0, 0]]), p: tensor([3, 1, 2]),
-      G: tensor([[-1, 0, 0], [0, -1, 0], [0, 0, -1]]), h: tensor([0, 0, 0]), A: tensor([[1, 1, 1]]), b: tensor([1]),
+      Q: tensor([
+        [0, 0, 0],
+        [0, 0, 0],
+        [0, 0, 0],
+      ]),
+      p: tensor([3, 1, 2]),
+      G: tensor([
+        [-1, 0, 0],
+        [0, -1, 0],
+        [0, 0, -1],
+      ]),
+      h: tensor([0, 0, 0]),
+      A: tensor([[1, 1, 1]]),
+      b: tensor([1]),
     });
     expect(out.info.status).toEqual(['converged']);
     expect(maxAbs(out.z, [0, 1, 0])).toBeLessThanOrEqual(1e-10);
@@ -54,7 +85,10 @@ describe('convex.qp — problem variants', () => {
   });
 
   test('the known solution of a generated instance is recovered to 1e-10 (larger sizes)', () => {
-    for (const [n, m, k, seed] of [[30, 40, 5, 1], [60, 30, 10, 2]] as const) {
+    for (const [n, m, k, seed] of [
+      [30, 40, 5, 1],
+      [60, 30, 10, 2],
+    ] as const) {
       const { params, z, lam, nu } = generateQp({ n, m, k }, seed);
       const out = qp(params);
       expect(out.info.status).toEqual(['converged']);
@@ -81,8 +115,15 @@ describe('convex.qp — warm start, batching, options', () => {
   test('a batched warm start and batched parameters with a shared Q and G', () => {
     const a = generateQp({ n: 4, m: 4, k: 1 }, 8).params;
     const b = generateQp({ n: 4, m: 4, k: 1 }, 9).params;
-    const elements = [a, { ...b, Q: a.Q, G: a.G }];
-    const params: QpParams = { Q: a.Q, G: a.G, p: stackBatch([a.p, b.p]), h: stackBatch([a.h!, b.h!]), A: stackBatch([a.A!, b.A!]), b: stackBatch([a.b!, b.b!]) };
+    const elements: QpParams[] = [a, { ...b, Q: a.Q, G: a.G! }];
+    const params: QpParams = {
+      Q: a.Q,
+      G: a.G!,
+      p: stackBatch([a.p, b.p]),
+      h: stackBatch([a.h!, b.h!]),
+      A: stackBatch([a.A!, b.A!]),
+      b: stackBatch([a.b!, b.b!]),
+    };
     const out = qp(params);
     const loop = elements.map((e) => qp(e));
     expect(maxAbs(out.z, [...loop[0]!.z.data, ...loop[1]!.z.data])).toBeLessThanOrEqual(1e-12);
@@ -100,9 +141,15 @@ describe('convex.qp — warm start, batching, options', () => {
 
 describe('objective', () => {
   test('½zᵀQz + pᵀz, batched, with its gradient', () => {
-    const Q = tensor([[2, 1], [1, 3]]);
+    const Q = tensor([
+      [2, 1],
+      [1, 3],
+    ]);
     const p = tensor([1, -1]);
-    const z = tensor([[1, 2], [0, -1]]);
+    const z = tensor([
+      [1, 2],
+      [0, -1],
+    ]);
     const f = objective({ Q, p }, z);
     expect(Array.from(f.data)).toEqual([0.5 * (2 + 4 + 12) + 1 - 2, 0.5 * 3 + 1]);
     const gz = grad((x: Tensor) => objective({ Q, p }, x))(tensor([1, 2])) as Tensor;

@@ -44,7 +44,9 @@ describe('convex.sinkhorn against POT', () => {
       expect(maxAbsDiff(centred(out.g), inst.outputs.g_centered)).toBeLessThanOrEqual(TOL);
       expect(Math.abs(out.value.item() - inst.outputs.reg_value)).toBeLessThanOrEqual(TOL);
       // The gauge of the returned potentials.
-      expect(Math.abs(out.f.data.reduce((s, v) => s + v, 0) / out.f.size - out.g.data.reduce((s, v) => s + v, 0) / out.g.size)).toBeLessThanOrEqual(1e-12);
+      expect(
+        Math.abs(out.f.data.reduce((s, v) => s + v, 0) / out.f.size - out.g.data.reduce((s, v) => s + v, 0) / out.g.size),
+      ).toBeLessThanOrEqual(1e-12);
     });
 
     for (const strategy of ['implicit', 'unroll'] as const) {

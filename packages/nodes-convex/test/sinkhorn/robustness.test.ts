@@ -11,10 +11,22 @@ function problem(n: number, m: number, seed: number): SinkhornParams {
   const x = randu([n, 2], rng);
   const y = randu([m, 2], rng);
   const C = new Float64Array(n * m);
-  for (let i = 0; i < n; i++) for (let j = 0; j < m; j++) C[i * m + j] = (x.data[2 * i]! - y.data[2 * j]!) ** 2 + (x.data[2 * i + 1]! - y.data[2 * j + 1]!) ** 2;
+  for (let i = 0; i < n; i++)
+    for (let j = 0; j < m; j++) C[i * m + j] = (x.data[2 * i]! - y.data[2 * j]!) ** 2 + (x.data[2 * i + 1]! - y.data[2 * j + 1]!) ** 2;
   const max = Math.max(...C);
-  const norm = (t: Tensor) => new Tensor(t.data.map((v) => v / t.data.reduce((s, w) => s + w, 0)), t.shape);
-  return { a: norm(randu([n], rng, 0.5, 1.5)), b: norm(randu([m], rng, 0.5, 1.5)), C: new Tensor(C.map((v) => v / max), [n, m]) };
+  const norm = (t: Tensor) =>
+    new Tensor(
+      t.data.map((v) => v / t.data.reduce((s, w) => s + w, 0)),
+      t.shape,
+    );
+  return {
+    a: norm(randu([n], rng, 0.5, 1.5)),
+    b: norm(randu([m], rng, 0.5, 1.5)),
+    C: new Tensor(
+      C.map((v) => v / max),
+      [n, m],
+    ),
+  };
 }
 
 /** A textbook log-domain Sinkhorn in plain loops: an independent reference for the plan. */
@@ -75,14 +87,33 @@ describe('convex.sinkhorn: small ε, structure, warm starts', () => {
 
   test('ε = 0.01: the implicit VJP matches central differences', () => {
     const p = problem(8, 6, 3);
-    const centred = (t: Tensor, _arg: number, leaf: number) => (leaf === 2 ? t : new Tensor(t.data.map((v) => v - t.data.reduce((s, w) => s + w, 0) / t.size), t.shape));
-    checkVjp((q: SinkhornParams) => { const o = sinkhorn(q, { epsilon: 0.01, tol: 1e-15 }); return [o.plan, o.f, o.g, o.value]; }, [p], { rtol: 1e-5, atol: 1e-8, eps: 1e-7, tangent: centred });
+    const centred = (t: Tensor, _arg: number, leaf: number) =>
+      leaf === 2
+        ? t
+        : new Tensor(
+            t.data.map((v) => v - t.data.reduce((s, w) => s + w, 0) / t.size),
+            t.shape,
+          );
+    checkVjp(
+      (q: SinkhornParams) => {
+        const o = sinkhorn(q, { epsilon: 0.01, tol: 1e-15 });
+        return [o.plan, o.f, o.g, o.value];
+      },
+      [p],
+      { rtol: 1e-5, atol: 1e-8, eps: 1e-7, tangent: centred },
+    );
   });
 
-  test.each([[40, 25], [25, 40]])('n = %d, m = %d: CG and the dense Schur solve give the same gradients', (n, m) => {
+  test.each([
+    [40, 25],
+    [25, 40],
+  ])('n = %d, m = %d: CG and the dense Schur solve give the same gradients', (n, m) => {
     const p = problem(n, m, 4);
     const cot = randu([n, m], Rng.seeded(9), -1, 1);
-    const grads = (method: 'dense' | 'cg') => vjp((q: SinkhornParams) => sinkhorn(q, { epsilon: 0.05, tol: 1e-14, linearSolve: { method } }).plan, p).pullback(cot)[0] as SinkhornParams;
+    const grads = (method: 'dense' | 'cg') =>
+      vjp((q: SinkhornParams) => sinkhorn(q, { epsilon: 0.05, tol: 1e-14, linearSolve: { method } }).plan, p).pullback(
+        cot,
+      )[0] as SinkhornParams;
     const dense = grads('dense');
     const cg = grads('cg');
     for (const k of ['a', 'b', 'C'] as const) {
@@ -103,7 +134,14 @@ describe('convex.sinkhorn: small ε, structure, warm starts', () => {
   test('batched marginals with a shared cost equal separate calls', () => {
     const p = problem(6, 5, 6);
     const q = problem(6, 5, 7);
-    const batched = sinkhorn({ a: new Tensor(Float64Array.of(...p.a.data, ...q.a.data), [2, 6]), b: new Tensor(Float64Array.of(...p.b.data, ...q.b.data), [2, 5]), C: p.C }, { epsilon: 0.1, tol: 1e-14 });
+    const batched = sinkhorn(
+      {
+        a: new Tensor(Float64Array.of(...p.a.data, ...q.a.data), [2, 6]),
+        b: new Tensor(Float64Array.of(...p.b.data, ...q.b.data), [2, 5]),
+        C: p.C,
+      },
+      { epsilon: 0.1, tol: 1e-14 },
+    );
     const second = sinkhorn({ ...q, C: p.C }, { epsilon: 0.1, tol: 1e-14 });
     expect(batched.plan.shape).toEqual([2, 6, 5]);
     batched.plan.data.slice(30).forEach((v, i) => expect(Math.abs(v - second.plan.data[i]!)).toBeLessThanOrEqual(1e-14));
@@ -117,12 +155,25 @@ describe('sinkhornObjective', () => {
     const out = sinkhorn(p, { epsilon: eps, tol: 1e-14 });
     expect(Math.abs(sinkhornObjective(p.C, out.plan, eps).item() - out.value.item())).toBeLessThanOrEqual(1e-12);
     const gP = grad((P: Tensor) => sum(sinkhornObjective(p.C, P, eps)))(out.plan) as Tensor;
-    for (let i = 0; i < 5; i++) for (let j = 0; j < 4; j++) expect(Math.abs(gP.data[i * 4 + j]! - (out.f.data[i]! + out.g.data[j]! + eps))).toBeLessThanOrEqual(1e-9);
+    for (let i = 0; i < 5; i++)
+      for (let j = 0; j < 4; j++) expect(Math.abs(gP.data[i * 4 + j]! - (out.f.data[i]! + out.g.data[j]! + eps))).toBeLessThanOrEqual(1e-9);
   });
 
   test('batched, and finite at zero entries', () => {
-    const P = tensor([[[0.5, 0], [0, 0.5]], [[0.25, 0.25], [0.25, 0.25]]]);
-    const C = tensor([[0, 1], [1, 0]]);
+    const P = tensor([
+      [
+        [0.5, 0],
+        [0, 0.5],
+      ],
+      [
+        [0.25, 0.25],
+        [0.25, 0.25],
+      ],
+    ]);
+    const C = tensor([
+      [0, 1],
+      [1, 0],
+    ]);
     const v = sinkhornObjective(C, P, 0.1);
     expect(v.shape).toEqual([2]);
     expect(Math.abs(v.data[0]! - 0.1 * Math.log(0.5))).toBeLessThanOrEqual(1e-15);

@@ -10,7 +10,10 @@ const m = 4;
 function centredTangent(t: Tensor, param: string): Tensor {
   if (param === 'C') return t;
   const mean = t.data.reduce((s, v) => s + v, 0) / t.size;
-  return new Tensor(t.data.map((v) => v - mean), t.shape);
+  return new Tensor(
+    t.data.map((v) => v - mean),
+    t.shape,
+  );
 }
 
 const params = fc.record({
@@ -30,7 +33,15 @@ describeOptimizationNode(sinkhornNode, {
     // Constant cost: the plan is a bᵀ/Σa and every potential pair is flat.
     { a: tensor([0.2, 0.3, 0.5]), b: tensor([0.25, 0.25, 0.25, 0.25]), C: zeros([n, m]) },
     // Tied rows and columns of the cost.
-    { a: tensor([0.5, 0.25, 0.25]), b: tensor([0.1, 0.2, 0.3, 0.4]), C: tensor([[0, 1, 0, 1], [0, 1, 0, 1], [1, 0, 1, 0]]) },
+    {
+      a: tensor([0.5, 0.25, 0.25]),
+      b: tensor([0.1, 0.2, 0.3, 0.4]),
+      C: tensor([
+        [0, 1, 0, 1],
+        [0, 1, 0, 1],
+        [1, 0, 1, 0],
+      ]),
+    },
   ],
 });
 

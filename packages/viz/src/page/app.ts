@@ -84,7 +84,8 @@ export class Viewer {
       await this.relayout({});
     }
     const node = model.nodes.get(nodeId);
-    if (node) renderPanel(this.panel, model, node, { select: (id) => void this.select(id, true), close: () => void this.select(undefined) });
+    if (node)
+      renderPanel(this.panel, model, node, { select: (id) => void this.select(id, true), close: () => void this.select(undefined) });
     this.applyClasses();
     const box = this.rendered?.boxes.get(nodeItem(nodeId));
     // The panel narrows the canvas: bring the selection back into view if it ended up outside.
@@ -107,7 +108,7 @@ export class Viewer {
     const describe = (item: VisibleItem) => this.describe(item, model);
     const input = toElkGraph(view, model, describe, this.measure);
     const prepMs = performance.now() - tPrep;
-    document.body.dataset['state'] = 'layout';
+    document.body.dataset.state = 'layout';
     const busy = window.setTimeout(() => showBusy(`Laying out ${plural(view.leafCount, 'box', 'boxes')}…`), 150);
     let laid;
     try {
@@ -116,7 +117,7 @@ export class Viewer {
     } catch (err) {
       if (token !== this.token) return;
       showError({ title: 'Layout failed', message: (err as Error).message || String(err), issues: [] });
-      document.body.dataset['state'] = 'error';
+      document.body.dataset.state = 'error';
       return;
     } finally {
       clearTimeout(busy);
@@ -129,9 +130,10 @@ export class Viewer {
     const renderMs = performance.now() - t0;
     this.applyClasses();
     const after = opts.anchor ? this.rendered.boxes.get(opts.anchor) : undefined;
-    if (opts.fit || !this.svg.dataset['zoom']) this.zoom.fit(this.rendered.bounds);
+    if (opts.fit || !this.svg.dataset.zoom) this.zoom.fit(this.rendered.bounds);
     else if (after && anchorScreen) this.zoom.pin(after, anchorScreen);
-    byId('statusbar').textContent = `${plural(view.leafCount, 'box', 'boxes')} · ${plural(view.edges.length, 'edge')} · layout ${Math.round(laid.ms)} ms${laid.engine === 'fast' ? ' (fast layout)' : ''}`;
+    byId('statusbar').textContent =
+      `${plural(view.leafCount, 'box', 'boxes')} · ${plural(view.edges.length, 'edge')} · layout ${Math.round(laid.ms)} ms${laid.engine === 'fast' ? ' (fast layout)' : ''}`;
     Object.assign(document.body.dataset, {
       state: 'ready',
       layouts: String(token),
@@ -208,5 +210,5 @@ export class Viewer {
 
 export function setLoadError(title: string, message: string, issues: readonly string[] = []): void {
   showError({ title, message, issues });
-  document.body.dataset['state'] = 'error';
+  document.body.dataset.state = 'error';
 }

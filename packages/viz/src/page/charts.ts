@@ -20,12 +20,25 @@ export function residualChart(history: readonly (readonly (number | null)[])[], 
     return height - m.b - t * (height - m.t - m.b);
   };
 
-  const root = svg('svg', { class: 'chart', width, height, viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': 'Residual per iteration' });
+  const root = svg('svg', {
+    class: 'chart',
+    width,
+    height,
+    viewBox: `0 0 ${width} ${height}`,
+    role: 'img',
+    'aria-label': 'Residual per iteration',
+  });
   const yTicks = log ? range(y0, y1, Math.max(1, Math.ceil((y1 - y0) / 5))).map((e) => 10 ** e) : linearTicks(y0, y1);
   for (const v of yTicks) {
     const y = fy(v);
     root.append(svg('line', { class: 'grid', x1: m.l, x2: width - m.r, y1: y, y2: y }));
-    root.append(svg('text', { class: 'tick', x: m.l - 6, y: y + 3.5, 'text-anchor': 'end' }, log ? `1e${Math.round(Math.log10(v))}` : formatNumber(v)));
+    root.append(
+      svg(
+        'text',
+        { class: 'tick', x: m.l - 6, y: y + 3.5, 'text-anchor': 'end' },
+        log ? `1e${Math.round(Math.log10(v))}` : formatNumber(v),
+      ),
+    );
   }
   for (const i of linearTicks(0, n - 1).filter((t) => Number.isInteger(t))) {
     root.append(svg('text', { class: 'tick', x: fx(i), y: height - m.b + 14, 'text-anchor': 'middle' }, String(i)));
@@ -74,7 +87,14 @@ export function heatmap(data: readonly (number | null)[], shape: readonly number
     const t = (v - lo) / (hi - lo || 1);
     return mix([238, 242, 255], [49, 46, 129], t);
   };
-  const root = svg('svg', { class: 'heatmap', width: cols * cell, height: rows * cell, viewBox: `0 0 ${cols * cell} ${rows * cell}`, role: 'img', 'aria-label': `Heatmap ${mat.rows}×${mat.cols}` });
+  const root = svg('svg', {
+    class: 'heatmap',
+    width: cols * cell,
+    height: rows * cell,
+    viewBox: `0 0 ${cols * cell} ${rows * cell}`,
+    role: 'img',
+    'aria-label': `Heatmap ${mat.rows}×${mat.cols}`,
+  });
   const titled = rows * cols <= 400;
   for (let r = 0; r < rows; r++) {
     for (let c = 0; c < cols; c++) {

@@ -48,12 +48,7 @@ export interface ElkInput {
   readonly big: boolean;
 }
 
-export function toElkGraph(
-  view: View,
-  model: GraphModel,
-  describe: (item: VisibleItem) => Description,
-  measure: Measure,
-): ElkInput {
+export function toElkGraph(view: View, model: GraphModel, describe: (item: VisibleItem) => Description, measure: Measure): ElkInput {
   const big = view.leafCount > BIG_VIEW;
   const compounds = new Map<ItemId | null, ElkNode>();
   const root: ElkNode = { id: 'root', layoutOptions: { ...COMMON, ...(big ? BIG : SMALL) }, children: [], edges: [] };

@@ -182,7 +182,11 @@ function placeVertically(order: number[][], children: ElkNode[], succ: number[][
         return use.length ? use.reduce((a, w) => a + center[w]!, 0) / use.length : center[v]!;
       });
       const weight = l.map((v) => (isSource(v) || nbrs[v]!.length === 0 ? 0.01 : 1));
-      const placed = isotonicPlace(want, weight, l.map((v) => h[v]!));
+      const placed = isotonicPlace(
+        want,
+        weight,
+        l.map((v) => h[v]!),
+      );
       l.forEach((v, k) => (center[v] = placed[k]!));
     }
   }
@@ -251,7 +255,13 @@ function route(e: ElkExtendedEdge, index: ReadonlyMap<string, ElkNode>, rows: Ro
     return;
   }
   const jog = end.x - LAYER_GAP / 2 > start.x ? end.x - LAYER_GAP / 2 : (start.x + end.x) / 2;
-  const bendPoints = Math.abs(start.y - end.y) < 1 ? [] : [{ x: jog, y: start.y }, { x: jog, y: end.y }];
+  const bendPoints =
+    Math.abs(start.y - end.y) < 1
+      ? []
+      : [
+          { x: jog, y: start.y },
+          { x: jog, y: end.y },
+        ];
   e.sections = [{ id: `${e.id}s`, startPoint: start, endPoint: end, bendPoints }];
 }
 

@@ -16,7 +16,10 @@ export interface LoadError {
 
 export type LoadResult = { ok: true; graph: GraphJSON } | { ok: false; error: LoadError };
 
-const fail = (title: string, message: string, issues: readonly string[] = []): LoadResult => ({ ok: false, error: { title, message, issues } });
+const fail = (title: string, message: string, issues: readonly string[] = []): LoadResult => ({
+  ok: false,
+  error: { title, message, issues },
+});
 const count = (n: number) => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 export function loadGraphText(text: string, source: string): LoadResult {
@@ -38,7 +41,11 @@ export function loadGraphText(text: string, source: string): LoadResult {
   } catch (err) {
     const title = 'This is not a valid argmin graph';
     if (err instanceof GraphValidationError) {
-      return fail(title, `${source} is well-formed JSON but its structure is inconsistent.`, err.issues.slice(0, 12).map((i) => i.message));
+      return fail(
+        title,
+        `${source} is well-formed JSON but its structure is inconsistent.`,
+        err.issues.slice(0, 12).map((i) => i.message),
+      );
     }
     return fail(title, `${source} does not match the 'argmin.graph' format, version 1.`, [(err as Error).message]);
   }

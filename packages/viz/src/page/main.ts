@@ -36,7 +36,7 @@ function boot(): void {
   const embedded = byId('argmin-graph').textContent ?? '';
   if (embedded.trim()) void open(loadGraphText(embedded, 'The embedded graph'), false);
   else {
-    document.body.dataset['state'] = 'empty';
+    document.body.dataset.state = 'empty';
     showLanding();
   }
 }
@@ -103,6 +103,8 @@ window.addEventListener('keydown', (e) => {
 
 // Unexpected failures still end in a readable panel rather than a blank page.
 window.addEventListener('error', (e) => setLoadError('Something went wrong', e.message || 'An unexpected error occurred.'));
-window.addEventListener('unhandledrejection', (e) => setLoadError('Something went wrong', String((e.reason as Error)?.message ?? e.reason)));
+window.addEventListener('unhandledrejection', (e) =>
+  setLoadError('Something went wrong', String((e.reason as Error)?.message ?? e.reason)),
+);
 
 boot();

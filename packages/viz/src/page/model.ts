@@ -79,7 +79,7 @@ function clusterStatistics(
     return e;
   };
   for (const node of graph.nodes) {
-    const it = node.attrs?.['iteration'];
+    const it = node.attrs?.iteration;
     const direct = node.cluster;
     for (const id of clusterPath(clusters, direct)) {
       const e = entry(id);

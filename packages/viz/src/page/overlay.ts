@@ -25,7 +25,11 @@ export function showLanding(): void {
       'div',
       { class: 'card landing', id: 'landing' },
       h('h2', {}, 'Open an argmin graph'),
-      h('p', { class: 'muted' }, 'Choose a graph JSON file (format argmin.graph, version 1), or drop one anywhere on this page. Nothing is uploaded: the file is read in your browser.'),
+      h(
+        'p',
+        { class: 'muted' },
+        'Choose a graph JSON file (format argmin.graph, version 1), or drop one anywhere on this page. Nothing is uploaded: the file is read in your browser.',
+      ),
       openButton('Choose a file…'),
       h('p', { class: 'muted small' }, 'Tip: argmin view graph.json -o graph.html writes a page with the graph inside.'),
     ),

@@ -18,7 +18,12 @@ export function renderPanel(panel: HTMLElement, model: GraphModel, node: NodeDat
   const header = h(
     'header',
     { class: 'panel-header' },
-    h('div', { class: 'panel-kicker' }, h('span', { class: `kind-pill kind-${node.kind}` }, node.kind), h('span', { class: 'mono muted' }, node.id)),
+    h(
+      'div',
+      { class: 'panel-kicker' },
+      h('span', { class: `kind-pill kind-${node.kind}` }, node.kind),
+      h('span', { class: 'mono muted' }, node.id),
+    ),
     h('h2', { class: 'panel-title' }, node.label ?? node.op),
     h('div', { class: 'mono op-name' }, node.op),
     close,
@@ -36,7 +41,16 @@ export function renderPanel(panel: HTMLElement, model: GraphModel, node: NodeDat
   const sections: (HTMLElement | null)[] = [header, section('Node', facts)];
   if (node.info) sections.push(section('Solve', solveInfo(node)));
   const attrs = Object.entries(node.attrs ?? {});
-  if (attrs.length) sections.push(section('Attributes', keyValues(attrs.map(([k, v]) => [k, attrText(v)]), true)));
+  if (attrs.length)
+    sections.push(
+      section(
+        'Attributes',
+        keyValues(
+          attrs.map(([k, v]) => [k, attrText(v)]),
+          true,
+        ),
+      ),
+    );
   if (node.inputs.length) sections.push(section(`Inputs (${node.inputs.length})`, valueList(model, node.inputs, 'in', actions)));
   if (node.outputs.length) sections.push(section(`Outputs (${node.outputs.length})`, valueList(model, node.outputs, 'out', actions)));
   panel.replaceChildren(...sections.filter((s): s is HTMLElement => s !== null));
@@ -69,7 +83,13 @@ function solveInfo(node: NodeData): HTMLElement {
   box.append(pills);
 
   const table = h('table', { class: 'status-table' });
-  table.append(h('thead', {}, h('tr', {}, h('th', {}, 'batch'), h('th', {}, 'status'), h('th', { class: 'num' }, 'iters'), h('th', { class: 'num' }, 'residual'))));
+  table.append(
+    h(
+      'thead',
+      {},
+      h('tr', {}, h('th', {}, 'batch'), h('th', {}, 'status'), h('th', { class: 'num' }, 'iters'), h('th', { class: 'num' }, 'residual')),
+    ),
+  );
   const body = h('tbody');
   const rows = Math.max(info.status.length, info.iterations.length, info.residual.length);
   const shown = Math.min(rows, 64);
@@ -89,8 +109,11 @@ function solveInfo(node: NodeData): HTMLElement {
   table.append(body);
   box.append(table);
   if (rows > shown) box.append(h('p', { class: 'muted small' }, `… and ${rows - shown} more batch elements`));
-  if (info.history && info.history.length) {
-    box.append(h('div', { class: 'chart-title' }, 'Residual per iteration'), h('div', { class: 'chart-wrap' }, residualChart(info.history)));
+  if (info.history?.length) {
+    box.append(
+      h('div', { class: 'chart-title' }, 'Residual per iteration'),
+      h('div', { class: 'chart-wrap' }, residualChart(info.history)),
+    );
   }
   return box;
 }
@@ -106,7 +129,14 @@ function valueList(model: GraphModel, ids: readonly string[], dir: 'in' | 'out',
 
 function valueCard(model: GraphModel, v: ValueData, dir: 'in' | 'out', actions: PanelActions): HTMLElement {
   const card = h('div', { class: 'value-card' });
-  card.append(h('div', { class: 'value-head' }, h('span', { class: 'value-name' }, v.label ?? v.id), h('span', { class: 'shape mono' }, formatShape(v.shape))));
+  card.append(
+    h(
+      'div',
+      { class: 'value-head' },
+      h('span', { class: 'value-name' }, v.label ?? v.id),
+      h('span', { class: 'shape mono' }, formatShape(v.shape)),
+    ),
+  );
   const links = h('div', { class: 'value-links' });
   if (dir === 'in') {
     links.append('from ', nodeLink(model, v.producer, actions));
@@ -123,8 +153,15 @@ function valueCard(model: GraphModel, v: ValueData, dir: 'in' | 'out', actions: 
   const s = v.summary;
   if (s) {
     const stats = h('div', { class: 'stats' });
-    for (const [k, x] of [['min', s.min], ['max', s.max], ['mean', s.mean], ['‖·‖', s.norm]] as const) {
-      stats.append(h('div', { class: 'stat' }, h('span', { class: 'stat-k' }, k), h('span', { class: 'stat-v mono' }, formatNumber(x ?? undefined))));
+    for (const [k, x] of [
+      ['min', s.min],
+      ['max', s.max],
+      ['mean', s.mean],
+      ['‖·‖', s.norm],
+    ] as const) {
+      stats.append(
+        h('div', { class: 'stat' }, h('span', { class: 'stat-k' }, k), h('span', { class: 'stat-v mono' }, formatNumber(x ?? undefined))),
+      );
     }
     card.append(stats);
     if (s.data) {
@@ -133,7 +170,14 @@ function valueCard(model: GraphModel, v: ValueData, dir: 'in' | 'out', actions: 
     }
   }
   if (v.gradNorm !== undefined) {
-    card.append(h('div', { class: 'grad' }, h('span', { class: 'stat-k' }, 'gradient norm'), h('span', { class: 'mono' }, formatNumber(v.gradNorm ?? undefined))));
+    card.append(
+      h(
+        'div',
+        { class: 'grad' },
+        h('span', { class: 'stat-k' }, 'gradient norm'),
+        h('span', { class: 'mono' }, formatNumber(v.gradNorm ?? undefined)),
+      ),
+    );
   }
   return card;
 }

@@ -102,7 +102,7 @@ export class PanZoom {
   private apply(): void {
     this.viewport.setAttribute('transform', `translate(${this.x.toFixed(2)},${this.y.toFixed(2)}) scale(${this.k.toFixed(4)})`);
     this.svg.classList.toggle('lod-low', this.k < LOW_DETAIL_K);
-    this.svg.dataset['zoom'] = this.k.toFixed(3);
+    this.svg.dataset.zoom = this.k.toFixed(3);
   }
 
   private onWheel(e: WheelEvent): void {

@@ -93,7 +93,11 @@ export function renderView(
 }
 
 function drawBox(item: VisibleItem, d: Description, box: Box): SVGGElement {
-  const g = svg('g', { class: `item ${d.cls}${item.type === 'folded' ? ' folded' : ''}`, 'data-id': item.id, transform: `translate(${box.x},${box.y})` });
+  const g = svg('g', {
+    class: `item ${d.cls}${item.type === 'folded' ? ' folded' : ''}`,
+    'data-id': item.id,
+    transform: `translate(${box.x},${box.y})`,
+  });
   const h = item.type === 'folded' ? box.height - 8 : box.height;
   if (item.type === 'folded') {
     // A stack of cards: the box stands for many nodes.
@@ -182,7 +186,7 @@ function drawEdgeLabel(e: VisibleEdge, laid: ElkExtendedEdge, sections: readonly
     const s = sections[0]!;
     const next = s.bendPoints?.[0] ?? s.endPoint;
     x = s.startPoint.x + Math.min(24, (next.x - s.startPoint.x) / 2) + 4;
-    y = s.startPoint.y + ((next.y - s.startPoint.y) * 0.3) - 3;
+    y = s.startPoint.y + (next.y - s.startPoint.y) * 0.3 - 3;
   }
   return svg('text', { class: 'edge-label', 'data-edge': e.id, x: round(x), y: round(y) }, text);
 }
