@@ -55,141 +55,64 @@ const STEP_FRACTION = 0.99;
  * solves it three times: for τ's column, the affine (predictor) and the combined direction.
  */
 export function interiorPoint(el: QpElement, settings: IpmSettings, work: IpmWorkspace = ipmWorkspace(el)): IpmResult {
-  const { n, m, k, Q, p, G, h, A, b } = el;
-  const { kkt, x, lam, nu, s, Qx, rx, rl, rn, gx, ax, negP, x1, l1, n1, x2, l2, n2, tmp, qTmp } = work;
-  const { dx, dl, dn, ds, dS, q2, dsAff, dlAff, rhsX, rhsL, rhsN } = work;
-  if (work.kkt.n !== n || work.kkt.m !== m || work.kkt.k !== k) throw new Error('interiorPoint: workspace of other sizes');
-  kkt.load(el);
-  for (let i = 0; i < n; i++) negP[i] = -p[i]!;
-  let tau = 1;
-  let kap = 1;
-  let dtau = 0,
-    dkap = 0,
-    den = -1,
-    rt = 0;
-  const hbNorm = Math.max(normInf(h), normInf(b));
-  const pNorm = normInf(p);
-
-  if (!initialize()) return result('failed', 0, false);
+  if (work.kkt.n !== el.n || work.kkt.m !== el.m || work.kkt.k !== el.k) throw new Error('interiorPoint: workspace of other sizes');
+  const run = new IpmRun(el, settings, work);
+  if (!run.initialize()) return run.result('failed', 0, false);
   let nextFinish = 1e-4;
   for (let iter = 0; ; iter++) {
-    // Residuals of the embedding.
-    matVec(n, n, Q, x, Qx);
-    for (let i = 0; i < n; i++) rx[i] = Qx[i]! + p[i]! * tau;
-    addMatTVec(m, n, 1, G, lam, rx);
-    addMatTVec(k, n, 1, A, nu, rx);
-    matVec(m, n, G, x, gx);
-    for (let i = 0; i < m; i++) rl[i] = gx[i]! + s[i]! - h[i]! * tau;
-    matVec(k, n, A, x, ax);
-    for (let i = 0; i < k; i++) rn[i] = ax[i]! - b[i]! * tau;
-    const xQx = dotN(n, x, Qx);
-    const px = dotN(n, p, x);
-    const hl = dotN(m, h, lam) + dotN(k, b, nu);
-    rt = px + hl + kap + xQx / tau;
-
-    // Convergence, on the normalized iterate (x, λ, ν, s)/τ.
-    const pres = Math.max(normInf(rl), normInf(rn)) / tau;
-    const dres = normInf(rx) / tau;
-    const xn = normInf(x) / tau;
-    const pobj = ((0.5 * xQx) / tau + px) / tau;
-    const dobj = ((-0.5 * xQx) / tau - hl) / tau;
-    const rel = Math.max(
-      pres / (1 + Math.max(hbNorm, xn, normInf(s) / tau)),
-      dres / (1 + Math.max(pNorm, xn, normInf(lam) / tau, normInf(nu) / tau)),
-      Math.abs(pobj - dobj) / (1 + Math.min(Math.abs(pobj), Math.abs(dobj))),
-    );
+    const rel = run.residuals();
     if (settings.finish && rel <= nextFinish) {
       nextFinish = rel * 1e-2;
-      if (settings.finish(scaled(x), scaled(lam), scaled(nu), scaled(s))) return result('converged', iter, true);
+      if (run.offerFinish(settings.finish)) return run.result('converged', iter, true);
     }
-    if (rel <= settings.tol) return result('converged', iter, false);
-
-    // Infeasibility certificates, on the unnormalized iterate.
-    if (m + k > 0 && hl < 0) {
-      tmp.fill(0);
-      addMatTVec(m, n, 1, G, lam, tmp);
-      addMatTVec(k, n, 1, A, nu, tmp);
-      if (normInf(tmp) <= INFEASIBILITY_TOL * -hl) return result('infeasible', iter, false);
-    }
-    if (px < 0) {
-      let viol = Math.max(normInf(Qx), normInf(ax));
-      for (let i = 0; i < m; i++) viol = Math.max(viol, gx[i]!);
-      if (viol <= INFEASIBILITY_TOL * -px) return result('unbounded', iter, false);
-    }
-    if (iter >= settings.maxIter) return result('max_iter', iter, false);
-
-    // Factor, then the column of τ: (x1, λ1, ν1) = K⁻¹(−p, h, b).
-    // A factorization that fails this close to the boundary (λ/s over- or underflowing) ends the
-    // solve; within 100·tol it is a solution of slightly reduced accuracy, else a failure.
+    if (rel <= settings.tol) return run.result('converged', iter, false);
+    const certificate = run.certificate();
+    if (certificate !== null) return run.result(certificate, iter, false);
+    if (iter >= settings.maxIter) return run.result('max_iter', iter, false);
+    // A factorization or step that fails this close to the boundary (λ/s over- or underflowing)
+    // ends the solve; within 100·tol it is a solution of slightly reduced accuracy, else a failure.
     const stalled = rel <= 100 * settings.tol ? 'converged' : 'failed';
-    if (!kkt.factor(lam, s)) return result(stalled, iter, false);
-    kkt.solve(negP, h, b, x1, l1, n1);
-    for (let i = 0; i < n; i++) tmp[i] = x1[i]! - x[i]! / tau;
-    matVec(n, n, Q, tmp, qTmp);
-    let wl = 0;
-    for (let i = 0; i < m; i++) wl += (l1[i]! * l1[i]! * s[i]!) / lam[i]!;
-    // The Schur complement of τ, written as a negative sum of squares (Clarabel's form).
-    den = -(dotN(n, tmp, qTmp) + wl + kap / tau);
-    for (let i = 0; i < n; i++) q2[i] = p[i]! + (2 * Qx[i]!) / tau;
-
-    // Predictor: the affine-scaling direction.
-    for (let i = 0; i < m; i++) dS[i] = lam[i]! * s[i]!;
-    direction(1, tau * kap);
-    const alphaAff = stepToBoundary();
-    const mu = (dotN(m, lam, s) + tau * kap) / (m + 1);
-    const sigma = (1 - alphaAff) ** 3;
-    // Corrector: centring plus Mehrotra's second-order term.
-    dsAff.set(ds);
-    dlAff.set(dl);
-    for (let i = 0; i < m; i++) dS[i] = lam[i]! * s[i]! + dsAff[i]! * dlAff[i]! - sigma * mu;
-    direction(1 - sigma, tau * kap + dtau * dkap - sigma * mu);
-    const alpha = Math.min(1, STEP_FRACTION * stepToBoundary());
-    if (!(alpha > 1e-12)) return result(stalled, iter, false);
-    for (let i = 0; i < n; i++) x[i]! += alpha * dx[i]!;
-    for (let i = 0; i < m; i++) {
-      lam[i]! += alpha * dl[i]!;
-      s[i]! += alpha * ds[i]!;
-    }
-    for (let i = 0; i < k; i++) nu[i]! += alpha * dn[i]!;
-    tau += alpha * dtau;
-    kap += alpha * dkap;
+    if (!run.factorTauColumn()) return run.result(stalled, iter, false);
+    const alpha = run.predictorCorrector();
+    if (!(alpha > 1e-12)) return run.result(stalled, iter, false);
+    run.advance(alpha);
   }
+}
 
-  /** The Newton direction for residual weight η and complementarity targets dS (λ∘s) and dK (τκ). */
-  function direction(eta: number, dK: number): void {
-    for (let i = 0; i < n; i++) rhsX[i] = -eta * rx[i]!;
-    for (let i = 0; i < m; i++) rhsL[i] = -eta * rl[i]! + dS[i]! / lam[i]!;
-    for (let i = 0; i < k; i++) rhsN[i] = -eta * rn[i]!;
-    kkt.solve(rhsX, rhsL, rhsN, x2, l2, n2);
-    const num = -eta * rt + dK / tau - dotN(n, q2, x2) - dotN(m, h, l2) - dotN(k, b, n2);
-    dtau = num / den;
-    for (let i = 0; i < n; i++) dx[i] = x2[i]! + dtau * x1[i]!;
-    for (let i = 0; i < m; i++) {
-      dl[i] = l2[i]! + dtau * l1[i]!;
-      ds[i] = -(dS[i]! + s[i]! * dl[i]!) / lam[i]!;
-    }
-    for (let i = 0; i < k; i++) dn[i] = n2[i]! + dtau * n1[i]!;
-    dkap = -(dK + kap * dtau) / tau;
-  }
+/** One solve's iterate and its steps; the buffers live in the shared workspace. */
+class IpmRun {
+  private tau = 1;
+  private kap = 1;
+  private dtau = 0;
+  private dkap = 0;
+  /** The Schur complement of τ in the embedded Newton system. */
+  private den = -1;
+  /** The residual of the embedding's scalar row, and its parts pᵀx and hᵀλ + bᵀν. */
+  private rt = 0;
+  private px = 0;
+  private hl = 0;
+  private readonly hbNorm: number;
+  private readonly pNorm: number;
 
-  /** The largest α ≤ 1 keeping λ, s, τ, κ nonnegative along the current direction. */
-  function stepToBoundary(): number {
-    let a = 1;
-    for (let i = 0; i < m; i++) {
-      if (dl[i]! < 0) a = Math.min(a, -lam[i]! / dl[i]!);
-      if (ds[i]! < 0) a = Math.min(a, -s[i]! / ds[i]!);
-    }
-    if (dtau < 0) a = Math.min(a, -tau / dtau);
-    if (dkap < 0) a = Math.min(a, -kap / dkap);
-    return a;
+  constructor(
+    private readonly el: QpElement,
+    private readonly settings: IpmSettings,
+    private readonly w: IpmWorkspace,
+  ) {
+    w.kkt.load(el);
+    for (let i = 0; i < el.n; i++) w.negP[i] = -el.p[i]!;
+    this.hbNorm = Math.max(normInf(el.h), normInf(el.b));
+    this.pNorm = normInf(el.p);
   }
 
   /**
    * cvxopt's starting point: the KKT solution with D = I, then λ and s shifted into the interior.
    * A warm start replaces the parts it gives, keeping λ and s away from zero.
    */
-  function initialize(): boolean {
-    const warm = settings.warm;
+  initialize(): boolean {
+    const { n, m, G, h, b } = this.el;
+    const { kkt, x, lam, nu, s, gx, negP } = this.w;
+    const warm = this.settings.warm;
     lam.fill(1);
     s.fill(1);
     if (!kkt.factor(lam, s)) return false;
@@ -201,24 +124,168 @@ export function interiorPoint(el: QpElement, settings: IpmSettings, work: IpmWor
     if (warm.z) x.set(warm.z);
     if (warm.nu) nu.set(warm.nu);
     matVec(m, n, G, x, gx);
-    const floor = 1e-3 * (1 + hbNorm);
+    const floor = 1e-3 * (1 + this.hbNorm);
     for (let i = 0; i < m; i++) {
       s[i] = Math.max(warm.slack ? warm.slack[i]! : h[i]! - gx[i]!, floor);
       if (warm.lam) lam[i] = Math.max(warm.lam[i]!, floor);
     }
-    kap = m > 0 ? Math.max(dotN(m, lam, s) / m, 1e-8) : 1;
+    this.kap = m > 0 ? Math.max(dotN(m, lam, s) / m, 1e-8) : 1;
     return true;
   }
 
-  function scaled(v: Float64Array): Float64Array {
+  /** The embedding's residuals; returns the relative residual of the normalized iterate (x, λ, ν, s)/τ. */
+  residuals(): number {
+    const { n, m, k, Q, p, G, h, A, b } = this.el;
+    const { x, lam, nu, s, Qx, rx, rl, rn, gx, ax } = this.w;
+    const tau = this.tau;
+    matVec(n, n, Q, x, Qx);
+    for (let i = 0; i < n; i++) rx[i] = Qx[i]! + p[i]! * tau;
+    addMatTVec(m, n, 1, G, lam, rx);
+    addMatTVec(k, n, 1, A, nu, rx);
+    matVec(m, n, G, x, gx);
+    for (let i = 0; i < m; i++) rl[i] = gx[i]! + s[i]! - h[i]! * tau;
+    matVec(k, n, A, x, ax);
+    for (let i = 0; i < k; i++) rn[i] = ax[i]! - b[i]! * tau;
+    const xQx = dotN(n, x, Qx);
+    const px = dotN(n, p, x);
+    const hl = dotN(m, h, lam) + dotN(k, b, nu);
+    this.rt = px + hl + this.kap + xQx / tau;
+    this.px = px;
+    this.hl = hl;
+
+    const pres = Math.max(normInf(rl), normInf(rn)) / tau;
+    const dres = normInf(rx) / tau;
+    const xn = normInf(x) / tau;
+    const pobj = ((0.5 * xQx) / tau + px) / tau;
+    const dobj = ((-0.5 * xQx) / tau - hl) / tau;
+    return Math.max(
+      pres / (1 + Math.max(this.hbNorm, xn, normInf(s) / tau)),
+      dres / (1 + Math.max(this.pNorm, xn, normInf(lam) / tau, normInf(nu) / tau)),
+      Math.abs(pobj - dobj) / (1 + Math.min(Math.abs(pobj), Math.abs(dobj))),
+    );
+  }
+
+  /** Hands the normalized iterate to the polish step; true when it took over. */
+  offerFinish(finish: NonNullable<IpmSettings['finish']>): boolean {
+    const { x, lam, nu, s } = this.w;
+    return finish(this.scaled(x), this.scaled(lam), this.scaled(nu), this.scaled(s));
+  }
+
+  /** An infeasibility or unboundedness certificate, on the unnormalized iterate (after `residuals`). */
+  certificate(): 'infeasible' | 'unbounded' | null {
+    const { n, m, k, G, A } = this.el;
+    const { lam, nu, Qx, gx, ax, tmp } = this.w;
+    const { px, hl } = this;
+    if (m + k > 0 && hl < 0) {
+      tmp.fill(0);
+      addMatTVec(m, n, 1, G, lam, tmp);
+      addMatTVec(k, n, 1, A, nu, tmp);
+      if (normInf(tmp) <= INFEASIBILITY_TOL * -hl) return 'infeasible';
+    }
+    if (px < 0) {
+      let viol = Math.max(normInf(Qx), normInf(ax));
+      for (let i = 0; i < m; i++) viol = Math.max(viol, gx[i]!);
+      if (viol <= INFEASIBILITY_TOL * -px) return 'unbounded';
+    }
+    return null;
+  }
+
+  /** Factors the KKT system at (λ, s), then the column of τ: (x1, λ1, ν1) = K⁻¹(−p, h, b). */
+  factorTauColumn(): boolean {
+    const { n, m, Q, p, h, b } = this.el;
+    const { kkt, x, lam, s, Qx, negP, x1, l1, n1, tmp, qTmp, q2 } = this.w;
+    const tau = this.tau;
+    if (!kkt.factor(lam, s)) return false;
+    kkt.solve(negP, h, b, x1, l1, n1);
+    for (let i = 0; i < n; i++) tmp[i] = x1[i]! - x[i]! / tau;
+    matVec(n, n, Q, tmp, qTmp);
+    let wl = 0;
+    for (let i = 0; i < m; i++) wl += (l1[i]! * l1[i]! * s[i]!) / lam[i]!;
+    // The Schur complement of τ, written as a negative sum of squares (Clarabel's form).
+    this.den = -(dotN(n, tmp, qTmp) + wl + this.kap / tau);
+    for (let i = 0; i < n; i++) q2[i] = p[i]! + (2 * Qx[i]!) / tau;
+    return true;
+  }
+
+  /** Mehrotra's predictor–corrector direction; returns the step length along it. */
+  predictorCorrector(): number {
+    const { m } = this.el;
+    const { lam, s, dS, ds, dl, dsAff, dlAff } = this.w;
+    const tk = this.tau * this.kap;
+    // Predictor: the affine-scaling direction.
+    for (let i = 0; i < m; i++) dS[i] = lam[i]! * s[i]!;
+    this.direction(1, tk);
+    const alphaAff = this.stepToBoundary();
+    const mu = (dotN(m, lam, s) + tk) / (m + 1);
+    const sigma = (1 - alphaAff) ** 3;
+    // Corrector: centring plus Mehrotra's second-order term.
+    dsAff.set(ds);
+    dlAff.set(dl);
+    for (let i = 0; i < m; i++) dS[i] = lam[i]! * s[i]! + dsAff[i]! * dlAff[i]! - sigma * mu;
+    this.direction(1 - sigma, tk + this.dtau * this.dkap - sigma * mu);
+    return Math.min(1, STEP_FRACTION * this.stepToBoundary());
+  }
+
+  advance(alpha: number): void {
+    const { n, m, k } = this.el;
+    const { x, lam, nu, s, dx, dl, dn, ds } = this.w;
+    for (let i = 0; i < n; i++) x[i]! += alpha * dx[i]!;
+    for (let i = 0; i < m; i++) {
+      lam[i]! += alpha * dl[i]!;
+      s[i]! += alpha * ds[i]!;
+    }
+    for (let i = 0; i < k; i++) nu[i]! += alpha * dn[i]!;
+    this.tau += alpha * this.dtau;
+    this.kap += alpha * this.dkap;
+  }
+
+  /** The Newton direction for residual weight η and complementarity targets dS (λ∘s) and dK (τκ). */
+  private direction(eta: number, dK: number): void {
+    const { n, m, k, h, b } = this.el;
+    const { kkt, lam, s, rx, rl, rn, x1, l1, n1, x2, l2, n2, dx, dl, dn, ds, dS, q2, rhsX, rhsL, rhsN } = this.w;
+    const { tau, kap } = this;
+    for (let i = 0; i < n; i++) rhsX[i] = -eta * rx[i]!;
+    for (let i = 0; i < m; i++) rhsL[i] = -eta * rl[i]! + dS[i]! / lam[i]!;
+    for (let i = 0; i < k; i++) rhsN[i] = -eta * rn[i]!;
+    kkt.solve(rhsX, rhsL, rhsN, x2, l2, n2);
+    const num = -eta * this.rt + dK / tau - dotN(n, q2, x2) - dotN(m, h, l2) - dotN(k, b, n2);
+    const dtau = num / this.den;
+    for (let i = 0; i < n; i++) dx[i] = x2[i]! + dtau * x1[i]!;
+    for (let i = 0; i < m; i++) {
+      dl[i] = l2[i]! + dtau * l1[i]!;
+      ds[i] = -(dS[i]! + s[i]! * dl[i]!) / lam[i]!;
+    }
+    for (let i = 0; i < k; i++) dn[i] = n2[i]! + dtau * n1[i]!;
+    this.dtau = dtau;
+    this.dkap = -(dK + kap * dtau) / tau;
+  }
+
+  /** The largest α ≤ 1 keeping λ, s, τ, κ nonnegative along the current direction. */
+  private stepToBoundary(): number {
+    const { m } = this.el;
+    const { lam, s, dl, ds } = this.w;
+    let a = 1;
+    for (let i = 0; i < m; i++) {
+      if (dl[i]! < 0) a = Math.min(a, -lam[i]! / dl[i]!);
+      if (ds[i]! < 0) a = Math.min(a, -s[i]! / ds[i]!);
+    }
+    if (this.dtau < 0) a = Math.min(a, -this.tau / this.dtau);
+    if (this.dkap < 0) a = Math.min(a, -this.kap / this.dkap);
+    return a;
+  }
+
+  private scaled(v: Float64Array): Float64Array {
+    const tau = this.tau;
     return v.map((e) => e / tau);
   }
 
-  function result(status: IpmStatus, iterations: number, finished: boolean): IpmResult {
+  result(status: IpmStatus, iterations: number, finished: boolean): IpmResult {
+    const { x, lam, nu, s, kkt } = this.w;
+    const tau = this.tau;
     // Only a converged or merely unfinished iterate is reported; anything else is zeros, never NaN.
     const keep = status !== 'infeasible' && status !== 'unbounded' && !finished && tau > 0 && Number.isFinite(tau);
     const out = (v: Float64Array) => {
-      const r = keep ? scaled(v) : new Float64Array(v.length);
+      const r = keep ? this.scaled(v) : new Float64Array(v.length);
       return r.every(Number.isFinite) ? r : new Float64Array(v.length);
     };
     return { status, iterations, finished, x: out(x), lam: out(lam), nu: out(nu), s: out(s), kkt };
