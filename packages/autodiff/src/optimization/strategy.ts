@@ -53,3 +53,12 @@ export function resolveStrategy(
   }
   return { strategy, policy };
 }
+
+/** The strategies a node can run: 'solve' always, 'implicit' with optimality or vjp, 'unroll' with step. */
+export function supportedStrategies(node: OptimizationNode<any, any, any>): Strategy[] {
+  const out: Strategy[] = [];
+  if (node.vjp || node.optimality) out.push('implicit');
+  if (node.step) out.push('unroll');
+  out.push('solve');
+  return out;
+}

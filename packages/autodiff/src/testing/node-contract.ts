@@ -3,7 +3,7 @@ import { describe, expect, test } from 'vitest';
 import { applyNode } from '../optimization/apply.js';
 import { batchElement, stackBatch } from '../optimization/batch.js';
 import type { OptimizationNode, TensorRecord } from '../optimization/node.js';
-import type { NodeCallOptions, Strategy } from '../optimization/strategy.js';
+import { supportedStrategies, type NodeCallOptions, type Strategy } from '../optimization/strategy.js';
 import { Rng, randn } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { vjp } from '../transforms.js';
@@ -55,6 +55,21 @@ function maxRelDiff(a: Tensor, b: Tensor): number {
   return diff / Math.max(scale, 1);
 }
 
+/** What every group of contract properties shares: the node, the options and the helpers. */
+interface ContractContext<P extends TensorRecord, S extends TensorRecord, O extends object> {
+  readonly node: OptimizationNode<P, S, O>;
+  readonly contract: NodeContractOptions<P, O>;
+  readonly runs: number;
+  readonly base: O & NodeCallOptions<S>;
+  readonly solutionKeys: readonly string[];
+  readonly frozen: ReadonlySet<string>;
+  readonly strategies: readonly Strategy[];
+  readonly gradTol: number;
+  readonly call: (p: P, strategy: Strategy) => TensorRecord;
+  readonly diffKeys: (p: P) => string[];
+  readonly prop: (name: string, predicate: (p: P, seed: number) => void) => void;
+}
+
 /**
  * The contract every optimization node passes (run it from the node's test file):
  * the residual vanishes at the solution; implicit ≈ unroll ≈ central differences on random
@@ -66,151 +81,181 @@ export function describeOptimizationNode<P extends TensorRecord, S extends Tenso
   node: OptimizationNode<P, S, O>,
   contract: NodeContractOptions<P, O>,
 ): void {
+  const ctx = contractContext(node, contract);
+  describe(`${node.name} — optimization node contract`, () => {
+    describeSolutionProperties(ctx);
+    describeGradientProperties(ctx);
+    describeBatchProperties(ctx);
+    describeDegenerateInputs(ctx);
+  });
+}
+
+function contractContext<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>,
+  contract: NodeContractOptions<P, O>,
+): ContractContext<P, S, O> {
   const runs = contract.numRuns ?? defaultRuns(20);
   const base = (contract.options ?? {}) as O & NodeCallOptions<S>;
-  const solutionKeys = Object.keys(node.signature.solution);
   const frozen = new Set<string>(node.signature.nondifferentiable ?? []);
-  const available: Strategy[] = ['solve'];
-  if (node.vjp || node.optimality) available.push('implicit');
-  if (node.step) available.push('unroll');
-  const strategies = (contract.strategies ?? available).filter((s) => available.includes(s));
-  const gradTol = contract.gradientTol ?? 1e-5;
-  const call = (p: P, strategy: Strategy) => applyNode(node, p, { ...base, strategy });
-  const diffKeys = (p: P) => Object.keys(p).filter((k) => !frozen.has(k));
-  const prop = (name: string, predicate: (p: P, seed: number) => void) =>
-    test(name, () => fc.assert(fc.property(contract.params, fc.integer({ min: 0, max: 2 ** 30 }), predicate), { numRuns: runs }));
+  const available = supportedStrategies(node);
+  return {
+    node,
+    contract,
+    runs,
+    base,
+    solutionKeys: Object.keys(node.signature.solution),
+    frozen,
+    strategies: (contract.strategies ?? available).filter((s) => available.includes(s)),
+    gradTol: contract.gradientTol ?? 1e-5,
+    call: (p, strategy) => applyNode(node, p, { ...base, strategy }),
+    diffKeys: (p) => Object.keys(p).filter((k) => !frozen.has(k)),
+    prop: (name, predicate) =>
+      test(name, () => fc.assert(fc.property(contract.params, fc.integer({ min: 0, max: 2 ** 30 }), predicate), { numRuns: runs })),
+  };
+}
 
-  describe(`${node.name} — optimization node contract`, () => {
-    if (node.optimality) {
-      prop('the optimality residual vanishes at the solution', (p) => {
-        const { solution } = node.solve(p, base);
-        const r = node.optimality!(p, solution, base);
-        expect(Math.max(...Array.from(r.data, Math.abs))).toBeLessThanOrEqual(contract.residualTol ?? 1e-8);
-      });
-    }
-
-    prop('the same input gives the same output', (p) => {
-      const a = solutionLeaves(call(p, 'solve'), solutionKeys);
-      const b = solutionLeaves(call(p, 'solve'), solutionKeys);
-      a.forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b[i]!.data)));
+/** The residual vanishes at the solution; the same input gives the same output. */
+function describeSolutionProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
+  const { node, contract, base, call, prop, solutionKeys } = ctx;
+  if (node.optimality) {
+    prop('the optimality residual vanishes at the solution', (p) => {
+      const { solution } = node.solve(p, base);
+      const r = node.optimality!(p, solution, base);
+      expect(Math.max(...Array.from(r.data, Math.abs))).toBeLessThanOrEqual(contract.residualTol ?? 1e-8);
     });
+  }
 
-    for (const strategy of strategies.filter((s) => s !== 'solve')) {
-      prop(`'${strategy}' gradients match central differences`, (p, seed) => {
-        const keys = diffKeys(p);
-        const f = (...xs: Tensor[]) => {
-          const q = { ...p, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]!])) } as P;
-          return solutionLeaves(call(q, strategy), solutionKeys);
-        };
-        const tangent = contract.tangent ? (t: Tensor, arg: number) => contract.tangent!(t, keys[arg]!) : undefined;
-        const tol = strategy === 'unroll' ? (contract.unrollTol ?? gradTol) : gradTol;
-        checkVjp(
-          f,
-          keys.map((k) => p[k]!),
-          { seed, rtol: tol, atol: tol * 1e-2, ...(tangent ? { tangent } : {}) },
-        );
-      });
-    }
+  prop('the same input gives the same output', (p) => {
+    const a = solutionLeaves(call(p, 'solve'), solutionKeys);
+    const b = solutionLeaves(call(p, 'solve'), solutionKeys);
+    a.forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b[i]!.data)));
+  });
+}
 
-    if (strategies.includes('implicit') && strategies.includes('unroll')) {
-      prop('implicit and unrolled gradients agree', (p, seed) => {
-        const rng = Rng.seeded(seed);
-        const out = call(p, 'solve');
-        const cot = Object.fromEntries(solutionKeys.map((k) => [k, randn(out[k]!.shape, rng)]));
-        const g = (strategy: Strategy) =>
-          vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p).pullback(solutionKeys.map((k) => cot[k]))[0] as P;
-        const gi = g('implicit');
-        const gu = g('unroll');
-        for (const k of diffKeys(p)) expect(maxRelDiff(gi[k]!, gu[k]!)).toBeLessThanOrEqual(contract.unrollTol ?? gradTol);
-      });
-    }
+/** Each strategy's gradients against central differences and against each other; 'solve' gives none. */
+function describeGradientProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
+  const { contract, strategies, gradTol, call, prop, solutionKeys, diffKeys } = ctx;
+  for (const strategy of strategies.filter((s) => s !== 'solve')) {
+    prop(`'${strategy}' gradients match central differences`, (p, seed) => {
+      const keys = diffKeys(p);
+      const f = (...xs: Tensor[]) => {
+        const q = { ...p, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]!])) } as P;
+        return solutionLeaves(call(q, strategy), solutionKeys);
+      };
+      const tangent = contract.tangent ? (t: Tensor, arg: number) => contract.tangent!(t, keys[arg]!) : undefined;
+      const tol = strategy === 'unroll' ? (contract.unrollTol ?? gradTol) : gradTol;
+      checkVjp(
+        f,
+        keys.map((k) => p[k]!),
+        { seed, rtol: tol, atol: tol * 1e-2, ...(tangent ? { tangent } : {}) },
+      );
+    });
+  }
 
-    if (strategies.includes('solve')) {
-      prop("'solve' gives zero gradients by declaration", (p) => {
-        const [g] = vjp((q: P) => solutionLeaves(call(q, 'solve'), solutionKeys), p).pullback(solutionKeys.map(() => null)) as [P];
-        for (const k of Object.keys(p)) expect(g[k]!.data.every((v) => v === 0)).toBe(true);
-      });
-    }
-
-    const gradientStrategy: Strategy = strategies.includes('implicit') ? 'implicit' : strategies.includes('unroll') ? 'unroll' : 'solve';
-    const batchRuns = Math.max(5, Math.floor(runs / 2));
-    // Instances of one shape: the given batch arbitrary, or same-shaped draws of `params`.
-    const sameShapes = (a: P, b: P) => Object.keys(a).every((k) => a[k]!.shape.join() === b[k]?.shape.join());
-    const arbInstances =
-      contract.batch ??
-      fc
-        .array(contract.params, { minLength: 8, maxLength: 16 })
-        .map((all) => all.filter((q) => sameShapes(q, all[0]!)).slice(0, 3))
-        .filter((g) => g.length >= 2);
-    const arbBatch = fc.tuple(arbInstances, fc.integer({ min: 0, max: 2 ** 30 }));
-
-    // Solutions and gradients of a batch against a loop over its elements; `shared` (if any) is
-    // given once, without the batch axis, and must receive the sum of the per-element gradients.
-    const checkBatch = (instances: P[], seed: number, shared: string | null) => {
-      const keys = Object.keys(instances[0]!);
-      const elements = shared === null ? instances : instances.map((q) => ({ ...q, [shared]: instances[0]![shared]! }) as P);
-      const batched = Object.fromEntries(
-        keys.map((k) => [k, k === shared ? instances[0]![k]! : stackBatch(elements.map((q) => q[k]!))]),
-      ) as P;
+  if (strategies.includes('implicit') && strategies.includes('unroll')) {
+    prop('implicit and unrolled gradients agree', (p, seed) => {
       const rng = Rng.seeded(seed);
-      const single = elements.map((q) => call(q, 'solve'));
-      const cots = single.map((o) => solutionKeys.map((k) => randn(o[k]!.shape, rng)));
-      const solutionOf = (x: P) => solutionLeaves(call(x, gradientStrategy), solutionKeys);
-      const perElement = elements.map((q, b) => vjp(solutionOf, q).pullback(cots[b])[0] as P);
-      const batchOut = call(batched, gradientStrategy);
-      solutionKeys.forEach((k) => expect(maxRelDiff(batchOut[k]!, stackBatch(single.map((o) => o[k]!)))).toBeLessThanOrEqual(1e-8));
-      const batchCot = solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)));
-      const [gBatch] = vjp(solutionOf, batched).pullback(batchCot) as [P];
-      for (const k of keys.filter((key) => !frozen.has(key))) {
-        const expected = k === shared ? sumTensors(perElement.map((g) => g[k]!)) : stackBatch(perElement.map((g) => g[k]!));
-        expect(maxRelDiff(gBatch[k]!, expected), `gradient of '${k}'`).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
+      const out = call(p, 'solve');
+      const cot = Object.fromEntries(solutionKeys.map((k) => [k, randn(out[k]!.shape, rng)]));
+      const g = (strategy: Strategy) =>
+        vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p).pullback(solutionKeys.map((k) => cot[k]))[0] as P;
+      const gi = g('implicit');
+      const gu = g('unroll');
+      for (const k of diffKeys(p)) expect(maxRelDiff(gi[k]!, gu[k]!)).toBeLessThanOrEqual(contract.unrollTol ?? gradTol);
+    });
+  }
+
+  if (strategies.includes('solve')) {
+    prop("'solve' gives zero gradients by declaration", (p) => {
+      const [g] = vjp((q: P) => solutionLeaves(call(q, 'solve'), solutionKeys), p).pullback(solutionKeys.map(() => null)) as [P];
+      for (const k of Object.keys(p)) expect(g[k]!.data.every((v) => v === 0)).toBe(true);
+    });
+  }
+}
+
+/** A batch against a loop over its elements, and a shared parameter's summed gradient. */
+function describeBatchProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
+  const { contract, strategies, runs, frozen, gradTol, call, solutionKeys } = ctx;
+  const gradientStrategy: Strategy = strategies.includes('implicit') ? 'implicit' : strategies.includes('unroll') ? 'unroll' : 'solve';
+  const batchRuns = Math.max(5, Math.floor(runs / 2));
+  // Instances of one shape: the given batch arbitrary, or same-shaped draws of `params`.
+  const sameShapes = (a: P, b: P) => Object.keys(a).every((k) => a[k]!.shape.join() === b[k]?.shape.join());
+  const arbInstances =
+    contract.batch ??
+    fc
+      .array(contract.params, { minLength: 8, maxLength: 16 })
+      .map((all) => all.filter((q) => sameShapes(q, all[0]!)).slice(0, 3))
+      .filter((g) => g.length >= 2);
+  const arbBatch = fc.tuple(arbInstances, fc.integer({ min: 0, max: 2 ** 30 }));
+  const solutionOf = (x: P) => solutionLeaves(call(x, gradientStrategy), solutionKeys);
+
+  // Solutions and gradients of a batch against a loop over its elements; `shared` (if any) is
+  // given once, without the batch axis, and must receive the sum of the per-element gradients.
+  const checkBatch = (instances: P[], seed: number, shared: string | null) => {
+    const keys = Object.keys(instances[0]!);
+    const elements = shared === null ? instances : instances.map((q) => ({ ...q, [shared]: instances[0]![shared]! }) as P);
+    const batched = Object.fromEntries(
+      keys.map((k) => [k, k === shared ? instances[0]![k]! : stackBatch(elements.map((q) => q[k]!))]),
+    ) as P;
+    const rng = Rng.seeded(seed);
+    const single = elements.map((q) => call(q, 'solve'));
+    const cots = single.map((o) => solutionKeys.map((k) => randn(o[k]!.shape, rng)));
+    const perElement = elements.map((q, b) => vjp(solutionOf, q).pullback(cots[b])[0] as P);
+    const batchOut = call(batched, gradientStrategy);
+    solutionKeys.forEach((k) => expect(maxRelDiff(batchOut[k]!, stackBatch(single.map((o) => o[k]!)))).toBeLessThanOrEqual(1e-8));
+    const batchCot = solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)));
+    const [gBatch] = vjp(solutionOf, batched).pullback(batchCot) as [P];
+    for (const k of keys.filter((key) => !frozen.has(key))) {
+      const expected = k === shared ? sumTensors(perElement.map((g) => g[k]!)) : stackBatch(perElement.map((g) => g[k]!));
+      expect(maxRelDiff(gBatch[k]!, expected), `gradient of '${k}'`).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
+    }
+  };
+
+  // With a single parameter, sharing it leaves nothing batched: the batch is then the same
+  // instance repeated, given once — its gradient must still be the sum.
+  const checkSharedAlone = (p: P, seed: number, shared: string) => {
+    const rng = Rng.seeded(seed);
+    const out = call(p, 'solve');
+    const cots = [0, 1].map(() => solutionKeys.map((k) => randn(out[k]!.shape, rng)));
+    const g = cots.map((c) => (vjp(solutionOf, p).pullback(c)[0] as P)[shared]!);
+    const stacked = { [shared]: stackBatch([p[shared]!, p[shared]!]) } as P;
+    const [gb] = vjp(solutionOf, stacked).pullback(solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)))) as [P];
+    const parts = [0, 1].map((b) => batchElement(gb[shared]!, b));
+    expect(maxRelDiff(sumTensors(parts), sumTensors(g))).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
+  };
+
+  test('a batch equals a loop over its elements', () => {
+    fc.assert(
+      fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)),
+      { numRuns: batchRuns },
+    );
+  });
+
+  test('a parameter shared across the batch receives the sum of the per-element gradients', () => {
+    fc.assert(
+      fc.property(arbBatch, ([instances, seed]) => {
+        const keys = Object.keys(instances[0]!);
+        const shared = contract.sharedParam ?? keys.find((k) => !frozen.has(k))!;
+        if (keys.length === 1) checkSharedAlone(instances[0]!, seed, shared);
+        else checkBatch(instances, seed, shared);
+      }),
+      { numRuns: batchRuns },
+    );
+  });
+}
+
+/** Degenerate valid inputs: finite solutions and gradients under every strategy. */
+function describeDegenerateInputs<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
+  const { contract, strategies, call, solutionKeys } = ctx;
+  if (!contract.degenerate?.length) return;
+  test('degenerate valid inputs give finite solutions and gradients', () => {
+    for (const p of contract.degenerate!) {
+      for (const strategy of strategies) {
+        const { value, pullback } = vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p);
+        value.forEach((t) => expect(t.data.every(Number.isFinite)).toBe(true));
+        const [g] = pullback(value.map((t) => new Tensor(new Float64Array(t.size).fill(1), t.shape))) as [P];
+        for (const k of Object.keys(p)) expect(g[k]!.data.every(Number.isFinite), `${strategy} gradient of '${k}'`).toBe(true);
       }
-    };
-
-    test('a batch equals a loop over its elements', () => {
-      fc.assert(
-        fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)),
-        { numRuns: batchRuns },
-      );
-    });
-
-    test('a parameter shared across the batch receives the sum of the per-element gradients', () => {
-      fc.assert(
-        fc.property(arbBatch, ([instances, seed]) => {
-          const keys = Object.keys(instances[0]!);
-          const shared = contract.sharedParam ?? keys.find((k) => !frozen.has(k))!;
-          // With a single parameter, sharing it leaves nothing batched: the batch is then the
-          // same instance repeated, given once — its gradient must still be the sum.
-          if (keys.length === 1) {
-            const p = instances[0]!;
-            const rng = Rng.seeded(seed);
-            const out = call(p, 'solve');
-            const cots = [0, 1].map(() => solutionKeys.map((k) => randn(out[k]!.shape, rng)));
-            const solutionOf = (x: P) => solutionLeaves(call(x, gradientStrategy), solutionKeys);
-            const g = cots.map((c) => (vjp(solutionOf, p).pullback(c)[0] as P)[shared]!);
-            const stacked = { [shared]: stackBatch([p[shared]!, p[shared]!]) } as P;
-            const [gb] = vjp(solutionOf, stacked).pullback(solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)))) as [P];
-            const parts = [0, 1].map((b) => batchElement(gb[shared]!, b));
-            expect(maxRelDiff(sumTensors(parts), sumTensors(g))).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
-            return;
-          }
-          checkBatch(instances, seed, shared);
-        }),
-        { numRuns: batchRuns },
-      );
-    });
-
-    if (contract.degenerate?.length) {
-      test('degenerate valid inputs give finite solutions and gradients', () => {
-        for (const p of contract.degenerate!) {
-          for (const strategy of strategies) {
-            const { value, pullback } = vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p);
-            value.forEach((t) => expect(t.data.every(Number.isFinite)).toBe(true));
-            const [g] = pullback(value.map((t) => new Tensor(new Float64Array(t.size).fill(1), t.shape))) as [P];
-            for (const k of Object.keys(p)) expect(g[k]!.data.every(Number.isFinite), `${strategy} gradient of '${k}'`).toBe(true);
-          }
-        }
-      });
     }
   });
 }
