@@ -7,4 +7,4 @@ export * from './blas.js';
 export * from './factor.js';
 export * from './krylov.js';
 export { broadcastShapes, broadcastOffsets, broadcastsTo } from './broadcast.js';
-export * from './sparse/csc.js';
+export * from './sparse/index.js';

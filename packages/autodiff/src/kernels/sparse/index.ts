@@ -1,0 +1,2 @@
+export * from './csc.js';
+export * from './ldl.js';

@@ -1,0 +1,220 @@
+import { InvalidInputError } from '../../errors.js';
+import { type CscPattern, cscSymmetricMultiply, nnzOf, validateCsc } from './csc.js';
+import { type LdlSymbolic, invertPermutation, symbolicFactor } from './symbolic.js';
+
+export type { LdlSymbolic } from './symbolic.js';
+
+/** Ordering of the symbolic analysis: approximate minimum degree (default), none, or the caller's (perm[k] = index eliminated k-th). */
+export type LdlOrdering = 'amd' | 'natural' | Int32Array;
+
+/**
+ * Regularization of a quasi-definite factorization. Static: signs[i]·static is added to every
+ * pivot. Dynamic: a pivot of the wrong sign or with |d| < dynamicEps becomes signs[i]·dynamicDelta.
+ * Defaults follow Clarabel: 1e-8, 1e-13, 2e-7.
+ */
+export interface LdlRegularization {
+  readonly static?: number;
+  readonly dynamicEps?: number;
+  readonly dynamicDelta?: number;
+}
+
+/**
+ * A numeric LDLᵀ factorization P(K + R)Pᵀ = LDLᵀ, R the regularization. Its buffers are reused when
+ * passed back to factorLdl as `into`: refactoring the same pattern allocates nothing.
+ */
+export interface LdlFactor {
+  readonly symbolic: LdlSymbolic;
+  /** L's strict lower values on symbolic.lColPtr/lRowIdx. */
+  readonly lx: Float64Array;
+  /** D in pivot order. */
+  readonly d: Float64Array;
+  /** The unregularized values K was given with (a reference, not a copy): refinement targets them. */
+  values: Float64Array;
+  /** Pivots replaced by dynamic regularization in the last factorization. */
+  regularizedPivots: number;
+  /** nnz of L's strict lower triangle. */
+  readonly nnzL: number;
+  /** perm[k] = the caller's index eliminated k-th. */
+  readonly perm: Int32Array;
+  /** Refinement steps taken and the final ‖b − Kx‖∞ of the last solveLdl. */
+  lastSolve: { steps: number; residual: number };
+  /** Work vectors of the numeric phase (length n each). */
+  readonly work: { y: Float64Array; w: Float64Array; r: Float64Array; dx: Float64Array; rhs: Float64Array };
+}
+
+/**
+ * Symbolic analysis of the symmetric matrix whose upper triangle incl. the full diagonal is
+ * `upper` (square CSC): fill-reducing ordering, permuted pattern, elimination tree, column counts
+ * and L's pattern. Done once per pattern; the result is immutable and shared.
+ */
+export function analyzeLdl(upper: CscPattern, options: { readonly ordering?: LdlOrdering } = {}): LdlSymbolic {
+  validateCsc(upper, 'analyzeLdl: upper');
+  const n = upper.ncols;
+  if (upper.nrows !== n) throw new InvalidInputError(`analyzeLdl: upper must be square, got ${upper.nrows}×${n}`);
+  for (let j = 0; j < n; j++) {
+    const hi = upper.colPtr[j + 1]!;
+    if (hi === upper.colPtr[j]! || upper.rowIdx[hi - 1] !== j) {
+      throw new InvalidInputError(
+        `analyzeLdl: upper must hold the upper triangle with every diagonal entry; column ${j} does not end at row ${j}`,
+      );
+    }
+  }
+  const ordering = options.ordering ?? 'amd';
+  let perm: Int32Array;
+  if (ordering instanceof Int32Array) perm = ordering.slice();
+  else if (ordering === 'natural' || ordering === 'amd') perm = Int32Array.from({ length: n }, (_, k) => k);
+  else
+    throw new InvalidInputError(`analyzeLdl: unknown ordering '${String(ordering)}' (use 'amd', 'natural' or an Int32Array permutation)`);
+  const iperm = invertPermutation(perm, n, 'analyzeLdl');
+  return symbolicFactor(upper, perm, iperm);
+}
+
+function newFactor(sym: LdlSymbolic, values: Float64Array): LdlFactor {
+  const n = sym.n;
+  return {
+    symbolic: sym,
+    lx: new Float64Array(sym.nnzL),
+    d: new Float64Array(n),
+    values,
+    regularizedPivots: 0,
+    nnzL: sym.nnzL,
+    perm: sym.perm,
+    lastSolve: { steps: 0, residual: Number.NaN },
+    work: { y: new Float64Array(n), w: new Float64Array(n), r: new Float64Array(n), dx: new Float64Array(n), rhs: new Float64Array(n) },
+  };
+}
+
+/**
+ * Numeric LDLᵀ of the quasi-definite K (values in `sym.upper`'s entry order). signs[i] = +1 where a
+ * positive pivot is expected, −1 where a negative one is (the caller's order). Reuses `into`'s
+ * buffers when it was made for `sym` (refactor in place, no allocation). Throws InvalidInputError
+ * on bad lengths, signs other than ±1, or non-finite values.
+ */
+export function factorLdl(
+  sym: LdlSymbolic,
+  values: Float64Array,
+  signs: Int8Array,
+  reg: LdlRegularization = {},
+  into?: LdlFactor,
+): LdlFactor {
+  const n = sym.n;
+  const nnz = nnzOf(sym.upper);
+  if (values.length !== nnz) throw new InvalidInputError(`factorLdl: values must have length nnz = ${nnz}, got ${values.length}`);
+  if (signs.length !== n) throw new InvalidInputError(`factorLdl: signs must have length ${n}, got ${signs.length}`);
+  for (let i = 0; i < n; i++) {
+    if (signs[i] !== 1 && signs[i] !== -1) throw new InvalidInputError(`factorLdl: signs[${i}] is ${signs[i]} (must be +1 or −1)`);
+  }
+  for (let p = 0; p < nnz; p++) {
+    if (!Number.isFinite(values[p]!)) throw new InvalidInputError(`factorLdl: values[${p}] is ${values[p]} (must be finite)`);
+  }
+  const eps0 = reg.static ?? 1e-8;
+  const dynEps = reg.dynamicEps ?? 1e-13;
+  const dynDelta = reg.dynamicDelta ?? 2e-7;
+  if (!(eps0 >= 0 && dynEps >= 0 && dynDelta > 0)) {
+    throw new InvalidInputError(
+      `factorLdl: regularization must have static ≥ 0, dynamicEps ≥ 0, dynamicDelta > 0 (got ${eps0}, ${dynEps}, ${dynDelta})`,
+    );
+  }
+  const f = into !== undefined && into.symbolic === sym ? into : newFactor(sym, values);
+  f.values = values;
+  const { cColPtr, cRowIdx, cSource, lColPtr, lRowIdx, rRowPtr, rColIdx, rPos, perm } = sym;
+  const { lx, d } = f;
+  const y = f.work.y;
+  let regularized = 0;
+  // Up-looking: row k of L solves L₀₀·D₀·l = c (c = column k of C above the diagonal), by the row pattern.
+  for (let k = 0; k < n; k++) {
+    let dk = 0;
+    for (let p = cColPtr[k]!; p < cColPtr[k + 1]!; p++) {
+      const i = cRowIdx[p]!;
+      if (i === k) dk = values[cSource[p]!]!;
+      else y[i] = values[cSource[p]!]!;
+    }
+    for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
+      const i = rColIdx[q]!;
+      const yi = y[i]!;
+      y[i] = 0;
+      const end = rPos[q]!;
+      for (let p = lColPtr[i]!; p < end; p++) y[lRowIdx[p]!]! -= lx[p]! * yi;
+      const lki = yi / d[i]!;
+      lx[end] = lki;
+      dk -= lki * yi;
+    }
+    const s = signs[perm[k]!]!;
+    dk += s * eps0;
+    if (!(s * dk > dynEps)) {
+      dk = s * dynDelta;
+      regularized++;
+    }
+    d[k] = dk;
+  }
+  f.regularizedPivots = regularized;
+  return f;
+}
+
+/** x = (LDLᵀ)⁻¹-in-the-caller's-order applied to b, through w (pivot order). */
+function applyInverse(f: LdlFactor, b: Float64Array, x: Float64Array): void {
+  const { n, lColPtr, lRowIdx, perm } = f.symbolic;
+  const { lx, d } = f;
+  const w = f.work.w;
+  for (let k = 0; k < n; k++) w[k] = b[perm[k]!]!;
+  for (let j = 0; j < n; j++) {
+    const wj = w[j]!;
+    if (wj === 0) continue;
+    for (let p = lColPtr[j]!; p < lColPtr[j + 1]!; p++) w[lRowIdx[p]!]! -= lx[p]! * wj;
+  }
+  for (let k = 0; k < n; k++) w[k]! /= d[k]!;
+  for (let j = n - 1; j >= 0; j--) {
+    let s = w[j]!;
+    for (let p = lColPtr[j]!; p < lColPtr[j + 1]!; p++) s -= lx[p]! * w[lRowIdx[p]!]!;
+    w[j] = s;
+  }
+  for (let k = 0; k < n; k++) x[perm[k]!] = w[k]!;
+}
+
+function maxAbs(v: Float64Array, n: number): number {
+  let m = 0;
+  for (let i = 0; i < n; i++) {
+    const a = Math.abs(v[i]!);
+    if (a > m) m = a;
+  }
+  return m;
+}
+
+/**
+ * Solves K x = b (the caller's order) with the factorization, then refines against the
+ * UNregularized K (f.values): up to `steps` (default 3) corrections, stopping once
+ * ‖b − Kx‖∞ ≤ tol·(1 + ‖b‖∞) (default tol 1e-12). `out` may alias `b`. Returns `out`.
+ */
+export function solveLdl(
+  f: LdlFactor,
+  b: Float64Array,
+  out: Float64Array,
+  refine: { readonly steps?: number; readonly tol?: number } = {},
+): Float64Array {
+  const n = f.symbolic.n;
+  if (b.length < n || out.length < n)
+    throw new InvalidInputError(`solveLdl: b and out must have length ≥ ${n}, got ${b.length} and ${out.length}`);
+  const steps = refine.steps ?? 3;
+  const tol = refine.tol ?? 1e-12;
+  const { r, dx } = f.work;
+  // Keep b: `out` may alias it.
+  const rhs = f.work.rhs;
+  rhs.set(b.subarray(0, n));
+  applyInverse(f, rhs, out);
+  const bound = tol * (1 + maxAbs(rhs, n));
+  let taken = 0;
+  let res = Number.NaN;
+  for (;;) {
+    if (steps === 0) break;
+    cscSymmetricMultiply(f.symbolic.upper, f.values, out, r);
+    for (let i = 0; i < n; i++) r[i] = rhs[i]! - r[i]!;
+    res = maxAbs(r, n);
+    if (res <= bound || taken === steps) break;
+    applyInverse(f, r, dx);
+    for (let i = 0; i < n; i++) out[i]! += dx[i]!;
+    taken++;
+  }
+  f.lastSolve.steps = taken;
+  f.lastSolve.residual = res;
+  return out;
+}

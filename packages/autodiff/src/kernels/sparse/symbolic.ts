@@ -1,0 +1,171 @@
+import { InvalidInputError } from '../../errors.js';
+import type { CscPattern } from './csc.js';
+
+/**
+ * The symbolic LDLᵀ analysis of a symmetric pattern under a symmetric permutation, done once per
+ * pattern and shared by every numeric factorization of it (iterations, batch elements, calls).
+ * Indices named "pivot" are positions in the permuted order; the others are the caller's.
+ */
+export interface LdlSymbolic {
+  readonly n: number;
+  /** The analysed pattern (upper triangle incl. diagonal), in the caller's order. */
+  readonly upper: CscPattern;
+  /** perm[k] = the caller's index eliminated k-th; iperm is its inverse. */
+  readonly perm: Int32Array;
+  readonly iperm: Int32Array;
+  /** Permuted upper triangle C = (PKPᵀ)upper: column k's rows, and for each entry the caller's entry it came from. */
+  readonly cColPtr: Int32Array;
+  readonly cRowIdx: Int32Array;
+  readonly cSource: Int32Array;
+  /** Elimination tree of C (parent[k] = −1 at a root). */
+  readonly parent: Int32Array;
+  /** Entries of L's strict lower triangle per column. */
+  readonly colCounts: Int32Array;
+  /** L's strict lower pattern by columns (rows increasing). */
+  readonly lColPtr: Int32Array;
+  readonly lRowIdx: Int32Array;
+  /** L's pattern by rows: row k holds columns rColIdx[rRowPtr[k]..rRowPtr[k+1]) (increasing), stored at lRowIdx/values position rPos. */
+  readonly rRowPtr: Int32Array;
+  readonly rColIdx: Int32Array;
+  readonly rPos: Int32Array;
+  /** nnz of L's strict lower triangle. */
+  readonly nnzL: number;
+  /** Multiply–adds of one numeric factorization (Σ colCounts²-ish), for cost estimates. */
+  readonly flops: number;
+}
+
+/** Checks that `p` is a permutation of 0..n−1 and returns its inverse. */
+export function invertPermutation(p: Int32Array, n: number, who: string): Int32Array {
+  if (p.length !== n) throw new InvalidInputError(`${who}: ordering must have length ${n}, got ${p.length}`);
+  const inv = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n; k++) {
+    const i = p[k]!;
+    if (!(i >= 0 && i < n) || inv[i] !== -1)
+      throw new InvalidInputError(`${who}: ordering is not a permutation of 0..${n - 1} (entry ${k} is ${i})`);
+    inv[i] = k;
+  }
+  return inv;
+}
+
+/** The upper triangle of PKPᵀ from K's upper triangle, rows sorted, with each entry's source. */
+function permuteUpper(upper: CscPattern, iperm: Int32Array): { colPtr: Int32Array; rowIdx: Int32Array; source: Int32Array } {
+  const n = upper.ncols;
+  const { colPtr, rowIdx } = upper;
+  const nnz = colPtr[n]!;
+  // Bucket by the smaller permuted index (the row), then stably by the larger (the column): sorted rows.
+  const rowStart = new Int32Array(n + 1);
+  for (let j = 0; j < n; j++) {
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) rowStart[Math.min(iperm[rowIdx[p]!]!, iperm[j]!) + 1]!++;
+  }
+  for (let k = 0; k < n; k++) rowStart[k + 1]! += rowStart[k]!;
+  const byRow = new Int32Array(nnz);
+  const colOf = new Int32Array(nnz);
+  for (let j = 0; j < n; j++) {
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
+      const a = iperm[rowIdx[p]!]!;
+      const b = iperm[j]!;
+      const q = rowStart[Math.min(a, b)]!++;
+      byRow[q] = p;
+      colOf[q] = Math.max(a, b);
+    }
+  }
+  const cPtr = new Int32Array(n + 1);
+  for (let q = 0; q < nnz; q++) cPtr[colOf[q]! + 1]!++;
+  for (let k = 0; k < n; k++) cPtr[k + 1]! += cPtr[k]!;
+  const next = cPtr.slice(0, n);
+  const cRow = new Int32Array(nnz);
+  const source = new Int32Array(nnz);
+  for (let r = 0, q = 0; r < n; r++) {
+    for (const end = rowStart[r]!; q < end; q++) {
+      const t = next[colOf[q]!]!++;
+      cRow[t] = r;
+      source[t] = byRow[q]!;
+    }
+  }
+  return { colPtr: cPtr, rowIdx: cRow, source };
+}
+
+/**
+ * Elimination tree, column counts and L's pattern (by columns and by rows) of the permuted upper
+ * pattern, in O(nnz(L)): row k of L is the set of etree paths from C's column-k rows up to k.
+ */
+export function symbolicFactor(upper: CscPattern, perm: Int32Array, iperm: Int32Array): LdlSymbolic {
+  const n = upper.ncols;
+  const { colPtr: cPtr, rowIdx: cRow, source } = permuteUpper(upper, iperm);
+  const parent = new Int32Array(n).fill(-1);
+  const colCounts = new Int32Array(n);
+  const rowCounts = new Int32Array(n);
+  const mark = new Int32Array(n).fill(-1);
+  for (let k = 0; k < n; k++) {
+    mark[k] = k;
+    for (let p = cPtr[k]!; p < cPtr[k + 1]!; p++) {
+      let i = cRow[p]!;
+      if (i >= k) continue;
+      // Walk up from i until a node already visited for row k; the first root met gets parent k.
+      while (mark[i] !== k) {
+        if (parent[i] === -1) parent[i] = k;
+        colCounts[i]!++;
+        rowCounts[k]!++;
+        mark[i] = k;
+        i = parent[i]!;
+      }
+    }
+  }
+  const lColPtr = new Int32Array(n + 1);
+  const rRowPtr = new Int32Array(n + 1);
+  let flops = 0;
+  for (let k = 0; k < n; k++) {
+    lColPtr[k + 1] = lColPtr[k]! + colCounts[k]!;
+    rRowPtr[k + 1] = rRowPtr[k]! + rowCounts[k]!;
+    flops += colCounts[k]! * (colCounts[k]! + 3) * 0.5;
+  }
+  const nnzL = lColPtr[n]!;
+  const lRowIdx = new Int32Array(nnzL);
+  const rColIdx = new Int32Array(nnzL);
+  const rPos = new Int32Array(nnzL);
+  const next = lColPtr.slice(0, n);
+  mark.fill(-1);
+  const stack = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    mark[k] = k;
+    let top = 0;
+    for (let p = cPtr[k]!; p < cPtr[k + 1]!; p++) {
+      let i = cRow[p]!;
+      if (i >= k) continue;
+      while (mark[i] !== k) {
+        stack[top++] = i;
+        mark[i] = k;
+        i = parent[i]!;
+      }
+    }
+    // Row k's columns, sorted (increasing is a topological order of the etree).
+    const row = stack.subarray(0, top);
+    row.sort();
+    let r = rRowPtr[k]!;
+    for (let t = 0; t < top; t++) {
+      const i = row[t]!;
+      const q = next[i]!++;
+      lRowIdx[q] = k;
+      rColIdx[r] = i;
+      rPos[r++] = q;
+    }
+  }
+  return {
+    n,
+    upper,
+    perm,
+    iperm,
+    cColPtr: cPtr,
+    cRowIdx: cRow,
+    cSource: source,
+    parent,
+    colCounts,
+    lColPtr,
+    lRowIdx,
+    rRowPtr,
+    rColIdx,
+    rPos,
+    nnzL,
+    flops,
+  };
+}
