@@ -22,7 +22,10 @@ export interface SinkhornControls {
   readonly tol?: number;
   /** Iteration budget (scaling iterations; default 10000). */
   readonly maxIter?: number;
-  /** Initial potentials (a previous solution or a prediction), batched like the solution. */
+  /**
+   * Initial potentials (a previous solution or a prediction), batched like the solution. With f0
+   * alone, g starts at f0's exact c-transform (a predicted f is all a warm start needs).
+   */
   readonly f0?: Float64Array;
   readonly g0?: Float64Array;
 }
@@ -70,7 +73,8 @@ export function solveSinkhorn(
     };
     if (controls.f0) el.f.set(controls.f0.subarray(controls.f0.length === n ? 0 : e * n).subarray(0, n));
     if (controls.g0) el.g.set(controls.g0.subarray(controls.g0.length === m ? 0 : e * m).subarray(0, m));
-    const r = iterate(el, tol, maxIter, controls.f0 !== undefined || controls.g0 !== undefined);
+    const start: Start = controls.g0 !== undefined ? 'potentials' : controls.f0 !== undefined ? 'f' : 'cold';
+    const r = iterate(el, tol, maxIter, start);
     value[e] = finish(el);
     status.push(r.converged ? 'converged' : 'max_iter');
     iterations.push(r.iterations);
@@ -97,12 +101,21 @@ interface Element {
   readonly colMax: Float64Array;
 }
 
-function iterate(el: Element, tol: number, maxIter: number, warm: boolean): { converged: boolean; iterations: number; residual: number } {
+/**
+ * How an element starts: 'cold' from the min-transforms, 'potentials' from given (f, g), 'f' from
+ * a given f alone, with g its exact c-transform (one column half-step, fused with the kernel).
+ */
+type Start = 'cold' | 'potentials' | 'f';
+
+function iterate(el: Element, tol: number, maxIter: number, start: Start): { converged: boolean; iterations: number; residual: number } {
   const { n, m, a, b, K, u, v, s, t } = el;
   let mass = 0;
   for (let i = 0; i < n; i++) mass += a[i]!;
-  if (!warm) minTransforms(el);
-  absorb(el);
+  if (start === 'f') columnHalfStep(el);
+  else {
+    if (start === 'cold') minTransforms(el);
+    absorb(el);
+  }
   let it = 0;
   for (;;) {
     // Row marginals of the current plan diag(u) K diag(v), whose columns are exact.
@@ -180,6 +193,34 @@ function minTransforms({ n, m, C, f, g }: Element): void {
     f[i] = mn;
     for (let j = 0; j < m; j++) g[j] = Math.min(g[j]!, C[row + j]! - mn);
   }
+}
+
+/**
+ * Completes a given f by its exact c-transform, gⱼ = ε log bⱼ − ε logsumexpᵢ((fᵢ − Cᵢⱼ)/ε), with
+ * the n·m exps of a single absorption: g is kept at −maxᵢ(fᵢ − Cᵢⱼ), so K = exp((f ⊕ g − C)/ε)
+ * has a 1 in every column, and the rest of the c-transform goes into the scaling v = b / (Kᵀ1).
+ * The columns of the first plan are then exact, as after any Sinkhorn iteration.
+ */
+function columnHalfStep({ n, m, eps, b, C, f, g, K, u, v, t }: Element): void {
+  const inv = 1 / eps;
+  g.fill(Infinity);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    const fi = f[i]!;
+    for (let j = 0; j < m; j++) g[j] = Math.min(g[j]!, C[row + j]! - fi);
+  }
+  t.fill(0);
+  for (let i = 0; i < n; i++) {
+    const row = i * m;
+    const fi = f[i]!;
+    for (let j = 0; j < m; j++) {
+      const k = Math.exp((fi + g[j]! - C[row + j]!) * inv);
+      K[row + j] = k;
+      t[j]! += k;
+    }
+  }
+  u.fill(1);
+  for (let j = 0; j < m; j++) v[j] = b[j]! / t[j]!;
 }
 
 /**

@@ -93,9 +93,15 @@ export const sinkhornStep: SolverStep<SinkhornParams, SinkhornSolution, Sinkhorn
     const { batch, n, m } = validateSinkhorn(params, epsilon);
     const fShape = batch === null ? [n] : [batch, n];
     const gShape = batch === null ? [m] : [batch, m];
+    const scaledCost = div(params.C, epsilon);
     const f = warmStart?.f ? broadcastTo(warmStart.f, fShape) : zeros(fShape);
-    const g = warmStart?.g ? broadcastTo(warmStart.g, gShape) : zeros(gShape);
-    return { f, g, ...planAndValue(f, g, div(params.C, epsilon), epsilon) };
+    // A warm f alone is completed by its c-transform, as the solver does.
+    const g = warmStart?.g
+      ? broadcastTo(warmStart.g, gShape)
+      : warmStart?.f
+        ? mul(sub(log(centredGradient(params.b)), logsumexp(sub(expandDims(div(f, epsilon), -1), scaledCost), -2)), epsilon)
+        : zeros(gShape);
+    return { f, g, ...planAndValue(f, g, scaledCost, epsilon) };
   },
   update({ a, b, C }, { g }, { epsilon }) {
     const scaledCost = div(C, epsilon);
