@@ -12,8 +12,8 @@
  * wins on its own objective. With `damping: 0` the model is well specified and both recover
  * the expert. The function returns the loss curves; the demo writes them to JSON.
  */
-import { Rng, Tensor, add, div, exp, index, mean, mul, pow, stack, sub, tensor, valueAndGrad } from '@argmin/autodiff';
-import { cos, mpc, pendulum, sin, type DynamicsModel } from '@argmin/nodes-control';
+import { Rng, Tensor, add, cos, div, exp, index, mean, mul, pow, sin, stack, sub, tensor, valueAndGrad } from '@argmin/autodiff';
+import { mpc, pendulum, type DynamicsModel } from '@argmin/nodes-control';
 
 export interface ImitationConfig {
   /** Expert trajectories for training and for the held-out evaluation (default 8 each). */

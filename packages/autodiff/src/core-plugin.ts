@@ -7,6 +7,7 @@ import * as reduce from './ops/reduce.js';
 import * as shape from './ops/shape.js';
 import { ARGMIN_API_VERSION, definePlugin, type Plugin } from './plugin.js';
 import { identityOp, stopGradientOp } from './transforms.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 
 /** Every exported `…Op` handle of the given modules. */
 function opsOf(...modules: Record<string, unknown>[]): Op<any>[] {
@@ -21,8 +22,8 @@ function opsOf(...modules: Record<string, unknown>[]): Op<any>[] {
 
 /** The built-in ops, present in every runtime. */
 export const corePlugin: Plugin = definePlugin({
-  name: '@argmin/autodiff',
-  version: '0.1.0',
+  name: PACKAGE_NAME,
+  version: PACKAGE_VERSION,
   argminApi: `^${ARGMIN_API_VERSION.split('.')[0]}`,
   ops: [identityOp, stopGradientOp, ...opsOf(elementwise, broadcast, reduce, shape, indexOps, linalg)],
 });

@@ -24,6 +24,8 @@ export {
   relu,
   sigmoid,
   tanh,
+  sin,
+  cos,
   softplus,
   where,
   greater,

@@ -8,5 +8,4 @@ export { cem, type CemConfig, type CemOptions, type CemResult } from './cem/cem.
 export type { DynamicsModel } from './dynamics/model.js';
 export { pendulum, pendulumModel, pendulumParams, type PendulumOptions } from './dynamics/pendulum.js';
 export { cartpole, cartpoleModel, cartpoleParams, type CartpoleOptions } from './dynamics/cartpole.js';
-export { sin, cos } from './dynamics/trig.js';
 export { controlPlugin } from './plugin.js';

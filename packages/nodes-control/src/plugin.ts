@@ -1,13 +1,12 @@
 import { ARGMIN_API_VERSION, definePlugin, type Plugin } from '@argmin/autodiff';
-import { cosOp, sinOp } from './dynamics/trig.js';
 import { lqrNode } from './lqr/node.js';
 import { mpcNode } from './mpc/node.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 
-/** The control node family (LQR, box MPC) and the ops its dynamics use; pass it to createRuntime({ plugins }). */
+/** The control node family (LQR, box MPC); pass it to createRuntime({ plugins }). Its dynamics use core ops only. */
 export const controlPlugin: Plugin = definePlugin({
-  name: '@argmin/nodes-control',
-  version: '0.1.0',
+  name: PACKAGE_NAME,
+  version: PACKAGE_VERSION,
   argminApi: `^${ARGMIN_API_VERSION.split('.')[0]}`,
-  ops: [sinOp, cosOp],
   nodes: [lqrNode, mpcNode],
 });

@@ -9,11 +9,12 @@ import { sinkhornNode } from './sinkhorn/node.js';
 import { centredGradientOp } from './sinkhorn/step.js';
 import { coneNode } from './cone/node.js';
 import { coneProjectionDerivativeOp, coneProjectionOp } from './cone/projection-op.js';
+import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 
 /** The convex node family; pass it to createRuntime({ plugins }). */
 export const convexPlugin: Plugin = definePlugin({
-  name: '@argmin/nodes-convex',
-  version: '0.1.0',
+  name: PACKAGE_NAME,
+  version: PACKAGE_VERSION,
   argminApi: `^${ARGMIN_API_VERSION.split('.')[0]}`,
   ops: [centredGradientOp, coneProjectionOp, coneProjectionDerivativeOp],
   nodes: [reluNode, sigmoidNode, softmaxNode, sparsemaxNode, qpNode, lmlNode, sinkhornNode, coneNode],

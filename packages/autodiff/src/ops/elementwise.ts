@@ -122,6 +122,9 @@ export const reluOp = unary(
 );
 export const sigmoidOp = unary('sigmoid', stableSigmoid, (c, _x, out) => mul(c, mul(out, sub(1, out))));
 export const tanhOp = unary('tanh', Math.tanh, (c, _x, out) => mul(c, sub(1, mul(out, out))));
+// VJPs written with ops, so sin and cos differentiate twice (dynamics models need second derivatives).
+export const sinOp = unary('sin', Math.sin, (c, x) => mul(c, cos(x)));
+export const cosOp = unary('cos', Math.cos, (c, x) => neg(mul(c, sin(x))));
 /** softplus(x) = log(1 + eˣ), computed without overflow. */
 export const softplusOp = unary(
   'softplus',
@@ -180,6 +183,8 @@ export const sign = (x: Tensor): Tensor => signOp.apply([x], none);
 export const relu = (x: Tensor): Tensor => reluOp.apply([x], none);
 export const sigmoid = (x: Tensor): Tensor => sigmoidOp.apply([x], none);
 export const tanh = (x: Tensor): Tensor => tanhOp.apply([x], none);
+export const sin = (x: Tensor): Tensor => sinOp.apply([x], none);
+export const cos = (x: Tensor): Tensor => cosOp.apply([x], none);
 export const softplus = (x: Tensor): Tensor => softplusOp.apply([x], none);
 export const where = (cond: Tensor, a: TensorLike, b: TensorLike): Tensor => whereOp.apply([cond, asTensor(a), asTensor(b)], none);
 const safeLog = (x: Tensor): Tensor => safeLogOp.apply([x], none);

@@ -16,6 +16,8 @@ import {
   sqrt,
   sub,
   tanh,
+  sin,
+  cos,
   where,
   greater,
   type Tensor,
@@ -51,6 +53,8 @@ export const elementwiseSpecs: OpGradSpec[] = [
   { name: 'sigmoid', fn: sigmoid, args: unaryArgs({ min: -10, max: 10 }) },
   { name: 'tanh', fn: tanh, args: unaryArgs() },
   { name: 'softplus', fn: softplus, args: unaryArgs({ min: -10, max: 10 }) },
+  { name: 'sin', fn: sin, args: unaryArgs({ min: -7, max: 7 }) },
+  { name: 'cos', fn: cos, args: unaryArgs({ min: -7, max: 7 }) },
   {
     name: 'where',
     fn: (a: Tensor, b: Tensor) => where(greater(a, b), mul(a, a), b),

@@ -1,6 +1,5 @@
-import { add, div, maximum, minimum, mul, sqrt, stack, sub, tensor, type Tensor } from '@argmin/autodiff';
+import { add, cos, div, maximum, minimum, mul, sin, sqrt, stack, sub, tensor, type Tensor } from '@argmin/autodiff';
 import { column, param, type DynamicsModel } from './model.js';
-import { cos, sin } from './trig.js';
 
 export interface PendulumOptions {
   /** Time step (default 0.05 s). */

@@ -1,7 +1,6 @@
-import { Rng, type Tensor, add, expandDims, mul, sub, sum, tensor, vjp, zeros } from '@argmin/autodiff';
+import { Rng, type Tensor, add, expandDims, mul, sin, sub, sum, tensor, vjp, zeros } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import { cem } from '../../src/cem/cem.js';
-import { sin } from '../../src/dynamics/trig.js';
 import { loadFixture, relErr } from '../helpers/fixtures.js';
 
 // facebookresearch/dcem's `dcem` with the standard-normal draws recorded (dcem.json): the
