@@ -2,11 +2,12 @@ import { InvalidInputError, ShapeError, formatShape } from '../errors.js';
 import { gemm, gemmBatched } from '../kernels/blas.js';
 import { broadcastOffsets, broadcastShapes } from '../kernels/broadcast.js';
 import { batchLabel, choleskyFactor, findZeroDiagonal, luFactor, luSolveInto, trsm, type LuFactor } from '../kernels/factor.js';
-import { Tensor, assertFinite, sizeOf, type Shape } from '../tensor.js';
+import { Tensor, assertFinite, sizeOf } from '../tensor.js';
 import { unbroadcast } from './broadcast.js';
 import { defineOp, type Op } from './define-op.js';
 import { add, mul, neg } from './elementwise.js';
 import { matrixTranspose, reshape } from './shape.js';
+import { asColumn, dropLastAxis, isUnbatched, isVectorRhs, matrixOffsets, splitMatrix, squareMatrix } from './matrix-layout.js';
 
 /**
  * Linear algebra on batches of matrices `[..., r, c]`, forward and VJP side by side. Leading
@@ -21,31 +22,6 @@ type MatmulAttrs = { readonly transA: boolean; readonly transB: boolean };
 type SolveAttrs = { readonly transpose: boolean };
 type TriangularAttrs = { readonly lower: boolean; readonly transpose: boolean; readonly unitDiagonal: boolean };
 type TriangleAttrs = { readonly lower: boolean; readonly diagonalScale: number };
-
-/** Splits `[...batch, r, c]` into its batch shape and the matrix dimensions. */
-function splitMatrix(op: string, name: string, t: Tensor): { batch: number[]; rows: number; cols: number } {
-  if (t.ndim < 2) {
-    throw new ShapeError(`${op}: input '${name}' of shape ${formatShape(t.shape)} must have at least 2 dimensions`);
-  }
-  return { batch: t.shape.slice(0, -2), rows: t.shape[t.ndim - 2]!, cols: t.shape[t.ndim - 1]! };
-}
-
-function squareMatrix(op: string, name: string, t: Tensor): { batch: number[]; n: number } {
-  const { batch, rows, cols } = splitMatrix(op, name, t);
-  if (rows !== cols) throw new ShapeError(`${op}: input '${name}' of shape ${formatShape(t.shape)} is not a batch of square matrices`);
-  return { batch, n: rows };
-}
-
-/** For each element of the broadcast batch, the data offset of the operand's matrix. */
-function matrixOffsets(batch: Shape, outBatch: Shape, blockSize: number): Int32Array {
-  const offsets = broadcastOffsets(batch, outBatch);
-  for (let i = 0; i < offsets.length; i++) offsets[i]! *= blockSize;
-  return offsets;
-}
-
-function isUnbatched(batch: Shape): boolean {
-  return batch.every((d) => d === 1);
-}
 
 // --- matmul ------------------------------------------------------------------------------------
 
@@ -211,14 +187,6 @@ export function solve(a: Tensor, b: Tensor, { transpose = false }: { transpose?:
 }
 
 /** PyTorch's rule: b is a (batch of) vector(s) if it is 1-D or its shape is exactly A's without the last axis. */
-function isVectorRhs(a: Tensor, b: Tensor): boolean {
-  return b.ndim === 1 || (b.ndim === a.ndim - 1 && b.shape.every((d, i) => d === a.shape[i]));
-}
-
-/** `[..., n]` as `[..., n, 1]`, and back. */
-const asColumn = (x: Tensor): Tensor => reshape(x, [...x.shape, 1]);
-const dropLastAxis = (x: Tensor): Tensor => reshape(x, x.shape.slice(0, -1));
-
 // --- triangular solve --------------------------------------------------------------------------
 
 /** Keeps one triangle of each matrix, its diagonal scaled by `diagonalScale`; self-adjoint. */
