@@ -1,4 +1,8 @@
+import type { z } from 'zod';
 import type { Tensor } from '../tensor.js';
+import type { NodeLayout } from './batch.js';
+import type { PsdMode } from './checks.js';
+import type { CoreSpec } from './signature.js';
 
 /** Named tensors: the parameters or the solution of an optimization node. */
 export type TensorRecord = { readonly [name: string]: Tensor };
@@ -17,6 +21,16 @@ export interface SolveInfo {
   readonly residual: readonly number[];
   /** Residual per iteration, per batch element, when the solver records it. */
   readonly history?: readonly (readonly number[])[];
+  /**
+   * How each element's solution was obtained, when the solver has several paths (e.g. the QP's
+   * 'polish', 'interior', 'degenerate-polish' after a stalled interior point, 'none').
+   */
+  readonly method?: readonly string[];
+  /**
+   * Per element, the constraints without strict complementarity (multiplier and slack both ≈ 0):
+   * there the solution is not differentiable in the data and the gradient is a one-sided one.
+   */
+  readonly weaklyActive?: readonly (readonly number[])[];
 }
 
 export interface SolveResult<S extends TensorRecord> {
@@ -37,25 +51,36 @@ export interface SolveControls<S extends TensorRecord = TensorRecord> {
 }
 
 /**
- * The core rank of each parameter and solution output. A parameter given with one more leading
- * axis than its core rank is batched over it; one given at its core rank is shared by the whole
- * batch (and receives the sum of the per-element gradients).
+ * The core shape of each parameter and solution output, with named dimensions as in jax's
+ * `vectorize` (`{ Q: '(n,n)', p: '(n)', G: '(m,n)' }`; a plain number is the core rank alone).
+ * A parameter given with one more leading axis than its core rank is batched over it; one given
+ * at its core rank is shared by the whole batch (and receives the sum of the per-element
+ * gradients). `applyNode` checks a call against it once (see `resolveLayout`), so solve, vjp and
+ * step receive parameters that fit, and the resolved layout.
  */
 export interface NodeSignature<P extends TensorRecord, S extends TensorRecord> {
-  readonly params: { readonly [K in keyof P]-?: number };
-  readonly solution: { readonly [K in keyof S]-?: number };
+  readonly params: { readonly [K in keyof P]-?: CoreSpec };
+  readonly solution: { readonly [K in keyof S]-?: CoreSpec };
   /** Parameters that may be omitted (e.g. a QP without inequality constraints). */
   readonly optional?: readonly (keyof P & string)[];
+  /** Optional parameters that are given together or not at all (e.g. G with h). */
+  readonly together?: readonly (readonly (keyof P & string)[])[];
   /** Parameters that receive no gradient (e.g. integer sizes, masks). */
   readonly nondifferentiable?: readonly (keyof P & string)[];
+  /** Matrices (trailing two axes) that must be positive semidefinite; see `assertPsdBlocks`. */
+  readonly psd?: { readonly [K in keyof P]?: PsdMode };
+  /** Parameters that may hold ±∞ (never NaN), e.g. absent bounds; all others must be finite. */
+  readonly infinite?: readonly (keyof P & string)[];
+  /** Readable names of dimensions for messages, e.g. `{ T: 'time step' }`. */
+  readonly dimLabels?: { readonly [dim: string]: string };
 }
 
 /** One iteration of the solver, written with differentiable ops, for the 'unroll' strategy. */
 export interface SolverStep<P extends TensorRecord, S extends TensorRecord, O> {
   /** The starting point (must honour `options.warmStart`). */
-  init(params: P, options: O & SolveControls<S>): S;
-  update(params: P, state: S, options: O & SolveControls<S>): S;
-  /** Iterations to unroll when the caller gives no `maxIter`. */
+  init(params: P, options: O & SolveControls<S>, layout: NodeLayout): S;
+  update(params: P, state: S, options: O & SolveControls<S>, layout: NodeLayout): S;
+  /** Iterations to unroll when the strategy gives no `steps`. */
   readonly defaultSteps: number;
 }
 
@@ -75,9 +100,20 @@ export interface OptimizationNode<P extends TensorRecord, S extends TensorRecord
   /** Namespaced by the plugin, e.g. 'convex.qp'. */
   readonly name: string;
   readonly signature: NodeSignature<P, S>;
-  solve(params: P, options: O & SolveControls<S>): SolveResult<S>;
+  /**
+   * The node's own options as zod fields (merged with the common call options into one strict
+   * object: unknown keys and wrong types are typed errors naming the node and the option).
+   * A node without it gets the common options checked and its other keys passed through.
+   */
+  readonly options?: z.ZodRawShape;
+  /**
+   * What only the node knows about valid inputs (e.g. positive marginals of equal mass, cones
+   * that take A's rows), run once per call after the signature and the options are checked.
+   */
+  check?(params: P, options: O & SolveControls<S>, layout: NodeLayout): void;
+  solve(params: P, options: O & SolveControls<S>, layout: NodeLayout): SolveResult<S>;
   optimality?(params: P, solution: S, options: O): Tensor;
-  vjp?(params: P, result: SolveResult<S>, cotangent: Cotangents<S>, options: O): Cotangents<P>;
+  vjp?(params: P, result: SolveResult<S>, cotangent: Cotangents<S>, options: O, layout: NodeLayout): Cotangents<P>;
   step?: SolverStep<P, S, O>;
 }
 

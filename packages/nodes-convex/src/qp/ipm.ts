@@ -22,6 +22,12 @@ export interface IpmSettings {
    * (the polish step: it takes over the iterate if it finds a better KKT point).
    */
   readonly finish?: ((x: Float64Array, lam: Float64Array, nu: Float64Array, s: Float64Array) => boolean) | undefined;
+  /**
+   * Confirms a certificate before it is reported (the caller checks it on the original,
+   * unscaled data): the unnormalized iterate's λ, ν for 'infeasible', x for 'unbounded'.
+   * Returning false lets the iteration go on.
+   */
+  readonly certify?: ((kind: 'infeasible' | 'unbounded', x: Float64Array, lam: Float64Array, nu: Float64Array) => boolean) | undefined;
 }
 
 export interface IpmResult {
@@ -67,7 +73,7 @@ export function interiorPoint(el: QpElement, settings: IpmSettings, work: IpmWor
     }
     if (rel <= settings.tol) return run.result('converged', iter, false);
     const certificate = run.certificate();
-    if (certificate !== null) return run.result(certificate, iter, false);
+    if (certificate !== null && run.confirm(certificate, settings.certify)) return run.result(certificate, iter, false);
     if (iter >= settings.maxIter) return run.result('max_iter', iter, false);
     // A factorization or step that fails this close to the boundary (λ/s over- or underflowing)
     // ends the solve; within 100·tol it is a solution of slightly reduced accuracy, else a failure.
@@ -153,15 +159,19 @@ class IpmRun {
     this.px = px;
     this.hl = hl;
 
+    // Each residual relative to the size of its own terms, with no absolute "1 +": the data are
+    // equilibrated (matrices of order 1), but the solution and right-hand sides may be of any
+    // size, and an absolute floor would accept a point of data scaled by 1e-12 as it stands.
     const pres = Math.max(normInf(rl), normInf(rn)) / tau;
     const dres = normInf(rx) / tau;
     const xn = normInf(x) / tau;
     const pobj = ((0.5 * xQx) / tau + px) / tau;
     const dobj = ((-0.5 * xQx) / tau - hl) / tau;
+    const tiny = Number.MIN_VALUE;
     return Math.max(
-      pres / (1 + Math.max(this.hbNorm, xn, normInf(s) / tau)),
-      dres / (1 + Math.max(this.pNorm, xn, normInf(lam) / tau, normInf(nu) / tau)),
-      Math.abs(pobj - dobj) / (1 + Math.min(Math.abs(pobj), Math.abs(dobj))),
+      pres / Math.max(this.hbNorm, xn, normInf(s) / tau, tiny),
+      dres / Math.max(this.pNorm, normInf(Qx) / tau, normInf(lam) / tau, normInf(nu) / tau, tiny),
+      Math.abs(pobj - dobj) / Math.max(Math.abs(pobj), Math.abs(dobj), Math.abs(xQx / tau / tau), Math.abs(px / tau), tiny),
     );
   }
 
@@ -188,6 +198,12 @@ class IpmRun {
       if (viol <= INFEASIBILITY_TOL * -px) return 'unbounded';
     }
     return null;
+  }
+
+  /** Whether the caller confirms a certificate found on this iterate (true without a checker). */
+  confirm(kind: 'infeasible' | 'unbounded', certify: IpmSettings['certify']): boolean {
+    const { x, lam, nu } = this.w;
+    return certify === undefined || certify(kind, x, lam, nu);
   }
 
   /** Factors the KKT system at (λ, s), then the column of τ: (x1, λ1, ν1) = K⁻¹(−p, h, b). */

@@ -1,4 +1,5 @@
 import { kktResidual, matVec, type QpElement } from './dense.js';
+import type { Scaling } from './equilibrate.js';
 import { ReducedKkt } from './kkt.js';
 
 /**
@@ -24,14 +25,29 @@ export interface PartitionedKkt {
   readonly active: Int32Array;
   readonly inactive: Int32Array;
   readonly kkt: ReducedKkt;
+  /**
+   * When the factor is of an equilibrated (and possibly row-reduced) copy of the problem: its
+   * scaling, the original rows it kept (null: all) and the original row count. Solves then take
+   * and return the original problem's right-hand sides and solutions.
+   */
+  readonly original?: { readonly scaling: Scaling; readonly rows: Int32Array | null; readonly m: number };
 }
 
-/** Factors the partitioned KKT matrix; null if it is singular (e.g. dependent active constraints). */
-export function factorPartitioned(el: QpElement, lam: Float64Array, s: Float64Array, exact: boolean): PartitionedKkt | null {
+/**
+ * Factors the partitioned KKT matrix; null if it is singular (e.g. dependent active constraints).
+ * The active set is {i : λᵢ > sᵢ} unless given.
+ */
+export function factorPartitioned(
+  el: QpElement,
+  lam: Float64Array,
+  s: Float64Array,
+  exact: boolean,
+  activeSet?: readonly boolean[],
+): PartitionedKkt | null {
   const { n, m, k, Q, G, A } = el;
   const act: number[] = [];
   const inact: number[] = [];
-  for (let i = 0; i < m; i++) (lam[i]! > s[i]! ? act : inact).push(i);
+  for (let i = 0; i < m; i++) ((activeSet ? activeSet[i] : lam[i]! > s[i]!) ? act : inact).push(i);
   const active = Int32Array.from(act);
   const inactive = exact ? new Int32Array(0) : Int32Array.from(inact);
   const a = active.length;
@@ -70,6 +86,36 @@ export function solvePartitioned(
   l: Float64Array,
   nu: Float64Array,
 ): void {
+  if (!f.original) {
+    solveInner(f, rx, rl, rn, x, l, nu);
+    return;
+  }
+  // K = diag(1,c,c)·S⁻¹·K̂·S⁻¹·diag(1/c,1,1) for S = diag(D, E, F): scale the right-hand side in,
+  // solve the scaled system, scale the solution out. Dropped rows are inactive: their l is 0.
+  const { scaling, rows } = f.original;
+  const { d, e, f: fe, c } = scaling;
+  const mr = e.length;
+  const rxs = rx.map((v, i) => d[i]! * v);
+  const rls = new Float64Array(mr);
+  for (let i = 0; i < mr; i++) rls[i] = (e[i]! * rl[rows ? rows[i]! : i]!) / c;
+  const rns = rn.map((v, i) => (fe[i]! * v) / c);
+  const ls = new Float64Array(mr);
+  solveInner(f, rxs, rls, rns, x, ls, nu);
+  for (let i = 0; i < x.length; i++) x[i]! *= c * d[i]!;
+  l.fill(0);
+  for (let i = 0; i < mr; i++) l[rows ? rows[i]! : i] = e[i]! * ls[i]!;
+  for (let i = 0; i < nu.length; i++) nu[i]! *= fe[i]!;
+}
+
+function solveInner(
+  f: PartitionedKkt,
+  rx: Float64Array,
+  rl: Float64Array,
+  rn: Float64Array,
+  x: Float64Array,
+  l: Float64Array,
+  nu: Float64Array,
+): void {
   const { active, inactive, kkt } = f;
   const a = active.length;
   const rlI = Float64Array.from(inactive, (i) => rl[i]!);
@@ -100,9 +146,9 @@ export interface Polished {
  * guess of 𝒜 was right: λ𝒜 ≥ 0 and the other constraints hold), else null. Multipliers and
  * slacks below zero by rounding are clamped to 0.
  */
-export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept: number): Polished | null {
+export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept: number, activeSet?: readonly boolean[]): Polished | null {
   const { n, m, k, p, G, h, b } = el;
-  const factor = factorPartitioned(el, lam, s, true);
+  const factor = factorPartitioned(el, lam, s, true, activeSet);
   if (factor === null) return null;
   const z = new Float64Array(n);
   const y = new Float64Array(m);

@@ -1,14 +1,16 @@
 import { ShapeError, Tensor, type SolveControls, type SolveResult, type SolveStatus } from '@argmin/autodiff';
-import { kktResidual, normInf, qpElement, type QpElement } from './dense.js';
-import { interiorPoint, ipmWorkspace, type IpmWorkspace, type WarmPoint } from './ipm.js';
-import { factorPartitioned, polish, type PartitionedKkt, type Polished } from './polish.js';
+import { qpElement, type QpElement } from './dense.js';
+import { absoluteResidual, satisfiesDropped, solveElement, type QpMethod, type WorkCache } from './element.js';
+import type { WarmPoint } from './ipm.js';
+import type { PartitionedKkt } from './polish.js';
 import { NODE, validateQp, type QpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 
 /**
  * What the backward pass of one batch element reuses: the KKT factor at the solution, either
  * the polish step's active-set factor ('active': the exact derivative at a strictly
  * complementary solution) or, where the polish did not apply, one at the final interior-point
- * iterate ('interior': OptNet's derivative with D = λ/s).
+ * iterate ('interior': OptNet's derivative with D = λ/s). The factor is of the equilibrated
+ * problem and carries its scaling, so its solves take and return original units.
  */
 export interface ElementFactor {
   readonly kind: 'active' | 'interior';
@@ -26,10 +28,22 @@ export const DEFAULT_TOL = 1e-10;
 export const DEFAULT_MAX_ITER = 50;
 
 /**
- * The batched forward: validates, then solves every batch element by the interior-point method
- * (ipm.ts) and polishes it on its active set (polish.ts), keeping the factorization the backward
- * pass needs. Infeasible and unbounded elements are reported in `info.status` with zeros as
- * their solution.
+ * The relative KKT error, per condition on the original data, below which a point is reported
+ * 'converged' (accept.ts): a few hundred times the interior point's tolerance, never looser
+ * than 1e-6 nor tighter than rounding.
+ */
+export function acceptanceTol(tol: number): number {
+  return Math.min(1e-6, Math.max(300 * tol, 1e-12));
+}
+
+/**
+ * The batched forward: validates, then solves every batch element on equilibrated data by the
+ * interior-point method (ipm.ts), polished on its active set (polish.ts), with a degenerate
+ * path and an acceptance test on the original data (element.ts). Infeasible and unbounded
+ * elements are reported in `info.status` with zeros as their solution; an element that is
+ * neither solved nor certified keeps the best point found under 'max_iter' or 'failed'.
+ * `info.method` says how each point was obtained, `info.weaklyActive` lists the constraints
+ * without strict complementarity (where the gradient is one of several one-sided ones).
  */
 export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpSolution>): SolveResult<QpSolution> {
   const dims = validateQp(params);
@@ -38,6 +52,7 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
   const tol = options.tol ?? DEFAULT_TOL;
   const maxIter = options.maxIter ?? DEFAULT_MAX_ITER;
   const usePolish = options.polish ?? true;
+  const accept = acceptanceTol(tol);
   const warm = warmStartOf(options.warmStart, dims);
   const out = {
     z: new Float64Array(batch * n),
@@ -49,46 +64,38 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
   const iterations: number[] = [];
   const residual: number[] = [];
   const factors: (ElementFactor | null)[] = [];
+  const method: QpMethod[] = [];
+  const weaklyActive: (readonly number[])[] = [];
   const sharedQ: { q?: Float64Array } = {};
-  let work: IpmWorkspace | undefined;
+  const cache: WorkCache = new Map();
 
   for (let e = 0; e < batch; e++) {
     const el = qpElement(params, dims, e, sharedQ);
-    // The polish is accepted at tol relative to the data, but never below rounding level.
-    const accept = Math.max(tol, 1e-13) * problemScale(el);
-    let polished: Polished | null = null;
-    const finish = usePolish
-      ? (_x: Float64Array, lam: Float64Array, _nu: Float64Array, s: Float64Array) => (polished = polish(el, lam, s, accept)) !== null
-      : undefined;
-    work ??= ipmWorkspace(el);
-    const r = interiorPoint(el, { tol, maxIter, warm: warm(e), finish }, work);
-    let sol = { z: r.x, lam: r.lam, nu: r.nu, slack: r.s };
-    let factor: ElementFactor | null = null;
-    let st: SolveStatus = r.status;
-    const unfinished = st === 'max_iter' || st === 'failed';
-    if (polished === null && usePolish && (st === 'converged' || unfinished)) {
-      // A last polish: it may improve a converged iterate, or rescue one that ran out of steps.
-      polished = polish(el, r.lam, r.s, st === 'converged' ? Infinity : accept);
+    const settings = { tol, maxIter, polish: usePolish, accept, warm: warm(e), withAll: false, equilibrate: true };
+    let r = solveElement(el, settings, cache);
+    // The interior point's path depends on the scaling; when the equilibrated solve neither
+    // converges nor certifies, the data as given get a second chance (both are checked alike).
+    if (r.status === 'max_iter' || r.status === 'failed') {
+      const plain = solveElement(el, { ...settings, equilibrate: false }, cache);
+      if (plain.status === 'converged' || plain.status === 'infeasible' || plain.status === 'unbounded') r = plain;
     }
-    const p = polished as Polished | null;
-    if (p !== null && (r.finished || unfinished || p.residual <= kktResidual(el, r.x, r.lam, r.nu, r.s))) {
-      sol = { z: p.z, lam: p.lam, nu: p.nu, slack: p.slack };
-      factor = { kind: 'active', el, factor: p.factor };
-      st = 'converged';
-    } else if (st === 'converged') {
-      // Factor at the final iterate, where the derivative is taken.
-      const f = factorPartitioned(el, sol.lam, sol.slack, false);
-      factor = f ? { kind: 'interior', el, factor: f } : null;
-      if (factor === null) st = 'failed';
+    // Huge bounds were dropped as absent; if that was wrong (the point violates one, or the
+    // reduced problem is unbounded), solve again with every row.
+    if (el.h.some((h) => h >= 1e20) && !(r.status === 'converged' && satisfiesDropped(el, r.z, accept))) {
+      const again = solveElement(el, { ...settings, withAll: true }, cache);
+      if (again.status === 'converged' || r.status !== 'converged') r = again;
+      else r = { ...r, status: 'failed', factor: null, method: 'none' };
     }
-    out.z.set(sol.z, e * n);
-    out.lam.set(sol.lam, e * m);
-    out.nu.set(sol.nu, e * k);
-    out.slack.set(sol.slack, e * m);
-    status.push(st);
+    out.z.set(r.z, e * n);
+    out.lam.set(r.lam, e * m);
+    out.nu.set(r.nu, e * k);
+    out.slack.set(r.slack, e * m);
+    status.push(r.status);
     iterations.push(r.iterations);
-    residual.push(kktResidual(el, sol.z, sol.lam, sol.nu, sol.slack));
-    factors.push(st === 'converged' ? factor : null);
+    residual.push(absoluteResidual(el, r));
+    method.push(r.method);
+    weaklyActive.push(r.weak);
+    factors.push(r.status === 'converged' && r.factor ? { kind: r.factor.kind, el, factor: r.factor.factor } : null);
   }
   const lead = dims.batch === null ? [] : [batch];
   return {
@@ -98,14 +105,9 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
       nu: new Tensor(out.nu, [...lead, k]),
       slack: new Tensor(out.slack, [...lead, m]),
     },
-    info: { status, iterations, residual },
+    info: { status, iterations, residual, method, weaklyActive },
     saved: { dims, factors } satisfies QpSaved,
   };
-}
-
-/** The size of the data, for absolute tolerances. */
-function problemScale(el: QpElement): number {
-  return 1 + Math.max(normInf(el.Q), normInf(el.p), normInf(el.G), normInf(el.h), normInf(el.A), normInf(el.b));
 }
 
 /** Per-element views of a warm start given batched (`[B, …]`) or shared (`[…]`). */

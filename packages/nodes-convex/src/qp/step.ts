@@ -88,6 +88,7 @@ export const qpStep: SolverStep<QpParams, QpSolution, QpOptions> = {
       rows.push([zero(m, n), diag(slack), ...(k > 0 ? [zero(m, k)] : []), diag(lam)]);
       rhs.push(neg(r2));
     }
+    const nuRow = rows.length;
     if (k > 0) {
       rows.push([block(A!, k, n), ...(m > 0 ? [zero(k, m)] : []), zero(k, k), ...(m > 0 ? [zero(k, m)] : [])]);
       rhs.push(broadcastTo(neg(sub(mv(A!, z), b!)), [...lead, k]));
@@ -97,21 +98,32 @@ export const qpStep: SolverStep<QpParams, QpSolution, QpOptions> = {
       rows.push([block(G!, m, n), zero(m, m), ...(k > 0 ? [zero(m, k)] : []), block(eye(m), m, m)]);
       rhs.push(broadcastTo(neg(r4), [...lead, m]));
     }
-    const matrix =
+    const assemble = () =>
       rows.length === 1
         ? rows[0]![0]!
         : concat(
             rows.map((r) => concat(r, -1)),
             -2,
           );
+    const right = rhs.length === 1 ? rhs[0]! : concat(rhs, -1);
     let step: Tensor;
     try {
-      step = solve(matrix, rhs.length === 1 ? rhs[0]! : concat(rhs, -1));
+      step = solve(assemble(), right);
     } catch (e) {
-      // A singular Newton matrix (an infeasible problem unrolled under 'unroll-fallback', or a
-      // degenerate one): stay put rather than fail; the state's status then reports it.
-      if (e instanceof InvalidInputError) return state;
-      throw e;
+      if (!(e instanceof InvalidInputError)) throw e;
+      // Linearly dependent equality rows make the Newton matrix singular: a proximal term −δI in
+      // the (ν, ν) block makes it solvable while the residual, hence the fixed point, is unchanged
+      // (ν converges to the multiplier of least norm). Otherwise (an infeasible problem unrolled
+      // under 'unroll-fallback') stay put, and the status reports it.
+      if (k === 0) return state;
+      const delta = 1e-10 * (1 + maxAbs(A!) ** 2);
+      rows[nuRow]![m > 0 ? 2 : 1] = mul(block(eye(k), k, k), -delta);
+      try {
+        step = solve(assemble(), right);
+      } catch (e2) {
+        if (e2 instanceof InvalidInputError) return state;
+        throw e2;
+      }
     }
     const dz = lastAxis(step, 0, n);
     const dlam = lastAxis(step, n, n + m);
@@ -169,4 +181,10 @@ function stepLengths(lam: Tensor, slack: Tensor, dlam: Tensor, ds: Tensor, lead:
     out[e] = Math.min(1, STEP_FRACTION * a);
   }
   return new Tensor(out, [...lead, 1]);
+}
+
+function maxAbs(t: Tensor): number {
+  let s = 0;
+  for (const v of t.data) s = Math.max(s, Math.abs(v));
+  return s;
 }

@@ -1,0 +1,228 @@
+import type { SolveStatus } from '@argmin/autodiff';
+import { certifiesInfeasible, certifiesUnbounded, relativeKktError, weaklyActive } from './accept.js';
+import { kktResidual, matVec, type QpElement } from './dense.js';
+import { identityScaling, ruiz, scaleElement, scalePoint, unscalePoint, type Scaling } from './equilibrate.js';
+import { interiorPoint, ipmWorkspace, type IpmWorkspace, type WarmPoint } from './ipm.js';
+import { factorPartitioned, polish, type PartitionedKkt, type Polished } from './polish.js';
+
+/** A bound at least this large is absent (Clarabel's convention for an infinite bound). */
+export const HUGE_BOUND = 1e20;
+/** A constraint is weakly active when both λᵢ and sᵢ are below this fraction of their scales. */
+export const WEAK_MARGIN = 1e-6;
+
+/** How the accepted point was obtained, reported per element in `info.method`. */
+export type QpMethod = 'polish' | 'interior' | 'degenerate-polish' | 'none';
+
+export interface ElementSolution {
+  readonly status: SolveStatus;
+  readonly iterations: number;
+  readonly z: Float64Array;
+  readonly lam: Float64Array;
+  readonly nu: Float64Array;
+  readonly slack: Float64Array;
+  /** The KKT factor at the solution, in original units, when converged. */
+  readonly factor: { readonly kind: 'active' | 'interior'; readonly factor: PartitionedKkt } | null;
+  readonly method: QpMethod;
+  readonly weak: readonly number[];
+  /** The worst per-condition relative KKT error on the original data (∞ when not a solution). */
+  readonly error: number;
+}
+
+interface Point {
+  z: Float64Array;
+  lam: Float64Array;
+  nu: Float64Array;
+  slack: Float64Array;
+}
+
+/** Workspaces keyed by the reduced sizes, shared by the elements of a batch. */
+export type WorkCache = Map<string, IpmWorkspace>;
+
+/**
+ * Solves one QP element on equilibrated data and accepts the result only after checking it on
+ * the original data, condition by condition (accept.ts):
+ *
+ * 1. rows with hᵢ ≥ HUGE_BOUND are dropped (absent); `withAll` keeps them (the caller retries
+ *    that way when the solution violates one of them);
+ * 2. Ruiz equilibration (equilibrate.ts), exact in powers of two;
+ * 3. the interior point with the active-set polish, its certificates of infeasibility or
+ *    unboundedness confirmed on the original data before they are reported;
+ * 4. the degenerate path: when the interior point stalls, fails or returns a point the check
+ *    rejects, the polish is retried on the other natural guesses of the active set (the
+ *    primal one {sᵢ ≈ 0} and the strict one {λᵢ ≫ 0}), keeping the first that passes;
+ * 5. 'converged' only for a point whose relative KKT error is within `accept`; otherwise the
+ *    best point found is returned with the interior point's status (or 'failed').
+ */
+export function solveElement(
+  full: QpElement,
+  opts: {
+    tol: number;
+    maxIter: number;
+    polish: boolean;
+    accept: number;
+    warm: WarmPoint | undefined;
+    withAll: boolean;
+    equilibrate: boolean;
+  },
+  cache: WorkCache,
+): ElementSolution {
+  const rows = opts.withAll ? null : keptRows(full);
+  const el = rows ? pickRows(full, rows) : full;
+  const sc = opts.equilibrate ? ruiz(el) : identityScaling(el);
+  const se = scaleElement(el, sc);
+  const key = `${se.n},${se.m},${se.k}`;
+  let work = cache.get(key);
+  if (!work) cache.set(key, (work = ipmWorkspace(se)));
+  const warm = opts.warm ? scalePoint(sc, rows ? pickWarm(opts.warm, rows) : opts.warm) : undefined;
+
+  const original = { scaling: sc, rows, m: full.m };
+  const polishAccept = Math.max(opts.tol, 1e-13) * 10;
+  let polished: Polished | null = null;
+  const finish = opts.polish
+    ? (_x: Float64Array, lam: Float64Array, _nu: Float64Array, s: Float64Array) => (polished = polish(se, lam, s, polishAccept)) !== null
+    : undefined;
+  const certify = (kind: 'infeasible' | 'unbounded', x: Float64Array, lam: Float64Array, nu: Float64Array) =>
+    kind === 'unbounded'
+      ? certifiesUnbounded(
+          el,
+          x.map((v, i) => sc.d[i]! * v),
+        )
+      : certifiesInfeasible(
+          el,
+          lam.map((v, i) => sc.e[i]! * v),
+          nu.map((v, i) => sc.f[i]! * v),
+        );
+  // Without the polish the derivative is taken at the final iterate, where D = λ/s is off its
+  // 0/∞ limits by the final complementarity: one more decade of it is worth an iteration.
+  const ipmTol = opts.polish ? opts.tol : opts.tol / 10;
+  const r = interiorPoint(se, { tol: ipmTol, maxIter: opts.maxIter, warm, finish, certify }, work);
+  const done = (status: SolveStatus, pt: Point, factor: ElementSolution['factor'], method: QpMethod, error: number): ElementSolution => {
+    const out = rows ? expand(full, rows, pt) : pt;
+    const weak = status === 'converged' ? weaklyActive(el, pt.z, pt.lam, pt.slack, WEAK_MARGIN).map((i) => (rows ? rows[i]! : i)) : [];
+    return { status, iterations: r.iterations, ...out, factor, method, weak, error };
+  };
+  if (r.status === 'infeasible' || r.status === 'unbounded') {
+    const zeros = { z: new Float64Array(el.n), lam: new Float64Array(el.m), nu: new Float64Array(el.k), slack: new Float64Array(el.m) };
+    return done(r.status, zeros, null, 'none', Infinity);
+  }
+  const check = (pt: Point) => relativeKktError(el, pt.z, pt.lam, pt.nu, pt.slack);
+  const withOriginal = (f: PartitionedKkt): PartitionedKkt => ({ ...f, original });
+  const fromPolish = (p: Polished): Point => unscalePoint(sc, { z: p.z, lam: p.lam, nu: p.nu, slack: p.slack });
+
+  // The candidates in order of preference: the polish (exact on its active set), then the
+  // interior point's own iterate.
+  const iterate = unscalePoint(sc, { z: r.x, lam: r.lam, nu: r.nu, slack: r.s });
+  const iterateError = check(iterate);
+  const p0 = (polished as Polished | null) ?? (opts.polish ? polish(se, r.lam, r.s, Infinity) : null);
+  if (p0) {
+    const pt = fromPolish(p0);
+    const err = check(pt);
+    if (err <= opts.accept && (r.finished || r.status !== 'converged' || err <= iterateError * 10 || iterateError > opts.accept)) {
+      return done('converged', pt, { kind: 'active', factor: withOriginal(p0.factor) }, 'polish', err);
+    }
+  }
+  if (r.status === 'converged' && iterateError <= opts.accept) {
+    const f = factorPartitioned(se, r.lam, r.s, false);
+    if (f) return done('converged', iterate, { kind: 'interior', factor: withOriginal(f) }, 'interior', iterateError);
+  }
+  // The degenerate path.
+  if (opts.polish) {
+    for (const guess of activeSetGuesses(se, r.lam, r.s)) {
+      const p = polish(se, r.lam, r.s, Infinity, guess);
+      if (!p) continue;
+      const pt = fromPolish(p);
+      const err = check(pt);
+      if (err <= opts.accept) return done('converged', pt, { kind: 'active', factor: withOriginal(p.factor) }, 'degenerate-polish', err);
+    }
+  }
+  const status: SolveStatus = r.status === 'converged' ? 'failed' : r.status;
+  return done(status, iterate, null, 'none', iterateError);
+}
+
+/** The per-element residual reported in `info.residual` (absolute, on the original data). */
+export function absoluteResidual(el: QpElement, s: ElementSolution): number {
+  return kktResidual(el, s.z, s.lam, s.nu, s.slack);
+}
+
+/**
+ * Guesses of the active set at a stalled iterate (scaled data, so slacks and multipliers are
+ * comparable with 1): {sᵢ small} keeps weakly active rows, {λᵢ not small} drops them.
+ */
+function activeSetGuesses(se: QpElement, lam: Float64Array, s: Float64Array): boolean[][] {
+  const m = se.m;
+  if (m === 0) return [];
+  let lMax = 0;
+  let sMax = 0;
+  for (let i = 0; i < m; i++) {
+    lMax = Math.max(lMax, lam[i]!);
+    sMax = Math.max(sMax, s[i]!);
+  }
+  const guesses: boolean[][] = [];
+  const seen = new Set<string>();
+  const add = (g: boolean[]) => {
+    const key = g.map(Number).join('');
+    if (!seen.has(key)) {
+      seen.add(key);
+      guesses.push(g);
+    }
+  };
+  add(Array.from(lam, (l, i) => l > s[i]!));
+  for (const t of [1e-6, 1e-4, 1e-2]) {
+    add(Array.from(s, (v) => v <= t * (1 + sMax)));
+    add(Array.from(lam, (l) => l >= t * (1 + lMax)));
+  }
+  return guesses;
+}
+
+function keptRows(el: QpElement): Int32Array | null {
+  const kept: number[] = [];
+  for (let i = 0; i < el.m; i++) if (el.h[i]! < HUGE_BOUND) kept.push(i);
+  return kept.length === el.m ? null : Int32Array.from(kept);
+}
+
+function pickRows(el: QpElement, rows: Int32Array): QpElement {
+  const { n } = el;
+  const G = new Float64Array(rows.length * n);
+  rows.forEach((i, r) => G.set(el.G.subarray(i * n, (i + 1) * n), r * n));
+  return { ...el, m: rows.length, G, h: Float64Array.from(rows, (i) => el.h[i]!) };
+}
+
+function pickWarm(w: WarmPoint, rows: Int32Array): WarmPoint {
+  return {
+    ...(w.z ? { z: w.z } : {}),
+    ...(w.nu ? { nu: w.nu } : {}),
+    ...(w.lam ? { lam: Float64Array.from(rows, (i) => w.lam![i]!) } : {}),
+    ...(w.slack ? { slack: Float64Array.from(rows, (i) => w.slack![i]!) } : {}),
+  };
+}
+
+/** A solution of the row-reduced problem as one of the full problem (λ = 0, s = h − Gz on dropped rows). */
+function expand(full: QpElement, rows: Int32Array, pt: Point): Point {
+  const gz = new Float64Array(full.m);
+  matVec(full.m, full.n, full.G, pt.z, gz);
+  const lam = new Float64Array(full.m);
+  const slack = Float64Array.from(full.h, (h, i) => h - gz[i]!);
+  rows.forEach((i, r) => {
+    lam[i] = pt.lam[r]!;
+    slack[i] = pt.slack[r]!;
+  });
+  return { z: pt.z, lam, nu: pt.nu, slack };
+}
+
+/** Whether z satisfies the rows a reduced solve dropped (each against its own scale). */
+export function satisfiesDropped(full: QpElement, z: Float64Array, accept: number): boolean {
+  const { n, m, G, h } = full;
+  for (let i = 0; i < m; i++) {
+    if (h[i]! < HUGE_BOUND) continue;
+    let v = 0;
+    let a = 0;
+    for (let j = 0; j < n; j++) {
+      v += G[i * n + j]! * z[j]!;
+      a += Math.abs(G[i * n + j]! * z[j]!);
+    }
+    if (v - h[i]! > accept * (a + h[i]!)) return false;
+  }
+  return true;
+}
+
+export type { Scaling };

@@ -1,0 +1,99 @@
+// Issue #21's QP examples, exactly as reported: each once returned a wrong answer under a clean
+// status. Each must now be solved correctly ('converged' and checked) or reported honestly.
+import { grad, sum, tensor } from '@argmin/autodiff';
+import { qp } from '@argmin/nodes-convex';
+import { describe, expect, test } from 'vitest';
+
+const I2 = () =>
+  tensor([
+    [1, 0],
+    [0, 1],
+  ]);
+const Q2 = (s: number) =>
+  tensor([
+    [2 * s, 0],
+    [0, 2 * s],
+  ]);
+
+describe('issue #21: QP', () => {
+  test('a huge bound (1e20) is absent, and z₀ ≤ 0.5 holds', () => {
+    const out = qp({ Q: Q2(1), p: tensor([-2, -2]), G: I2(), h: tensor([0.5, 1e20]) });
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.z.data[0]).toBeCloseTo(0.5, 12);
+    expect(out.z.data[1]).toBeCloseTo(1, 12);
+    expect(out.lam.data[1]).toBe(0);
+  });
+
+  test.each([1e-10, 1e-11, 1e-12, 1e-150, 1e150])('data scaled by %s give the unscaled solution', (s) => {
+    // The objective alone scaled, and every datum scaled.
+    const a = qp({ Q: Q2(s), p: tensor([-2 * s, -2 * s]), G: I2(), h: tensor([0.5, 2]) });
+    const b = qp({
+      Q: Q2(s),
+      p: tensor([-2 * s, -2 * s]),
+      G: tensor([
+        [s, 0],
+        [0, s],
+      ]),
+      h: tensor([0.5 * s, 2 * s]),
+    });
+    for (const out of [a, b]) {
+      expect(out.info.status).toEqual(['converged']);
+      expect(Math.abs(out.z.data[0]! - 0.5)).toBeLessThan(1e-9);
+      expect(Math.abs(out.z.data[1]! - 1)).toBeLessThan(1e-9);
+    }
+  });
+
+  test.each([1e9, 1e10, 1e12])('|p| = %s with an inequality and Q SPD is bounded', (big) => {
+    const out = qp({ Q: Q2(1), p: tensor([-big, big]), G: tensor([[1, 1]]), h: tensor([1]) });
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.z.data[0]! / (big / 2)).toBeCloseTo(1, 9);
+    expect(out.z.data[1]! / (-big / 2)).toBeCloseTo(1, 9);
+  });
+
+  test('unbounded problems are still certified (checked on the original data)', () => {
+    const lp = { Q: Q2(0), p: tensor([-1, 0]), G: tensor([[0, 1]]), h: tensor([1]) };
+    expect(qp(lp).info.status).toEqual(['unbounded']);
+    const scaled = { Q: Q2(0), p: tensor([-1e-12, 0]), G: tensor([[0, 1e12]]), h: tensor([1e12]) };
+    expect(qp(scaled).info.status).toEqual(['unbounded']);
+  });
+
+  test.each(['implicit', 'unroll'] as const)('linearly dependent equality rows (%s) give z = [0.5, 0.5]', (strategy) => {
+    const params = {
+      Q: I2(),
+      p: tensor([-1, -1]),
+      A: tensor([
+        [1, 1],
+        [2, 2],
+      ]),
+      b: tensor([1, 2]),
+    };
+    const out = qp(params, { strategy });
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.z.data[0]).toBeCloseTo(0.5, 8);
+    expect(out.z.data[1]).toBeCloseTo(0.5, 8);
+  });
+
+  test('a weakly active constraint is flagged, and the degenerate solve converges', () => {
+    // min ½‖z − (1, 0)‖² s.t. z₀ ≤ 1, z₁ ≤ 0: both constraints hold with equality at the
+    // unconstrained minimizer, so λ = s = 0 for both (no strict complementarity).
+    const out = qp({ Q: I2(), p: tensor([-1, 0]), G: I2(), h: tensor([1, 0]) });
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.info.weaklyActive).toEqual([[0, 1]]);
+    expect(Math.abs(out.z.data[0]! - 1)).toBeLessThan(1e-8);
+    expect(Math.abs(out.z.data[1]!)).toBeLessThan(1e-8);
+    // The backward pass does not throw there: a one-sided derivative is returned.
+    const g = grad((p) => sum(qp({ Q: I2(), p, G: I2(), h: tensor([1, 0]) }).z))(tensor([-1, 0]));
+    expect(Array.from(g.data).every(Number.isFinite)).toBe(true);
+  });
+
+  test.each([1e-12, 1e12])('gradients survive equilibration: data scaled by %s differentiate like the unscaled', (s) => {
+    const g = (scale: number) =>
+      grad((h: ReturnType<typeof tensor>) => sum(qp({ Q: Q2(scale), p: tensor([-2 * scale, -2 * scale]), G: I2(), h }).z))(
+        tensor([0.5, 2]),
+      );
+    const g1 = g(1);
+    const g2 = g(s);
+    for (let i = 0; i < 2; i++) expect(g2.data[i]).toBeCloseTo(g1.data[i]!, 8);
+    expect(g1.data[0]).toBeCloseTo(1, 10);
+  });
+});
