@@ -37,7 +37,7 @@ export const lmlNode: OptimizationNode<LmlParams, LmlSolution, LmlOptions> = def
     };
   },
   optimality: lmlOptimality,
-  vjp: (_params, { solution: { y } }, { y: yBar, nu: nuBar }) => ({ x: lmlVjp(y, yBar ?? null, nuBar ?? null) }),
+  vjp: ({ x }, { solution: { y, nu } }, { y: yBar, nu: nuBar }) => ({ x: lmlVjp(y, yBar ?? null, nuBar ?? null, { x, nu }) }),
   step: lmlStep,
 });
 
