@@ -1,11 +1,20 @@
 import { InvalidInputError } from '../../errors.js';
+import { amdOrder } from './amd.js';
 import { type CscPattern, cscSymmetricMultiply, nnzOf, validateCsc } from './csc.js';
+import { allocateBuffers, applyInverse, factorNumeric, type LdlBuffers } from './numeric.js';
 import { type LdlSymbolic, invertPermutation, symbolicFactor } from './symbolic.js';
 
+export type { LdlBuffers } from './numeric.js';
 export type { LdlSymbolic } from './symbolic.js';
 
 /** Ordering of the symbolic analysis: approximate minimum degree (default), none, or the caller's (perm[k] = index eliminated k-th). */
 export type LdlOrdering = 'amd' | 'natural' | Int32Array;
+
+export interface LdlAnalyzeOptions {
+  readonly ordering?: LdlOrdering;
+  /** Factor a trailing block that fill has made dense with the blocked dense kernel (default true). */
+  readonly denseTail?: boolean;
+}
 
 /**
  * Regularization of a quasi-definite factorization. Static: signs[i]·static is added to every
@@ -24,7 +33,7 @@ export interface LdlRegularization {
  */
 export interface LdlFactor {
   readonly symbolic: LdlSymbolic;
-  /** L's strict lower values on symbolic.lColPtr/lRowIdx. */
+  /** L's strict lower values on symbolic.lColPtr/lRowIdx (the sparse columns; the dense tail is in buffers.tail). */
   readonly lx: Float64Array;
   /** D in pivot order. */
   readonly d: Float64Array;
@@ -36,10 +45,12 @@ export interface LdlFactor {
   readonly nnzL: number;
   /** perm[k] = the caller's index eliminated k-th. */
   readonly perm: Int32Array;
-  /** Refinement steps taken and the final ‖b − Kx‖∞ of the last solveLdl. */
+  /** Refinement steps taken and the final ‖b − Kx‖∞ of the last solveLdl (NaN when called with steps 0: not computed). */
   lastSolve: { steps: number; residual: number };
-  /** Work vectors of the numeric phase (length n each). */
-  readonly work: { y: Float64Array; w: Float64Array; r: Float64Array; dx: Float64Array; rhs: Float64Array };
+  /** The numeric phase's buffers (L, D, the dense tail, scatter vectors). */
+  readonly buffers: LdlBuffers;
+  /** Refinement work vectors (length n each). */
+  readonly work: { r: Float64Array; dx: Float64Array; rhs: Float64Array };
 }
 
 /**
@@ -47,7 +58,7 @@ export interface LdlFactor {
  * `upper` (square CSC): fill-reducing ordering, permuted pattern, elimination tree, column counts
  * and L's pattern. Done once per pattern; the result is immutable and shared.
  */
-export function analyzeLdl(upper: CscPattern, options: { readonly ordering?: LdlOrdering } = {}): LdlSymbolic {
+export function analyzeLdl(upper: CscPattern, options: LdlAnalyzeOptions = {}): LdlSymbolic {
   validateCsc(upper, 'analyzeLdl: upper');
   const n = upper.ncols;
   if (upper.nrows !== n) throw new InvalidInputError(`analyzeLdl: upper must be square, got ${upper.nrows}×${n}`);
@@ -62,25 +73,28 @@ export function analyzeLdl(upper: CscPattern, options: { readonly ordering?: Ldl
   const ordering = options.ordering ?? 'amd';
   let perm: Int32Array;
   if (ordering instanceof Int32Array) perm = ordering.slice();
-  else if (ordering === 'natural' || ordering === 'amd') perm = Int32Array.from({ length: n }, (_, k) => k);
+  else if (ordering === 'amd') perm = amdOrder(upper);
+  else if (ordering === 'natural') perm = Int32Array.from({ length: n }, (_, k) => k);
   else
     throw new InvalidInputError(`analyzeLdl: unknown ordering '${String(ordering)}' (use 'amd', 'natural' or an Int32Array permutation)`);
   const iperm = invertPermutation(perm, n, 'analyzeLdl');
-  return symbolicFactor(upper, perm, iperm);
+  return symbolicFactor(upper, perm, iperm, options.denseTail ?? true);
 }
 
 function newFactor(sym: LdlSymbolic, values: Float64Array): LdlFactor {
   const n = sym.n;
+  const buffers = allocateBuffers(sym);
   return {
     symbolic: sym,
-    lx: new Float64Array(sym.nnzL),
-    d: new Float64Array(n),
+    lx: buffers.lx,
+    d: buffers.d,
     values,
     regularizedPivots: 0,
     nnzL: sym.nnzL,
     perm: sym.perm,
     lastSolve: { steps: 0, residual: Number.NaN },
-    work: { y: new Float64Array(n), w: new Float64Array(n), r: new Float64Array(n), dx: new Float64Array(n), rhs: new Float64Array(n) },
+    buffers,
+    work: { r: new Float64Array(n), dx: new Float64Array(n), rhs: new Float64Array(n) },
   };
 }
 
@@ -117,58 +131,9 @@ export function factorLdl(
   }
   const f = into !== undefined && into.symbolic === sym ? into : newFactor(sym, values);
   f.values = values;
-  const { cColPtr, cRowIdx, cSource, lColPtr, lRowIdx, rRowPtr, rColIdx, rPos, perm } = sym;
-  const { lx, d } = f;
-  const y = f.work.y;
-  let regularized = 0;
-  // Up-looking: row k of L solves L₀₀·D₀·l = c (c = column k of C above the diagonal), by the row pattern.
-  for (let k = 0; k < n; k++) {
-    let dk = 0;
-    for (let p = cColPtr[k]!; p < cColPtr[k + 1]!; p++) {
-      const i = cRowIdx[p]!;
-      if (i === k) dk = values[cSource[p]!]!;
-      else y[i] = values[cSource[p]!]!;
-    }
-    for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
-      const i = rColIdx[q]!;
-      const yi = y[i]!;
-      y[i] = 0;
-      const end = rPos[q]!;
-      for (let p = lColPtr[i]!; p < end; p++) y[lRowIdx[p]!]! -= lx[p]! * yi;
-      const lki = yi / d[i]!;
-      lx[end] = lki;
-      dk -= lki * yi;
-    }
-    const s = signs[perm[k]!]!;
-    dk += s * eps0;
-    if (!(s * dk > dynEps)) {
-      dk = s * dynDelta;
-      regularized++;
-    }
-    d[k] = dk;
-  }
+  const regularized = factorNumeric(sym, values, signs, eps0, dynEps, dynDelta, f.buffers);
   f.regularizedPivots = regularized;
   return f;
-}
-
-/** x = (LDLᵀ)⁻¹-in-the-caller's-order applied to b, through w (pivot order). */
-function applyInverse(f: LdlFactor, b: Float64Array, x: Float64Array): void {
-  const { n, lColPtr, lRowIdx, perm } = f.symbolic;
-  const { lx, d } = f;
-  const w = f.work.w;
-  for (let k = 0; k < n; k++) w[k] = b[perm[k]!]!;
-  for (let j = 0; j < n; j++) {
-    const wj = w[j]!;
-    if (wj === 0) continue;
-    for (let p = lColPtr[j]!; p < lColPtr[j + 1]!; p++) w[lRowIdx[p]!]! -= lx[p]! * wj;
-  }
-  for (let k = 0; k < n; k++) w[k]! /= d[k]!;
-  for (let j = n - 1; j >= 0; j--) {
-    let s = w[j]!;
-    for (let p = lColPtr[j]!; p < lColPtr[j + 1]!; p++) s -= lx[p]! * w[lRowIdx[p]!]!;
-    w[j] = s;
-  }
-  for (let k = 0; k < n; k++) x[perm[k]!] = w[k]!;
 }
 
 function maxAbs(v: Float64Array, n: number): number {
@@ -200,7 +165,7 @@ export function solveLdl(
   // Keep b: `out` may alias it.
   const rhs = f.work.rhs;
   rhs.set(b.subarray(0, n));
-  applyInverse(f, rhs, out);
+  applyInverse(f.symbolic, f.buffers, rhs, out);
   const bound = tol * (1 + maxAbs(rhs, n));
   let taken = 0;
   let res = Number.NaN;
@@ -210,7 +175,7 @@ export function solveLdl(
     for (let i = 0; i < n; i++) r[i] = rhs[i]! - r[i]!;
     res = maxAbs(r, n);
     if (res <= bound || taken === steps) break;
-    applyInverse(f, r, dx);
+    applyInverse(f.symbolic, f.buffers, r, dx);
     for (let i = 0; i < n; i++) out[i]! += dx[i]!;
     taken++;
   }

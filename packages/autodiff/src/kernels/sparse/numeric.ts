@@ -1,0 +1,130 @@
+import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride } from './dense-ldl.js';
+import type { LdlSymbolic } from './symbolic.js';
+
+/** The numeric buffers of one factorization of a symbolic pattern; reused by every refactorization. */
+export interface LdlBuffers {
+  /** L's strict lower values on the sparse columns (symbolic.lColPtr/lRowIdx). */
+  readonly lx: Float64Array;
+  /** D in pivot order (tail included). */
+  readonly d: Float64Array;
+  /** The dense tail: t×t row-major at stride denseStride(t), L below the diagonal (empty without a tail). */
+  readonly tail: Float64Array;
+  /** Scatter vector of the up-looking phase (kept zero between rows) and the solve's pivot-order vector. */
+  readonly y: Float64Array;
+  readonly w: Float64Array;
+  /** Per-tail-pivot signs and the dense kernel's packed panels. */
+  readonly tailSigns: Int8Array;
+  readonly lp: Float64Array;
+  readonly wp: Float64Array;
+}
+
+export function allocateBuffers(sym: LdlSymbolic): LdlBuffers {
+  const t = sym.n - sym.tailStart;
+  const ld = t > 0 ? denseStride(t) : 0;
+  return {
+    lx: new Float64Array(sym.lColPtr[sym.n]!),
+    d: new Float64Array(sym.n),
+    tail: new Float64Array(ld * ld),
+    y: new Float64Array(sym.n),
+    w: new Float64Array(sym.n),
+    tailSigns: new Int8Array(t),
+    lp: new Float64Array(ld * DENSE_PANEL),
+    wp: new Float64Array(ld * DENSE_PANEL),
+  };
+}
+
+/**
+ * P(K + R)Pᵀ = LDLᵀ into `buf`; returns the number of dynamically regularized pivots.
+ *
+ * Sparse pivots (k < s = tailStart) are factored up-looking: row k of L solves L·D·l = c_k along
+ * its precomputed row pattern. Tail rows get only their sparse part that way; their Schur
+ * complement S = C₂₂ − L₂₁D₁L₂₁ᵀ is accumulated column by column into the dense block, which the
+ * blocked kernel then factors.
+ */
+export function factorNumeric(
+  sym: LdlSymbolic,
+  values: Float64Array,
+  signs: Int8Array,
+  eps0: number,
+  dynEps: number,
+  dynDelta: number,
+  buf: LdlBuffers,
+): number {
+  const { n, tailStart: s, cColPtr, cRowIdx, cSource, lColPtr, lRowIdx, rRowPtr, rColIdx, rPos, tailSplit, perm } = sym;
+  const { lx, d, y, tail } = buf;
+  const t = n - s;
+  const ld = t > 0 ? denseStride(t) : 0;
+  if (t > 0) tail.fill(0);
+  let regularized = 0;
+  for (let k = 0; k < n; k++) {
+    const inTail = k >= s;
+    let dk = 0;
+    for (let p = cColPtr[k]!; p < cColPtr[k + 1]!; p++) {
+      const i = cRowIdx[p]!;
+      const v = values[cSource[p]!]!;
+      if (i === k) dk = v;
+      else if (i < s) y[i] = v;
+      else tail[(k - s) * ld + (i - s)] = v;
+    }
+    for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
+      const i = rColIdx[q]!;
+      const yi = y[i]!;
+      y[i] = 0;
+      const pos = rPos[q]!;
+      // Column i's rows above k (for a tail row: its rows above the tail only; the rest is Schur work).
+      const end = inTail ? tailSplit[i]! : pos;
+      for (let p = lColPtr[i]!; p < end; p++) y[lRowIdx[p]!]! -= lx[p]! * yi;
+      const lki = yi / d[i]!;
+      lx[pos] = lki;
+      if (!inTail) dk -= lki * yi;
+    }
+    const sign = signs[perm[k]!]!;
+    dk += sign * eps0;
+    if (inTail) {
+      tail[(k - s) * ld + (k - s)] = dk;
+      buf.tailSigns[k - s] = sign;
+      continue;
+    }
+    if (!(sign * dk > dynEps)) {
+      dk = sign * dynDelta;
+      regularized++;
+    }
+    d[k] = dk;
+  }
+  if (t === 0) return regularized;
+  // S −= L₂₁·D₁·L₂₁ᵀ, one sparse column at a time (lower triangle of S).
+  for (let j = 0; j < s; j++) {
+    const lo = tailSplit[j]!;
+    const hi = lColPtr[j + 1]!;
+    const dj = d[j]!;
+    for (let a = lo; a < hi; a++) {
+      const row = (lRowIdx[a]! - s) * ld - s;
+      const v = lx[a]! * dj;
+      for (let b = lo; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
+    }
+  }
+  const dt = d.subarray(s);
+  return regularized + denseLdl(tail, t, dt, buf.tailSigns, dynEps, dynDelta, buf.lp, buf.wp);
+}
+
+/** x = P⁻¹(LDLᵀ)⁻¹P·b in the caller's order, through buf.w (pivot order). b and x may alias. */
+export function applyInverse(sym: LdlSymbolic, buf: LdlBuffers, b: Float64Array, x: Float64Array): void {
+  const { n, tailStart: s, lColPtr, lRowIdx, perm } = sym;
+  const { lx, d, w, tail } = buf;
+  const t = n - s;
+  for (let k = 0; k < n; k++) w[k] = b[perm[k]!]!;
+  for (let j = 0; j < s; j++) {
+    const wj = w[j]!;
+    if (wj === 0) continue;
+    for (let p = lColPtr[j]!; p < lColPtr[j + 1]!; p++) w[lRowIdx[p]!]! -= lx[p]! * wj;
+  }
+  if (t > 0) denseForward(tail, t, w, s);
+  for (let k = 0; k < n; k++) w[k]! /= d[k]!;
+  if (t > 0) denseBackward(tail, t, w, s);
+  for (let j = s - 1; j >= 0; j--) {
+    let v = w[j]!;
+    for (let p = lColPtr[j]!; p < lColPtr[j + 1]!; p++) v -= lx[p]! * w[lRowIdx[p]!]!;
+    w[j] = v;
+  }
+  for (let k = 0; k < n; k++) x[perm[k]!] = w[k]!;
+}

@@ -1,0 +1,158 @@
+import { describe, expect, it } from 'vitest';
+import { test } from '@fast-check/vitest';
+import fc from 'fast-check';
+import { InvalidInputError } from '@argmin/autodiff';
+import { numRuns } from '@argmin/autodiff/testing';
+import { analyzeLdl, cscFromDense, cscUpper, factorLdl, solveLdl } from '../../src/kernels/sparse/index.js';
+import { arbKkt, arbSparseSpd, type SymmetricCase, relativeResidual } from './sparse-arbitraries.js';
+
+// Right-hand sides on a grid of 1e-3 (no subnormals: refinement's stopping test is absolute for ‖b‖ ≪ 1).
+const rhs = (n: number) =>
+  fc.array(fc.integer({ min: -10_000, max: 10_000 }), { minLength: n, maxLength: n }).map((v) => Float64Array.from(v, (k) => k / 1000));
+const withRhs = <T extends SymmetricCase>(arb: fc.Arbitrary<T>) => arb.chain((c) => fc.tuple(fc.constant(c), rhs(c.n)));
+
+/** A dense random quasi-definite matrix of order n (so the dense tail is chosen): [[M+I, Bᵀ],[B, −(N+I)]]. */
+function denseQuasiDefinite(n: number, seed: number): SymmetricCase {
+  let s = seed;
+  const u = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const nx = Math.ceil(n / 2);
+  const dense = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) dense[i * n + j] = dense[j * n + i] = u() * 0.3;
+  for (let i = 0; i < n; i++) dense[i * n + i] = i < nx ? n * 0.3 + 1 : -(n * 0.3 + 1);
+  const upper = cscUpper(cscFromDense(dense, n, n));
+  return {
+    n,
+    upper: { nrows: n, ncols: n, colPtr: upper.colPtr, rowIdx: upper.rowIdx, values: upper.values },
+    dense,
+    signs: Int8Array.from({ length: n }, (_, i) => (i < nx ? 1 : -1)),
+  };
+}
+
+describe('sparse LDLᵀ', () => {
+  test.prop([withRhs(arbSparseSpd())], { numRuns: numRuns(60) })('SPD: relative residual ≤ 1e-12, inputs untouched', ([c, b]) => {
+    const values = c.upper.values.slice();
+    const bCopy = b.slice();
+    const sym = analyzeLdl(c.upper);
+    const f = factorLdl(sym, c.upper.values, c.signs);
+    const x = solveLdl(f, b, new Float64Array(c.n));
+    expect(relativeResidual(c.dense, c.n, x, b)).toBeLessThanOrEqual(1e-12);
+    expect(f.regularizedPivots).toBe(0);
+    expect(c.upper.values).toEqual(values);
+    expect(b).toEqual(bCopy);
+  });
+
+  test.prop([withRhs(arbKkt())], { numRuns: numRuns(60) })('quasi-definite KKT (shuffled): relative residual ≤ 1e-12', ([c, b]) => {
+    for (const ordering of ['amd', 'natural'] as const) {
+      const f = factorLdl(analyzeLdl(c.upper, { ordering }), c.upper.values, c.signs);
+      const x = solveLdl(f, b, new Float64Array(c.n));
+      expect(relativeResidual(c.dense, c.n, x, b)).toBeLessThanOrEqual(1e-12);
+      expect(f.regularizedPivots).toBe(0);
+    }
+  });
+
+  test.prop([arbKkt(), fc.integer({ min: 1, max: 1000 })], { numRuns: numRuns(40) })(
+    'a symbolic analysis reused across values (refactor in place) gives exactly the fresh result',
+    (c, seed) => {
+      const sym = analyzeLdl(c.upper);
+      const other = c.upper.values.map((v, p) => v * (1 + 0.1 * Math.sin(seed + p)));
+      const f = factorLdl(sym, other, c.signs);
+      const lx = f.lx;
+      const again = factorLdl(sym, c.upper.values, c.signs, {}, f);
+      expect(again).toBe(f);
+      expect(again.lx).toBe(lx);
+      const fresh = factorLdl(analyzeLdl(c.upper), c.upper.values, c.signs);
+      expect(again.lx).toEqual(fresh.lx);
+      expect(again.d).toEqual(fresh.d);
+      const b = Float64Array.from({ length: c.n }, (_, i) => Math.cos(i + seed));
+      expect(solveLdl(again, b, new Float64Array(c.n))).toEqual(solveLdl(fresh, b, new Float64Array(c.n)));
+    },
+  );
+
+  it.each([20, 57, 130])('dense tail (order %i): chosen, and agrees with the all-sparse factorization', (n) => {
+    const c = denseQuasiDefinite(n, n);
+    const withTail = analyzeLdl(c.upper);
+    const noTail = analyzeLdl(c.upper, { denseTail: false });
+    expect(withTail.tailStart).toBeLessThan(n - 15);
+    expect(noTail.tailStart).toBe(n);
+    expect(withTail.perm).toEqual(noTail.perm);
+    const f1 = factorLdl(withTail, c.upper.values, c.signs, { static: 0 });
+    const f2 = factorLdl(noTail, c.upper.values, c.signs, { static: 0 });
+    for (let k = 0; k < n; k++) expect(Math.abs(f1.d[k]! - f2.d[k]!)).toBeLessThanOrEqual(1e-11 * Math.abs(f2.d[k]!));
+    const b = Float64Array.from({ length: n }, (_, i) => Math.sin(3 * i));
+    const x = solveLdl(f1, b, new Float64Array(n), { steps: 0 });
+    expect(relativeResidual(c.dense, n, x, b)).toBeLessThanOrEqual(1e-12);
+    const refined = solveLdl(f1, b, new Float64Array(n));
+    expect(relativeResidual(c.dense, n, refined, b)).toBeLessThanOrEqual(1e-13);
+  });
+
+  test.prop([withRhs(arbSparseSpd(30, 80)), fc.double({ min: 1e-6, max: 1e-2, noNaN: true })], { numRuns: numRuns(40) })(
+    'static regularization is removed by refinement against the unregularized matrix',
+    ([c, b], eps) => {
+      const f = factorLdl(analyzeLdl(c.upper), c.upper.values, c.signs, { static: eps });
+      const x = solveLdl(f, b, new Float64Array(c.n), { steps: 30 });
+      expect(relativeResidual(c.dense, c.n, x, b)).toBeLessThanOrEqual(1e-12);
+      solveLdl(f, b, new Float64Array(c.n), { steps: 0 });
+      expect(f.lastSolve.steps).toBe(0);
+      expect(f.lastSolve.residual).toBeNaN(); // not computed without refinement
+    },
+  );
+
+  it('dynamic regularization replaces wrong-sign and tiny pivots and counts them', () => {
+    // diag(2, −3, 1e-20, 5) with expected signs (+, +, +, +): pivots 1 (wrong sign) and 2 (tiny) are replaced.
+    const dense = Float64Array.from([2, 0, 0, 0, 0, -3, 0, 0, 0, 0, 1e-20, 0, 0, 0, 0, 5]);
+    const upper = cscUpper(cscFromDense(dense, 4, 4));
+    const f = factorLdl(analyzeLdl(upper, { ordering: 'natural' }), upper.values, new Int8Array(4).fill(1), {
+      static: 0,
+      dynamicEps: 1e-12,
+      dynamicDelta: 1e-6,
+    });
+    expect(f.regularizedPivots).toBe(2);
+    expect(Array.from(f.d)).toEqual([2, 1e-6, 1e-6, 5]);
+    const f2 = factorLdl(f.symbolic, upper.values, Int8Array.from([1, -1, 1, 1]), { static: 0, dynamicEps: 1e-30 }, f);
+    expect(f2.regularizedPivots).toBe(0);
+  });
+
+  it('a solve may write into its right-hand side', () => {
+    const c = denseQuasiDefinite(25, 7);
+    const f = factorLdl(analyzeLdl(c.upper), c.upper.values, c.signs);
+    const b = Float64Array.from({ length: 25 }, (_, i) => i - 12);
+    const x = solveLdl(f, b.slice(), new Float64Array(25));
+    const inPlace = b.slice();
+    solveLdl(f, inPlace, inPlace);
+    expect(inPlace).toEqual(x);
+  });
+
+  it('empty matrix', () => {
+    const upper = { nrows: 0, ncols: 0, colPtr: new Int32Array(1), rowIdx: new Int32Array(0) };
+    const f = factorLdl(analyzeLdl(upper), new Float64Array(0), new Int8Array(0));
+    expect(solveLdl(f, new Float64Array(0), new Float64Array(0))).toHaveLength(0);
+  });
+
+  it('typed errors name the function, the input and what is wrong', () => {
+    const upper = cscUpper(cscFromDense(Float64Array.from([4, 1, 1, 3]), 2, 2));
+    const sym = analyzeLdl(upper);
+    const signs = Int8Array.from([1, 1]);
+    expect(() => factorLdl(sym, new Float64Array(2), signs)).toThrow(/factorLdl: values must have length nnz = 3/);
+    expect(() => factorLdl(sym, upper.values, Int8Array.from([1, 0]))).toThrow(/signs\[1\] is 0/);
+    expect(() => factorLdl(sym, upper.values, Int8Array.from([1]))).toThrow(InvalidInputError);
+    expect(() => factorLdl(sym, Float64Array.from([4, Number.NaN, 3]), signs)).toThrow(/values\[1\] is NaN/);
+    expect(() => factorLdl(sym, upper.values, signs, { dynamicDelta: 0 })).toThrow(/dynamicDelta > 0/);
+    const noDiag = { nrows: 2, ncols: 2, colPtr: Int32Array.from([0, 1, 2]), rowIdx: Int32Array.from([0, 0]) };
+    expect(() => analyzeLdl(noDiag)).toThrow(/column 1 does not end at row 1/);
+    const lower = { nrows: 2, ncols: 2, colPtr: Int32Array.from([0, 2, 3]), rowIdx: Int32Array.from([0, 1, 1]) };
+    expect(() => analyzeLdl(lower)).toThrow(/upper triangle/);
+    expect(() => analyzeLdl(upper, { ordering: Int32Array.from([0, 0]) })).toThrow(/not a permutation/);
+    expect(() => analyzeLdl(upper, { ordering: 'metis' as 'amd' })).toThrow(/unknown ordering 'metis'/);
+    expect(() => solveLdl(factorLdl(sym, upper.values, signs), new Float64Array(1), new Float64Array(2))).toThrow(/solveLdl: b and out/);
+  });
+
+  it('a caller ordering is used as given', () => {
+    const c = denseQuasiDefinite(6, 3);
+    const perm = Int32Array.from([5, 3, 1, 0, 2, 4]);
+    const sym = analyzeLdl(c.upper, { ordering: perm });
+    expect(Array.from(sym.perm)).toEqual(Array.from(perm));
+    const f = factorLdl(sym, c.upper.values, c.signs);
+    const b = Float64Array.from([1, 2, 3, 4, 5, 6]);
+    expect(relativeResidual(c.dense, 6, solveLdl(f, b, new Float64Array(6)), b)).toBeLessThanOrEqual(1e-13);
+  });
+});
