@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { serializeGraph, toJSON } from '@argmin/graph';
-import { renderViewerHtml } from '@argmin/viz';
+import { renderViewerHtml } from '@argmin/viz/node';
 import type { DemoPart, PartResult } from './part.js';
 
 /** What the index page and summary.json know about a part (file names are relative to out/). */

@@ -25,6 +25,8 @@ export interface Recorded {
   readonly info?: SolveInfoData;
   /** Display label, e.g. the name a user gave a node. */
   readonly label?: string;
+  /** Names of the inputs (an optimization node's parameter names), for the graph viewer. */
+  readonly inputNames?: readonly string[];
 }
 
 export interface TapeCluster {

@@ -82,7 +82,8 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
       op: e.op,
       inputs,
       outputShapes: e.outputs.map((o) => o.shape),
-      attrs: e.attrs,
+      // Parameter names ride in attrs.inputNames (the viewer labels input edges with them).
+      attrs: e.inputNames ? { ...e.attrs, inputNames: [...e.inputNames] } : e.attrs,
       ...(e.label !== undefined ? { label: e.label } : {}),
       ...(cluster !== undefined ? { cluster } : {}),
       ...(e.plugin !== undefined ? { plugin: e.plugin } : {}),

@@ -27,8 +27,10 @@ const count = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
  * 'Infinity', '-Infinity', and plain `JSON.stringify` writes `null`, read back as NaN. Any other
  * string is an error.
  */
+// z.literal, not z.enum: an enum's declaration emits `[-Infinity]: "-Infinity"` (TS1170 for any
+// consumer type-checking our .d.ts with skipLibCheck false).
 const stat = z
-  .union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity']), z.null()])
+  .union([z.number(), z.literal(['NaN', 'Infinity', '-Infinity']), z.null()])
   .transform((v): number => (v === null ? Number.NaN : Number(v)));
 
 const attrValue: z.ZodType<AttrValue> = z.lazy(() =>

@@ -5,13 +5,34 @@
 //   node scripts/build-page.mjs [--out dist/viewer.html]
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { build, defaultClientConditions } from 'vite';
 
 const pkgRoot = fileURLToPath(new URL('..', import.meta.url));
 const pageDir = join(pkgRoot, 'src', 'page');
+
+/**
+ * `virtual:elk-worker-gzip`: ELK's worker script (1.6 MB), gzip-compressed and base64-encoded
+ * (about 0.63 MB); the page inflates it only when it first lays out (src/page/elk-inline.ts).
+ */
+function elkWorkerGzip() {
+  const id = 'virtual:elk-worker-gzip';
+  return {
+    name: 'argmin-elk-worker-gzip',
+    resolveId: (source) => (source === id ? `\0${id}` : null),
+    load(resolved) {
+      if (resolved !== `\0${id}`) return null;
+      const require = createRequire(join(pkgRoot, 'package.json'));
+      const source = readFileSync(require.resolve('elkjs/lib/elk-worker.min.js'));
+      const b64 = gzipSync(source, { level: 9 }).toString('base64');
+      return `export const ELK_WORKER_GZIP_BASE64 = ${JSON.stringify(b64)};`;
+    },
+  };
+}
 
 /** Replaces the bundle's <script src> and <link href> tags by their contents. */
 function inlineIntoHtml() {
@@ -79,7 +100,7 @@ export async function buildPage(outFile) {
         chunkSizeWarningLimit: 4096,
         rolldownOptions: { input: join(pageDir, 'index.html') },
       },
-      plugins: [inlineIntoHtml()],
+      plugins: [elkWorkerGzip(), inlineIntoHtml()],
     });
     const html = readFileSync(join(tmpDir, 'index.html'), 'utf8');
     const staged = `${outFile}.${process.pid}.tmp`;

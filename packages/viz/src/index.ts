@@ -1,12 +1,9 @@
 /**
- * @argmin/viz: the computation-graph viewer. Graph JSON ('argmin.graph' v1) → a standalone,
- * self-contained HTML page (elkjs layout in a Web Worker, SVG with pan/zoom, foldable clusters,
- * search, and a side panel with shapes, values, gradient norms and SolveInfo).
- *
- * The page's browser code lives in src/page and is built with vite into one HTML file; see
- * README.md. This entry point is the Node API.
+ * @argmin/viz: the computation-graph viewer. This entry is browser-safe (no Node built-ins, no
+ * eval): `mountViewer` embeds the viewer in any page. The standalone HTML page and file writing
+ * (`renderViewerHtml`) are in `@argmin/viz/node`.
  */
-export { renderViewerHtml, type ViewerHtmlOptions } from './html.js';
+export { mountViewer, type MountViewerOptions, type GraphInput, type ViewerHandle } from './mount.js';
 export { jsonForScript } from './embed.js';
-export { buildTemplate, viewerTemplate } from './template.js';
 export { syntheticGraph, type SyntheticOptions } from './synthetic.js';
+export { autoGroup, AUTO_GROUP_TARGET } from './page/autogroup.js';

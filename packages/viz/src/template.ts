@@ -1,7 +1,8 @@
-// The built viewer page (one self-contained HTML file) used as the template of renderViewerHtml.
-// It is built on demand, so a fresh clone needs no build step: the first call runs
-// scripts/build-page.mjs (vite) in a child process and caches the result in dist/viewer.html,
-// rebuilt whenever a page source is newer than the cache.
+// The viewer page (one self-contained HTML file, dist/viewer.html) used as the template of
+// renderViewerHtml. A published package ships it prebuilt and never builds anything at run time.
+// Only when running from the TypeScript sources in the monorepo (this file is .ts, and the page
+// sources are next to it) is a missing or stale page rebuilt, by scripts/build-page.mjs in a
+// child process, so that a fresh clone needs no build step.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,18 +12,22 @@ import { fileURLToPath } from 'node:url';
 const pkgRoot = fileURLToPath(new URL('..', import.meta.url));
 const templateFile = join(pkgRoot, 'dist', 'viewer.html');
 const buildScript = join(pkgRoot, 'scripts', 'build-page.mjs');
+const fromSources = import.meta.url.endsWith('.ts') && existsSync(join(pkgRoot, 'src', 'page')) && existsSync(buildScript);
 
 let cached: string | undefined;
 
 /** The viewer page without a graph (it then shows its "open a file" card). */
 export function viewerTemplate(): string {
   if (cached !== undefined) return cached;
-  if (isStale()) buildTemplate();
+  if (fromSources && isStale()) buildTemplate();
+  if (!existsSync(templateFile)) {
+    throw new Error(`@argmin/viz: the viewer page ${templateFile} is missing; this package was published without its build output`);
+  }
   cached = readFileSync(templateFile, 'utf8');
   return cached;
 }
 
-/** Rebuilds dist/viewer.html now (synchronously). */
+/** Rebuilds dist/viewer.html now (synchronously). Monorepo only: needs the dev dependencies. */
 export function buildTemplate(): void {
   if (!existsSync(buildScript)) throw new Error(`@argmin/viz: cannot build the viewer page, ${buildScript} is missing`);
   const r = spawnSync(process.execPath, [buildScript, '--out', templateFile], { encoding: 'utf8', cwd: pkgRoot });
@@ -36,7 +41,7 @@ export function buildTemplate(): void {
 function isStale(): boolean {
   if (!existsSync(templateFile)) return true;
   const built = statSync(templateFile).mtimeMs;
-  // Sources of the page, the build script, and (in the monorepo) the graph package it bundles.
+  // Sources of the page, the build script, and the graph package it bundles.
   const inputs = [join(pkgRoot, 'src', 'page'), buildScript, join(pkgRoot, '..', 'graph', 'src')];
   return inputs.some((p) => existsSync(p) && newestMtime(p) > built);
 }

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { escapeHtml, jsonForScript } from '../src/embed.js';
 import { fillTemplate } from '../src/html.js';
-import { renderViewerHtml, syntheticGraph } from '../src/index.js';
+import { syntheticGraph } from '../src/index.js';
+import { renderViewerHtml } from '../src/node.js';
 
 describe('jsonForScript', () => {
   it('escapes every character that could end or disturb a script element, and round-trips', () => {

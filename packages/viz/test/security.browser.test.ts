@@ -5,7 +5,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonForScript } from '../src/embed.js';
 import { fillTemplate } from '../src/html.js';
-import { renderViewerHtml, syntheticGraph } from '../src/index.js';
+import { syntheticGraph } from '../src/index.js';
+import { renderViewerHtml } from '../src/node.js';
 import { viewerTemplate } from '../src/template.js';
 import { cleanup, dataset, launchBrowser, openHtml, poll, waitFor } from './browser.js';
 

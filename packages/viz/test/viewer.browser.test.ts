@@ -3,7 +3,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderViewerHtml, syntheticGraph } from '../src/index.js';
+import { syntheticGraph } from '../src/index.js';
+import { renderViewerHtml } from '../src/node.js';
 import { cleanup, dataset, launchBrowser, openHtml, poll, SHOT_DIR, waitFor } from './browser.js';
 
 let browser: Browser;
@@ -138,7 +139,7 @@ describe('viewer page', () => {
   it('zooms with the canvas buttons and hides the legend on demand', async () => {
     const { page, errors } = await openHtml(browser, renderViewerHtml(graph));
     await waitFor(page, 'ready');
-    const zoom = () => page.evaluate(() => Number(document.getElementById('graph')!.dataset.zoom));
+    const zoom = async () => Number(await page.locator('#graph').getAttribute('data-zoom'));
     const before = await zoom();
     await page.click('#zoom-in');
     await poll(zoom).toBeGreaterThan(before);

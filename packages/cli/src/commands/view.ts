@@ -4,7 +4,7 @@ import { readFile, mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromJSON, type GraphJSON, GraphValidationError, toJSON } from '@argmin/graph';
-import { renderViewerHtml } from '@argmin/viz';
+import { renderViewerHtml } from '@argmin/viz/node';
 import { exampleDescriptions, examples } from '../examples.js';
 import { CliError, type Io } from '../io.js';
 import { servePage } from '../serve.js';

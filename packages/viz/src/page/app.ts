@@ -2,10 +2,11 @@
 // Every change of fold state goes through relayout(), which drops results of stale requests.
 import type { GraphJSON } from '@argmin/graph';
 import { type Description, describeItem, type Measure } from './describe.js';
-import { byId } from './dom.js';
+import { byId, setState } from './dom.js';
 import { toElkGraph } from './elk-graph.js';
 import { plural } from './format.js';
 import { layoutGraph } from './layout.js';
+import { autoGroup } from './autogroup.js';
 import { buildModel, type GraphModel } from './model.js';
 import { hideOverlay, showBusy, showError } from './overlay.js';
 import { renderPanel } from './panel.js';
@@ -36,7 +37,8 @@ export class Viewer {
   }
 
   /** Shows a graph; `retitle` names the tab after it (an embedded page keeps the title it was given). */
-  async show(graph: GraphJSON, retitle: boolean): Promise<void> {
+  async show(input: GraphJSON, retitle: boolean): Promise<void> {
+    const graph = autoGroup(input);
     this.model = buildModel(graph);
     this.expanded = new Set();
     this.descriptions.clear();
@@ -55,13 +57,18 @@ export class Viewer {
     await this.relayout({ fit: true });
   }
 
+  /** Changes the fold state and re-fits the drawing to the canvas (`anchor`: the clicked box). */
   async setExpanded(ids: Iterable<string>, anchor?: ItemId): Promise<void> {
     this.expanded = new Set(ids);
-    await this.relayout({ anchor });
+    await this.relayout({ fit: true, anchor });
   }
 
   expandAll(): Promise<void> {
     return this.setExpanded(this.model ? this.model.clusters.keys() : []);
+  }
+
+  foldAll(): Promise<void> {
+    return this.setExpanded([]);
   }
 
   fit(): void {
@@ -108,7 +115,7 @@ export class Viewer {
     const describe = (item: VisibleItem) => this.describe(item, model);
     const input = toElkGraph(view, model, describe, this.measure);
     const prepMs = performance.now() - tPrep;
-    document.body.dataset.state = 'layout';
+    setState({ state: 'layout' });
     const busy = window.setTimeout(() => showBusy(`Laying out ${plural(view.leafCount, 'box', 'boxes')}…`), 150);
     let laid;
     try {
@@ -117,7 +124,7 @@ export class Viewer {
     } catch (err) {
       if (token !== this.token) return;
       showError({ title: 'Layout failed', message: (err as Error).message || String(err), issues: [] });
-      document.body.dataset.state = 'error';
+      setState({ state: 'error' });
       return;
     } finally {
       clearTimeout(busy);
@@ -134,7 +141,7 @@ export class Viewer {
     else if (after && anchorScreen) this.zoom.pin(after, anchorScreen);
     byId('statusbar').textContent =
       `${plural(view.leafCount, 'box', 'boxes')} · ${plural(view.edges.length, 'edge')} · layout ${Math.round(laid.ms)} ms${laid.engine === 'fast' ? ' (fast layout)' : ''}`;
-    Object.assign(document.body.dataset, {
+    setState({
       state: 'ready',
       layouts: String(token),
       layoutMs: laid.ms.toFixed(0),
@@ -210,5 +217,5 @@ export class Viewer {
 
 export function setLoadError(title: string, message: string, issues: readonly string[] = []): void {
   showError({ title, message, issues });
-  document.body.dataset.state = 'error';
+  setState({ state: 'error' });
 }

@@ -1,7 +1,7 @@
 // What a box on the canvas says, and how big it must be: computed once per visible item and
 // shared by the layout (sizes) and the renderer (text), so both always agree.
 import type { GraphModel } from './model.js';
-import { formatShape, plural, statusLabel, summarizeStatus, type StatusClass } from './format.js';
+import { constantText, formatShape, plural, statusLabel, summarizeStatus, type StatusClass } from './format.js';
 import type { VisibleItem } from './view.js';
 
 export interface Badge {
@@ -50,7 +50,7 @@ export function describeItem(item: VisibleItem, model: GraphModel, measure: Meas
       const s = n.info ? summarizeStatus(n.info) : undefined;
       if (s) badges.push({ text: statusLabel(s), cls: `status-${s.cls satisfies StatusClass}` });
     } else {
-      title = n.label ?? n.id;
+      title = n.kind === 'constant' ? constantText(n) : (n.label ?? n.id);
       subtitle = shape ? `${n.kind} · ${shape}` : n.kind;
     }
     if (item.type === 'node' && n.outputs.some((v) => model.outputs.has(v))) badges.push({ text: 'output', cls: 'count' });

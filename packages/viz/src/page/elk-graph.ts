@@ -4,7 +4,7 @@
 import type { ElkExtendedEdge, ElkNode, LayoutOptions } from 'elkjs/lib/elk-api.js';
 import type { Description, Measure } from './describe.js';
 import { formatShape } from './format.js';
-import type { GraphModel } from './model.js';
+import { type GraphModel, inputName } from './model.js';
 import type { ItemId, View, VisibleEdge, VisibleItem } from './view.js';
 
 /** Above this many leaves, route and place with the fast options and skip ELK edge labels. */
@@ -89,8 +89,15 @@ function toElkEdge(e: VisibleEdge, model: GraphModel, measure: Measure, big: boo
   return edge;
 }
 
-/** The shape of the value an edge carries; '+k' when folding merged several values. */
+/**
+ * The shape of the value an edge carries, after the parameter it feeds when the target names its
+ * inputs ('Q · 50×50'); '+k' when folding merged several values.
+ */
 export function edgeLabel(e: VisibleEdge, model: GraphModel): string {
-  const first = formatShape(model.values.get(e.values[0]!)?.shape);
-  return e.values.length > 1 ? `${first} +${e.values.length - 1}` : first;
+  const valueId = e.values[0]!;
+  const first = formatShape(model.values.get(valueId)?.shape);
+  const target = e.target.startsWith('n:') ? model.nodes.get(e.target.slice(2)) : undefined;
+  const name = target ? inputName(target, target.inputs.indexOf(valueId)) : undefined;
+  const text = name ? `${name} · ${first}` : first;
+  return e.values.length > 1 ? `${text} +${e.values.length - 1}` : text;
 }

@@ -1,5 +1,4 @@
-// Vite's `?raw` imports: the file's text as a string (used to inline ELK's worker script).
-declare module '*?raw' {
-  const text: string;
-  export default text;
+// The build's virtual module (scripts/build-page.mjs): ELK's worker script, gzip, base64.
+declare module 'virtual:elk-worker-gzip' {
+  export const ELK_WORKER_GZIP_BASE64: string;
 }

@@ -16,6 +16,16 @@ export function formatNumber(x: number | undefined): string {
   return s.replace('-', '−');
 }
 
+/**
+ * A constant's label: the tracer names scalar constants by their value, written in full
+ * ('0.008333333333333333'); shown to four significant digits ('0.008333').
+ */
+export function constantText(node: { readonly label?: string | undefined; readonly id: string }): string {
+  const label = node.label ?? node.id;
+  const x = label.trim() === '' ? Number.NaN : Number(label);
+  return Number.isFinite(x) ? formatNumber(x) : label;
+}
+
 export type StatusClass = 'ok' | 'warn' | 'bad' | 'unknown';
 
 const OK = new Set(['converged', 'optimal', 'solved', 'success', 'ok']);

@@ -1,10 +1,9 @@
-// Runs ELK in a Web Worker created from an inline Blob URL: the page must work from file://, where
-// a worker script cannot be loaded from a separate file, and layout must not freeze the UI.
-// ELK's time grows steeply with size, so the 5 s budget is kept two ways: views with more than
-// FAST_ONLY boxes go straight to the linear-time fastLayout, and an ELK run that passes its
-// deadline is abandoned (the worker is terminated) in favour of fastLayout.
-import elkApi, { type ELK as ElkApi, type ElkNode } from 'elkjs/lib/elk-api.js';
-import elkWorkerSource from 'elkjs/lib/elk-worker.min.js?raw';
+// Lays out a view: ELK's layered algorithm in a Web Worker when an engine is installed (the
+// standalone page installs one from an inline, gzip-compressed worker script; mountViewer from a
+// worker URL), else the built-in linear-time fastLayout. ELK's time grows steeply with size, so
+// the 5 s budget is kept two ways: views with more than FAST_ONLY boxes go straight to
+// fastLayout, and an ELK run that passes its deadline is abandoned (the worker is terminated).
+import type { ELK as ElkApi, ElkNode } from 'elkjs/lib/elk-api.js';
 import { fastLayout } from './fast-layout.js';
 
 export const FAST_ONLY = 1000;
@@ -16,30 +15,32 @@ export interface LayoutResult {
   readonly engine: 'elk' | 'fast';
 }
 
-// elk-api.js is CommonJS with `module.exports = ELK; ELK.default = ELK`: `.default` is the class
-// both for TypeScript's NodeNext view of it and at run time.
-const ELK = elkApi.default;
+/** Makes an ELK instance (called lazily, on the first layout, and again after a failed worker). */
+export type ElkFactory = () => ElkApi | Promise<ElkApi>;
 
-let elk: ElkApi | undefined;
-let workerUrl: string | undefined;
+let factory: ElkFactory | undefined;
+let elk: Promise<ElkApi> | undefined;
 
-function engine(): ElkApi {
-  if (!elk) {
-    workerUrl ??= URL.createObjectURL(new Blob([elkWorkerSource], { type: 'text/javascript' }));
-    const url = workerUrl;
-    elk = new ELK({ workerFactory: () => new Worker(url) });
-  }
+export function setElkFactory(f: ElkFactory | undefined): void {
+  resetEngine();
+  factory = f;
+}
+
+function engine(): Promise<ElkApi> | undefined {
+  if (!factory) return undefined;
+  elk ??= Promise.resolve().then(factory);
   return elk;
 }
 
 /** Starts the worker early, so that loading ELK overlaps with parsing the graph. */
 export function warmUp(): void {
-  engine();
+  engine()?.catch(() => undefined);
 }
 
 function resetEngine(): void {
-  elk?.terminateWorker();
+  const e = elk;
   elk = undefined;
+  void e?.then((x) => x.terminateWorker()).catch(() => undefined);
 }
 
 /**
@@ -48,7 +49,8 @@ function resetEngine(): void {
  */
 export async function layoutGraph(graph: ElkNode, leafCount: number, aspect: number): Promise<LayoutResult> {
   const t0 = performance.now();
-  if (leafCount > FAST_ONLY) return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };
+  const elkEngine = leafCount > FAST_ONLY ? undefined : engine();
+  if (!elkEngine) return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };
   let timer = 0;
   const deadline = new Promise<'timeout'>((resolve) => (timer = window.setTimeout(() => resolve('timeout'), ELK_DEADLINE_MS)));
   try {
@@ -56,7 +58,7 @@ export async function layoutGraph(graph: ElkNode, leafCount: number, aspect: num
     // be told up front: the fast layout (milliseconds) predicts the drawing's proportions.
     const wrap = isFlat(graph) && tooLong(fastLayout(graph, Infinity), aspect);
     const input = wrap ? { ...graph, layoutOptions: { ...graph.layoutOptions, ...wrapOptions(aspect) } } : graph;
-    const result = await Promise.race([engine().layout(input), deadline]);
+    const result = await Promise.race([elkEngine.then((e) => e.layout(input)), deadline]);
     if (result === 'timeout') {
       resetEngine(); // the worker is still busy with the abandoned layout
       return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };

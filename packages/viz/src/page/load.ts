@@ -30,6 +30,11 @@ export function loadGraphText(text: string, source: string): LoadResult {
   } catch (err) {
     return fail('This file is not valid JSON', `${source} could not be parsed: ${(err as Error).message}`);
   }
+  return loadGraphValue(data, source);
+}
+
+/** A parsed value (e.g. a GraphJSON passed to mountViewer), validated exactly like a file. */
+export function loadGraphValue(data: unknown, source: string): LoadResult {
   const nodes = (data as { nodes?: unknown } | null)?.nodes;
   if (Array.isArray(nodes) && nodes.length > MAX_NODES) {
     return fail('This graph is too large', `${source} has ${count(nodes.length)} nodes; the viewer handles up to ${count(MAX_NODES)}.`, [

@@ -103,3 +103,10 @@ function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
   if (list) list.push(value);
   else map.set(key, [value]);
 }
+
+/** The name of a node's i-th input: an optimization node's parameter name (attrs.inputNames). */
+export function inputName(node: NodeData, index: number): string | undefined {
+  const names = node.attrs?.inputNames;
+  const name = Array.isArray(names) ? names[index] : undefined;
+  return typeof name === 'string' && name ? name : undefined;
+}

@@ -3,8 +3,8 @@
 import type { AttrValue, NodeData, ValueData } from '@argmin/graph';
 import { heatmap, residualChart, seriesColor } from './charts.js';
 import { h } from './dom.js';
-import { formatNumber, formatShape, statusClass, statusLabel, summarizeStatus } from './format.js';
-import { type GraphModel, clusterPath } from './model.js';
+import { constantText, formatNumber, formatShape, statusClass, statusLabel, summarizeStatus } from './format.js';
+import { type GraphModel, clusterPath, inputName } from './model.js';
 
 export interface PanelActions {
   /** Select another node (links to producers and consumers). */
@@ -24,7 +24,7 @@ export function renderPanel(panel: HTMLElement, model: GraphModel, node: NodeDat
       h('span', { class: `kind-pill kind-${node.kind}` }, node.kind),
       h('span', { class: 'mono muted' }, node.id),
     ),
-    h('h2', { class: 'panel-title' }, node.label ?? node.op),
+    h('h2', { class: 'panel-title' }, node.kind === 'constant' ? constantText(node) : (node.label ?? node.op)),
     h('div', { class: 'mono op-name' }, node.op),
     close,
   );
@@ -40,7 +40,7 @@ export function renderPanel(panel: HTMLElement, model: GraphModel, node: NodeDat
 
   const sections: (HTMLElement | null)[] = [header, section('Node', facts)];
   if (node.info) sections.push(section('Solve', solveInfo(node)));
-  const attrs = Object.entries(node.attrs ?? {});
+  const attrs = Object.entries(node.attrs ?? {}).filter(([k]) => k !== 'inputNames'); // shown on the inputs
   if (attrs.length)
     sections.push(
       section(
@@ -51,8 +51,8 @@ export function renderPanel(panel: HTMLElement, model: GraphModel, node: NodeDat
         ),
       ),
     );
-  if (node.inputs.length) sections.push(section(`Inputs (${node.inputs.length})`, valueList(model, node.inputs, 'in', actions)));
-  if (node.outputs.length) sections.push(section(`Outputs (${node.outputs.length})`, valueList(model, node.outputs, 'out', actions)));
+  if (node.inputs.length) sections.push(section(`Inputs (${node.inputs.length})`, valueList(model, node, node.inputs, 'in', actions)));
+  if (node.outputs.length) sections.push(section(`Outputs (${node.outputs.length})`, valueList(model, node, node.outputs, 'out', actions)));
   panel.replaceChildren(...sections.filter((s): s is HTMLElement => s !== null));
   panel.hidden = false;
   panel.scrollTop = 0;
@@ -118,22 +118,36 @@ function solveInfo(node: NodeData): HTMLElement {
   return box;
 }
 
-function valueList(model: GraphModel, ids: readonly string[], dir: 'in' | 'out', actions: PanelActions): HTMLElement {
+function valueList(model: GraphModel, node: NodeData, ids: readonly string[], dir: 'in' | 'out', actions: PanelActions): HTMLElement {
   const list = h('div', { class: 'values' });
-  for (const id of ids) {
+  ids.forEach((id, i) => {
     const v = model.values.get(id);
-    list.append(v ? valueCard(model, v, dir, actions) : h('div', { class: 'value-card muted' }, `${id} (missing)`));
-  }
+    const name = valueName(model, v, dir === 'in' ? inputName(node, i) : undefined, dir === 'in' ? i : undefined) ?? id;
+    list.append(v ? valueCard(model, v, name, dir, actions) : h('div', { class: 'value-card muted' }, `${id} (missing)`));
+  });
   return list;
 }
 
-function valueCard(model: GraphModel, v: ValueData, dir: 'in' | 'out', actions: PanelActions): HTMLElement {
+/**
+ * What to call a value: the parameter it feeds, its own label, or what produced it ('W1',
+ * 'matmul'), never a bare id like 'v37' (the id is still shown, muted, for search).
+ */
+function valueName(model: GraphModel, v: ValueData | undefined, param: string | undefined, index: number | undefined): string | undefined {
+  if (param) return param;
+  if (v?.label) return v.label;
+  const p = v ? model.nodes.get(v.producer) : undefined;
+  if (p) return p.kind === 'constant' ? constantText(p) : (p.label ?? p.op);
+  return index === undefined ? undefined : `input ${index + 1}`;
+}
+
+function valueCard(model: GraphModel, v: ValueData, name: string, dir: 'in' | 'out', actions: PanelActions): HTMLElement {
   const card = h('div', { class: 'value-card' });
   card.append(
     h(
       'div',
       { class: 'value-head' },
-      h('span', { class: 'value-name' }, v.label ?? v.id),
+      h('span', { class: 'value-name' }, name),
+      h('span', { class: 'mono muted small' }, v.id),
       h('span', { class: 'shape mono' }, formatShape(v.shape)),
     ),
   );
@@ -151,7 +165,9 @@ function valueCard(model: GraphModel, v: ValueData, dir: 'in' | 'out', actions: 
   }
   if (links.childNodes.length) card.append(links);
   const s = v.summary;
-  if (s) {
+  if (v.shape.some((d) => d === 0)) {
+    card.append(h('div', { class: 'muted small' }, `empty: ${formatShape(v.shape)} holds no elements`));
+  } else if (s) {
     const stats = h('div', { class: 'stats' });
     for (const [k, x] of [
       ['min', s.min],
@@ -184,7 +200,11 @@ function valueCard(model: GraphModel, v: ValueData, dir: 'in' | 'out', actions: 
 
 function nodeLink(model: GraphModel, id: string, actions: PanelActions): HTMLElement {
   const n = model.nodes.get(id);
-  const a = h('button', { class: 'link', title: n ? `${n.op} · ${n.id}` : id }, n ? (n.label ?? n.op) : id);
+  const a = h(
+    'button',
+    { class: 'link', title: n ? `${n.op} · ${n.id}` : id },
+    n ? (n.kind === 'constant' ? constantText(n) : (n.label ?? n.op)) : id,
+  );
   a.addEventListener('click', () => actions.select(id));
   return a;
 }
