@@ -42,6 +42,7 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     attrs: jsonAttrs(options),
     strategy,
     info: result.info,
+    inputNames: paramKeys,
     ...(options.label !== undefined ? { label: options.label } : {}),
     pullback: (cots: readonly Cotangent[]): Cotangent[] => {
       if (strategy === 'solve') return inputs.map(() => null);
