@@ -15,7 +15,10 @@ try {
   tsx = undefined;
 }
 
-if (existsSync(source) && tsx) {
+// Sources only in the monorepo: an installed package (under node_modules) always runs dist, even
+// when the consumer happens to have tsx.
+const inWorkspace = !source.split(/[\\/]/).includes('node_modules');
+if (inWorkspace && existsSync(source) && tsx) {
   const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)], { stdio: 'inherit' });
   // Ctrl+C reaches the child through the process group; forward signals sent to this process only.
   for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {

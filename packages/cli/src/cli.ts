@@ -59,7 +59,10 @@ export async function run(argv: readonly string[], io: Io = processIo()): Promis
       io.stderr(`argmin ${first}: ${err.message}\n`);
       return err.exitCode;
     }
-    io.stderr(`argmin ${first}: ${(err as Error)?.stack ?? String(err)}\n`);
+    // A bug or an unforeseen failure: still one readable line; the stack only when asked for.
+    const debug = io.env?.ARGMIN_DEBUG === '1';
+    const text = err instanceof Error ? (debug ? (err.stack ?? err.message) : err.message) : String(err);
+    io.stderr(`argmin ${first}: ${text}${debug ? '' : ' (set ARGMIN_DEBUG=1 for the stack trace)'}\n`);
     return 1;
   }
 }

@@ -8,6 +8,8 @@ export interface Io {
   readonly signal?: AbortSignal;
   /** Reads standard input, for `argmin view -`. */
   readonly stdin?: () => Promise<string>;
+  /** Environment variables (ARGMIN_DEBUG=1 prints stack traces of unexpected errors). */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export function processIo(): Io {
@@ -15,6 +17,7 @@ export function processIo(): Io {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
+    env: process.env,
     stdin: async () => {
       const chunks: Buffer[] = [];
       for await (const chunk of process.stdin) chunks.push(chunk as Buffer);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { syntheticGraph } from '@argmin/viz';
@@ -64,6 +64,7 @@ describe('argmin view', () => {
     const graph = syntheticGraph({ nodes: 60, name: 'from a file' });
     writeFileSync(join(dir, 'g.json'), JSON.stringify(graph));
     const io = capture();
+    mkdirSync(join(dir, 'out'), { recursive: true });
     expect(await run(['view', 'g.json', '-o', 'out/g.html', '--title', 'My <graph>'], io)).toBe(0);
     const html = readFileSync(join(dir, 'out/g.html'), 'utf8');
     expect(embedded(html)).toEqual(graph);
@@ -106,6 +107,21 @@ describe('argmin view', () => {
     const other = capture();
     expect(await run(['view', 'other.json'], other)).toBe(1);
     expect(other.err()).toContain('not a valid argmin graph');
+  });
+
+  it('refuses to write into a missing directory, and reports write errors in one line', async () => {
+    writeFileSync(join(dir, 'w.json'), JSON.stringify(syntheticGraph({ nodes: 40 })));
+    const missing = capture();
+    expect(await run(['view', 'w.json', '-o', 'no/such/dir/w.html'], missing)).toBe(1);
+    expect(missing.err()).toMatch(
+      /^argmin view: cannot write no\/such\/dir\/w\.html: the directory .* does not exist \(create it first\)\n$/,
+    );
+    expect(existsSync(join(dir, 'no'))).toBe(false);
+    mkdirSync(join(dir, 'adir.html'), { recursive: true });
+    const isDir = capture();
+    expect(await run(['view', 'w.json', '-o', 'adir.html'], isDir)).toBe(1);
+    expect(isDir.err()).toBe('argmin view: cannot write adir.html: it is a directory\n');
+    expect(isDir.err()).not.toContain('    at ');
   });
 
   it('needs exactly one input', async () => {

@@ -1,6 +1,6 @@
 // `argmin view`: a graph file (or a built-in example) → the standalone viewer page, written to a
 // file and/or served on 127.0.0.1.
-import { readFile, mkdir, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, extname, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fromJSON, type GraphJSON, GraphValidationError, toJSON } from '@argmin/graph';
@@ -20,7 +20,8 @@ Input (one of):
 
 Output:
   -o, --output <file>    write the HTML page here (default: the input's name with .html,
-                         in the current directory, unless --serve is given alone)
+                         in the current directory, unless --serve is given alone); the
+                         directory must exist
       --serve            serve the page on http://127.0.0.1 and print its URL; stop with Ctrl+C
   -p, --port <n>         port for --serve (default 0: any free port)
       --title <text>     the page's title (default: "<graph name> · argmin")
@@ -86,12 +87,36 @@ export async function viewCommand(argv: readonly string[], io: Io): Promise<numb
   const output = values.output ?? (values.serve ? undefined : `${stem}.html`);
   if (output !== undefined) {
     const path = resolve(io.cwd, output);
-    await mkdir(dirname(path), { recursive: true });
-    await writeFile(path, html);
+    await writePage(path, output, html);
     io.stdout(`Wrote ${relative(io.cwd, path) || path} (${(html.length / 1024 / 1024).toFixed(1)} MB): "${graph.name}", ${counts}\n`);
   }
   if (values.serve) await serveUntilStopped(html, port ?? 0, `"${graph.name}" (${counts})`, io);
   return 0;
+}
+
+/**
+ * Writes the page. The output's directory must exist: a typo in -o must not silently create a
+ * directory tree somewhere. Failures become one-line messages (no stack trace).
+ */
+async function writePage(path: string, shown: string, html: string): Promise<void> {
+  const dir = dirname(path);
+  const info = await stat(dir).catch(() => undefined);
+  if (!info) throw new CliError(`cannot write ${shown}: the directory ${dir} does not exist (create it first)`);
+  if (!info.isDirectory()) throw new CliError(`cannot write ${shown}: ${dir} is not a directory`);
+  try {
+    await writeFile(path, html);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const why =
+      e.code === 'EACCES' || e.code === 'EPERM'
+        ? 'permission denied'
+        : e.code === 'EISDIR'
+          ? 'it is a directory'
+          : e.code === 'ENOSPC'
+            ? 'no space left on the device'
+            : e.message;
+    throw new CliError(`cannot write ${shown}: ${why}`);
+  }
 }
 
 function parsePort(text: string | undefined): number | undefined {
