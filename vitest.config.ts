@@ -12,7 +12,7 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     reporters: ['default', './scripts/summary-reporter.ts'],
-    setupFiles: [fileURLToPath(new URL('./scripts/fast-check-seed.ts', import.meta.url))],
+    setupFiles: ['./scripts/fast-check-seed.ts', './scripts/test-figures.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url))),
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

@@ -95,7 +95,20 @@ export function arbInteriorBox(n: number, low: number, high: number, margin = 0.
   return arbTensor([n], { min: low + margin, max: high - margin });
 }
 
-/** The number of runs of a property test: 100 by default, 1000 with FULL=1. */
-export function numRuns(defaultRuns = 100): number {
-  return process.env.FULL ? defaultRuns * 10 : defaultRuns;
+/** Cases per property in the full tier (`pnpm test:full`, FULL=1) unless a test asks for more. */
+export const FULL_TIER_RUNS = 10_000;
+
+/**
+ * The number of runs of a property test: `fast` in the default tier (CI's), and in the full tier
+ * (FULL=1) `full` (default 10⁴), never fewer than `fast`. FULL_RUNS=<n> replaces `full` for a
+ * shorter exploratory run of the full tier.
+ */
+export function numRuns(fast = 100, full: number = FULL_TIER_RUNS): number {
+  const env = typeof process === 'undefined' ? {} : process.env;
+  if (!env.FULL || env.FULL === '0') return fast;
+  const override = env.FULL_RUNS === undefined ? undefined : Number(env.FULL_RUNS);
+  if (override !== undefined && !(Number.isInteger(override) && override > 0)) {
+    throw new Error(`FULL_RUNS must be a positive integer, got '${env.FULL_RUNS}'`);
+  }
+  return Math.max(fast, override ?? full);
 }

@@ -3,6 +3,7 @@ import { Rng, randn } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { flatten } from '../tree.js';
 import { vjp } from '../transforms.js';
+import { recordCase } from './report.js';
 
 export interface CheckVjpOptions {
   /** Seed of the random tangent and cotangent. */
@@ -117,6 +118,7 @@ export function checkVjp(f: (...args: any[]) => unknown, args: readonly unknown[
   const noiseFloor = (16 * Number.EPSILON * (4 * fine.magnitude + coarse.magnitude)) / (3 * h);
   const error = Math.abs(analytic - numeric);
   const tolerance = atol + noiseFloor + rtol * Math.max(Math.abs(analytic), Math.abs(numeric));
+  recordCase(error, tolerance);
   if (!(error <= tolerance)) {
     throw new ArgminError(
       `checkVjp: the VJP disagrees with central differences (seed ${seed}): ⟨t, vjp(c)⟩ = ${analytic}, finite differences give ${numeric}, error ${error.toExponential(3)} > tolerance ${tolerance.toExponential(3)}`,

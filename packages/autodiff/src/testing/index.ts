@@ -10,7 +10,9 @@ export {
   arbSimplex,
   arbInteriorBox,
   numRuns,
+  FULL_TIER_RUNS,
   type ValueRange,
 } from './arbitraries.js';
 export type { OpGradSpec } from './op-specs.js';
-export { describeOptimizationNode, type NodeContractOptions } from './node-contract.js';
+export { describeOptimizationNode, nodeContract, type ContractProperty, type NodeContractOptions } from './node-contract.js';
+export { recordCase, recordingFigures, setTestNameSource, takeFigures, type CaseFigures } from './report.js';

@@ -7,8 +7,9 @@ import { supportedStrategies, type NodeCallOptions, type Strategy } from '../opt
 import { Rng, randn } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { vjp } from '../transforms.js';
-import { numRuns as defaultRuns } from './arbitraries.js';
+import { numRuns as tierRuns } from './arbitraries.js';
 import { checkVjp } from './check-vjp.js';
+import { recordCase } from './report.js';
 
 export interface NodeContractOptions<P extends TensorRecord, O extends object> {
   /** Random well-posed instances, unbatched (every parameter at its core rank). */
@@ -27,12 +28,24 @@ export interface NodeContractOptions<P extends TensorRecord, O extends object> {
   readonly tangent?: (t: Tensor, param: string) => Tensor;
   /** A parameter to share across a batch in the summed-gradient check (default: the first). */
   readonly sharedParam?: keyof P & string;
-  /** Valid but degenerate instances (ties, zero inputs, active bounds): solved and differentiated without NaN. */
+  /**
+   * Valid but degenerate instances (ties, zero inputs, active bounds): solved and differentiated
+   * without NaN under random cotangents (not all-ones, which is orthogonal to a simplex output's
+   * every variation and so would test nothing there).
+   */
   readonly degenerate?: readonly P[];
   /** Instances of one shape for the batch checks (default: same-shaped draws of `params`). */
   readonly batch?: fc.Arbitrary<P[]>;
-  /** Runs per property (default 20; ×10 with FULL=1). */
+  /** Runs per property in the fast tier (default 20; the batch properties run half as many). */
   readonly numRuns?: number;
+  /** Runs per property in the full tier, FULL=1 (default 10⁴; cheap nodes ask for 10⁵). */
+  readonly fullRuns?: number;
+}
+
+/** One property of the contract: a name and a check that throws when the node breaks it. */
+export interface ContractProperty {
+  readonly name: string;
+  readonly run: () => void;
 }
 
 function solutionLeaves(out: TensorRecord, keys: readonly string[]): Tensor[] {
@@ -60,6 +73,7 @@ interface ContractContext<P extends TensorRecord, S extends TensorRecord, O exte
   readonly node: OptimizationNode<P, S, O>;
   readonly contract: NodeContractOptions<P, O>;
   readonly runs: number;
+  readonly batchRuns: number;
   readonly base: O & NodeCallOptions<S>;
   readonly solutionKeys: readonly string[];
   readonly frozen: ReadonlySet<string>;
@@ -67,7 +81,7 @@ interface ContractContext<P extends TensorRecord, S extends TensorRecord, O exte
   readonly gradTol: number;
   readonly call: (p: P, strategy: Strategy) => TensorRecord;
   readonly diffKeys: (p: P) => string[];
-  readonly prop: (name: string, predicate: (p: P, seed: number) => void) => void;
+  readonly prop: (name: string, predicate: (p: P, seed: number) => void) => ContractProperty;
 }
 
 /**
@@ -75,26 +89,33 @@ interface ContractContext<P extends TensorRecord, S extends TensorRecord, O exte
  * the residual vanishes at the solution; implicit ≈ unroll ≈ central differences on random
  * instances; the same input gives the same output; a batch equals a loop over its elements;
  * a parameter shared across the batch receives the sum of the per-element gradients; the
- * 'solve' strategy gives zero gradients; degenerate valid inputs give no NaN.
+ * 'solve' strategy passes no gradient back; degenerate valid inputs give no NaN.
  */
 export function describeOptimizationNode<P extends TensorRecord, S extends TensorRecord, O extends object>(
   node: OptimizationNode<P, S, O>,
   contract: NodeContractOptions<P, O>,
 ): void {
-  const ctx = contractContext(node, contract);
   describe(`${node.name} — optimization node contract`, () => {
-    describeSolutionProperties(ctx);
-    describeGradientProperties(ctx);
-    describeBatchProperties(ctx);
-    describeDegenerateInputs(ctx);
+    for (const property of nodeContract(node, contract)) test(property.name, property.run);
   });
+}
+
+/** The contract's properties as values, to run outside `describe` (e.g. to show one fails). */
+export function nodeContract<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>,
+  contract: NodeContractOptions<P, O>,
+): ContractProperty[] {
+  const ctx = contractContext(node, contract);
+  return [...solutionProperties(ctx), ...gradientProperties(ctx), ...batchProperties(ctx), ...degenerateInputs(ctx)];
 }
 
 function contractContext<P extends TensorRecord, S extends TensorRecord, O extends object>(
   node: OptimizationNode<P, S, O>,
   contract: NodeContractOptions<P, O>,
 ): ContractContext<P, S, O> {
-  const runs = contract.numRuns ?? defaultRuns(20);
+  const fast = contract.numRuns ?? 20;
+  const runs = tierRuns(fast, contract.fullRuns);
+  const batchRuns = tierRuns(Math.max(5, Math.floor(fast / 2)), contract.fullRuns);
   const base = (contract.options ?? {}) as O & NodeCallOptions<S>;
   const frozen = new Set<string>(node.signature.nondifferentiable ?? []);
   const available = supportedStrategies(node);
@@ -102,6 +123,7 @@ function contractContext<P extends TensorRecord, S extends TensorRecord, O exten
     node,
     contract,
     runs,
+    batchRuns,
     base,
     solutionKeys: Object.keys(node.signature.solution),
     frozen,
@@ -109,75 +131,108 @@ function contractContext<P extends TensorRecord, S extends TensorRecord, O exten
     gradTol: contract.gradientTol ?? 1e-5,
     call: (p, strategy) => applyNode(node, p, { ...base, strategy }),
     diffKeys: (p) => Object.keys(p).filter((k) => !frozen.has(k)),
-    prop: (name, predicate) =>
-      test(name, () => fc.assert(fc.property(contract.params, fc.integer({ min: 0, max: 2 ** 30 }), predicate), { numRuns: runs })),
+    prop: (name, predicate) => ({
+      name,
+      run: () => fc.assert(fc.property(contract.params, fc.integer({ min: 0, max: 2 ** 30 }), predicate), { numRuns: runs }),
+    }),
   };
 }
 
 /** The residual vanishes at the solution; the same input gives the same output. */
-function describeSolutionProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
+function solutionProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  ctx: ContractContext<P, S, O>,
+): ContractProperty[] {
   const { node, contract, base, call, prop, solutionKeys } = ctx;
+  const out: ContractProperty[] = [];
   if (node.optimality) {
-    prop('the optimality residual vanishes at the solution', (p) => {
-      const { solution } = node.solve(p, base);
-      const r = node.optimality!(p, solution, base);
-      expect(Math.max(...Array.from(r.data, Math.abs))).toBeLessThanOrEqual(contract.residualTol ?? 1e-8);
-    });
+    const tol = contract.residualTol ?? 1e-8;
+    out.push(
+      prop('the optimality residual vanishes at the solution', (p) => {
+        const { solution } = node.solve(p, base);
+        const r = node.optimality!(p, solution, base);
+        const worst = Math.max(...Array.from(r.data, Math.abs));
+        recordCase(worst, tol);
+        expect(worst).toBeLessThanOrEqual(tol);
+      }),
+    );
   }
-
-  prop('the same input gives the same output', (p) => {
-    const a = solutionLeaves(call(p, 'solve'), solutionKeys);
-    const b = solutionLeaves(call(p, 'solve'), solutionKeys);
-    a.forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b[i]!.data)));
-  });
+  out.push(
+    prop('the same input gives the same output', (p) => {
+      const a = solutionLeaves(call(p, 'solve'), solutionKeys);
+      const b = solutionLeaves(call(p, 'solve'), solutionKeys);
+      recordCase();
+      a.forEach((t, i) => expect(Array.from(t.data)).toEqual(Array.from(b[i]!.data)));
+    }),
+  );
+  return out;
 }
 
 /** Each strategy's gradients against central differences and against each other; 'solve' gives none. */
-function describeGradientProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
+function gradientProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  ctx: ContractContext<P, S, O>,
+): ContractProperty[] {
   const { contract, strategies, gradTol, call, prop, solutionKeys, diffKeys } = ctx;
+  const out: ContractProperty[] = [];
   for (const strategy of strategies.filter((s) => s !== 'solve')) {
-    prop(`'${strategy}' gradients match central differences`, (p, seed) => {
-      const keys = diffKeys(p);
-      const f = (...xs: Tensor[]) => {
-        const q = { ...p, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]!])) } as P;
-        return solutionLeaves(call(q, strategy), solutionKeys);
-      };
-      const tangent = contract.tangent ? (t: Tensor, arg: number) => contract.tangent!(t, keys[arg]!) : undefined;
-      const tol = strategy === 'unroll' ? (contract.unrollTol ?? gradTol) : gradTol;
-      checkVjp(
-        f,
-        keys.map((k) => p[k]!),
-        { seed, rtol: tol, atol: tol * 1e-2, ...(tangent ? { tangent } : {}) },
-      );
-    });
+    out.push(
+      prop(`'${strategy}' gradients match central differences`, (p, seed) => {
+        const keys = diffKeys(p);
+        const f = (...xs: Tensor[]) => {
+          const q = { ...p, ...Object.fromEntries(keys.map((k, i) => [k, xs[i]!])) } as P;
+          return solutionLeaves(call(q, strategy), solutionKeys);
+        };
+        const tangent = contract.tangent ? (t: Tensor, arg: number) => contract.tangent!(t, keys[arg]!) : undefined;
+        const tol = strategy === 'unroll' ? (contract.unrollTol ?? gradTol) : gradTol;
+        checkVjp(
+          f,
+          keys.map((k) => p[k]!),
+          { seed, rtol: tol, atol: tol * 1e-2, ...(tangent ? { tangent } : {}) },
+        );
+      }),
+    );
   }
 
   if (strategies.includes('implicit') && strategies.includes('unroll')) {
-    prop('implicit and unrolled gradients agree', (p, seed) => {
-      const rng = Rng.seeded(seed);
-      const out = call(p, 'solve');
-      const cot = Object.fromEntries(solutionKeys.map((k) => [k, randn(out[k]!.shape, rng)]));
-      const g = (strategy: Strategy) =>
-        vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p).pullback(solutionKeys.map((k) => cot[k]))[0] as P;
-      const gi = g('implicit');
-      const gu = g('unroll');
-      for (const k of diffKeys(p)) expect(maxRelDiff(gi[k]!, gu[k]!)).toBeLessThanOrEqual(contract.unrollTol ?? gradTol);
-    });
+    const tol = contract.unrollTol ?? gradTol;
+    out.push(
+      prop('implicit and unrolled gradients agree', (p, seed) => {
+        const cot = randomCotangents(call(p, 'solve'), solutionKeys, Rng.seeded(seed));
+        const g = (strategy: Strategy) => vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p).pullback(cot)[0] as P;
+        const gi = g('implicit');
+        const gu = g('unroll');
+        const worst = Math.max(0, ...diffKeys(p).map((k) => maxRelDiff(gi[k]!, gu[k]!)));
+        recordCase(worst, tol);
+        expect(worst).toBeLessThanOrEqual(tol);
+      }),
+    );
   }
 
+  // A random cotangent, pulled back: a null one would give zeros whatever the node did. Every
+  // parameter (nondifferentiable ones too) must get exactly nothing back.
   if (strategies.includes('solve')) {
-    prop("'solve' gives zero gradients by declaration", (p) => {
-      const [g] = vjp((q: P) => solutionLeaves(call(q, 'solve'), solutionKeys), p).pullback(solutionKeys.map(() => null)) as [P];
-      for (const k of Object.keys(p)) expect(g[k]!.data.every((v) => v === 0)).toBe(true);
-    });
+    out.push(
+      prop("'solve' passes no gradient back", (p, seed) => {
+        const { value, pullback } = vjp((q: P) => solutionLeaves(call(q, 'solve'), solutionKeys), p);
+        const rng = Rng.seeded(seed);
+        const [g] = pullback(value.map((t) => randn(t.shape, rng))) as [Partial<Record<string, Tensor | null>>];
+        recordCase();
+        for (const k of Object.keys(p)) {
+          const leak = g[k] ? Math.max(0, ...Array.from(g[k].data, Math.abs)) : 0;
+          expect(leak, `'solve' leaked a gradient into '${k}'`).toBe(0);
+        }
+      }),
+    );
   }
+  return out;
 }
 
 /** A batch against a loop over its elements, and a shared parameter's summed gradient. */
-function describeBatchProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
-  const { contract, strategies, runs, frozen, gradTol, call, solutionKeys } = ctx;
+function batchProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  ctx: ContractContext<P, S, O>,
+): ContractProperty[] {
+  const { contract, strategies, batchRuns, frozen, gradTol, call, solutionKeys } = ctx;
   const gradientStrategy: Strategy = strategies.includes('implicit') ? 'implicit' : strategies.includes('unroll') ? 'unroll' : 'solve';
-  const batchRuns = Math.max(5, Math.floor(runs / 2));
+  const tol = Math.max(gradTol, 1e-7);
   // Instances of one shape: the given batch arbitrary, or same-shaped draws of `params`.
   const sameShapes = (a: P, b: P) => Object.keys(a).every((k) => a[k]!.shape.join() === b[k]?.shape.join());
   const arbInstances =
@@ -188,6 +243,11 @@ function describeBatchProperties<P extends TensorRecord, S extends TensorRecord,
       .filter((g) => g.length >= 2);
   const arbBatch = fc.tuple(arbInstances, fc.integer({ min: 0, max: 2 ** 30 }));
   const solutionOf = (x: P) => solutionLeaves(call(x, gradientStrategy), solutionKeys);
+  const expectClose = (a: Tensor, b: Tensor, tolerance: number, what: string) => {
+    const d = maxRelDiff(a, b);
+    recordCase(d, tolerance);
+    expect(d, what).toBeLessThanOrEqual(tolerance);
+  };
 
   // Solutions and gradients of a batch against a loop over its elements; `shared` (if any) is
   // given once, without the batch axis, and must receive the sum of the per-element gradients.
@@ -199,15 +259,15 @@ function describeBatchProperties<P extends TensorRecord, S extends TensorRecord,
     ) as P;
     const rng = Rng.seeded(seed);
     const single = elements.map((q) => call(q, 'solve'));
-    const cots = single.map((o) => solutionKeys.map((k) => randn(o[k]!.shape, rng)));
+    const cots = single.map((o) => randomCotangents(o, solutionKeys, rng));
     const perElement = elements.map((q, b) => vjp(solutionOf, q).pullback(cots[b])[0] as P);
     const batchOut = call(batched, gradientStrategy);
-    solutionKeys.forEach((k) => expect(maxRelDiff(batchOut[k]!, stackBatch(single.map((o) => o[k]!)))).toBeLessThanOrEqual(1e-8));
+    for (const k of solutionKeys) expectClose(batchOut[k]!, stackBatch(single.map((o) => o[k]!)), 1e-8, `solution '${k}'`);
     const batchCot = solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)));
     const [gBatch] = vjp(solutionOf, batched).pullback(batchCot) as [P];
     for (const k of keys.filter((key) => !frozen.has(key))) {
       const expected = k === shared ? sumTensors(perElement.map((g) => g[k]!)) : stackBatch(perElement.map((g) => g[k]!));
-      expect(maxRelDiff(gBatch[k]!, expected), `gradient of '${k}'`).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
+      expectClose(gBatch[k]!, expected, tol, `gradient of '${k}'`);
     }
   };
 
@@ -216,46 +276,71 @@ function describeBatchProperties<P extends TensorRecord, S extends TensorRecord,
   const checkSharedAlone = (p: P, seed: number, shared: string) => {
     const rng = Rng.seeded(seed);
     const out = call(p, 'solve');
-    const cots = [0, 1].map(() => solutionKeys.map((k) => randn(out[k]!.shape, rng)));
+    const cots = [0, 1].map(() => randomCotangents(out, solutionKeys, rng));
     const g = cots.map((c) => (vjp(solutionOf, p).pullback(c)[0] as P)[shared]!);
     const stacked = { [shared]: stackBatch([p[shared]!, p[shared]!]) } as P;
     const [gb] = vjp(solutionOf, stacked).pullback(solutionKeys.map((_, j) => stackBatch(cots.map((c) => c[j]!)))) as [P];
     const parts = [0, 1].map((b) => batchElement(gb[shared]!, b));
-    expect(maxRelDiff(sumTensors(parts), sumTensors(g))).toBeLessThanOrEqual(Math.max(gradTol, 1e-7));
+    expectClose(sumTensors(parts), sumTensors(g), tol, `gradient of '${shared}'`);
   };
 
-  test('a batch equals a loop over its elements', () => {
-    fc.assert(
-      fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)),
-      { numRuns: batchRuns },
-    );
-  });
-
-  test('a parameter shared across the batch receives the sum of the per-element gradients', () => {
-    fc.assert(
-      fc.property(arbBatch, ([instances, seed]) => {
-        const keys = Object.keys(instances[0]!);
-        const shared = contract.sharedParam ?? keys.find((k) => !frozen.has(k))!;
-        if (keys.length === 1) checkSharedAlone(instances[0]!, seed, shared);
-        else checkBatch(instances, seed, shared);
-      }),
-      { numRuns: batchRuns },
-    );
-  });
+  return [
+    {
+      name: 'a batch equals a loop over its elements',
+      run: () =>
+        fc.assert(
+          fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)),
+          { numRuns: batchRuns },
+        ),
+    },
+    {
+      name: 'a parameter shared across the batch receives the sum of the per-element gradients',
+      run: () =>
+        fc.assert(
+          fc.property(arbBatch, ([instances, seed]) => {
+            const keys = Object.keys(instances[0]!);
+            const shared = contract.sharedParam ?? keys.find((k) => !frozen.has(k))!;
+            if (keys.length === 1) checkSharedAlone(instances[0]!, seed, shared);
+            else checkBatch(instances, seed, shared);
+          }),
+          { numRuns: batchRuns },
+        ),
+    },
+  ];
 }
 
-/** Degenerate valid inputs: finite solutions and gradients under every strategy. */
-function describeDegenerateInputs<P extends TensorRecord, S extends TensorRecord, O extends object>(ctx: ContractContext<P, S, O>): void {
+/**
+ * Degenerate valid inputs: finite solutions and gradients under every strategy, pulled back
+ * along a few seeded random cotangents (an all-ones one is exactly orthogonal to the variations
+ * of a simplex output, so its gradient is zero by construction and tests nothing).
+ */
+function degenerateInputs<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  ctx: ContractContext<P, S, O>,
+): ContractProperty[] {
   const { contract, strategies, call, solutionKeys } = ctx;
-  if (!contract.degenerate?.length) return;
-  test('degenerate valid inputs give finite solutions and gradients', () => {
-    for (const p of contract.degenerate!) {
+  if (!contract.degenerate?.length) return [];
+  const run = () => {
+    const rng = Rng.seeded(7);
+    contract.degenerate!.forEach((p, i) => {
       for (const strategy of strategies) {
         const { value, pullback } = vjp((q: P) => solutionLeaves(call(q, strategy), solutionKeys), p);
-        value.forEach((t) => expect(t.data.every(Number.isFinite)).toBe(true));
-        const [g] = pullback(value.map((t) => new Tensor(new Float64Array(t.size).fill(1), t.shape))) as [P];
-        for (const k of Object.keys(p)) expect(g[k]!.data.every(Number.isFinite), `${strategy} gradient of '${k}'`).toBe(true);
+        value.forEach((t, j) =>
+          expect(t.data.every(Number.isFinite), `instance ${i}: ${strategy} solution '${solutionKeys[j]}'`).toBe(true),
+        );
+        for (let draw = 0; draw < 3; draw++) {
+          const [g] = pullback(value.map((t) => randn(t.shape, rng))) as [P];
+          recordCase();
+          for (const k of Object.keys(p)) {
+            expect(g[k]!.data.every(Number.isFinite), `instance ${i}: ${strategy} gradient of '${k}'`).toBe(true);
+          }
+        }
       }
-    }
-  });
+    });
+  };
+  return [{ name: 'degenerate valid inputs give finite solutions and gradients under random cotangents', run }];
+}
+
+/** A standard normal cotangent for each solution output, in `keys` order. */
+function randomCotangents(out: TensorRecord, keys: readonly string[], rng: Rng): Tensor[] {
+  return keys.map((k) => randn(out[k]!.shape, rng));
 }
