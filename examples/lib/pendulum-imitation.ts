@@ -26,6 +26,8 @@ export interface ImitationConfig {
   readonly lr?: number;
   /** Friction of the expert's pendulum (default 0.5; 0 = the learner's model is exact). */
   readonly damping?: number;
+  /** A constant wind on the expert's pendulum, as an angular acceleration (default 0). */
+  readonly wind?: number;
   /** The learner's initial (g, m, l) (default (6, 1.6, 0.7)); the expert's are (10, 1, 1). */
   readonly init?: readonly [number, number, number];
   /** Evaluate every this many steps (default 5). */
@@ -46,23 +48,26 @@ export interface Curve {
 
 export interface ImitationResult {
   readonly config: Required<Omit<ImitationConfig, 'init'>> & { init: readonly number[] };
-  readonly expert: { readonly params: readonly number[]; readonly damping: number };
+  readonly expert: { readonly params: readonly number[]; readonly damping: number; readonly wind: number };
   readonly imitation: Curve;
   readonly sysid: Curve;
   readonly seconds: number;
 }
 
-/** The pendulum with friction b: θ̇' = θ̇ + dt(3g/(2l) sin θ + 3τ/(ml²) − b θ̇); params (g, m, l, b). */
-export const dampedPendulum: DynamicsModel = {
-  name: 'damped-pendulum',
+/**
+ * The expert's pendulum: friction b and a constant wind a (an angular acceleration) on top of the
+ * learner's model, θ̇' = θ̇ + dt(3g/(2l) sin θ + 3τ/(ml²) − b θ̇ + a); params (g, m, l, b, a).
+ */
+export const windyPendulum: DynamicsModel = {
+  name: 'windy-pendulum',
   nState: 3,
   nCtrl: 1,
-  nParams: 4,
+  nParams: 5,
   step(x, u, p) {
-    const [g, m, l, b] = [0, 1, 2, 3].map((i) => index(p, i, -1)) as [Tensor, Tensor, Tensor, Tensor];
+    const [g, m, l, b, a] = [0, 1, 2, 3, 4].map((i) => index(p, i, -1)) as [Tensor, Tensor, Tensor, Tensor, Tensor];
     const [c, s, w] = [0, 1, 2].map((i) => index(x, i, -1)) as [Tensor, Tensor, Tensor];
     const torque = index(u, 0, -1);
-    const accel = sub(add(mul(div(g, l), mul(s, 1.5)), div(mul(torque, 3), mul(m, mul(l, l)))), mul(b, w));
+    const accel = add(sub(add(mul(div(g, l), mul(s, 1.5)), div(mul(torque, 3), mul(m, mul(l, l)))), mul(b, w)), a);
     const w1 = add(w, mul(accel, DT));
     const r = pow(add(mul(c, c), mul(s, s)), 0.5);
     const [cn, sn] = [div(c, r), div(s, r)];
@@ -101,11 +106,11 @@ interface Demos {
   readonly cost: { C: Tensor; c: Tensor };
 }
 
-function expertDemos(n: number, T: number, damping: number, rng: Rng): Demos {
+function expertDemos(n: number, T: number, damping: number, wind: number, rng: Rng): Demos {
   const x0 = initialStates(n, rng);
   const cost = swingUpCost(n, T);
   const out = mpc(
-    { ...cost, x0, dynamics: { model: dampedPendulum, params: tensor([...TRUTH, damping]) }, uLower: -2, uUpper: 2 },
+    { ...cost, x0, dynamics: { model: windyPendulum, params: tensor([...TRUTH, damping, wind]) }, uLower: -2, uUpper: 2 },
     { strategy: 'solve' },
   );
   return { x0, x: out.x, u: out.u, cost };
@@ -180,13 +185,14 @@ export function runPendulumImitation(config: ImitationConfig = {}): ImitationRes
     steps: config.steps ?? 120,
     lr: config.lr ?? 0.05,
     damping: config.damping ?? 0.5,
+    wind: config.wind ?? 0,
     init: config.init ?? ([6, 1.6, 0.7] as const),
     evalEvery: config.evalEvery ?? 5,
     seed: config.seed ?? 0,
   };
   const rng = Rng.seeded(cfg.seed);
-  const train = expertDemos(cfg.nTrain, cfg.T, cfg.damping, rng);
-  const test = expertDemos(cfg.nTest, cfg.T, cfg.damping, rng);
+  const train = expertDemos(cfg.nTrain, cfg.T, cfg.damping, cfg.wind, rng);
+  const test = expertDemos(cfg.nTest, cfg.T, cfg.damping, cfg.wind, rng);
   const warm = new Map<Demos, Tensor>();
   const imitationLoss = (phi: Tensor) => {
     const out = learnerMpc(exp(phi), train, warm, 'implicit');
@@ -221,5 +227,10 @@ export function runPendulumImitation(config: ImitationConfig = {}): ImitationRes
     }
     curves[method] = curve;
   }
-  return { config: cfg, expert: { params: TRUTH, damping: cfg.damping }, ...curves, seconds: (performance.now() - started) / 1000 };
+  return {
+    config: cfg,
+    expert: { params: TRUTH, damping: cfg.damping, wind: cfg.wind },
+    ...curves,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
