@@ -63,26 +63,66 @@ export function denseLdl(
     // Panel: rows below the block solve L[i,blk]·D·L11ᵀ = A[i,blk]. L (lp) and L·D (wp) are packed
     // in groups of 4 rows, column-major inside a group, so the tile kernel reads both contiguously.
     const rows = ld - k1;
-    for (let i = k1; i < ld; i++) {
-      const ri = i * ld;
-      const o = ((i - k1) >> 2) * nb * 4 + ((i - k1) & 3);
-      if (i >= t) {
-        for (let c = 0; c < nb; c++) (lp[o + 4 * c] = 0), (wp[o + 4 * c] = 0);
-        continue;
-      }
-      for (let c = 0; c < nb; c++) {
-        const rc = (k0 + c) * ld + k0;
-        let v = a[ri + k0 + c]!;
-        for (let q = 0; q < c; q++) v -= a[rc + q]! * wp[o + 4 * q]!;
-        wp[o + 4 * c] = v;
-        const l = v / d[k0 + c]!;
-        lp[o + 4 * c] = l;
-        a[ri + k0 + c] = l;
-      }
-    }
+    for (let i = k1; i < ld; i += 4) panelRows(a, ld, t, i, k0, nb, d, lp, wp, ((i - k1) >> 2) * nb * 4);
     syrkTiles(a, ld, k1, rows, nb, lp, wp);
   }
   return regularized;
+}
+
+/**
+ * Four panel rows i…i+3 at once (they share every L11 load): forward substitution
+ * w_c = a[r,k0+c] − Σ_{q<c} L11[c,q]·w_q, L[r,k0+c] = w_c/d_c, written to a, lp and wp (group
+ * offset o, 4 interleaved rows). Rows past t are padding and packed as zeros.
+ */
+function panelRows(
+  a: Float64Array,
+  ld: number,
+  t: number,
+  i: number,
+  k0: number,
+  nb: number,
+  d: Float64Array,
+  lp: Float64Array,
+  wp: Float64Array,
+  o: number,
+): void {
+  const r0 = i * ld + k0;
+  const r1 = r0 + ld;
+  const r2 = r1 + ld;
+  const r3 = r2 + ld;
+  const live = t - i; // rows of the group inside the matrix (≥ 1 except in pure padding)
+  for (let c = 0; c < nb; c++) {
+    const rc = (k0 + c) * ld + k0;
+    let v0 = live > 0 ? a[r0 + c]! : 0;
+    let v1 = live > 1 ? a[r1 + c]! : 0;
+    let v2 = live > 2 ? a[r2 + c]! : 0;
+    let v3 = live > 3 ? a[r3 + c]! : 0;
+    for (let q = 0, w = o; q < c; q++, w += 4) {
+      const l = a[rc + q]!;
+      v0 -= l * wp[w]!;
+      v1 -= l * wp[w + 1]!;
+      v2 -= l * wp[w + 2]!;
+      v3 -= l * wp[w + 3]!;
+    }
+    const inv = 1 / d[k0 + c]!;
+    const w = o + 4 * c;
+    wp[w] = v0;
+    wp[w + 1] = v1;
+    wp[w + 2] = v2;
+    wp[w + 3] = v3;
+    lp[w] = v0 * inv;
+    lp[w + 1] = v1 * inv;
+    lp[w + 2] = v2 * inv;
+    lp[w + 3] = v3 * inv;
+  }
+  // L back into the matrix (rows inside it only).
+  for (let c = 0; c < nb; c++) {
+    const w = o + 4 * c;
+    if (live > 0) a[r0 + c] = lp[w]!;
+    if (live > 1) a[r1 + c] = lp[w + 1]!;
+    if (live > 2) a[r2 + c] = lp[w + 2]!;
+    if (live > 3) a[r3 + c] = lp[w + 3]!;
+  }
 }
 
 /** a[i,j] −= Σ_c lp[i,c]·wp[j,c] over 4×4 tiles with j ≤ i (tile-wise), rows/cols k1…k1+rows. */
