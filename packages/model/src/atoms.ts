@@ -54,6 +54,7 @@ export const ATOMS: Readonly<Record<string, AtomSpec>> = {
   min: { curvature: 'concave', sign: (s) => s[0]!, mono: inc, doc: 'minᵢ xᵢ' },
   entr: { curvature: 'concave', sign: unknown, mono: none, doc: '−x log x elementwise (x ≥ 0)' },
   exp: { curvature: 'convex', sign: nonneg, mono: inc, doc: 'eˣ elementwise' },
+  logistic: { curvature: 'convex', sign: nonneg, mono: inc, doc: 'log(1 + eˣ) elementwise' },
   log: { curvature: 'concave', sign: unknown, mono: inc, doc: 'log x elementwise (x > 0)' },
   logSumExp: { curvature: 'convex', sign: unknown, mono: inc, doc: 'log Σᵢ exp xᵢ' },
   huber: { curvature: 'convex', sign: nonneg, mono: evenMono, doc: 'x² for |x| ≤ M, 2M|x| − M² beyond' },
@@ -70,6 +71,7 @@ export const pos = (x: ExprLike): Expr => elementwise('pos', x);
 export const entr = (x: ExprLike): Expr => elementwise('entr', x);
 export const exp = (x: ExprLike): Expr => elementwise('exp', x);
 export const log = (x: ExprLike): Expr => elementwise('log', x);
+export const logistic = (x: ExprLike): Expr => elementwise('logistic', x);
 export const logSumExp = (x: ExprLike): Expr => unary('logSumExp', x, []);
 export const max = (x: ExprLike): Expr => unary('max', x, []);
 export const min = (x: ExprLike): Expr => unary('min', x, []);

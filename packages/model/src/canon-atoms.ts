@@ -18,6 +18,7 @@ import { symmetricEigen } from './small-eigen.js';
  * | quadForm, Q par | [[t, (Qw)ᵀ], [Qw, Q]] ⪰ 0, w = x (Schur: wᵀQw ≤ t, linear in Q) |
  * | exp, log, entr  | (x, 1, t), (t, 1, x), (t, x, 1) in the exponential cone       |
  * | logSumExp       | (xᵢ − t, 1, uᵢ) ∈ K_exp, Σuᵢ ≤ 1                            |
+ * | logistic        | (−t, 1, u), (x − t, 1, v) ∈ K_exp, u + v ≤ 1                 |
  * | huber           | s² ≤ q (rotated SOC), |x − s| ≤ a, value q + 2Ma              |
  * | lambdaMax       | tI − X ⪰ 0                                                   |
  */
@@ -64,6 +65,18 @@ export function canonAtom(e: Expr, canon: (a: Expr) => Lin, cones: ConeBuilder):
       return elementwiseExp(x, cones, (xi, ti) => [ti, ONE, xi]);
     case 'entr':
       return elementwiseExp(x, cones, (xi, ti) => [ti, xi, ONE]);
+    case 'logistic': {
+      // log(e⁰ + eˣ) ≤ t  ⟺  u + v ≤ 1 with e^(−t) ≤ u and e^(x−t) ≤ v.
+      const t = cones.newVar(x.shape);
+      const u = cones.newVar(x.shape);
+      const v = cones.newVar(x.shape);
+      x.rows.forEach((xi, i) => {
+        cones.addExp(sc(t.rows[i]!, -1), ONE, u.rows[i]!);
+        cones.addExp(plus(xi, sc(t.rows[i]!, -1)), ONE, v.rows[i]!);
+      });
+      cones.addNonneg(linSub(linSub(linConst([1], []), u), v));
+      return t;
+    }
     case 'logSumExp': {
       const t = cones.newVar([]);
       const u = cones.newVar([x.size]);

@@ -1,12 +1,15 @@
 import { InvalidInputError } from '@argmin/autodiff';
+import type { CscPattern } from '@argmin/autodiff/kernels';
 import type { ConeSpec } from '@argmin/nodes-convex';
 import { canonAtom } from './canon-atoms.js';
 import { Canonicalizer, ConeBuilder, type RowRange } from './canon.js';
 import { analyze } from './dcp.js';
-import { format, neg, type Constraint, type Expr, type Shape } from './expr.js';
-import { type Lin, linAdd, linConst, linLeaf, linScale, linSub, selectionOf, type Row } from './lin.js';
-import { buildAffineMap, type AffineMap, type Segment } from './affine-map.js';
+import { format, neg, type Constraint, type Expr } from './expr.js';
+import { type Lin, linAdd, linConst, linLeaf, linScale, type Row } from './lin.js';
+import type { AffineMap, Segment } from './affine-map.js';
+import { assemble, coneEngine, type ConeEngine } from './assemble.js';
 import type { Problem } from './problem.js';
+import { addQuadratic } from './quad.js';
 
 /**
  * Compiles a problem once into the data of a cone program whose every coefficient is an affine
@@ -16,10 +19,11 @@ import type { Problem } from './problem.js';
  * - 'qp': a quadratic objective with only linear constraints goes to the QP node as
  *   min ½xᵀQx + pᵀx s.t. Gx ≤ h, Ax = b, so a parametric quadForm(x, Q) is differentiable in Q
  *   through the solver's quadratic term;
- * - 'cone': everything else goes to the cone node, min cᵀx s.t. b − Ax ∈ K. The cone node has no
- *   quadratic term yet, so a quadratic objective that meets second-order, PSD or exponential
- *   cones is rewritten into cones (sumSquares by a rotated SOC, a parametric quadForm by its
- *   Schur complement in a PSD cone). That rewrite moves to the node's P once it accepts one.
+ * - 'cone': everything else goes to the cone node, min ½xᵀPx + cᵀx s.t. b − Ax ∈ K, with A's
+ *   values on a sparse pattern fixed at compile time and P's upper triangle (assemble.ts).
+ *   Adapter, until the cone node with P and sparse A is on main: on a node without them A is
+ *   dense and a quadratic objective is rewritten into cones (sumSquares by a rotated SOC, a
+ *   parametric quadForm by its Schur complement in a PSD cone).
  */
 export interface Program {
   readonly target: 'qp' | 'cone';
@@ -34,9 +38,11 @@ export interface Program {
   readonly constraintRows: ReadonlyMap<Constraint, RowRange & { readonly offset: number }>;
   readonly map: AffineMap;
   readonly segments: readonly Segment[];
+  /** Sparsity patterns of the cone node's sparse data (A's values, P's upper triangle). */
+  readonly sparsity?: { readonly A?: CscPattern; readonly P?: CscPattern };
 }
 
-interface QuadItem {
+export interface QuadItem {
   readonly expr: Expr;
   readonly weight: number;
 }
@@ -67,7 +73,12 @@ function splitObjective(e: Expr, w: number, quad: QuadItem[], rest: { expr: Expr
   rest.push({ expr: e, weight: w });
 }
 
-export function compileProblem(prob: Problem, parameters: readonly Expr[], variables: readonly Expr[]): Program {
+export function compileProblem(
+  prob: Problem,
+  parameters: readonly Expr[],
+  variables: readonly Expr[],
+  engine: ConeEngine = coneEngine(),
+): Program {
   const inProblem = prob.parameters;
   for (const p of inProblem) {
     if (!parameters.includes(p)) {
@@ -133,49 +144,13 @@ export function compileProblem(prob: Problem, parameters: readonly Expr[], varia
           q.weight,
         ),
       );
-    else addQuadratic(q, canon, cones, P);
+    else objective = linAdd(objective, addQuadratic(q.expr, q.weight, canon, cones, P));
   }
 
-  const program = assemble(target, cones, objective, P, nTheta);
+  const program = assemble(target, cones, objective, P, nTheta, engine);
   const constraintRows = new Map<Constraint, RowRange & { offset: number }>();
   for (const [c, r] of ranges) constraintRows.set(c, { ...r, offset: rowOffset(r, cones, target) });
   return { ...program, theta, nTheta, variableOffset, constraintRows };
-}
-
-/** Adds w·sumSquares(e) or w·quadForm(e, Q) to ½xᵀPx (P kept symmetric, keyed by i·n + j). */
-function addQuadratic(q: QuadItem, canon: Canonicalizer, cones: ConeBuilder, P: Map<number, Row>): void {
-  const e = canon.canon(q.expr.args[0]!);
-  let vars = selectionOf(e);
-  if (vars === null) {
-    const w = cones.newVar([e.size]);
-    cones.addZero(linSub(w, e));
-    vars = selectionOf(w)!;
-  }
-  const n = vars.length;
-  const Q =
-    q.expr.data.atom === 'quadForm'
-      ? canon.canon(q.expr.args[1]!)
-      : linConst(
-          Array.from({ length: n * n }, (_, f) => (Math.floor(f / n) === f % n ? 1 : 0)),
-          [n, n],
-        );
-  // w·Σᵢⱼ Qᵢⱼ xᵢxⱼ = ½xᵀPx with P += w(Q + Qᵀ); the key uses a bound on n fixed later.
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < n; j++) {
-      const r = Q.rows[i * n + j]!;
-      if (r.length === 0) continue;
-      const scaled = r.map((x, t) => (t % 3 === 2 ? x * q.weight : x));
-      for (const [a, b] of [
-        [vars[i]!, vars[j]!],
-        [vars[j]!, vars[i]!],
-      ] as const) {
-        const key = a * 2 ** 26 + b;
-        const prev = P.get(key);
-        if (prev) prev.push(...scaled);
-        else P.set(key, [...scaled]);
-      }
-    }
-  }
 }
 
 function rowOffset(r: RowRange, cones: ConeBuilder, target: 'qp' | 'cone'): number {
@@ -184,70 +159,4 @@ function rowOffset(r: RowRange, cones: ConeBuilder, target: 'qp' | 'cone'): numb
   let off = cones.zero.length + cones.nonneg.length + cones.soc.reduce((s, b) => s + b.length, 0);
   for (let k = 0; k < r.start; k++) off += cones.psd[k]!.rows.length;
   return off;
-}
-
-function assemble(
-  target: 'qp' | 'cone',
-  cones: ConeBuilder,
-  objective: Lin,
-  P: ReadonlyMap<number, Row>,
-  nTheta: number,
-): Pick<Program, 'target' | 'n' | 'cones' | 'rows' | 'map' | 'segments'> {
-  const n = cones.nVars;
-  const socRows = cones.soc.flat();
-  const psdRows = cones.psd.flatMap((b) => b.rows);
-  const expRows = cones.exp.flat();
-  const spec: ConeSpec = {
-    ...(cones.zero.length ? { zero: cones.zero.length } : {}),
-    ...(cones.nonneg.length ? { nonneg: cones.nonneg.length } : {}),
-    ...(cones.soc.length ? { soc: cones.soc.map((b) => b.length) } : {}),
-    ...(cones.psd.length ? { psd: cones.psd.map((b) => b.order) } : {}),
-    ...(cones.exp.length ? { exp: cones.exp.length } : {}),
-  };
-  const segments: Segment[] = [];
-  const entries: [number, number, number][] = [];
-  let offset = 0;
-  const segment = (name: string, shape: Shape): number => {
-    const start = offset;
-    segments.push({ name, offset: start, shape });
-    offset += shape.reduce((a, b) => a * b, 1);
-    return start;
-  };
-  const term = (data: number, p: number, w: number) => entries.push([data, p < 0 ? nTheta : p, w]);
-  /** Rows s = Fx + g become A = −F and b = g. */
-  const constraintBlock = (rows: readonly Row[], aName: string, bName: string) => {
-    if (rows.length === 0) return;
-    const a = segment(aName, [rows.length, n]);
-    const b = segment(bName, [rows.length]);
-    rows.forEach((r, i) => {
-      for (let t = 0; t < r.length; t += 3) {
-        if (r[t]! >= 0) term(a + i * n + r[t]!, r[t + 1]!, -r[t + 2]!);
-        else term(b + i, r[t + 1]!, r[t + 2]!);
-      }
-    });
-  };
-  if (target === 'qp') {
-    const q = segment('Q', [n, n]);
-    for (const [key, r] of P) {
-      const i = Math.floor(key / 2 ** 26);
-      const j = key % 2 ** 26;
-      for (let t = 0; t < r.length; t += 3) term(q + i * n + j, r[t + 1]!, r[t + 2]!);
-    }
-  }
-  const c = segment(target === 'qp' ? 'p' : 'c', [n]);
-  const obj = objective.rows[0]!;
-  for (let t = 0; t < obj.length; t += 3) if (obj[t]! >= 0) term(c + obj[t]!, obj[t + 1]!, obj[t + 2]!);
-  if (target === 'qp') {
-    constraintBlock(cones.zero, 'A', 'b');
-    constraintBlock(cones.nonneg, 'G', 'h');
-  } else constraintBlock([...cones.zero, ...cones.nonneg, ...socRows, ...psdRows, ...expRows], 'A', 'b');
-  const total = cones.zero.length + cones.nonneg.length + socRows.length + psdRows.length + expRows.length;
-  return {
-    target,
-    n,
-    cones: spec,
-    rows: { zero: cones.zero.length, nonneg: cones.nonneg.length, total },
-    map: buildAffineMap(offset, nTheta, entries),
-    segments,
-  };
 }

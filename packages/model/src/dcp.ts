@@ -177,12 +177,6 @@ function atomInfo(e: Expr, args: readonly ExprInfo[]): { curvature: Curvature; s
       );
     }
   });
-  if (name === 'quadForm' && args[0]!.hasParameter && args[1]!.hasParameter) {
-    throw new DppError(
-      format(e),
-      `quadForm with a parameter matrix needs a parameter-free vector, but ${format(e.args[0]!)} depends on parameters (introduce a variable w == ${format(e.args[0]!)})`,
-    );
-  }
   if (!args.some((a) => a.hasVariable)) return { curvature: 'constant', sign };
   args.forEach((a, i) => {
     if (dataArgs.includes(i) || a.curvature === 'constant' || a.curvature === 'affine') return;

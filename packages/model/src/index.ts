@@ -40,6 +40,7 @@ export {
   exp,
   log,
   logSumExp,
+  logistic,
   huber,
   lambdaMax,
   psd,

@@ -42,6 +42,8 @@ export function solveProgram(program: Program, seg: Readonly<Record<string, Tens
       state: { z: out.z, lam: out.lam, nu: out.nu, slack: out.slack },
     };
   }
-  const out = cone({ A: seg.A!, b: seg.b!, c: seg.c! }, { ...opts, cones: program.cones } as ConeOptions);
+  const data = { ...(seg.Aval ? { Aval: seg.Aval } : { A: seg.A! }), b: seg.b!, c: seg.c!, ...(seg.Pval ? { Pval: seg.Pval } : {}) };
+  const coneOptions = { ...opts, cones: program.cones, ...(program.sparsity ? { sparsity: program.sparsity } : {}) };
+  const out = cone(data as Parameters<typeof cone>[0], coneOptions as ConeOptions);
   return { x: out.x, dualOf: () => out.y, info: out.info, state: { x: out.x, y: out.y, s: out.s } };
 }
