@@ -11,3 +11,29 @@ export { solveWarm, compareWarmStart, type WarmStartOptions, type WarmStartRepor
 export { evaluateAmortized, medianMs, type AmortizationReport, type EvaluateOptions } from './measure.js';
 export { amortizeLatent, latentSearchModel, type LatentSearch } from './latent.js';
 export { qpInteriorStart, type QpStartOptions } from './qp-start.js';
+export {
+  gridGeometry,
+  randomImage,
+  measurePairs,
+  type GridGeometry,
+  type ImageKind,
+  type ImageOptions,
+  type MeasurePairs,
+} from './ot-data.js';
+export { otSemiDual, otSemiDualLoss, semiDualOp, type SemiDualAttrs } from './meta-ot-dual.js';
+export { metaOt, trainMetaOt, type MetaOt, type MetaOtOptions, type MetaOtTrainOptions } from './meta-ot.js';
+export { evaluateMetaOt, marginalErrorCurve, type MetaOtEvalOptions, type MetaOtPairReport, type MetaOtReport } from './meta-ot-eval.js';
+export { icnn, type Icnn, type IcnnOptions, type IcnnParams } from './icnn.js';
+export { conjugate, type ConjugateOptions, type ConjugateResult, type ValueAndGrad } from './conjugate.js';
+export {
+  trainW2Dual,
+  transportMap,
+  solveConjugate,
+  conjugateValue,
+  envelopeConjugate,
+  amortizedStart,
+  type W2DualOptions,
+  type W2DualResult,
+  type W2Step,
+} from './conjugate-w2.js';
+export { gaussianPair, sampleGaussian, optimalMap, l2Uvp, symmetricEigen, matrixFunction, type GaussianPair } from './w2-gaussian.js';
