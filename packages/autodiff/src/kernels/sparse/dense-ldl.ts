@@ -15,7 +15,7 @@ export function denseStride(t: number): number {
 
 /**
  * In-place LDLᵀ of the t×t symmetric matrix in `a` (row-major, stride denseStride(t), lower
- * triangle read): on return its strict lower triangle holds L and `d` holds D. Dynamic
+ * triangle read): on return its strict lower triangle holds L and d[dOff…dOff+t) holds D. Dynamic
  * regularization: a pivot with signs[k]·d ≤ dynEps becomes signs[k]·dynDelta. `lp` and `wp`
  * are packed-panel work of length ≥ denseStride(t)·DENSE_PANEL. Returns the number of pivots
  * regularized. Entries above the diagonal and in the padding are scratch.
@@ -24,6 +24,7 @@ export function denseLdl(
   a: Float64Array,
   t: number,
   d: Float64Array,
+  dOff: number,
   signs: Int8Array,
   dynEps: number,
   dynDelta: number,
@@ -41,16 +42,16 @@ export function denseLdl(
       let dj = a[rj + j]!;
       for (let c = k0; c < j; c++) {
         const l = a[rj + c]!;
-        dj -= l * l * d[c]!;
+        dj -= l * l * d[dOff + c]!;
       }
       const s = signs[j]!;
       if (!(s * dj > dynEps)) {
         dj = s * dynDelta;
         regularized++;
       }
-      d[j] = dj;
+      d[dOff + j] = dj;
       // Column j of the block: w_c = L[j,c]·d_c for c < j, then L[i,j] = (a[i,j] − Σ L[i,c] w_c) / d_j.
-      for (let c = k0; c < j; c++) wp[c - k0] = a[rj + c]! * d[c]!;
+      for (let c = k0; c < j; c++) wp[c - k0] = a[rj + c]! * d[dOff + c]!;
       const inv = 1 / dj;
       for (let i = j + 1; i < k1; i++) {
         const ri = i * ld;
@@ -63,7 +64,7 @@ export function denseLdl(
     // Panel: rows below the block solve L[i,blk]·D·L11ᵀ = A[i,blk]. L (lp) and L·D (wp) are packed
     // in groups of 4 rows, column-major inside a group, so the tile kernel reads both contiguously.
     const rows = ld - k1;
-    for (let i = k1; i < ld; i += 4) panelRows(a, ld, t, i, k0, nb, d, lp, wp, ((i - k1) >> 2) * nb * 4);
+    for (let i = k1; i < ld; i += 4) panelRows(a, ld, t, i, k0, nb, d, dOff + k0, lp, wp, ((i - k1) >> 2) * nb * 4);
     syrkTiles(a, ld, k1, rows, nb, lp, wp);
   }
   return regularized;
@@ -82,6 +83,7 @@ function panelRows(
   k0: number,
   nb: number,
   d: Float64Array,
+  dk0: number,
   lp: Float64Array,
   wp: Float64Array,
   o: number,
@@ -104,7 +106,7 @@ function panelRows(
       v2 -= l * wp[w + 2]!;
       v3 -= l * wp[w + 3]!;
     }
-    const inv = 1 / d[k0 + c]!;
+    const inv = 1 / d[dk0 + c]!;
     const w = o + 4 * c;
     wp[w] = v0;
     wp[w + 1] = v1;

@@ -10,6 +10,9 @@ export type { LdlSymbolic } from './symbolic.js';
 /** Ordering of the symbolic analysis: approximate minimum degree (default), none, or the caller's (perm[k] = index eliminated k-th). */
 export type LdlOrdering = 'amd' | 'natural' | Int32Array;
 
+/** Shared default for omitted option bags (no allocation per call). */
+const NO_OPTIONS: Readonly<Record<string, never>> = Object.freeze({});
+
 export interface LdlAnalyzeOptions {
   readonly ordering?: LdlOrdering;
   /** Factor a trailing block that fill has made dense with the blocked dense kernel (default true). */
@@ -108,7 +111,7 @@ export function factorLdl(
   sym: LdlSymbolic,
   values: Float64Array,
   signs: Int8Array,
-  reg: LdlRegularization = {},
+  reg: LdlRegularization = NO_OPTIONS,
   into?: LdlFactor,
 ): LdlFactor {
   const n = sym.n;
@@ -154,7 +157,7 @@ export function solveLdl(
   f: LdlFactor,
   b: Float64Array,
   out: Float64Array,
-  refine: { readonly steps?: number; readonly tol?: number } = {},
+  refine: { readonly steps?: number; readonly tol?: number } = NO_OPTIONS,
 ): Float64Array {
   const n = f.symbolic.n;
   if (b.length < n || out.length < n)
@@ -164,7 +167,7 @@ export function solveLdl(
   const { r, dx } = f.work;
   // Keep b: `out` may alias it.
   const rhs = f.work.rhs;
-  rhs.set(b.subarray(0, n));
+  for (let i = 0; i < n; i++) rhs[i] = b[i]!;
   applyInverse(f.symbolic, f.buffers, rhs, out);
   const bound = tol * (1 + maxAbs(rhs, n));
   let taken = 0;

@@ -103,8 +103,7 @@ export function factorNumeric(
       for (let b = lo; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
     }
   }
-  const dt = d.subarray(s);
-  return regularized + denseLdl(tail, t, dt, buf.tailSigns, dynEps, dynDelta, buf.lp, buf.wp);
+  return regularized + denseLdl(tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.lp, buf.wp);
 }
 
 /** x = P⁻¹(LDLᵀ)⁻¹P·b in the caller's order, through buf.w (pivot order). b and x may alias. */
