@@ -38,7 +38,7 @@ describe('kktResidual', () => {
     const xBar = tensor([1, 2, -0.5]);
     const g = rootVjp(residual, { p }, { x, nu }, { x: xBar, nu: null }, { node: 'test', element: 0 });
     const mean = (1 + 2 - 0.5) / 3;
-    expect(Array.from(g.p!.data)).toEqual(expect.arrayContaining([]));
+    expect(g.p!.shape).toEqual([3]);
     [1, 2, -0.5].forEach((v, i) => expect(g.p!.data[i]).toBeCloseTo(v - mean, 12));
   });
 });

@@ -18,7 +18,7 @@ import {
   type Strategy,
   type TensorRecord,
 } from '@argmin/autodiff';
-import { arbTensor } from '@argmin/autodiff/testing';
+import { arbTensor, numRuns } from '@argmin/autodiff/testing';
 import { reluLayer, reluNode } from '../../src/layers/relu.js';
 import { sigmoidLayer, sigmoidNode } from '../../src/layers/sigmoid.js';
 import { softmaxLayer, softmaxNode } from '../../src/layers/softmax.js';
@@ -48,6 +48,8 @@ const arbRows = (range: { min: number; max: number; awayFromZero?: number }) =>
   fc.tuple(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 8 })).chain(([b, n]) => arbTensor([b, n], range));
 
 const strategies: Strategy[] = ['implicit', 'unroll', 'solve'];
+/** The layers are closed forms a few entries wide: the full tier runs 10⁵ cases of each property. */
+const CHEAP_FULL_RUNS = 100_000;
 
 const layers = [
   { name: 'relu', layer: reluLayer, closed: relu, range: { min: -3, max: 3, awayFromZero: 1e-3 } },
@@ -57,7 +59,7 @@ const layers = [
 
 describe('argmin layers equal their closed forms', () => {
   for (const { name, layer, closed, range } of layers) {
-    test.prop([arbRows(range), fc.constantFrom(...strategies), fc.integer()], { numRuns: 30 })(
+    test.prop([arbRows(range), fc.constantFrom(...strategies), fc.integer()], { numRuns: numRuns(30, CHEAP_FULL_RUNS) })(
       `${name}: values and gradients`,
       (x, strategy, seed) => {
         const c = randn(x.shape, Rng.seeded(seed));
@@ -76,7 +78,7 @@ describe('argmin layers equal their closed forms', () => {
     );
   }
 
-  test.prop([arbRows({ min: -2, max: 2 })], { numRuns: 50 })('sparsemax: values equal the sorting formula', (x) => {
+  test.prop([arbRows({ min: -2, max: 2 })], { numRuns: numRuns(50, CHEAP_FULL_RUNS) })('sparsemax: values equal the sorting formula', (x) => {
     const y = sparsemaxLayer(x);
     const n = x.shape[1]!;
     for (let r = 0; r < x.shape[0]!; r++) {
@@ -110,7 +112,7 @@ describe('the generic implicit VJP matches closed forms to 1e-8', () => {
     { node: softmaxNode as never, closed: (x) => softmax(x, -1), range: { min: -4, max: 4 } },
   ];
   for (const { node, closed, range } of cases) {
-    test.prop([fc.integer({ min: 1, max: 8 }).chain((n) => arbTensor([n], range)), fc.integer()], { numRuns: 30 })(node.name, (x, seed) => {
+    test.prop([fc.integer({ min: 1, max: 8 }).chain((n) => arbTensor([n], range)), fc.integer()], { numRuns: numRuns(30, CHEAP_FULL_RUNS) })(node.name, (x, seed) => {
       const { solution } = node.solve({ x }, {});
       const yBar = randn(x.shape, Rng.seeded(seed));
       const cot = Object.fromEntries(Object.keys(solution).map((k) => [k, k === 'y' ? yBar : null]));

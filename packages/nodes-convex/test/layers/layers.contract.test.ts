@@ -18,23 +18,30 @@ const separated = (gap: number) => (p: { x: Tensor }) => {
   return v.every((x, i) => i === 0 || x - v[i - 1]! > gap);
 };
 
+/** The layers are closed forms a few entries wide: the full tier runs 10⁵ cases of each property. */
+const fullRuns = 100_000;
+
 // relu: values kept away from the kink at 0.
 describeOptimizationNode(reluNode, {
+  fullRuns,
   params: vector({ min: -3, max: 3, awayFromZero: 1e-3 }),
   degenerate: [{ x: new Tensor(Float64Array.of(0, 0, 1), [3]) }],
 });
 
 describeOptimizationNode(sigmoidNode, {
+  fullRuns,
   params: vector({ min: -8, max: 8 }),
   degenerate: [{ x: new Tensor(Float64Array.of(0, 60, -60), [3]) }],
 });
 
 describeOptimizationNode(softmaxNode, {
+  fullRuns,
   params: vector({ min: -4, max: 4 }),
   degenerate: [{ x: new Tensor(Float64Array.of(1, 1, 1), [3]) }, { x: new Tensor(Float64Array.of(0, 0), [2]) }],
 });
 
 describeOptimizationNode(sparsemaxNode, {
+  fullRuns,
   params: vector({ min: -2, max: 2 }).filter((p) => {
     if (!separated(1e-3)(p)) return false;
     // Keep every entry away from the threshold, where the projection has a kink.

@@ -3,10 +3,13 @@ import { arbTensor, describeOptimizationNode } from '@argmin/autodiff/testing';
 import { lmlNode } from '../../src/lml/node.js';
 
 const n = 6;
+/** LML on 6 entries is a few Newton steps: the full tier runs 10⁵ cases of each property. */
+const fullRuns = 100_000;
 
 describeOptimizationNode(lmlNode, {
   params: arbTensor([n], { min: -3, max: 3 }).map((x) => ({ x })),
   options: { k: 2 },
+  fullRuns,
   degenerate: [
     { x: zeros([n]) }, // all tied: y = k/n everywhere
     { x: tensor([5, 5, 5, -5, -5, -5]) }, // tied blocks
@@ -20,4 +23,5 @@ describeOptimizationNode(lmlNode, {
   params: arbTensor([n], { min: -3, max: 3 }).map((x) => ({ x })),
   options: { k: 3.5 },
   numRuns: 8,
+  fullRuns,
 });

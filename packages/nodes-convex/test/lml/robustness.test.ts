@@ -1,4 +1,4 @@
-import { Rng, Tensor, grad, randn, sum, tensor, vjp } from '@argmin/autodiff';
+import { Rng, Tensor, grad, mul, randn, sum, tensor, vjp } from '@argmin/autodiff';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { describe, expect, test } from 'vitest';
 import { lml, lmlSolve } from '../../src/lml/node.js';
@@ -15,14 +15,26 @@ describe('convex.lml: robustness and shapes', () => {
     ['large scores', 1e3],
     ['unit scores', 1],
     ['tiny scores', 1e-10],
-  ])('%s: converged, 0 ≤ y ≤ 1, Σy = k, no NaN', (_, scale) => {
+  ])('%s: converged, 0 ≤ y ≤ 1, Σy = k, a finite gradient', (_, scale) => {
     const x = randn([4, 50], Rng.seeded(3), scale);
     const out = lmlSolve(x, { k: 7 });
     expect(out.info.status.every((s) => s === 'converged')).toBe(true);
     expect(out.y.data.every((v) => v >= 0 && v <= 1)).toBe(true);
     for (const s of rowSums(out.y)) expect(Math.abs(s - 7)).toBeLessThanOrEqual(1e-9);
-    const g = grad((xx: Tensor) => sum(lml(xx, { k: 7 })))(x) as Tensor;
+    // A random cotangent: Σy = k is constant, so the gradient of sum(y) is zero whatever the VJP does.
+    const c = randn(x.shape, Rng.seeded(4));
+    const g = grad((xx: Tensor) => sum(mul(lml(xx, { k: 7 }), c)))(x) as Tensor;
     expect(g.data.every(Number.isFinite)).toBe(true);
+  });
+
+  // Where y is not saturated the gradient is nonzero and must be right, not just finite.
+  test.each([
+    ['unit scores', 1],
+    ['tiny scores', 1e-10],
+  ])('%s: the gradient matches central differences', (_, scale) => {
+    const x = randn([2, 8], Rng.seeded(6), scale);
+    const r = checkVjp((xx: Tensor) => lml(xx, { k: 3 }), [x], { rtol: 1e-6 });
+    expect(Math.abs(r.analytic)).toBeGreaterThan(0);
   });
 
   test('huge scores select the top k exactly; tiny ones spread k/n', () => {
