@@ -108,7 +108,7 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
           const o = cone({ A, b, c }, { cones });
           return [o.x, o.y, o.s];
         },
-        params.A,
+        params.A!,
         params.b,
         params.c,
       );

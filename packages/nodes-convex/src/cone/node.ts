@@ -1,13 +1,15 @@
 import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
 import { coneOptimality } from './optimality.js';
 import { coneLayout, validateCone, type ConeLayout, type ConeParams, type ConeSolution, type ConeSpec } from './problem.js';
-import { solveCone, type ConeSolverOptions } from './solve.js';
+import { solveCone, type ConeSolverOptions, type ConeSparsity } from './solve.js';
 import { coneStep, type ConeUnroll } from './step.js';
 import { coneVjp } from './vjp.js';
 
-/** The cone node's own options: the cones (required) and the solver's settings. */
+/** The cone node's own options: the cones (required), sparsity patterns and the solver's settings. */
 export type ConeOptions = {
   readonly cones: ConeSpec;
+  /** Patterns of the sparse parameter forms: A for `Aval`, P's upper triangle for `Pval`. */
+  readonly sparsity?: ConeSparsity;
   /** The iteration the 'unroll' strategy differentiates (default 'refine'; see step.ts). */
   readonly unroll?: ConeUnroll;
 } & ConeSolverOptions;
@@ -23,39 +25,46 @@ function layoutOf(spec: ConeSpec): ConeLayout {
 }
 
 /**
- * 'convex.cone': min cᵀx s.t. b − Ax = s ∈ K (see problem.ts for K's layout), solved by
- * operator splitting on the homogeneous self-dual embedding with Anderson acceleration and
- * Gauss–Newton refinement (solve.ts); infeasible and unbounded programs are reported in
- * `info.status` with finite certificates in place of a solution. Gradients for A, b and c by
- * the implicit VJP of the residual map (vjp.ts), or by unrolling the refinement or ADMM
- * iterations (step.ts).
+ * 'convex.cone': min ½xᵀPx + cᵀx s.t. b − Ax = s ∈ K (see problem.ts for K's layout and the
+ * dense / sparse parameter forms), solved by a primal-dual interior-point method on the
+ * homogeneous self-dual embedding (ipm/: Mehrotra predictor–corrector, Nesterov–Todd scaling
+ * for the symmetric cones, dual scaling for the exponential cone, Ruiz equilibration, dense or
+ * sparse LDLᵀ KKT solves); infeasible and unbounded programs are reported in `info.status` with
+ * finite certificates in place of a solution. Gradients by the implicit VJP through the final
+ * KKT system (vjp.ts), or by unrolling refinement or ADMM iterations (step.ts).
  * The invariant is optimality(params, solve(params).solution) = 0 (optimality.ts).
  */
 export const coneNode = defineNode<ConeParams, ConeSolution, ConeOptions>({
   name: 'convex.cone',
-  signature: { params: { A: 2, b: 1, c: 1 }, solution: { x: 1, y: 1, s: 1 } },
+  signature: {
+    params: { A: 2, Aval: 1, b: 1, c: 1, P: 2, Pval: 1 },
+    solution: { x: 1, y: 1, s: 1 },
+    optional: ['A', 'Aval', 'P', 'Pval'],
+  },
   solve(params, options) {
-    const layout = validateCone(params, options.cones);
-    return solveCone(params, layout, options, options.warmStart);
+    const layout = validateCone(params, options.cones, options.sparsity);
+    return solveCone(params, layout, options, options.sparsity);
   },
   optimality(params, solution, options) {
     return coneOptimality(params, solution, options.cones);
   },
   vjp(params, result, cotangent, options) {
-    return coneVjp(params, result, cotangent, layoutOf(options.cones), options);
+    return coneVjp(params, result, cotangent, layoutOf(options.cones), options.sparsity, options.denseMax);
   },
   step: coneStep,
 });
 
 /**
- * Solves min cᵀx s.t. b − Ax ∈ K, batched over a leading axis of A, b or c, and returns the
- * primal x, the dual y (Aᵀy + c = 0, y ∈ K*) and the slack s = b − Ax ∈ K.
+ * Solves min ½xᵀPx + cᵀx s.t. b − Ax ∈ K, batched over a leading axis of any parameter, and
+ * returns the primal x, the dual y (Px + Aᵀy + c = 0, y ∈ K*) and the slack s = b − Ax ∈ K.
  *
  * @example
  * // min x₁ + x₂ s.t. ‖(x₁, x₂)‖ ≤ 1 as t − ‖u‖ ≥ 0 with (t, u) = (1, x):
  * cone({ A, b, c }, { cones: { soc: [3] } })
+ * // A sparse A: its values on a CSC pattern.
+ * cone({ Aval, b, c }, { cones: { nonneg: m }, sparsity: { A: pattern } })
  */
 export function cone(params: ConeParams, options: ConeOptions & NodeCallOptions<ConeSolution>): NodeOutput<ConeSolution> {
-  validateCone(params, options?.cones);
+  validateCone(params, options?.cones, options?.sparsity);
   return applyNode(coneNode, params, options);
 }

@@ -1,13 +1,18 @@
 import { InvalidInputError, ShapeError, type Tensor } from '@argmin/autodiff';
+import type { CscPattern } from '@argmin/autodiff/kernels';
 
 /**
- * A cone program  min cᵀx  s.t.  b − Ax = s ∈ K,  with dual  max −bᵀy  s.t.  Aᵀy + c = 0, y ∈ K*.
+ * A cone program  min ½xᵀPx + cᵀx  s.t.  b − Ax = s ∈ K,  with dual
+ * max −½xᵀPx − bᵀy  s.t.  Px + Aᵀy + c = 0, y ∈ K*  (P optional: an LP or conic LP without it).
+ * A is given dense (`A`, [m, n]) or sparse (`Aval`, its values on `options.sparsity.A`, a CSC
+ * pattern); P dense (`P`, [n, n], symmetric PSD) or sparse (`Pval` on `options.sparsity.P`, the
+ * upper triangle incl. the diagonal).
  * K is the Cartesian product of the listed cones, in this order (SCS's convention):
  * zero {0}, nonnegative orthant, second-order cones {(t, x): ‖x‖ ≤ t}, PSD cones (each an order-k
  * symmetric matrix stored as its lower triangle column by column, off-diagonals scaled by √2, so
  * k(k+1)/2 rows), and exponential cones {(x, y, z): y·exp(x/y) ≤ z, y > 0} (3 rows each).
  */
-export type ConeParams = { A: Tensor; b: Tensor; c: Tensor };
+export type ConeParams = { A?: Tensor; Aval?: Tensor; b: Tensor; c: Tensor; P?: Tensor; Pval?: Tensor };
 export type ConeSolution = { x: Tensor; y: Tensor; s: Tensor };
 
 export interface ConeSpec {
@@ -102,34 +107,93 @@ function describeSpec(spec: ConeSpec): string {
 }
 
 /**
- * Checks that A, b and c fit together and that the cones take exactly A's rows. Ranks, batch
- * sizes and finiteness are checked by applyNode; this adds what only the cone node knows.
+ * Checks that A (or Aval on its pattern), b, c and P (or Pval) fit together and that the cones
+ * take exactly A's rows. Ranks, batch sizes and finiteness are checked by applyNode; this adds
+ * what only the cone node knows.
  */
-export function validateCone(params: ConeParams, spec: ConeSpec | undefined): ConeLayout {
+export function validateCone(
+  params: ConeParams,
+  spec: ConeSpec | undefined,
+  sparsity?: { readonly A?: CscPattern; readonly P?: CscPattern },
+): ConeLayout {
   const layout = coneLayout(spec);
-  const { A, b, c } = params;
-  for (const [name, t] of Object.entries({ A, b, c })) {
+  const { A, Aval, b, c, P, Pval } = params;
+  for (const [name, t] of Object.entries({ b, c })) {
     if (t === undefined) throw new InvalidInputError(`${NODE}: parameter '${name}' is required`);
   }
-  const m = A.shape[A.ndim - 2];
-  const n = A.shape[A.ndim - 1];
-  if (m === undefined || n === undefined)
-    throw new ShapeError(`${NODE}: parameter 'A' must be a matrix [m, n] (or [B, m, n]), got shape [${A.shape.join(',')}]`);
-  const bm = b.shape[b.ndim - 1];
+  if ((A === undefined) === (Aval === undefined))
+    throw new InvalidInputError(
+      `${NODE}: give exactly one of parameter 'A' (dense [m, n]) and parameter 'Aval' (values on options.sparsity.A)`,
+    );
+  if (P !== undefined && Pval !== undefined) throw new InvalidInputError(`${NODE}: give at most one of parameter 'P' and parameter 'Pval'`);
   const cn = c.shape[c.ndim - 1];
-  if (bm !== m)
-    throw new ShapeError(
-      `${NODE}: parameter 'b' has ${bm} entries (shape [${b.shape.join(',')}]) but A has ${m} rows (shape [${A.shape.join(',')}])`,
-    );
-  if (cn !== n)
-    throw new ShapeError(
-      `${NODE}: parameter 'c' has ${cn} entries (shape [${c.shape.join(',')}]) but A has ${n} columns (shape [${A.shape.join(',')}])`,
-    );
-  if (layout.m !== m) {
-    throw new ShapeError(
-      `${NODE}: the cones take ${layout.m} rows (${describeSpec(spec!)}) but A has ${m} rows (shape [${A.shape.join(',')}])`,
-    );
+  let m: number | undefined;
+  let n: number | undefined;
+  let aShape: string;
+  if (A) {
+    m = A.shape[A.ndim - 2];
+    n = A.shape[A.ndim - 1];
+    aShape = `A has ${m} rows and ${n} columns (shape [${A.shape.join(',')}])`;
+    if (m === undefined || n === undefined)
+      throw new ShapeError(`${NODE}: parameter 'A' must be a matrix [m, n] (or [B, m, n]), got shape [${A.shape.join(',')}]`);
+  } else {
+    const pat = sparsity?.A;
+    if (!pat) throw new InvalidInputError(`${NODE}: parameter 'Aval' needs its pattern in options.sparsity.A (a CscPattern)`);
+    checkPattern(pat, 'A');
+    m = pat.nrows;
+    n = pat.ncols;
+    aShape = `A (options.sparsity.A) has ${m} rows and ${n} columns`;
+    const nnz = pat.colPtr[pat.ncols]!;
+    const len = Aval!.shape[Aval!.ndim - 1];
+    if (len !== nnz)
+      throw new ShapeError(`${NODE}: parameter 'Aval' has ${len} entries per program but options.sparsity.A has ${nnz} nonzeros`);
   }
+  const bm = b.shape[b.ndim - 1];
+  if (bm !== m) throw new ShapeError(`${NODE}: parameter 'b' has ${bm} entries (shape [${b.shape.join(',')}]) but ${aShape}`);
+  if (cn !== n)
+    throw new ShapeError(`${NODE}: parameter 'c' has ${cn} entries (shape [${c.shape.join(',')}]) but A has ${n} columns (${aShape})`);
+  if (layout.m !== m) throw new ShapeError(`${NODE}: the cones take ${layout.m} rows (${describeSpec(spec!)}) but ${aShape}`);
   if (n === 0) throw new ShapeError(`${NODE}: parameter 'A' has no columns (the program has no variables)`);
+  if (P) {
+    if (P.shape[P.ndim - 1] !== n || P.shape[P.ndim - 2] !== n)
+      throw new ShapeError(`${NODE}: parameter 'P' must be [${n}, ${n}] (n = ${n} variables), got shape [${P.shape.join(',')}]`);
+    const k = n * n;
+    for (let o = 0; o < P.size; o += k)
+      for (let i = 0; i < n; i++)
+        for (let j = 0; j < i; j++) {
+          const u = P.data[o + i * n + j]!;
+          const v = P.data[o + j * n + i]!;
+          if (Math.abs(u - v) > 1e-9 * (1 + Math.abs(u) + Math.abs(v)))
+            throw new InvalidInputError(`${NODE}: parameter 'P' must be symmetric, but P[${i}][${j}] = ${u} and P[${j}][${i}] = ${v}`);
+        }
+  }
+  if (Pval) {
+    const pat = sparsity?.P;
+    if (!pat) throw new InvalidInputError(`${NODE}: parameter 'Pval' needs its pattern in options.sparsity.P (upper triangle of P)`);
+    checkPattern(pat, 'P');
+    if (pat.nrows !== n || pat.ncols !== n)
+      throw new ShapeError(`${NODE}: options.sparsity.P is ${pat.nrows}×${pat.ncols}, but there are ${n} variables`);
+    for (let j = 0; j < n; j++)
+      for (let q = pat.colPtr[j]!; q < pat.colPtr[j + 1]!; q++)
+        if (pat.rowIdx[q]! > j)
+          throw new InvalidInputError(`${NODE}: options.sparsity.P must hold P's upper triangle, but column ${j} has row ${pat.rowIdx[q]}`);
+    const len = Pval.shape[Pval.ndim - 1];
+    if (len !== pat.colPtr[n])
+      throw new ShapeError(`${NODE}: parameter 'Pval' has ${len} entries per program but options.sparsity.P has ${pat.colPtr[n]} nonzeros`);
+  }
   return layout;
+}
+
+function checkPattern(p: CscPattern, name: string): void {
+  const where = `${NODE}: options.sparsity.${name}`;
+  if (!(p.colPtr instanceof Int32Array) || !(p.rowIdx instanceof Int32Array) || p.colPtr.length !== p.ncols + 1)
+    throw new InvalidInputError(`${where} must be a CscPattern (colPtr: Int32Array of ncols + 1, rowIdx: Int32Array)`);
+  if (p.colPtr[0] !== 0 || p.colPtr[p.ncols] !== p.rowIdx.length)
+    throw new InvalidInputError(`${where}: colPtr must start at 0 and end at nnz = ${p.rowIdx.length}`);
+  for (let j = 0; j < p.ncols; j++)
+    for (let q = p.colPtr[j]!; q < p.colPtr[j + 1]!; q++) {
+      const i = p.rowIdx[q]!;
+      if (!(i >= 0 && i < p.nrows) || (q > p.colPtr[j]! && i <= p.rowIdx[q - 1]!))
+        throw new InvalidInputError(`${where}: column ${j} has row indices out of range or not strictly increasing`);
+    }
 }

@@ -1,215 +1,160 @@
 import { Tensor, type SolveInfo, type SolveStatus } from '@argmin/autodiff';
-import { admm, splitIterate } from './admm.js';
-import { bDot, cDot, type ConeData } from './data.js';
-import { hsdeSystem } from './linsys.js';
+import type { CscPattern } from '@argmin/autodiff/kernels';
+import type { ConeData } from './data.js';
+import { solveProgram, type KktChoice, type ProgramInput, type ProgramState } from './ipm/program.js';
 import type { ConeLayout, ConeParams, ConeSolution } from './problem.js';
-import { refine, scaledResidual } from './refine.js';
-import { residualAt, type ResidualPoint } from './residual-map.js';
+import { refine } from './refine.js';
+import type { ResidualPoint } from './residual-map.js';
 
 /** Solver options of the cone node (beside `cones` and the common controls). */
 export interface ConeSolverOptions {
-  /** Target for the scaled primal, dual and gap residuals (default 1e-9). */
+  /** Target for the worst scaled primal, dual and gap residual of the unscaled program (default 1e-9). */
   readonly tol?: number;
-  /** ADMM iteration budget (default 10 000). */
+  /** Interior-point iteration budget (default 100). */
   readonly maxIter?: number;
-  /** Over-relaxation of ADMM (default 1.5). */
-  readonly alpha?: number;
-  /** Anderson acceleration memory (default 10; 0 disables). */
-  readonly anderson?: number;
-  /** Polish ADMM points by Gauss–Newton on the residual map (default true). */
-  readonly refine?: boolean;
-  /** Certificate tolerance for infeasible / unbounded programs (default 1e-7). */
+  /** Certificate tolerance for infeasible / unbounded programs (default 1e-8). */
   readonly tolInfeasible?: number;
-  /** Largest n + m handled with dense linear algebra in refinement and the VJP (default 400). */
+  /**
+   * KKT linear algebra: 'dense' eliminates to the normal equations with dense Cholesky (dense A),
+   * 'sparse' factors the quasi-definite KKT matrix by sparse LDLᵀ with AMD ordering;
+   * 'auto' (default) picks 'sparse' for a sparse A (Aval) or a large, mostly empty dense one.
+   */
+  readonly kkt?: KktChoice;
+  /**
+   * Polish the interior-point solution by Gauss–Newton on the embedding's residual map
+   * (refine.ts) and differentiate that map exactly (vjp-residual.ts). Interior points stop at
+   * μ ≈ 1e-10, where solutions on curved cones (second-order, PSD, exponential) are accurate only
+   * to about √μ in x and so are KKT-based gradients; polishing takes them to round-off.
+   * Default 'auto': on for programs with curved cones, a dense A, no P and n + m ≤ 1000.
+   */
+  readonly polish?: boolean | 'auto';
+  /** Largest n + m polished and differentiated with dense linear algebra (default 400; above, CG and GMRES). */
   readonly denseMax?: number;
 }
 
-/** What the VJP reuses: per batch element, the solution point and DΠ_K* at it. */
+/** Sparsity patterns of the sparse parameter forms (`Aval`, `Pval`). */
+export interface ConeSparsity {
+  /** Pattern of A (m×n) for `Aval`. */
+  readonly A?: CscPattern;
+  /** Pattern of P's upper triangle incl. the diagonal (n×n) for `Pval`. */
+  readonly P?: CscPattern;
+}
+
+/** What the VJP reuses: per batch element, the engine's final state (null if not converged). */
 export interface ConeSaved {
+  readonly states: readonly (ProgramState | null)[];
+  /** Polished elements: the residual-map point the exact VJP differentiates. */
   readonly points: readonly (ResidualPoint | null)[];
 }
 
-export interface ElementResult {
-  readonly status: SolveStatus;
-  readonly iterations: number;
-  readonly residual: number;
-  readonly x: Float64Array;
-  readonly y: Float64Array;
-  readonly s: Float64Array;
-  readonly point: ResidualPoint | null;
+/** A dense-A, no-P element as the residual-map code reads it. */
+export function coneData(input: ProgramInput): ConeData {
+  return {
+    m: input.m,
+    n: input.n,
+    layout: input.layout,
+    A: input.A,
+    aOff: input.aOff,
+    b: input.b,
+    bOff: input.bOff,
+    c: input.c,
+    cOff: input.cOff,
+  };
 }
 
-/** Solves one cone program; `start` is a warm start (x, y, s) or null. */
-export function solveElement(
-  d: ConeData,
-  opts: ConeSolverOptions,
-  start: { x: Float64Array; y: Float64Array; s: Float64Array } | null,
-): ElementResult {
-  const { n, m } = d;
-  const N = n + m + 1;
-  const tol = opts.tol ?? 1e-9;
-  const maxIter = opts.maxIter ?? 10_000;
-  const denseMax = opts.denseMax ?? 400;
-  const useRefine = opts.refine ?? true;
-  const w = new Float64Array(N);
-  if (start) {
-    w.set(start.x, 0);
-    for (let i = 0; i < m; i++) w[n + i] = start.y[i]! - start.s[i]!;
-  }
-  w[N - 1] = 1;
-  const x = new Float64Array(n);
-  const y = new Float64Array(m);
-  const s = new Float64Array(m);
+function polishes(input: ProgramInput, opts: ConeSolverOptions): boolean {
+  const p = opts.polish ?? 'auto';
+  if (p === false || input.aPattern || input.P) return false;
+  if (p === true) return true;
+  return input.layout.blocks.some((b) => b.kind === 'soc' || b.kind === 'psd' || b.kind === 'exp') && input.n + input.m <= 1000;
+}
 
-  const finish = (point: ResidualPoint, iterations: number, residual: number): ElementResult => ({
-    status: residual <= tol ? 'converged' : 'max_iter',
-    iterations,
-    residual,
-    x: point.x,
-    y: point.y,
-    s: point.s,
-    point,
-  });
-  const tryRefine = (iterations: number): ElementResult | null => {
-    const { tau } = splitIterate(d, w, x, y, s);
-    if (!(tau > 0)) return null;
-    const zx = w.slice(0, n).map((v) => v / tau);
-    const zy = w.slice(n, n + m).map((v) => v / tau);
-    const r = useRefine ? refine(d, zx, zy, { maxSteps: 12, tol, denseMax }) : null;
-    if (r && r.residual <= tol) return finish(r.point, iterations + r.steps, r.residual);
-    if (r && r.steps > 0) {
-      // Keep the improvement as ADMM's next start (T is homogeneous: τ = 1 is as good as any).
-      w.set(r.zx, 0);
-      w.set(r.zy, n);
-      w[N - 1] = 1;
-    }
-    return null;
-  };
+/** Leading batch size of the call (1 when nothing is batched) and whether anything is batched. */
+export function batchOf(params: ConeParams): { B: number; batched: boolean } {
+  const lead: number[] = [];
+  if (params.A && params.A.ndim === 3) lead.push(params.A.shape[0]!);
+  if (params.Aval && params.Aval.ndim === 2) lead.push(params.Aval.shape[0]!);
+  if (params.P && params.P.ndim === 3) lead.push(params.P.shape[0]!);
+  if (params.Pval && params.Pval.ndim === 2) lead.push(params.Pval.shape[0]!);
+  if (params.b.ndim === 2) lead.push(params.b.shape[0]!);
+  if (params.c.ndim === 2) lead.push(params.c.shape[0]!);
+  return { B: lead[0] ?? 1, batched: lead.length > 0 };
+}
 
-  // ADMM to a coarse accuracy, then refinement; if that does not finish, ADMM to a 10× tighter
-  // target and refine again. Refinement is cheap next to a slow ADMM tail: once the iterate has
-  // found the right face of the cone (often at 1e-3 already; for an LP, the active set) a few
-  // Newton steps finish the job.
-  let used = 0;
-  let target = Math.max(tol, 1e-3);
-  const sys = hsdeSystem(d);
-  const admmOpts = { alpha: opts.alpha ?? 1.5, memory: opts.anderson ?? 10, tolInfeasible: opts.tolInfeasible ?? 1e-7 };
-  for (;;) {
-    const r = admm(d, sys, w, { ...admmOpts, tol: target, maxIter: Math.max(maxIter - used, 1) });
-    used += r.iterations + 1;
-    if (r.outcome === 'infeasible' || r.outcome === 'unbounded') return certificate(d, w, r.outcome, used);
-    if (r.outcome === 'solved' || used >= maxIter) {
-      const refined = tryRefine(used);
-      if (refined) return refined;
-    }
-    if (used >= maxIter || (r.outcome === 'solved' && target <= tol)) {
-      const { tau } = splitIterate(d, w, x, y, s);
-      if (!(tau > 0))
-        return {
-          status: 'max_iter',
-          iterations: used,
-          residual: Infinity,
-          x: new Float64Array(n),
-          y: new Float64Array(m),
-          s: new Float64Array(m),
-          point: null,
-        };
-      const point = residualAt(
-        d,
-        w.slice(0, n).map((v) => v / tau),
-        w.slice(n, n + m).map((v) => v / tau),
-      );
-      return finish(point, used, scaledResidual(d, point));
-    }
-    target = Math.max(tol, target * 0.1);
-  }
+/** Batch element e's data as views into the parameters. */
+export function elementInput(params: ConeParams, layout: ConeLayout, sparsity: ConeSparsity | undefined, e: number): ProgramInput {
+  const { b, c } = params;
+  const m = layout.m;
+  const n = c.shape[c.ndim - 1]!;
+  const off = (t: Tensor, core: number, size: number) => (t.ndim > core ? e * size : 0);
+  const base = { layout, m, n, b: b.data, bOff: off(b, 1, m), c: c.data, cOff: off(c, 1, n) };
+  const a = params.Aval
+    ? { A: params.Aval.data, aOff: off(params.Aval, 1, params.Aval.shape[params.Aval.ndim - 1]!), aPattern: sparsity!.A! }
+    : { A: params.A!.data, aOff: off(params.A!, 2, m * n) };
+  const p = params.Pval
+    ? { P: params.Pval.data, pOff: off(params.Pval, 1, params.Pval.shape[params.Pval.ndim - 1]!), pPattern: sparsity!.P! }
+    : params.P
+      ? { P: params.P.data, pOff: off(params.P, 2, n * n) }
+      : {};
+  return { ...base, ...a, ...p };
 }
 
 /**
- * Finite certificates in place of a solution: for an infeasible program y with y ∈ K*, Aᵀy ≈ 0,
- * bᵀy = −1 (x = s = 0); for an unbounded one (x, s) with s ∈ K, Ax + s ≈ 0, cᵀx = −1 (y = 0).
+ * The batched forward: one interior-point solve per element (ipm/). Elements that share a
+ * sparsity pattern share its symbolic analysis (the KKT pattern cache in kkt-sparse.ts).
+ * A warm start is accepted and ignored: an interior-point method starts from the interior
+ * and gains nothing from a point on the boundary.
  */
-function certificate(d: ConeData, w: Float64Array, outcome: 'infeasible' | 'unbounded', iterations: number): ElementResult {
-  const x = new Float64Array(d.n);
-  const y = new Float64Array(d.m);
-  const s = new Float64Array(d.m);
-  splitIterate(d, w, x, y, s);
-  if (outcome === 'infeasible') {
-    const scale = -1 / bDot(d, y);
-    return {
-      status: 'infeasible',
-      iterations,
-      residual: Infinity,
-      x: new Float64Array(d.n),
-      y: y.map((v) => v * scale),
-      s: new Float64Array(d.m),
-      point: null,
-    };
-  }
-  const scale = -1 / cDot(d, x);
-  return {
-    status: 'unbounded',
-    iterations,
-    residual: Infinity,
-    x: x.map((v) => v * scale),
-    y: new Float64Array(d.m),
-    s: s.map((v) => v * scale),
-    point: null,
-  };
-}
-
-/** The batched forward: one solve per element; shared parameters are read in place. */
 export function solveCone(
   params: ConeParams,
   layout: ConeLayout,
   opts: ConeSolverOptions,
-  warmStart?: Partial<ConeSolution>,
+  sparsity?: ConeSparsity,
 ): { solution: ConeSolution; info: SolveInfo; saved: ConeSaved } {
-  const { A, b, c } = params;
-  const m = A.shape[A.ndim - 2]!;
-  const n = A.shape[A.ndim - 1]!;
-  const batched = A.ndim === 3 || b.ndim === 2 || c.ndim === 2;
-  const B = A.ndim === 3 ? A.shape[0]! : b.ndim === 2 ? b.shape[0]! : c.ndim === 2 ? c.shape[0]! : 1;
+  const m = layout.m;
+  const n = params.c.shape[params.c.ndim - 1]!;
+  const { B, batched } = batchOf(params);
   const x = new Float64Array(B * n);
   const y = new Float64Array(B * m);
   const s = new Float64Array(B * m);
   const status: SolveStatus[] = [];
   const iterations: number[] = [];
   const residual: number[] = [];
+  const states: (ProgramState | null)[] = [];
   const points: (ResidualPoint | null)[] = [];
-  const ws = warmStart?.x && warmStart.y && warmStart.s ? warmStart : null;
+  const ipmOpts = {
+    tol: opts.tol ?? 1e-9,
+    tolInfeasible: opts.tolInfeasible ?? 1e-8,
+    maxIter: opts.maxIter ?? 100,
+    kkt: opts.kkt ?? 'auto',
+  };
   for (let e = 0; e < B; e++) {
-    const d: ConeData = {
-      m,
-      n,
-      layout,
-      A: A.data,
-      aOff: A.ndim === 3 ? e * m * n : 0,
-      b: b.data,
-      bOff: b.ndim === 2 ? e * m : 0,
-      c: c.data,
-      cOff: c.ndim === 2 ? e * n : 0,
-    };
-    const start = ws
-      ? {
-          x: ws.x!.data.subarray(ws.x!.ndim === 2 ? e * n : 0).subarray(0, n),
-          y: ws.y!.data.subarray(ws.y!.ndim === 2 ? e * m : 0).subarray(0, m),
-          s: ws.s!.data.subarray(ws.s!.ndim === 2 ? e * m : 0).subarray(0, m),
-        }
-      : null;
-    const r = solveElement(d, opts, start);
-    x.set(r.x, e * n);
-    y.set(r.y, e * m);
-    s.set(r.s, e * m);
-    status.push(r.status);
-    iterations.push(r.iterations);
-    residual.push(r.residual);
-    points.push(r.status === 'converged' ? r.point : null);
+    const input = elementInput(params, layout, sparsity, e);
+    const st = solveProgram(input, ipmOpts);
+    const r = st.result;
+    let out = { x: r.x, y: r.y, s: r.s, residual: r.residual, steps: 0, point: null as ResidualPoint | null };
+    let st8 = r.status;
+    // Polish a converged solution, or one the interior point left close (stalled by round-off).
+    if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && polishes(input, opts)) {
+      const zy = r.y.map((v, i) => v - r.s[i]!);
+      const p = refine(coneData(input), r.x, zy, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
+      if (p.residual <= r.residual)
+        out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: p.residual, steps: p.steps, point: p.point };
+      if (out.residual <= ipmOpts.tol) st8 = 'converged';
+    }
+    x.set(out.x, e * n);
+    y.set(out.y, e * m);
+    s.set(out.s, e * m);
+    status.push(st8);
+    iterations.push(r.iterations + out.steps);
+    residual.push(out.residual);
+    states.push(st8 === 'converged' ? st : null);
+    points.push(st8 === 'converged' ? out.point : null);
   }
   const shape = (k: number) => (batched ? [B, k] : [k]);
   return {
     solution: { x: new Tensor(x, shape(n)), y: new Tensor(y, shape(m)), s: new Tensor(s, shape(m)) },
     info: { status, iterations, residual },
-    saved: { points },
+    saved: { states, points },
   };
 }

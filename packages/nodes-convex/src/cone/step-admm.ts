@@ -19,10 +19,11 @@ import type { ConeParams, ConeSolution, ConeSpec } from './problem.js';
 import { coneProjection } from './projection-op.js';
 import type { ConeSolverOptions } from './solve.js';
 
-export type StepOptions = { cones: ConeSpec } & ConeSolverOptions;
+/** Over-relaxation α of the unrolled ADMM (default 1.5). */
+export type StepOptions = { cones: ConeSpec; alpha?: number } & ConeSolverOptions;
 
 /**
- * One iteration of the forward solver's operator splitting (admm.ts) written with
+ * One iteration of SCS-style operator splitting on the embedding, written with
  * differentiable ops, for the 'unroll' strategy. The state (x, y, s) stands for the embedding's
  * iterate w = (x, y − s, 1) (T is homogeneous, so normalising τ = 1 each step changes nothing):
  *   u = (x, Π*(y − s), 1),  ũ = (I + Q)⁻¹(2u − w),  w⁺ = w + α(ũ − u),
@@ -56,7 +57,8 @@ export function admmInit(params: ConeParams): ConeSolution {
   return { x: zeros(shape(n)), y: zeros(shape(m)), s: zeros(shape(m)) };
 }
 
-export function dims({ A, b, c }: ConeParams): { batch: number | null; m: number; n: number } {
+export function dims({ A: a, b, c }: ConeParams): { batch: number | null; m: number; n: number } {
+  const A = a!;
   const batch = A.ndim === 3 ? A.shape[0]! : b.ndim === 2 ? b.shape[0]! : c.ndim === 2 ? c.shape[0]! : null;
   return { batch, m: A.shape[A.ndim - 2]!, n: A.shape[A.ndim - 1]! };
 }
@@ -66,7 +68,7 @@ export function broadcastParams(params: ConeParams): { A: Tensor; b: Tensor; c: 
   const { batch, m, n } = dims(params);
   const lead = batch === null ? [] : [batch];
   return {
-    A: broadcastTo(params.A, [...lead, m, n]),
+    A: broadcastTo(params.A!, [...lead, m, n]),
     b: broadcastTo(params.b, [...lead, m]),
     c: broadcastTo(params.c, [...lead, n]),
     lead,

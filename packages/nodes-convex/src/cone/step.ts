@@ -1,4 +1,20 @@
-import { Tensor, add, concat, eye, matmul, matmulT, neg, reshape, slice, solve, sub, sum, mul, type SolverStep } from '@argmin/autodiff';
+import {
+  InvalidInputError,
+  Tensor,
+  add,
+  concat,
+  eye,
+  matmul,
+  matmulT,
+  neg,
+  reshape,
+  slice,
+  solve,
+  sub,
+  sum,
+  mul,
+  type SolverStep,
+} from '@argmin/autodiff';
 import { denseConeDerivative, projectConeWithDerivative } from './cones.js';
 import { coneLayout } from './problem.js';
 import type { ConeParams, ConeSolution } from './problem.js';
@@ -11,9 +27,9 @@ export type ConeUnroll = 'refine' | 'admm';
 
 /**
  * The 'unroll' strategy's iteration, chosen by `options.unroll`:
- * - 'refine' (default): the solver's last phase. `init` runs the numeric ADMM phase to 1e-6
- *   (not differentiated: a constant start, like any warm start), then each step is one
- *   Gauss–Newton step on the residual map F(ζ) (refine.ts) written with differentiable ops:
+ * - 'refine' (default): `init` runs the interior-point solver to 1e-6 (not differentiated: a
+ *   constant start, like any warm start), then each step is one
+ *   Gauss–Newton step on the residual map F(ζ) (residual-map.ts) written with differentiable ops:
  *   ζ⁺ = ζ − (JᵀJ)⁻¹JᵀF(ζ). J's cone-derivative block D is held constant (second derivatives of
  *   the projections are not formed); the terms this drops are multiplied by F and vanish as the
  *   iteration converges, so the unrolled gradient reaches the implicit one in 2–4 steps.
@@ -23,10 +39,14 @@ export type ConeUnroll = 'refine' | 'admm';
 export const coneStep: SolverStep<ConeParams, ConeSolution, StepOptions & { unroll?: ConeUnroll }> = {
   defaultSteps: 8,
   init(params, options) {
+    if (!params.A || params.Aval || params.P || params.Pval)
+      throw new InvalidInputError(
+        "convex.cone: strategy 'unroll' differentiates the conic LP residual map and needs a dense 'A' without 'P' (use the implicit strategy for sparse A or a quadratic objective)",
+      );
     const ws = options.warmStart;
     if (ws?.x && ws.y && ws.s) return { x: ws.x, y: ws.y, s: ws.s };
     if (options.unroll === 'admm') return admmInit(params);
-    const start = solveCone(params, coneLayout(options.cones), { ...options, refine: false, tol: 1e-6 });
+    const start = solveCone(params, coneLayout(options.cones), { ...options, tol: 1e-6 });
     return start.solution;
   },
   update(params, state, options) {

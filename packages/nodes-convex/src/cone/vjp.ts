@@ -1,139 +1,140 @@
 import { DifferentiationError, Tensor, type Cotangents, type SolveResult } from '@argmin/autodiff';
-import { gmres, luFactor, luSolve, type LuFactor } from '@argmin/autodiff/kernels';
-import { applyConeDerivative } from './cones.js';
-import type { ConeData } from './data.js';
+import { normInf } from './ipm/matrix.js';
 import type { ConeLayout, ConeParams, ConeSolution } from './problem.js';
-import { denseJacobian, jacobianTransposeTimes, type ResidualPoint } from './residual-map.js';
-import type { ConeSaved, ConeSolverOptions } from './solve.js';
+import { coneData, elementInput, type ConeSaved, type ConeSparsity } from './solve.js';
+import { residualVjpElement } from './vjp-residual.js';
 
 /**
- * The implicit VJP of a cone program (Agrawal et al. 2019, "Differentiating through a cone
- * program"). At a solution the normalised residual map N(z, Q) = ((Q − I)Π + I)(z/|w|) vanishes,
- * with z = (x, y − s, 1) and Π the projection onto ℝⁿ × K* × ℝ₊; so dz = −M⁻¹·dQ·u with
- * M = (Q − I)DΠ(z) + I and u = Π(z) = (x, y, 1). M is singular along the ray z, which the
- * solution map ignores; we use M̃ = M + u·e_τᵀ (nonsingular, see residual-map.ts). Backward:
- *   z̄ = (x̄,  DΠ*(ȳ + s̄) − s̄,  −xᵀx̄ − yᵀȳ − sᵀs̄),   g = M̃⁻ᵀ z̄,   Q̄ = −g·uᵀ,
- * which Q's skew structure maps to  Ā = g_y·xᵀ − y·g_xᵀ,  b̄ = g_τ·y − g_y,  c̄ = g_τ·x − g_x.
- * M̃ is factored (LU) densely up to `denseMax` rows, else M̃ᵀ is applied matrix-free in GMRES.
+ * The implicit VJP of a cone program from the interior-point method's own KKT system (as OptNet
+ * does for QPs, extended to cones). On the central path at the final μ,
+ *   Px + Aᵀy + c = 0,   Ax + s = b,   Δs = −H·Δy (linearised complementarity, H = WᵀW),
+ * so a change of the data moves the solution by
+ *   K·(dx, dy) = (−dP·x − dAᵀy − dc,  db − dA·x),   K = [[P, Aᵀ], [A, −H]],
+ * with ds = db − dA·x − A·dx. As μ → 0, H → 0 on active directions and → ∞ on inactive ones, so
+ * K tends to the KKT matrix of the active face: the derivative of the solution where it exists.
+ * Backward is one factorization of K at the final point (the symbolic analysis is reused) and
+ * one refined solve:  K·(u, v) = (x̄ − Aᵀs̄, ȳ),  then
+ *   c̄ = −u,  b̄ = v + s̄,  Ā = −y·uᵀ − (v + s̄)·xᵀ,  P̄ = −½(u·xᵀ + x·uᵀ).
+ * A solution that is not unique or not strictly complementary makes K singular as μ → 0: the
+ * solve then grows like 1/μ, which is reported as a DifferentiationError instead of a gradient.
+ * Polished elements (solve.ts) use the exact derivative of the residual map instead.
  */
-
-const factors = new WeakMap<ResidualPoint, LuFactor>();
-
-/** M̃ as a dense row-major N×N matrix: [J | (c + x, b + y, 1)]. */
-function denseResidualMatrix(d: ConeData, p: ResidualPoint): Float64Array {
-  const { n, m } = d;
-  const N = n + m + 1;
-  const J = denseJacobian(d, p.D);
-  const M = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) M.set(J.subarray(i * (N - 1), (i + 1) * (N - 1)), i * N);
-  for (let j = 0; j < n; j++) M[j * N + N - 1] = d.c[d.cOff + j]! + p.x[j]!;
-  for (let i = 0; i < m; i++) M[(n + i) * N + N - 1] = d.b[d.bOff + i]! + p.y[i]!;
-  M[N * N - 1] = 1;
-  return M;
-}
-
-/** g = M̃⁻ᵀ z̄ for one element. */
-function adjointSolve(d: ConeData, p: ResidualPoint, zbar: Float64Array, denseMax: number, element: number): Float64Array {
-  const N = d.n + d.m + 1;
-  if (N <= denseMax) {
-    let f = factors.get(p);
-    if (!f) {
-      try {
-        f = luFactor(denseResidualMatrix(d, p), N, 1, { op: 'convex.cone', input: 'residual map' });
-      } catch {
-        throw new DifferentiationError(
-          `convex.cone: cannot differentiate batch element ${element}: the derivative of the residual map is singular (the solution is not unique or not strictly complementary)`,
-        );
-      }
-      factors.set(p, f);
-    }
-    return luSolve(f, zbar, 1, true);
-  }
-  const { n, m } = d;
-  const r = gmres(
-    (g, out) => {
-      jacobianTransposeTimes(d, p.D, g, out);
-      let last = g[N - 1]!;
-      for (let j = 0; j < n; j++) last += (d.c[d.cOff + j]! + p.x[j]!) * g[j]!;
-      for (let i = 0; i < m; i++) last += (d.b[d.bOff + i]! + p.y[i]!) * g[n + i]!;
-      out[N - 1] = last;
-    },
-    zbar,
-    { tol: 1e-11, maxIter: 20 * N, restart: 60 },
-  );
-  if (!r.converged) {
-    throw new DifferentiationError(
-      `convex.cone: implicit differentiation failed at batch element ${element}: GMRES on the adjoint residual map did not converge (residual ${r.residual.toExponential(2)} after ${r.iterations} iterations)`,
-    );
-  }
-  return r.x;
-}
-
 export function coneVjp(
   params: ConeParams,
   result: SolveResult<ConeSolution>,
   cot: Cotangents<ConeSolution>,
   layout: ConeLayout,
-  opts: ConeSolverOptions,
+  sparsity: ConeSparsity | undefined,
+  denseMax = 400,
 ): Cotangents<ConeParams> {
-  const { A, b, c } = params;
-  const m = A.shape[A.ndim - 2]!;
-  const n = A.shape[A.ndim - 1]!;
-  const points = (result.saved as ConeSaved).points;
-  const B = points.length;
+  const { A, Aval, P, Pval, b, c } = params;
+  const m = layout.m;
+  const n = c.shape[c.ndim - 1]!;
+  const { states, points } = result.saved as ConeSaved;
   const batchedOut = result.solution.x.ndim === 2;
-  const gA = new Float64Array(A.size);
+  const gA = A ? new Float64Array(A.size) : null;
+  const gAval = Aval ? new Float64Array(Aval.size) : null;
+  const gP = P ? new Float64Array(P.size) : null;
+  const gPval = Pval ? new Float64Array(Pval.size) : null;
   const gb = new Float64Array(b.size);
   const gc = new Float64Array(c.size);
-  const N = n + m + 1;
-  const slice = (t: Tensor | null | undefined, e: number, k: number) =>
+  const view = (t: Tensor | null | undefined, e: number, k: number) =>
     t ? t.data.subarray(batchedOut ? e * k : 0, (batchedOut ? e * k : 0) + k) : null;
-  for (let e = 0; e < B; e++) {
-    const p = points[e];
-    const xb = slice(cot.x, e, n);
-    const yb = slice(cot.y, e, m);
-    const sb = slice(cot.s, e, m);
-    if (!p || (!xb && !yb && !sb)) continue; // unconverged elements are masked by applyNode's policy
-    const d: ConeData = {
-      m,
-      n,
-      layout,
-      A: A.data,
-      aOff: A.ndim === 3 ? e * m * n : 0,
-      b: b.data,
-      bOff: b.ndim === 2 ? e * m : 0,
-      c: c.data,
-      cOff: c.ndim === 2 ? e * n : 0,
-    };
-    const zbar = new Float64Array(N);
-    const ys = new Float64Array(m);
-    let last = 0;
-    for (let j = 0; j < n; j++) {
-      const v = xb ? xb[j]! : 0;
-      zbar[j] = v;
-      last -= p.x[j]! * v;
+  const rx = new Float64Array(n);
+  const rz = new Float64Array(m);
+  const wx = new Float64Array(n);
+  const wz = new Float64Array(m);
+  states.forEach((st, e) => {
+    const xb = view(cot.x, e, n);
+    const yb = view(cot.y, e, m);
+    const sb = view(cot.s, e, m);
+    if (!st || (!xb && !yb && !sb)) return; // unconverged elements are masked by applyNode's policy
+    const input = elementInput(params, layout, sparsity, e);
+    const point = points[e];
+    if (point) {
+      const outs = { gA, aOff: A && A.ndim === 3 ? e * m * n : 0, gb, bOff: b.ndim === 2 ? e * m : 0, gc, cOff: c.ndim === 2 ? e * n : 0 };
+      residualVjpElement(coneData(input), point, xb, yb, sb, denseMax, e, outs);
+      return;
     }
-    for (let i = 0; i < m; i++) {
-      const yv = yb ? yb[i]! : 0;
-      const sv = sb ? sb[i]! : 0;
-      ys[i] = yv + sv;
-      last -= p.y[i]! * yv + p.s[i]! * sv;
+    const x = result.solution.x.data.subarray(batchedOut ? e * n : 0);
+    const y = result.solution.y.data.subarray(batchedOut ? e * m : 0);
+    // r = (x̄ − Aᵀs̄, ȳ), unscaled.
+    for (let j = 0; j < n; j++) rx[j] = xb ? xb[j]! : 0;
+    if (sb) {
+      if (input.aPattern) {
+        const { colPtr, rowIdx } = input.aPattern;
+        for (let j = 0; j < n; j++) for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) rx[j]! -= input.A[input.aOff + q]! * sb[rowIdx[q]!]!;
+      } else for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) rx[j]! -= input.A[input.aOff + i * n + j]! * sb[i]!;
     }
-    applyConeDerivative(p.D, ys, zbar, 0, n);
-    if (sb) for (let i = 0; i < m; i++) zbar[n + i]! -= sb[i]!;
-    zbar[N - 1] = last;
-    const g = adjointSolve(d, p, zbar, opts.denseMax ?? 400, e);
-    const gt = g[N - 1]!;
-    const aOff = A.ndim === 3 ? e * m * n : 0;
-    for (let i = 0; i < m; i++) {
-      const gy = g[n + i]!;
-      const yi = p.y[i]!;
-      for (let j = 0; j < n; j++) gA[aOff + i * n + j]! += gy * p.x[j]! - yi * g[j]!;
-    }
-    const bOff = b.ndim === 2 ? e * m : 0;
-    for (let i = 0; i < m; i++) gb[bOff + i]! += gt * p.y[i]! - g[n + i]!;
+    for (let i = 0; i < m; i++) rz[i] = yb ? yb[i]! : 0;
+    // Into the equilibrated system: K = diag(E⁻¹, D⁻¹)·Γ·K̃·Γ·diag(E⁻¹, D⁻¹), Γ = diag(σ^-½, σ^½).
+    const { D, E, cost } = st.data.scaling;
+    const rc = Math.sqrt(cost);
+    for (let j = 0; j < n; j++) rx[j]! *= E[j]! * rc;
+    for (let i = 0; i < m; i++) rz[i]! *= D[i]! / rc;
+    const fin = st.result.point;
+    let ok = true;
+    for (const k of st.cones) ok = k.scale(fin.s, fin.z, fin.mu) && ok;
+    const kkt = st.kkt();
+    if (!ok || !kkt.factor(st.cones)) throw singular(e);
+    kkt.solve(rx, rz, wx, wz);
+    const rn = Math.max(normInf(rx), normInf(rz), 1e-300);
+    const wn = Math.max(normInf(wx), normInf(wz));
+    // Singular in the limit: refinement cannot reach a small residual (the static shift dominates
+    // the vanishing eigenvalue), or the solve grows like 1/μ.
+    if (!(kkt.lastResidual() <= 1e-8 * (1 + rn)) || !(wn <= rn * Math.max(1e6, 1 / Math.sqrt(fin.mu)))) throw singular(e);
+    for (let j = 0; j < n; j++) wx[j]! *= E[j]! * rc;
+    for (let i = 0; i < m; i++) wz[i]! *= D[i]! / rc;
+    // Gradients.
     const cOff = c.ndim === 2 ? e * n : 0;
-    for (let j = 0; j < n; j++) gc[cOff + j]! += gt * p.x[j]! - g[j]!;
-  }
-  return { A: new Tensor(gA, A.shape), b: new Tensor(gb, b.shape), c: new Tensor(gc, c.shape) };
+    for (let j = 0; j < n; j++) gc[cOff + j]! -= wx[j]!;
+    const bOff = b.ndim === 2 ? e * m : 0;
+    for (let i = 0; i < m; i++) {
+      wz[i]! += sb ? sb[i]! : 0; // v + s̄
+      gb[bOff + i]! += wz[i]!;
+    }
+    if (gA) {
+      const o = A!.ndim === 3 ? e * m * n : 0;
+      for (let i = 0; i < m; i++) {
+        const yi = y[i]!;
+        const vi = wz[i]!;
+        for (let j = 0; j < n; j++) gA[o + i * n + j]! -= yi * wx[j]! + vi * x[j]!;
+      }
+    }
+    if (gAval) {
+      const o = Aval!.ndim === 2 ? e * Aval!.shape[1]! : 0;
+      const { colPtr, rowIdx } = input.aPattern!;
+      for (let j = 0; j < n; j++)
+        for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) {
+          const i = rowIdx[q]!;
+          gAval[o + q]! -= y[i]! * wx[j]! + wz[i]! * x[j]!;
+        }
+    }
+    if (gP) {
+      const o = P!.ndim === 3 ? e * n * n : 0;
+      for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) gP[o + i * n + j]! -= 0.5 * (wx[i]! * x[j]! + x[i]! * wx[j]!);
+    }
+    if (gPval) {
+      const o = Pval!.ndim === 2 ? e * Pval!.shape[1]! : 0;
+      const { colPtr, rowIdx } = input.pPattern!;
+      for (let j = 0; j < n; j++)
+        for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) {
+          const i = rowIdx[q]!;
+          // An off-diagonal stored entry is both P_ij and P_ji.
+          gPval[o + q]! -= i === j ? wx[i]! * x[i]! : wx[i]! * x[j]! + x[i]! * wx[j]!;
+        }
+    }
+  });
+  const out: { -readonly [K in keyof ConeParams]?: Tensor | null } = { b: new Tensor(gb, b.shape), c: new Tensor(gc, c.shape) };
+  if (gA) out.A = new Tensor(gA, A!.shape);
+  if (gAval) out.Aval = new Tensor(gAval, Aval!.shape);
+  if (gP) out.P = new Tensor(gP, P!.shape);
+  if (gPval) out.Pval = new Tensor(gPval, Pval!.shape);
+  return out;
+}
+
+function singular(e: number): DifferentiationError {
+  return new DifferentiationError(
+    `convex.cone: cannot differentiate batch element ${e}: the KKT system at the solution is singular (the solution is not unique or not strictly complementary)`,
+  );
 }

@@ -104,7 +104,7 @@ export function residualMapConditioning(p: KnownProgram, layout: ConeLayout): nu
   const m = layout.m;
   const n = c.size;
   const N = n + m + 1;
-  const d = { m, n, layout, A: A.data, aOff: 0, b: b.data, bOff: 0, c: c.data, cOff: 0 };
+  const d = { m, n, layout, A: A!.data, aOff: 0, b: b.data, bOff: 0, c: c.data, cOff: 0 };
   const pt = residualAt(
     d,
     p.x,

@@ -1,0 +1,279 @@
+import type { SolveStatus } from '@argmin/autodiff';
+import type { IpmCone } from './cone.js';
+import type { Scaling } from './equilibrate.js';
+import { applyH, type KktSolver } from './kkt.js';
+import { dot, mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
+
+/**
+ * A primal-dual interior-point method for  min ½xᵀPx + cᵀx  s.t.  Ax + s = b, s ∈ K  on the
+ * homogeneous self-dual embedding with a quadratic objective (Clarabel's formulation):
+ *   Px + Aᵀz + cτ = 0,   Ax + s − bτ = 0,   κ = −(cᵀx + bᵀz + xᵀPx/τ),   (s, z) ∈ K × K*, τ, κ ≥ 0.
+ * Solutions have τ > 0, κ = 0; infeasibility certificates τ = 0, κ > 0. Each iteration factors
+ * the KKT matrix [[P, Aᵀ], [A, −H]] once and solves it three times: for the constant right side
+ * (−c, b) and for the predictor and the corrector (Mehrotra), eliminating Δτ by a scalar
+ * equation. The data here are the equilibrated ones; convergence and certificates are judged on
+ * the unscaled program through `scaling`.
+ */
+export interface IpmData {
+  readonly n: number;
+  readonly m: number;
+  readonly A: Matrix;
+  readonly P: Matrix | null;
+  readonly b: Float64Array;
+  readonly c: Float64Array;
+  readonly scaling: Scaling;
+}
+
+export interface IpmOptions {
+  readonly tol: number;
+  readonly tolInfeasible: number;
+  readonly maxIter: number;
+}
+
+export interface IpmResult {
+  readonly status: SolveStatus;
+  readonly iterations: number;
+  /** Worst scaled residual of the unscaled program (primal, dual, gap); ∞ for certificates. */
+  readonly residual: number;
+  /** Unscaled solution (or certificate). */
+  readonly x: Float64Array;
+  readonly y: Float64Array;
+  readonly s: Float64Array;
+  /** Scaled final iterate, divided by τ, for the VJP. */
+  readonly point: { readonly x: Float64Array; readonly z: Float64Array; readonly s: Float64Array; readonly mu: number };
+}
+
+export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, opts: IpmOptions): IpmResult {
+  const { n, m, A, P, b, c } = d;
+  const { D, E, cost } = d.scaling;
+  const nu = cones.reduce((a, k) => a + k.degree, 0);
+  const x = new Float64Array(n);
+  const s = new Float64Array(m);
+  const z = new Float64Array(m);
+  let tau = 1;
+  let kappa = 1;
+  for (const k of cones) k.init(s, z);
+
+  const rx = new Float64Array(n);
+  const rz = new Float64Array(m);
+  const px = new Float64Array(n);
+  const ax = new Float64Array(m);
+  const atz = new Float64Array(n);
+  const x1 = new Float64Array(n);
+  const z1 = new Float64Array(m);
+  const x2 = new Float64Array(n);
+  const z2 = new Float64Array(m);
+  const dx = new Float64Array(n);
+  const dz = new Float64Array(m);
+  const ds = new Float64Array(m);
+  const dxa = new Float64Array(n);
+  const dza = new Float64Array(m);
+  const dsa = new Float64Array(m);
+  const dS = new Float64Array(m);
+  const dSt = new Float64Array(m);
+  const bx = new Float64Array(n);
+  const bz = new Float64Array(m);
+  const tmp = new Float64Array(m);
+  const tmp2 = new Float64Array(m);
+  const xn = new Float64Array(n);
+  const pxn = new Float64Array(n);
+  const negc = c.map((v) => -v);
+  const bnorm = unscaledNorm(b, D, true);
+  const cnorm = unscaledNorm(c, E, true) / cost;
+
+  let status: SolveStatus = 'max_iter';
+  let residual = Infinity;
+  let iter = 0;
+  let stalled = 0;
+  // The best iterate so far: round-off near the boundary can make late iterations worse.
+  let best = Infinity;
+  const bestX = new Float64Array(n);
+  const bestS = new Float64Array(m);
+  const bestZ = new Float64Array(m);
+  let bestTau = 1;
+  let bestKappa = 1;
+  let bestIter = 0;
+
+  /** Direction for the given d_x, d_z, d_τ, d_s (rows of `dS`), d_κ; results into dx, dz, ds. */
+  const direction = (fx: number, dtau0: number, dkappa: number): { dtau: number; dkappa: number } => {
+    for (const k of cones) k.rhs(dS, dSt);
+    for (let j = 0; j < n; j++) bx[j] = -fx * rx[j]!;
+    for (let i = 0; i < m; i++) bz[i] = -fx * rz[i]! + dSt[i]!;
+    kkt.solve(bx, bz, x2, z2);
+    // Δτ from the third row (see the header); den < 0 always.
+    let num = -dtau0 + dkappa / tau;
+    for (let j = 0; j < n; j++) num -= (c[j]! + (2 * px[j]!) / tau) * x2[j]!;
+    num -= dot(b, z2);
+    let den = -kappa / tau;
+    if (P) {
+      for (let j = 0; j < n; j++) xn[j] = x1[j]! - x[j]! / tau;
+      symMulAdd(P, xn, pxn, 1, 0);
+      den -= dot(pxn, xn);
+    }
+    applyH(cones, z1, tmp, tmp2);
+    den -= dot(z1, tmp);
+    const dtau = num / den;
+    for (let j = 0; j < n; j++) dx[j] = x2[j]! + dtau * x1[j]!;
+    for (let i = 0; i < m; i++) dz[i] = z2[i]! + dtau * z1[i]!;
+    // Δs = −d̃_s − HΔz.
+    applyH(cones, dz, ds, tmp);
+    for (let i = 0; i < m; i++) ds[i] = -dSt[i]! - ds[i]!;
+    return { dtau, dkappa: -(dkappa + kappa * dtau) / tau };
+  };
+  const stepTo = (dtau: number, dkap: number, alphaMax: number): number => {
+    let a = alphaMax;
+    if (dtau < 0) a = Math.min(a, -tau / dtau);
+    if (dkap < 0) a = Math.min(a, -kappa / dkap);
+    for (const k of cones) a = k.stepLength(s, z, ds, dz, a);
+    return a;
+  };
+
+  for (iter = 0; iter <= opts.maxIter; iter++) {
+    // Residuals of the embedding.
+    symMulAdd(P, x, px, 1, 0);
+    mulAdd(A, x, ax, 1, 0);
+    mulTAdd(A, z, atz, 1, 0);
+    for (let j = 0; j < n; j++) rx[j] = px[j]! + atz[j]! + c[j]! * tau;
+    for (let i = 0; i < m; i++) rz[i] = ax[i]! + s[i]! - b[i]! * tau;
+    const xPx = dot(x, px);
+    const cx = dot(c, x);
+    const bz0 = dot(b, z);
+    const rtau = cx + bz0 + xPx / tau + kappa;
+    const mu = (dot(s, z) + tau * kappa) / (nu + 1);
+
+    // Convergence on the unscaled program.
+    const pres = unscaledNorm(rz, D, true) / tau;
+    const pscale = Math.max(bnorm, unscaledNorm(ax, D, true) / tau, unscaledNorm(s, D, true) / tau);
+    const dres = unscaledNorm(rx, E, true) / (tau * cost);
+    const dscale = Math.max(cnorm, unscaledNorm(px, E, true) / (tau * cost), unscaledNorm(atz, E, true) / (tau * cost));
+    const pobj = ((0.5 * xPx) / (tau * tau) + cx / tau) / cost;
+    const dobj = ((-0.5 * xPx) / (tau * tau) - bz0 / tau) / cost;
+    const gap = Math.abs(pobj - dobj) / (1 + Math.max(Math.abs(pobj), Math.abs(dobj)));
+    residual = Math.max(pres / (1 + pscale), dres / (1 + dscale), gap);
+    if (residual <= opts.tol) {
+      status = 'converged';
+      break;
+    }
+    if (residual < best) {
+      best = residual;
+      bestX.set(x);
+      bestS.set(s);
+      bestZ.set(z);
+      bestTau = tau;
+      bestKappa = kappa;
+      bestIter = iter;
+    } else if (best <= 1e-6 && residual > 10 * best) break; // lost to round-off: restore the best below
+    // Certificates: y with Aᵀy = 0, bᵀy < 0; or x with Px = 0, Ax + s = 0, cᵀx < 0 (unscaled).
+    if (bz0 < 0 && unscaledNorm(atz, E, true) / cost <= (-opts.tolInfeasible * bz0) / cost) {
+      status = 'infeasible';
+      break;
+    }
+    if (cx < 0) {
+      for (let i = 0; i < m; i++) tmp[i] = ax[i]! + s[i]!;
+      const scale = -cx / cost;
+      if (unscaledNorm(tmp, D, true) <= opts.tolInfeasible * scale && unscaledNorm(px, E, true) / cost <= opts.tolInfeasible * scale) {
+        status = 'unbounded';
+        break;
+      }
+    }
+    if (iter === opts.maxIter || stalled >= 3) break;
+
+    let ok = true;
+    for (const k of cones) ok = k.scale(s, z, mu) && ok;
+    if (!ok || !kkt.factor(cones)) {
+      // Round-off at the boundary: keep the last iterate, judged by its residual above.
+      status = iter === 0 ? 'failed' : 'max_iter';
+      break;
+    }
+    kkt.solve(negc, b, x1, z1);
+
+    // Predictor.
+    for (const k of cones) k.affineDs(s, dS);
+    const aff = direction(1, rtau, tau * kappa);
+    const alphaAff = Math.min(1, stepTo(aff.dtau, aff.dkappa, 1));
+    const sigma = (1 - alphaAff) ** 3;
+    dxa.set(dx);
+    dza.set(dz);
+    dsa.set(ds);
+    // Corrector (Mehrotra): d_s = λ∘λ + (W⁻ᵀΔs_a)∘(WΔz_a) − σμe; d_κ = τκ + Δτ_aΔκ_a − σμ.
+    for (const k of cones) k.combinedDs(s, z, dsa, dza, sigma * mu, dS);
+    const comb = direction(1 - sigma, (1 - sigma) * rtau, tau * kappa + aff.dtau * aff.dkappa - sigma * mu);
+    let alpha = Math.min(1, 0.99 * stepTo(comb.dtau, comb.dkappa, 1 / 0.99));
+    // Nonsymmetric cones: back off until the new point is near the central path.
+    for (let bt = 0; bt < 30 && cones.some((k) => k.central); bt++) {
+      const ns = (i: number) => s[i]! + alpha * ds[i]!;
+      const nz = (i: number) => z[i]! + alpha * dz[i]!;
+      for (let i = 0; i < m; i++) {
+        tmp[i] = ns(i);
+        tmp2[i] = nz(i);
+      }
+      const muNew = (dot(tmp, tmp2) + (tau + alpha * comb.dtau) * (kappa + alpha * comb.dkappa)) / (nu + 1);
+      if (cones.every((k) => !k.central || k.central(tmp, tmp2, muNew))) break;
+      alpha *= 0.8;
+    }
+    stalled = alpha < 1e-10 ? stalled + 1 : 0;
+    for (let j = 0; j < n; j++) x[j]! += alpha * dx[j]!;
+    for (let i = 0; i < m; i++) {
+      s[i]! += alpha * ds[i]!;
+      z[i]! += alpha * dz[i]!;
+    }
+    tau += alpha * comb.dtau;
+    kappa += alpha * comb.dkappa;
+  }
+  if (status !== 'converged' && status !== 'infeasible' && status !== 'unbounded' && best < residual) {
+    x.set(bestX);
+    s.set(bestS);
+    z.set(bestZ);
+    tau = bestTau;
+    kappa = bestKappa;
+    residual = best;
+    iter = Math.max(iter, bestIter);
+    status = 'max_iter';
+  }
+  return finish(d, status, iter, residual, x, s, z, tau, kappa, nu);
+}
+
+/** ‖D⁻¹v‖∞ (inverse) or ‖Dv‖∞. */
+function unscaledNorm(v: Float64Array, D: Float64Array, inverse: boolean): number {
+  let r = 0;
+  for (let i = 0; i < v.length; i++) r = Math.max(r, Math.abs(inverse ? v[i]! / D[i]! : v[i]! * D[i]!));
+  return r;
+}
+
+function finish(
+  d: IpmData,
+  status: SolveStatus,
+  iterations: number,
+  residual: number,
+  x: Float64Array,
+  s: Float64Array,
+  z: Float64Array,
+  tau: number,
+  kappa: number,
+  nu: number,
+): IpmResult {
+  const { n, m } = d;
+  const { D, E, cost } = d.scaling;
+  const X = new Float64Array(n);
+  const Y = new Float64Array(m);
+  const S = new Float64Array(m);
+  const mu = (dot(s, z) + tau * kappa) / (nu + 1) / (tau * tau);
+  const point = { x: x.map((v) => v / tau), z: z.map((v) => v / tau), s: s.map((v) => v / tau), mu };
+  if (status === 'infeasible') {
+    const scale = -1 / dot(d.b, z);
+    for (let i = 0; i < m; i++) Y[i] = D[i]! * z[i]! * scale;
+    return { status, iterations, residual: Infinity, x: X, y: Y, s: S, point };
+  }
+  if (status === 'unbounded') {
+    const scale = -cost / dot(d.c, x);
+    for (let j = 0; j < n; j++) X[j] = E[j]! * x[j]! * scale;
+    for (let i = 0; i < m; i++) S[i] = (s[i]! / D[i]!) * scale;
+    return { status, iterations, residual: Infinity, x: X, y: Y, s: S, point };
+  }
+  for (let j = 0; j < n; j++) X[j] = (E[j]! * x[j]!) / tau;
+  for (let i = 0; i < m; i++) {
+    Y[i] = (D[i]! * z[i]!) / (tau * cost);
+    S[i] = s[i]! / (D[i]! * tau);
+  }
+  return { status, iterations, residual, x: X, y: Y, s: S, point };
+}

@@ -1,0 +1,110 @@
+import { choleskyInto, gemm, trsm } from '@argmin/autodiff/kernels';
+import type { IpmCone } from './cone.js';
+import { kktResidual, type KktSolver } from './kkt.js';
+import type { Matrix } from './matrix.js';
+
+/**
+ * KKT solves for a dense A by block elimination, as cvxopt's 'chol2' does: with the zero cone's
+ * rows z first and the others K, eliminate Δz_K = H_K⁻¹(A_KΔx − r_K), giving
+ *   S = P + Ā_KᵀĀ_K (Ā_K = W⁻ᵀA_K),   [[S, A_zᵀ], [A_z, 0]]·(Δx, Δz_z) = (r_x + Ā_Kᵀ W⁻ᵀr_K, r_z),
+ * then the Schur complement T = A_zS⁻¹A_zᵀ for the equality rows. Both are small SPD
+ * matrices factored by Cholesky (gemm does the O(mn²) product); a tiny diagonal shift keeps
+ * them definite and two refinement steps against the unregularised K remove its effect.
+ */
+export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: number): KktSolver {
+  const { rows: m, cols: n } = A;
+  const mk = m - mz;
+  const abar = new Float64Array(m * n);
+  const S = new Float64Array(n * n);
+  const Ls = new Float64Array(n * n);
+  const Y = new Float64Array(n * Math.max(mz, 1)); // S⁻¹A_zᵀ, n×mz
+  const T = new Float64Array(mz * mz);
+  const Lt = new Float64Array(mz * mz);
+  const t = new Float64Array(m);
+  const rhat = new Float64Array(n);
+  const vz = new Float64Array(Math.max(mz, 1));
+  const ex = new Float64Array(n);
+  const ez = new Float64Array(m);
+  const cx = new Float64Array(n);
+  const cz = new Float64Array(m);
+  const tmp = new Float64Array(m);
+  let cones: readonly IpmCone[] = [];
+  let lastRes = Number.NaN;
+
+  const cholSolve = (L: Float64Array, k: number, x: Float64Array, nrhs: number) => {
+    trsm({ lower: true }, k, nrhs, L, 0, k, x, 0, nrhs);
+    trsm({ lower: true, transpose: true }, k, nrhs, L, 0, k, x, 0, nrhs);
+  };
+  const shifted = (M: Float64Array, k: number, L: Float64Array): boolean => {
+    let dmax = 0;
+    for (let i = 0; i < k; i++) dmax = Math.max(dmax, M[i * k + i]!);
+    const shift = 1e-12 * Math.max(dmax, 1);
+    for (let i = 0; i < k; i++) M[i * k + i]! += shift;
+    return choleskyInto(M, k, L) < 0;
+  };
+  const solveOnce = (rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array) => {
+    // t = W⁻ᵀ r_K;  r̂ = r_x + Ā_Kᵀ t.
+    for (const c of cones) if (c.kind !== 'zero') c.apply('WinvT', rz, t, 1, 1);
+    rhat.set(rx);
+    if (mk > 0) gemm(true, false, n, 1, mk, 1, abar, mz * n, n, t, mz, 1, 1, rhat, 0, 1);
+    if (mz > 0) {
+      // Δz_z = T⁻¹(A_z S⁻¹ r̂ − r_z),  Δx = S⁻¹(r̂ − A_zᵀΔz_z).
+      gemm(true, false, mz, 1, n, 1, Y, 0, mz, rhat, 0, 1, 0, vz, 0, 1);
+      for (let i = 0; i < mz; i++) vz[i]! -= rz[i]!;
+      cholSolve(Lt, mz, vz, 1);
+      for (let i = 0; i < mz; i++) dz[i] = vz[i]!;
+      gemm(true, false, n, 1, mz, -1, A.data, 0, n, vz, 0, 1, 1, rhat, 0, 1);
+    }
+    dx.set(rhat);
+    cholSolve(Ls, n, dx, 1);
+    // Δz_K = W⁻¹(Ā_KΔx − t).
+    if (mk > 0) gemm(false, false, mk, 1, n, 1, abar, mz * n, n, dx, 0, 1, 0, tmp, mz, 1);
+    for (let i = mz; i < m; i++) tmp[i]! -= t[i]!;
+    for (const c of cones) if (c.kind !== 'zero') c.apply('Winv', tmp, dz, 1, 1);
+  };
+
+  return {
+    factor(cs) {
+      cones = cs;
+      for (const c of cs) if (c.kind !== 'zero') c.apply('WinvT', A.data, abar, n, n);
+      if (P) {
+        if (P.kind === 'dense') S.set(P.data);
+        else throw new Error('denseKkt: sparse P with dense A is converted by the engine');
+      }
+      if (mk > 0) gemm(true, false, n, n, mk, 1, abar, mz * n, n, abar, mz * n, n, P ? 1 : 0, S, 0, n);
+      else if (!P) S.fill(0);
+      if (!shifted(S, n, Ls)) return false;
+      if (mz > 0) {
+        // Y = S⁻¹A_zᵀ (n×mz), T = A_zY.
+        for (let i = 0; i < mz; i++) for (let j = 0; j < n; j++) Y[j * mz + i] = A.data[i * n + j]!;
+        cholSolve(Ls, n, Y, mz);
+        gemm(false, false, mz, mz, n, 1, A.data, 0, n, Y, 0, mz, 0, T, 0, mz);
+        if (!shifted(T, mz, Lt)) return false;
+      }
+      return true;
+    },
+    solve(rx, rz, dx, dz) {
+      solveOnce(rx, rz, dx, dz);
+      // Refine until the residual of the unregularised K stops shrinking (the normal equations
+      // lose accuracy like cond(S) as μ → 0; refinement recovers it while it contracts).
+      let bound = 0;
+      for (let j = 0; j < n; j++) bound = Math.max(bound, Math.abs(rx[j]!));
+      for (let i = 0; i < m; i++) bound = Math.max(bound, Math.abs(rz[i]!));
+      bound = 1e-14 * (1 + bound);
+      let last = Infinity;
+      for (let step = 0; step < 8; step++) {
+        kktResidual(A, P, cones, rx, rz, dx, dz, ex, ez, tmp);
+        let res = 0;
+        for (let j = 0; j < n; j++) res = Math.max(res, Math.abs(ex[j]!));
+        for (let i = 0; i < m; i++) res = Math.max(res, Math.abs(ez[i]!));
+        lastRes = res;
+        if (res <= bound || res > 0.5 * last) break;
+        last = res;
+        solveOnce(ex, ez, cx, cz);
+        for (let j = 0; j < n; j++) dx[j]! += cx[j]!;
+        for (let i = 0; i < m; i++) dz[i]! += cz[i]!;
+      }
+    },
+    lastResidual: () => lastRes,
+  };
+}

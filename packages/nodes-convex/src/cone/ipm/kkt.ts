@@ -1,0 +1,45 @@
+import type { IpmCone } from './cone.js';
+import { mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
+
+/**
+ * The linear algebra of one interior-point iteration: the quasi-definite KKT system
+ *   [[P, Aᵀ], [A, −H]]·(Δx, Δz) = (r_x, r_z),   H = blockdiag(WᵢᵀWᵢ) (0 on the zero cone),
+ * factored once per iteration and solved three times (kkt-dense.ts, kkt-sparse.ts).
+ */
+export interface KktSolver {
+  /** Factors the system at the cones' current scalings; false if the factorization failed. */
+  factor(cones: readonly IpmCone[]): boolean;
+  /** (dx, dz) = K⁻¹(rx, rz), refined against the unregularised K. Inputs are not written. */
+  solve(rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array): void;
+  /** ‖r − K·d‖∞ of the last solve after refinement (how well the system could be solved). */
+  lastResidual(): number;
+}
+
+/** out ← H·v (block by block, H = WᵀW). */
+export function applyH(cones: readonly IpmCone[], v: Float64Array, out: Float64Array, tmp: Float64Array): void {
+  for (const c of cones) {
+    c.apply('W', v, tmp, 1, 1);
+    c.apply('Wt', tmp, out, 1, 1);
+  }
+}
+
+/** The residual (ex, ez) = (rx, rz) − K·(dx, dz) of the unregularised system. */
+export function kktResidual(
+  A: Matrix,
+  P: Matrix | null,
+  cones: readonly IpmCone[],
+  rx: Float64Array,
+  rz: Float64Array,
+  dx: Float64Array,
+  dz: Float64Array,
+  ex: Float64Array,
+  ez: Float64Array,
+  tmp: Float64Array,
+): void {
+  symMulAdd(P, dx, ex, -1, 0);
+  mulTAdd(A, dz, ex, -1, 1);
+  for (let j = 0; j < ex.length; j++) ex[j]! += rx[j]!;
+  applyH(cones, dz, ez, tmp);
+  mulAdd(A, dx, ez, -1, 1);
+  for (let i = 0; i < ez.length; i++) ez[i]! += rz[i]!;
+}

@@ -1,0 +1,130 @@
+import type { CscPattern } from '@argmin/autodiff/kernels';
+
+/**
+ * The program's matrices as the engine holds them: A dense (row-major m×n) or sparse (CSC on a
+ * pattern); P absent, dense (full symmetric n×n) or sparse (CSC upper triangle incl. diagonal).
+ * The engine owns these copies (equilibration scales them), never the caller's tensors.
+ */
+export type Matrix =
+  | { readonly kind: 'dense'; readonly rows: number; readonly cols: number; readonly data: Float64Array }
+  | { readonly kind: 'csc'; readonly rows: number; readonly cols: number; readonly pattern: CscPattern; readonly values: Float64Array };
+
+/** out ← α·M·x + β·out. */
+export function mulAdd(M: Matrix, x: Float64Array, out: Float64Array, alpha: number, beta: number): void {
+  const { rows, cols } = M;
+  if (beta !== 1) for (let i = 0; i < rows; i++) out[i] = beta === 0 ? 0 : beta * out[i]!;
+  if (M.kind === 'dense') {
+    const a = M.data;
+    for (let i = 0; i < rows; i++) {
+      let v = 0;
+      const r = i * cols;
+      for (let j = 0; j < cols; j++) v += a[r + j]! * x[j]!;
+      out[i]! += alpha * v;
+    }
+    return;
+  }
+  const { colPtr, rowIdx } = M.pattern;
+  const vals = M.values;
+  for (let j = 0; j < cols; j++) {
+    const xj = alpha * x[j]!;
+    if (xj === 0) continue;
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) out[rowIdx[p]!]! += vals[p]! * xj;
+  }
+}
+
+/** out ← α·Mᵀ·y + β·out. */
+export function mulTAdd(M: Matrix, y: Float64Array, out: Float64Array, alpha: number, beta: number): void {
+  const { rows, cols } = M;
+  if (beta !== 1) for (let j = 0; j < cols; j++) out[j] = beta === 0 ? 0 : beta * out[j]!;
+  if (M.kind === 'dense') {
+    const a = M.data;
+    for (let i = 0; i < rows; i++) {
+      const yi = alpha * y[i]!;
+      if (yi === 0) continue;
+      const r = i * cols;
+      for (let j = 0; j < cols; j++) out[j]! += a[r + j]! * yi;
+    }
+    return;
+  }
+  const { colPtr, rowIdx } = M.pattern;
+  const vals = M.values;
+  for (let j = 0; j < cols; j++) {
+    let v = 0;
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) v += vals[p]! * y[rowIdx[p]!]!;
+    out[j]! += alpha * v;
+  }
+}
+
+/** out ← α·P·x + β·out for a symmetric P (dense full, or CSC upper triangle). */
+export function symMulAdd(P: Matrix | null, x: Float64Array, out: Float64Array, alpha: number, beta: number): void {
+  if (P === null) {
+    for (let i = 0; i < out.length; i++) out[i] = beta === 0 ? 0 : beta * out[i]!;
+    return;
+  }
+  if (P.kind === 'dense') {
+    mulAdd(P, x, out, alpha, beta);
+    return;
+  }
+  const n = P.cols;
+  if (beta !== 1) for (let i = 0; i < n; i++) out[i] = beta === 0 ? 0 : beta * out[i]!;
+  const { colPtr, rowIdx } = P.pattern;
+  const vals = P.values;
+  for (let j = 0; j < n; j++)
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
+      const i = rowIdx[p]!;
+      out[i]! += alpha * vals[p]! * x[j]!;
+      if (i !== j) out[j]! += alpha * vals[p]! * x[i]!;
+    }
+}
+
+/** Scales M in place to diag(r)·M·diag(c). */
+export function scaleInPlace(M: Matrix, r: Float64Array, c: Float64Array): void {
+  if (M.kind === 'dense') {
+    const a = M.data;
+    for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) a[i * M.cols + j]! *= r[i]! * c[j]!;
+    return;
+  }
+  const { colPtr, rowIdx } = M.pattern;
+  for (let j = 0; j < M.cols; j++) for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) M.values[p]! *= r[rowIdx[p]!]! * c[j]!;
+}
+
+/** Column and row ∞-norms of M, maxed into `rowOut` and `colOut` (symmetric storage counts both). */
+export function absMax(M: Matrix, rowOut: Float64Array, colOut: Float64Array, symmetric = false): void {
+  if (M.kind === 'dense') {
+    const a = M.data;
+    for (let i = 0; i < M.rows; i++)
+      for (let j = 0; j < M.cols; j++) {
+        const v = Math.abs(a[i * M.cols + j]!);
+        if (v > rowOut[i]!) rowOut[i] = v;
+        if (v > colOut[j]!) colOut[j] = v;
+      }
+    return;
+  }
+  const { colPtr, rowIdx } = M.pattern;
+  for (let j = 0; j < M.cols; j++)
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
+      const i = rowIdx[p]!;
+      const v = Math.abs(M.values[p]!);
+      if (v > rowOut[i]!) rowOut[i] = v;
+      if (v > colOut[j]!) colOut[j] = v;
+      if (symmetric) {
+        if (v > rowOut[j]!) rowOut[j] = v;
+        if (v > colOut[i]!) colOut[i] = v;
+      }
+    }
+}
+
+export function normInf(v: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < v.length; i++) {
+    const a = Math.abs(v[i]!);
+    if (a > s) s = a;
+  }
+  return s;
+}
+
+export function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
