@@ -77,7 +77,11 @@ export function parseGraph(text: string, options: LoadOptions = {}): Graph {
 export function fromJSON(input: unknown, options: LoadOptions = {}): Graph {
   const maxNodes = options.maxNodes ?? 1_000_000;
   const maxValues = options.maxValues ?? 4 * maxNodes;
-  prescan(input, options.maxDepth ?? 64);
+  const maxDepth = options.maxDepth ?? 64;
+  // A NaN or non-integer depth would disable the prescan and let zod recurse until the stack overflows.
+  if (!(Number.isInteger(maxDepth) && maxDepth >= 1))
+    throw new GraphFormatError(`option maxDepth must be a positive integer, got ${maxDepth}`);
+  prescan(input, maxDepth);
   checkHeader(input);
   const doc = input as { readonly [k: string]: unknown };
   for (const [key, max] of [

@@ -60,6 +60,16 @@ export function train<T>(params: T, options: TrainOptions<T>): TrainResult<T> {
     throw new InvalidInputError(`train: 'evaluate.every' must be a positive integer, got ${evaluate.every}`);
   }
   const optimizer = options.optimizer ?? adam();
+  if (
+    optimizer === null ||
+    typeof optimizer !== 'object' ||
+    typeof optimizer.init !== 'function' ||
+    typeof optimizer.update !== 'function'
+  ) {
+    throw new InvalidInputError(
+      `train: 'optimizer' must be an optimizer with init and update functions (e.g. adam()), got ${optimizer === null ? 'null' : typeof optimizer === 'object' ? `an object with keys [${Object.keys(optimizer).join(', ')}]` : typeof optimizer}`,
+    );
+  }
   const rng = options.rng ?? Rng.seeded(0);
   const lossAndGrad = valueAndGrad(loss);
   const start = performance.now();

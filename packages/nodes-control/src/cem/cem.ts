@@ -1,4 +1,6 @@
 import {
+  InvalidInputError,
+  ShapeError,
   Tensor,
   add,
   broadcastTo,
@@ -62,7 +64,7 @@ export function cem(f: (x: Tensor) => Tensor, config: CemConfig, options: CemOpt
     while (it < iters) {
       const eps = options.noise ? index(options.noise, it, 0) : randn([B, N, nz], options.rng!);
       const z = add(expandDims(mu, 1), mul(expandDims(sigma, 1), eps));
-      const fx = f(decode(z));
+      const fx = checkObjective(f(decode(z)), B, N, it);
       const weights = soft ? softElites(fx, k, temperature!, options.normalize ?? true, options.lmlTol) : hardElites(fx, k);
       const w = expandDims(weights, -1);
       const muNew = div(sum(mul(w, z), 1), k);
@@ -108,4 +110,26 @@ function hardElites(fx: Tensor, k: number): Tensor {
     for (let e = 0; e < k; e++) w[b * N + order[e]!] = 1;
   }
   return new Tensor(w, [B, N]);
+}
+
+/**
+ * The objective's values must be a Tensor [B, N] of finite numbers (of [N] unbatched, which the
+ * caller's f sees as [1, N]): a NaN would silently sort anywhere among the elites, a wrong shape
+ * would be read out of bounds.
+ */
+function checkObjective(fx: unknown, B: number, N: number, it: number): Tensor {
+  const where = `control.cem: the objective f at iteration ${it}`;
+  if (!(fx instanceof Tensor)) {
+    throw new InvalidInputError(
+      `${where} returned ${fx === null ? 'null' : typeof fx}; it must return a Tensor of shape [${B},${N}] (one value per sample)`,
+    );
+  }
+  const ok = (fx.ndim === 2 && fx.shape[0] === B && fx.shape[1] === N) || (B === 1 && fx.ndim === 1 && fx.shape[0] === N);
+  if (!ok) throw new ShapeError(`${where} returned shape [${fx.shape.join(',')}]; expected [${B},${N}] (one value per sample)`);
+  for (let i = 0; i < fx.size; i++) {
+    if (!Number.isFinite(fx.data[i]!)) {
+      throw new InvalidInputError(`${where} returned ${fx.data[i]} at flat index ${i}; the objective must be finite at every sample`);
+    }
+  }
+  return fx.ndim === 2 ? fx : reshape(fx, [1, N]);
 }

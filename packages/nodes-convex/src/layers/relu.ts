@@ -1,5 +1,5 @@
 import { Tensor, add, defineNode, mul, relu, sub, zeros, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
-import { applyOverLastAxis, rowChange } from './last-axis.js';
+import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor };
@@ -40,6 +40,9 @@ export const reluNode = defineNode<P, S>({
 });
 
 /** ReLU computed as the solution of its argmin problem, over the last axis of `x`. */
-export function reluLayer(x: Tensor, options: NodeCallOptions<S> = {}): Tensor {
-  return applyOverLastAxis(reluNode, x, options).y;
+export function reluLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;
+/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
+export function reluLayer(x: Tensor, options: NodeCallOptions<S> & { readonly info: true }): LayerOutput;
+export function reluLayer(x: Tensor, options: NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
+  return runLayer(reluNode, x, options);
 }

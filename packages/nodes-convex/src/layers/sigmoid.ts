@@ -11,14 +11,19 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
-import { applyOverLastAxis, rowChange } from './last-axis.js';
+import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor };
 
 const STEP = 0.5;
 const logistic = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)));
-const logit = (y: number) => Math.log(y) - Math.log1p(-y);
+// A warm start on the boundary (0 or 1) is taken just inside it: its logit would be infinite
+// and the iteration would stand still there, looking converged.
+const logit = (y: number) => {
+  const v = Math.min(Math.max(y, Number.MIN_VALUE), 1 - Number.EPSILON / 2);
+  return Math.log(v) - Math.log1p(-v);
+};
 
 /**
  * The sigmoid as an argmin: y = argmin −yᵀx − H_b(y) s.t. 0 ≤ y ≤ 1, with H_b the binary
@@ -71,6 +76,9 @@ export const sigmoidNode = defineNode<P, S>({
 });
 
 /** The sigmoid computed as the solution of its argmin problem. */
-export function sigmoidLayer(x: Tensor, options: NodeCallOptions<S> = {}): Tensor {
-  return applyOverLastAxis(sigmoidNode, x, options).y;
+export function sigmoidLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;
+/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
+export function sigmoidLayer(x: Tensor, options: NodeCallOptions<S> & { readonly info: true }): LayerOutput;
+export function sigmoidLayer(x: Tensor, options: NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
+  return runLayer(sigmoidNode, x, options);
 }

@@ -16,7 +16,7 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
-import { applyOverLastAxis, rowChange } from './last-axis.js';
+import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor; nu: Tensor };
@@ -48,7 +48,8 @@ export const softmaxNode = defineNode<P, S, SoftmaxOptions>({
     const tau = temperatureOf(options);
     const rows = x.ndim === 2 ? x.shape[0]! : 1;
     const n = x.size / rows;
-    const z = warmStart?.y ? Float64Array.from(warmStart.y.data, Math.log) : new Float64Array(x.size);
+    // A warm start with zeros is lifted off them: log 0 = −∞ would never move.
+    const z = warmStart?.y ? Float64Array.from(warmStart.y.data, (v) => Math.log(Math.max(v, Number.MIN_VALUE))) : new Float64Array(x.size);
     let y: Float64Array = normalizeRows(z, rows);
     const iterations = new Array<number>(rows).fill(0);
     let change: Float64Array = new Float64Array(rows).fill(Infinity);
@@ -127,6 +128,9 @@ function normalizeRows(z: Float64Array, rows: number): Float64Array {
 }
 
 /** Softmax over the last axis computed as the solution of its argmin problem. */
-export function softmaxLayer(x: Tensor, options: SoftmaxOptions & NodeCallOptions<S> = {}): Tensor {
-  return applyOverLastAxis(softmaxNode, x, options).y;
+export function softmaxLayer(x: Tensor, options?: SoftmaxOptions & NodeCallOptions<S> & { readonly info?: false }): Tensor;
+/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
+export function softmaxLayer(x: Tensor, options: SoftmaxOptions & NodeCallOptions<S> & { readonly info: true }): LayerOutput;
+export function softmaxLayer(x: Tensor, options: SoftmaxOptions & NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
+  return runLayer(softmaxNode, x, options);
 }

@@ -14,7 +14,7 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
-import { applyOverLastAxis } from './last-axis.js';
+import { runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor; tau: Tensor };
@@ -38,10 +38,13 @@ export const sparsemaxNode = defineNode<P, S>({
     const iterations: number[] = [];
     const residual: number[] = [];
     for (let r = 0; r < rows; r++) {
-      const xr = x.data.subarray(r * n, (r + 1) * n);
-      let t = -Infinity;
-      for (const v of xr) t = Math.max(t, v);
-      t -= 1;
+      // Sparsemax is shift-invariant, so the row is solved relative to its maximum: at
+      // |x| ≥ 1e16, max x − 1 rounds to max x and the support would come out empty.
+      const raw = x.data.subarray(r * n, (r + 1) * n);
+      let top = -Infinity;
+      for (const v of raw) top = Math.max(top, v);
+      const xr = raw.map((v) => v - top);
+      let t = -1;
       let k = 0;
       let excess = Infinity;
       while (k < maxIter) {
@@ -54,7 +57,7 @@ export const sparsemaxNode = defineNode<P, S>({
         if (!(next > t + tol * Math.max(1, Math.abs(t)))) break;
         t = next;
       }
-      tau[r] = t;
+      tau[r] = t + top;
       for (let i = 0; i < n; i++) y[r * n + i] = Math.max(xr[i]! - t, 0);
       status.push(Math.abs(excess) <= 1e-12 * n ? 'converged' : 'max_iter');
       iterations.push(k);
@@ -90,6 +93,9 @@ function expand(tau: Tensor): Tensor {
 }
 
 /** Sparsemax over the last axis, computed as the solution of its argmin problem. */
-export function sparsemaxLayer(x: Tensor, options: NodeCallOptions<S> = {}): Tensor {
-  return applyOverLastAxis(sparsemaxNode, x, options).y;
+export function sparsemaxLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;
+/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
+export function sparsemaxLayer(x: Tensor, options: NodeCallOptions<S> & { readonly info: true }): LayerOutput;
+export function sparsemaxLayer(x: Tensor, options: NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
+  return runLayer(sparsemaxNode, x, options);
 }
