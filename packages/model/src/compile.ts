@@ -73,12 +73,20 @@ function splitObjective(e: Expr, w: number, quad: QuadItem[], rest: { expr: Expr
   rest.push({ expr: e, weight: w });
 }
 
+/** Compile options: which node solves quadratic programs, and what the cone node accepts. */
+export interface CompileOptions {
+  /** 'auto' (default): the QP node for quadratic objectives with linear constraints; 'cone': always the cone node. */
+  readonly target?: 'auto' | 'cone';
+  readonly engine?: ConeEngine;
+}
+
 export function compileProblem(
   prob: Problem,
   parameters: readonly Expr[],
   variables: readonly Expr[],
-  engine: ConeEngine = coneEngine(),
+  options: CompileOptions = {},
 ): Program {
+  const engine = options.engine ?? coneEngine();
   const inProblem = prob.parameters;
   for (const p of inProblem) {
     if (!parameters.includes(p)) {
@@ -133,7 +141,7 @@ export function compileProblem(
   let objective: Lin = linConst([0], []);
   for (const r of rest) objective = linAdd(objective, linScale(canon.canon(r.expr), r.weight));
   const conic = cones.soc.length + cones.psd.length + cones.exp.length > 0;
-  const target = quad.length > 0 && !conic ? 'qp' : 'cone';
+  const target = quad.length > 0 && !conic && options.target !== 'cone' ? 'qp' : 'cone';
   const P = new Map<number, Row>();
   for (const q of quad) {
     if (target === 'cone')

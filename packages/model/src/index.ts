@@ -52,7 +52,8 @@ export {
 export { analyze, type Curvature, type ExprInfo } from './dcp.js';
 export { DcpError, DppError } from './errors.js';
 export { problem, minimize, maximize, Problem, type Objective } from './problem.js';
-export { compileProblem, type Program } from './compile.js';
+export { compileProblem, type Program, type CompileOptions } from './compile.js';
+export type { ConeEngine } from './assemble.js';
 export type { AffineMap, Segment } from './affine-map.js';
 export {
   convexLayer,

@@ -30,6 +30,11 @@ export interface ConvexLayerOptions {
   readonly variables: readonly Expr[];
   /** Constraints whose optimal dual variables follow the variables in the output. */
   readonly duals?: readonly Constraint[];
+  /**
+   * 'auto' (default) solves a quadratic objective with only linear constraints by the QP node,
+   * everything else by the cone node; 'cone' sends every problem to the cone node.
+   */
+  readonly target?: 'auto' | 'cone';
 }
 
 /** The raw solution of the underlying node, to pass back as `warmStart`. */
@@ -71,7 +76,7 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
       throw new InvalidInputError(`model: convexLayer: options.duals[${i}] is not one of the problem's constraints`);
     }
   });
-  const program = compileProblem(prob, parameters, variables);
+  const program = compileProblem(prob, parameters, variables, options.target ? { target: options.target } : {});
   const ops = affineMapOps(program.map);
   const text = prob.toString();
 
