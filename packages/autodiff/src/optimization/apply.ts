@@ -3,31 +3,38 @@ import { ConvergenceError, DifferentiationError } from '../errors.js';
 import { record, withoutRecording, type Cotangent } from '../tape.js';
 import { Tensor, zeros } from '../tensor.js';
 import { vjp } from '../transforms.js';
-import { batchElement, paramsOfElement, resolveBatch, solutionOfElement, stackBatch, type BatchLayout } from './batch.js';
+import { batchElement, paramsOfElement, resolveLayout, solutionOfElement, stackBatch, type NodeLayout } from './batch.js';
 import { rootVjp } from './implicit.js';
 import type { Cotangents, OptimizationNode, SolveInfo, SolveResult, TensorRecord } from './node.js';
-import { resolveStrategy, type GradientPolicy, type NodeCallOptions } from './strategy.js';
+import { validateOptions, validateWarmStart } from './options.js';
+import { resolvePlan, type NodeCallOptions, type Plan } from './strategy.js';
 import { unrollSolve } from './unroll.js';
 
 /** A node call's result: the solution's tensors and the solver's report. */
 export type NodeOutput<S extends TensorRecord> = S & { readonly info: SolveInfo };
 
 /**
- * Calls an optimization node: validates the parameters, solves, and puts the call on the
- * active tapes with the VJP its strategy asks for. Outside transforms it only solves.
+ * Calls an optimization node: checks the parameters against the signature and the options
+ * against the node's schema (once, for every node), resolves the strategy into a plan, solves,
+ * and puts the call on the active tapes with the VJP the plan asks for. Outside transforms it
+ * only solves.
  */
 export function applyNode<P extends TensorRecord, S extends TensorRecord, O extends object>(
   node: OptimizationNode<P, S, O>,
   params: P,
   options: O & NodeCallOptions<S> = {} as O & NodeCallOptions<S>,
 ): NodeOutput<S> {
-  const layout = resolveBatch(node.name, node.signature, params);
-  const { strategy, policy } = resolveStrategy(node, options);
-  if (strategy === 'unroll') {
-    const { solution, info } = unrollSolve(node, params, options, layout);
+  const layout = resolveLayout(node.name, node.signature, params);
+  validateOptions(node, options);
+  const plan = resolvePlan(node, options);
+  validateWarmStart(node, options.warmStart, layout);
+  node.check?.(params, options, layout);
+  const strategy = plan.kind;
+  if (plan.kind === 'unroll') {
+    const { solution, info } = unrollSolve(node, params, options, layout, plan.steps);
     return { ...solution, info };
   }
-  const result = withoutRecording(() => node.solve(params, options));
+  const result = withoutRecording(() => node.solve(params, options, layout));
   const paramKeys = Object.keys(node.signature.params).filter((k) => params[k] !== undefined);
   const solutionKeys = Object.keys(node.signature.solution);
   const inputs = paramKeys.map((k) => params[k]!);
@@ -45,11 +52,11 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     inputNames: paramKeys,
     ...(options.label !== undefined ? { label: options.label } : {}),
     pullback: (cots: readonly Cotangent[]): Cotangent[] => {
-      if (strategy === 'solve') return inputs.map(() => null);
+      if (plan.kind === 'solve') return inputs.map(() => null);
       const cot: Record<string, Tensor | null> = {};
       solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
       // The implicit VJP is first order: its linear solves are not recorded on enclosing tapes.
-      const grads = withoutRecording(() => implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, policy));
+      const grads = withoutRecording(() => implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, plan));
       return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
     },
   });
@@ -63,9 +70,10 @@ function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends o
   result: SolveResult<S>,
   cot: Cotangents<S>,
   options: O & NodeCallOptions<S>,
-  layout: BatchLayout,
-  policy: GradientPolicy,
+  layout: NodeLayout,
+  plan: Extract<Plan, { kind: 'implicit' }>,
 ): Cotangents<P> {
+  const { policy } = plan;
   const batch = layout.size ?? 1;
   const bad = result.info.status.flatMap((s, b) => (s === 'converged' ? [] : [b]));
   if (bad.length > 0 && policy === 'error') {
@@ -81,10 +89,11 @@ function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends o
   const maskedCot = good === null ? cot : maskCotangent(cot, good, layout);
 
   const grads: Record<string, Tensor> = node.vjp
-    ? { ...(node.vjp(params, result, maskedCot, options) as Record<string, Tensor>) }
-    : genericImplicit(node, params, result, maskedCot, options, layout, good);
+    ? { ...(node.vjp(params, result, maskedCot, options, layout) as Record<string, Tensor>) }
+    : genericImplicit(node, params, result, maskedCot, options, layout, good, plan);
   if (good !== null) zeroBadElements(grads, bad, layout);
-  if (bad.length > 0 && policy === 'unroll-fallback') addUnrolledGradients(node, params, cot, options, layout, bad, grads);
+  if (bad.length > 0 && policy === 'unroll-fallback')
+    addUnrolledGradients(node, params, cot, options, layout, bad, grads, plan.fallbackSteps);
 
   for (const [k, g] of Object.entries(grads)) {
     if (g && !allFinite(g.data)) {
@@ -106,8 +115,9 @@ function genericImplicit<P extends TensorRecord, S extends TensorRecord, O exten
   result: SolveResult<S>,
   cot: Cotangents<S>,
   options: O & NodeCallOptions<S>,
-  layout: BatchLayout,
+  layout: NodeLayout,
   good: ReadonlySet<number> | null,
+  plan: Extract<Plan, { kind: 'implicit' }>,
 ): Record<string, Tensor> {
   const batch = layout.size ?? 1;
   const perElement: Record<string, Tensor>[] = [];
@@ -124,14 +134,14 @@ function genericImplicit<P extends TensorRecord, S extends TensorRecord, O exten
       cb[k] = c ? (layout.size === null ? c : batchElement(c, b)) : null;
     }
     const residual = (p: P, s: S) => node.optimality!(p, s, options);
-    const context = { node: node.name, element: b, ...(options.linearSolve ? { linearSolve: options.linearSolve } : {}) };
+    const context = { node: node.name, element: b, ...(plan.linearSolve ? { linearSolve: plan.linearSolve } : {}) };
     perElement.push(rootVjp(residual, pb, sb, cb as Cotangents<S>, context) as Record<string, Tensor>);
   }
   return combineElements(perElement, params, layout);
 }
 
 /** Batched parameters get their elements stacked; shared ones the sum over elements. */
-function combineElements(perElement: Record<string, Tensor>[], params: TensorRecord, layout: BatchLayout): Record<string, Tensor> {
+function combineElements(perElement: Record<string, Tensor>[], params: TensorRecord, layout: NodeLayout): Record<string, Tensor> {
   if (layout.size === null) return perElement[0]!;
   const out: Record<string, Tensor> = {};
   for (const k of Object.keys(params)) {
@@ -146,7 +156,7 @@ function combineElements(perElement: Record<string, Tensor>[], params: TensorRec
   return out;
 }
 
-function maskCotangent<S extends TensorRecord>(cot: Cotangents<S>, good: ReadonlySet<number>, layout: BatchLayout): Cotangents<S> {
+function maskCotangent<S extends TensorRecord>(cot: Cotangents<S>, good: ReadonlySet<number>, layout: NodeLayout): Cotangents<S> {
   const out: Record<string, Tensor | null> = {};
   for (const [k, c] of Object.entries(cot)) {
     if (!c || layout.size === null) {
@@ -161,7 +171,7 @@ function maskCotangent<S extends TensorRecord>(cot: Cotangents<S>, good: Readonl
   return out as Cotangents<S>;
 }
 
-function zeroBadElements(grads: Record<string, Tensor>, bad: readonly number[], layout: BatchLayout): void {
+function zeroBadElements(grads: Record<string, Tensor>, bad: readonly number[], layout: NodeLayout): void {
   for (const [k, g] of Object.entries(grads)) {
     if (!g) continue;
     if (layout.size === null) {
@@ -182,14 +192,15 @@ function addUnrolledGradients<P extends TensorRecord, S extends TensorRecord, O 
   params: P,
   cot: Cotangents<S>,
   options: O & NodeCallOptions<S>,
-  layout: BatchLayout,
+  layout: NodeLayout,
   bad: readonly number[],
   grads: Record<string, Tensor>,
+  steps: number,
 ): void {
   for (const b of bad) {
     const pb = layout.size === null ? params : paramsOfElement(params, layout, b);
-    const single: BatchLayout = { size: null, batched: new Set() };
-    const { pullback } = vjp((p: P) => unrollSolve(node, p, options, single).solution, pb);
+    const single: NodeLayout = { size: null, batched: new Set(), dims: layout.dims };
+    const { pullback } = vjp((p: P) => unrollSolve(node, p, options, single, steps).solution, pb);
     const cb: Record<string, Tensor | null> = {};
     for (const k of Object.keys(node.signature.solution)) {
       const c = cot[k];
@@ -218,4 +229,20 @@ function jsonAttrs(options: object): Attrs {
     if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
   }
   return out;
+}
+
+/**
+ * The node's numeric forward alone, with the call checked as `applyNode` checks it (for tests
+ * and tools that want `solve`'s raw result, e.g. `saved`, without putting it on a tape).
+ */
+export function solveNode<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>,
+  params: P,
+  options: O & NodeCallOptions<S> = {} as O & NodeCallOptions<S>,
+): SolveResult<S> {
+  const layout = resolveLayout(node.name, node.signature, params);
+  validateOptions(node, options);
+  validateWarmStart(node, options.warmStart, layout);
+  node.check?.(params, options, layout);
+  return withoutRecording(() => node.solve(params, options, layout));
 }

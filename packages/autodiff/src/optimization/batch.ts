@@ -1,6 +1,8 @@
 import { InvalidInputError, ShapeError, formatShape } from '../errors.js';
-import { Tensor, assertFinite, sizeOf } from '../tensor.js';
+import { Tensor, sizeOf } from '../tensor.js';
+import { assertFiniteValues, assertPsdBlocks, type PsdMode } from './checks.js';
 import type { NodeSignature, TensorRecord } from './node.js';
+import { type CoreSpec, describeValue, parseSpec, rankOf, resolveDims, specText } from './signature.js';
 
 /** How a call's parameters are laid out over the batch. */
 export interface BatchLayout {
@@ -11,27 +13,82 @@ export interface BatchLayout {
 }
 
 /**
- * Checks a call's parameters against the node's signature (presence, ranks, finiteness, a common
- * batch size) and returns the batch layout. Errors name the node and the parameter.
+ * A call's resolved layout, passed to the node's solve, vjp and step: the batch, and the size of
+ * every named dimension of the signature that a given parameter binds (a dimension only absent
+ * parameters name, e.g. m of a QP without G, is missing: read it as `dims.m ?? 0`).
  */
-export function resolveBatch<P extends TensorRecord>(nodeName: string, signature: NodeSignature<P, TensorRecord>, params: P): BatchLayout {
+export interface NodeLayout extends BatchLayout {
+  readonly dims: Readonly<Record<string, number>>;
+}
+
+/**
+ * Checks a call's parameters against the node's signature, once for every node: that they are
+ * an object of Tensors with known names, the required ones present and grouped ones together;
+ * ranks and a common batch size; named dimensions that agree across parameters; finite values
+ * (±∞ only where the signature allows it); symmetric PSD matrices where it asks for them.
+ * Errors name the node, the parameter(s) and their shapes. Returns the layout.
+ */
+export function resolveLayout<P extends TensorRecord>(nodeName: string, signature: NodeSignature<P, TensorRecord>, params: P): NodeLayout {
+  const specs = signature.params as Readonly<Record<string, CoreSpec>>;
+  const expected = Object.keys(specs).join(', ');
+  if (params === null || typeof params !== 'object' || params instanceof Tensor || Array.isArray(params)) {
+    throw new InvalidInputError(`${nodeName}: parameters must be an object { ${expected} }, got ${describeValue(params)}`);
+  }
+  const given = params as Readonly<Record<string, Tensor | undefined>>;
+  for (const key of Object.keys(given)) {
+    if (!(key in specs)) throw new InvalidInputError(`${nodeName}: unknown parameter '${key}' (expected ${expected})`);
+  }
   const optional = new Set<string>(signature.optional ?? []);
+  for (const name of Object.keys(specs)) {
+    const t = given[name];
+    if (t === undefined) {
+      if (!optional.has(name)) throw new InvalidInputError(`${nodeName}: parameter '${name}' is required`);
+    } else if (!(t instanceof Tensor)) {
+      throw new InvalidInputError(
+        `${nodeName}: parameter '${name}' must be a Tensor of ${shapeWords(specs[name]!)}, got ${describeValue(t)}`,
+      );
+    }
+  }
+  for (const group of signature.together ?? []) {
+    const present = group.filter((k) => given[k] !== undefined);
+    if (present.length > 0 && present.length < group.length) {
+      const missing = group.filter((k) => given[k] === undefined);
+      throw new InvalidInputError(
+        `${nodeName}: parameters ${group.map((k) => `'${k}'`).join(' and ')} come together: ${present.map((k) => `'${k}'`).join(', ')} given without ${missing.map((k) => `'${k}'`).join(', ')}`,
+      );
+    }
+  }
+  const { size, batched } = resolveBatchAxis(nodeName, specs, given);
+  const labels = signature.dimLabels ?? {};
+  const dims = resolveDims(nodeName, specs, given, labels);
+  const infinite = new Set<string>(signature.infinite ?? []);
+  for (const [name, t] of Object.entries(given)) if (t !== undefined) assertFiniteValues(nodeName, name, t, infinite.has(name));
+  for (const [name, mode] of Object.entries(signature.psd ?? {}) as [string, PsdMode | undefined][]) {
+    const t = given[name];
+    if (t === undefined || mode === undefined) continue;
+    const core = parseSpec(specs[name]!, nodeName).axes.slice(0, -2);
+    const lead = core.map((axis, i) => {
+      const n = axis && axis.terms.length === 1 ? axis.terms[0]!.name : `core axis ${i}`;
+      return labels[n] ?? n;
+    });
+    assertPsdBlocks(nodeName, name, t, mode, ['batch element', ...lead]);
+  }
+  return { size, batched, dims };
+}
+
+/** Ranks and the batch axis: a parameter is at its core rank (shared) or has one leading batch axis. */
+function resolveBatchAxis(
+  nodeName: string,
+  specs: Readonly<Record<string, CoreSpec>>,
+  given: Readonly<Record<string, Tensor | undefined>>,
+): BatchLayout {
   const batched = new Set<string>();
   let size: number | null = null;
   let sizeFrom = '';
-  for (const key of Object.keys(params)) {
-    if (!(key in signature.params)) {
-      throw new InvalidInputError(`${nodeName}: unknown parameter '${key}' (expected ${Object.keys(signature.params).join(', ')})`);
-    }
-  }
-  for (const [name, rank] of Object.entries(signature.params) as [string, number][]) {
-    const t = params[name];
-    if (t === undefined) {
-      if (optional.has(name)) continue;
-      throw new InvalidInputError(`${nodeName}: parameter '${name}' is required`);
-    }
-    if (!(t instanceof Tensor)) throw new InvalidInputError(`${nodeName}: parameter '${name}' must be a Tensor`);
-    assertFinite(t, nodeName, name);
+  for (const [name, spec] of Object.entries(specs)) {
+    const t = given[name];
+    if (t === undefined) continue;
+    const rank = rankOf(spec);
     if (t.ndim === rank + 1) {
       batched.add(name);
       const b = t.shape[0]!;
@@ -40,16 +97,25 @@ export function resolveBatch<P extends TensorRecord>(nodeName: string, signature
         sizeFrom = name;
       } else if (b !== size) {
         throw new ShapeError(
-          `${nodeName}: parameter '${name}' has batch size ${b} (shape ${formatShape(t.shape)}) but '${sizeFrom}' has ${size}`,
+          `${nodeName}: parameter '${name}' of shape ${formatShape(t.shape)} has batch size ${b} but '${sizeFrom}' of shape ${formatShape(given[sizeFrom]!.shape)} has ${size}`,
         );
       }
     } else if (t.ndim !== rank) {
       throw new ShapeError(
-        `${nodeName}: parameter '${name}' must have rank ${rank} (or ${rank + 1} with a leading batch axis), got shape ${formatShape(t.shape)}`,
+        `${nodeName}: parameter '${name}' must have ${typeof spec === 'number' ? '' : `core shape ${specText(spec)}, `}rank ${rank} (or ${rank + 1} with a leading batch axis), got shape ${formatShape(t.shape)}`,
       );
     }
   }
   return { size, batched };
+}
+
+function shapeWords(spec: CoreSpec): string {
+  return typeof spec === 'number' ? `rank ${spec}` : `core shape ${specText(spec)}`;
+}
+
+/** The batch layout alone (the older entry point): see {@link resolveLayout}. */
+export function resolveBatch<P extends TensorRecord>(nodeName: string, signature: NodeSignature<P, TensorRecord>, params: P): NodeLayout {
+  return resolveLayout(nodeName, signature, params);
 }
 
 /** Element b of a batched tensor (a copy of its slice). */

@@ -115,6 +115,21 @@ export interface OptimizationNode<P extends TensorRecord, S extends TensorRecord
   optimality?(params: P, solution: S, options: O): Tensor;
   vjp?(params: P, result: SolveResult<S>, cotangent: Cotangents<S>, options: O, layout: NodeLayout): Cotangents<P>;
   step?: SolverStep<P, S, O>;
+  /** The problem as a loss on a predicted solution, for amortization (the family defines it beside its objective). */
+  readonly objective?: ObjectiveSpec<P, S, O>;
+}
+
+/**
+ * The node's problem as a loss on a prediction, for objective-based amortization and refinement
+ * (`@argmin/nodes-amortized`), on batches (one value per batch element): the objective
+ * f(ŷ; params), and its constraints as a differentiable `project`ion onto the feasible set or a
+ * squared-violation `penalty`, and the largest `violation` (≥ 0) reported beside suboptimality.
+ */
+export interface ObjectiveSpec<P = any, S = any, O = any> {
+  objective(params: P, prediction: Partial<S>, options: O): Tensor;
+  penalty?(params: P, prediction: Partial<S>, options: O): Tensor;
+  violation?(params: P, prediction: Partial<S>, options: O): Tensor;
+  project?(params: P, prediction: Partial<S>, options: O): Partial<S>;
 }
 
 /** Identity with type inference, the way to declare a node. */

@@ -1,12 +1,12 @@
 import { withCluster } from '../tape.js';
 import type { Tensor } from '../tensor.js';
-import type { BatchLayout } from './batch.js';
+import type { NodeLayout } from './batch.js';
 import type { OptimizationNode, SolveControls, SolveInfo, SolveStatus, TensorRecord } from './node.js';
 
 /**
  * Runs the node's `step` as differentiable ops, so every iteration lands on the active tapes
  * (grouped in an 'unroll' cluster the viewer folds) and gradients flow through them.
- * It always runs the full number of steps: the value may settle before its derivative does (an
+ * It always runs the full number of steps (the plan's `steps`): the value may settle before its derivative does (an
  * initial point that is already optimal converges in one step, its derivative does not), so
  * stopping on the value would return a wrong gradient. `tol` only decides the reported status.
  */
@@ -14,19 +14,20 @@ export function unrollSolve<P extends TensorRecord, S extends TensorRecord, O ex
   node: OptimizationNode<P, S, O>,
   params: P,
   options: O & SolveControls<S>,
-  layout: BatchLayout,
+  layout: NodeLayout,
+  steps: number,
 ): { solution: S; info: SolveInfo } {
   const step = node.step!;
-  const maxSteps = options.maxIter ?? step.defaultSteps;
+  const maxSteps = steps;
   const tol = options.tol ?? 1e-12;
   const batch = layout.size ?? 1;
   return withCluster(`${node.name} unrolled`, 'unroll', () => {
-    let state = step.init(params, options);
+    let state = step.init(params, options, layout);
     let change: Float64Array = new Float64Array(batch).fill(Infinity);
     const history: number[][] = Array.from({ length: batch }, () => []);
     let k = 0;
     while (k < maxSteps) {
-      const next = step.update(params, state, options);
+      const next = step.update(params, state, options, layout);
       change = maxChangePerElement(state, next, batch);
       change.forEach((c, b) => history[b]!.push(c));
       state = next;

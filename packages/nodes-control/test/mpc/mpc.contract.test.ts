@@ -1,4 +1,5 @@
 import { Tensor, full, tensor, zeros } from '@argmin/autodiff';
+import { solveNode } from '@argmin/autodiff/extend';
 import { describeOptimizationNode } from '@argmin/autodiff/testing';
 import { arbTensor } from '@argmin/autodiff/testing';
 import fc from 'fast-check';
@@ -15,7 +16,7 @@ import { arbBounds, arbLqr, strictlyComplementary } from '../helpers/arbitraries
  */
 function complementary(arb: fc.Arbitrary<MpcParams>, options: MpcOptions & { tol: number }): fc.Arbitrary<MpcParams> {
   return arb.filter((p) => {
-    const { solution, info } = mpcNode.solve(p, options);
+    const { solution, info } = solveNode(mpcNode, p, options);
     if (info.status[0] !== 'converged') return false;
     const g = mpcControlGradient(p, solution, options);
     return strictlyComplementary(solution.u, p.uLower!, p.uUpper!, g.data, 1e-3);

@@ -19,6 +19,7 @@ import {
   type TensorRecord,
 } from '@argmin/autodiff';
 import { arbTensor, numRuns } from '@argmin/autodiff/testing';
+import { solveNode } from '@argmin/autodiff/extend';
 import { reluLayer, reluNode } from '../../src/layers/relu.js';
 import { sigmoidLayer, sigmoidNode } from '../../src/layers/sigmoid.js';
 import { softmaxLayer, softmaxNode } from '../../src/layers/softmax.js';
@@ -113,7 +114,7 @@ describe('the generic implicit VJP matches closed forms to 1e-8', () => {
   ];
   for (const { node, closed, range } of cases) {
     test.prop([fc.integer({ min: 1, max: 8 }).chain((n) => arbTensor([n], range)), fc.integer()], { numRuns: numRuns(30, CHEAP_FULL_RUNS) })(node.name, (x, seed) => {
-      const { solution } = node.solve({ x }, {});
+      const { solution } = solveNode(node, { x });
       const yBar = randn(x.shape, Rng.seeded(seed));
       const cot = Object.fromEntries(Object.keys(solution).map((k) => [k, k === 'y' ? yBar : null]));
       const generic = rootVjp((p, s) => node.optimality!(p, s, {}), { x }, solution, cot, { node: node.name, element: 0 });
@@ -130,7 +131,7 @@ describe('argmin layers: bad input', () => {
   });
   test('NaN input is an InvalidInputError naming the node and parameter', () => {
     expect(() => applyNode(sigmoidNode, { x: new Tensor(Float64Array.of(1, Number.NaN), [2]) })).toThrow(
-      /convex\.sigmoid: input 'x' holds NaN/,
+      /convex\.sigmoid: parameter 'x' holds NaN/,
     );
   });
   test('the layers accept tensors of any rank over the last axis', () => {

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { Tensor } from '@argmin/autodiff';
+import { solveNode } from '@argmin/autodiff/extend';
 import { arbTensor, describeOptimizationNode } from '@argmin/autodiff/testing';
 import { reluNode } from '../../src/layers/relu.js';
 import { sigmoidNode } from '../../src/layers/sigmoid.js';
@@ -45,7 +46,7 @@ describeOptimizationNode(sparsemaxNode, {
   params: vector({ min: -2, max: 2 }).filter((p) => {
     if (!separated(1e-3)(p)) return false;
     // Keep every entry away from the threshold, where the projection has a kink.
-    const { y, tau } = sparsemaxNode.solve(p, {}).solution;
+    const { y, tau } = solveNode(sparsemaxNode, p).solution;
     return Array.from(p.x.data).every((v) => Math.abs(v - tau.data[0]!) > 1e-3) && y.size > 0;
   }),
   degenerate: [{ x: new Tensor(Float64Array.of(0.5, 0.5, 0.5), [3]) }, { x: new Tensor(Float64Array.of(3, 0, 0), [3]) }],

@@ -27,7 +27,7 @@ describe('convex.lml: bad input', () => {
   });
 
   test('non-finite scores are rejected, naming the parameter', () => {
-    expect(() => lml(tensor([0, Number.NaN, 1]), { k: 1 })).toThrow(/convex\.lml: input 'x' holds NaN/);
+    expect(() => lml(tensor([0, Number.NaN, 1]), { k: 1 })).toThrow(/convex\.lml: parameter 'x' holds NaN/);
     expect(() => lml(tensor([0, -Infinity, 1]), { k: 1 })).toThrow(InvalidInputError);
   });
 
@@ -41,7 +41,7 @@ describe('convex.lml: bad input', () => {
         { k: 1 },
         { warmStart: { nu: tensor([0, 0, 0]) } },
       ),
-    ).toThrow(/warmStart\.nu must hold one multiplier per row \(2\)/);
+    ).toThrow(/convex\.lml: warmStart\.nu of shape \[3\] does not fit the problem: expected \[\] or \[2\]/);
   });
 
   test('a scalar x is a shape error', () => {
