@@ -127,8 +127,12 @@ function panelRows(
   }
 }
 
-/** a[i,j] −= Σ_c lp[i,c]·wp[j,c] over 4×4 tiles with j ≤ i (tile-wise), rows/cols k1…k1+rows. */
-function syrkTiles(a: Float64Array, ld: number, k1: number, rows: number, nb: number, lp: Float64Array, wp: Float64Array): void {
+/**
+ * a[i,j] −= Σ_c lp[i,c]·wp[j,c] over 4×4 tiles with j ≤ i (tile-wise), rows/cols k1…k1+rows
+ * (rows a multiple of 4), the panels packed by groups of 4 rows: element (r, c) at
+ * (r >> 2)·4·nb + 4c + (r & 3).
+ */
+export function syrkTiles(a: Float64Array, ld: number, k1: number, rows: number, nb: number, lp: Float64Array, wp: Float64Array): void {
   for (let ti = 0; ti < rows; ti += 4) {
     const li = ti * nb;
     const r0 = (k1 + ti) * ld + k1;

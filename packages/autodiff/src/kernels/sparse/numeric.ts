@@ -1,4 +1,4 @@
-import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride } from './dense-ldl.js';
+import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride, syrkTiles } from './dense-ldl.js';
 import type { LdlSymbolic } from './symbolic.js';
 
 /** The numeric buffers of one factorization of a symbolic pattern; reused by every refactorization. */
@@ -16,6 +16,8 @@ export interface LdlBuffers {
   readonly tailSigns: Int8Array;
   readonly lp: Float64Array;
   readonly wp: Float64Array;
+  /** A grouped Schur update before it is scattered into the tail (schurMaxRows² rounded up to tiles). */
+  readonly update: Float64Array;
 }
 
 export function allocateBuffers(sym: LdlSymbolic): LdlBuffers {
@@ -30,6 +32,7 @@ export function allocateBuffers(sym: LdlSymbolic): LdlBuffers {
     tailSigns: new Int8Array(t),
     lp: new Float64Array(ld * DENSE_PANEL),
     wp: new Float64Array(ld * DENSE_PANEL),
+    update: new Float64Array(denseStride(sym.schurMaxRows) ** 2),
   };
 }
 
@@ -92,17 +95,7 @@ export function factorNumeric(
     d[k] = dk;
   }
   if (t === 0) return regularized;
-  // S −= L₂₁·D₁·L₂₁ᵀ, one sparse column at a time (lower triangle of S).
-  for (let j = 0; j < s; j++) {
-    const lo = tailSplit[j]!;
-    const hi = lColPtr[j + 1]!;
-    const dj = d[j]!;
-    for (let a = lo; a < hi; a++) {
-      const row = (lRowIdx[a]! - s) * ld - s;
-      const v = lx[a]! * dj;
-      for (let b = lo; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
-    }
-  }
+  schurUpdate(sym, buf, ld);
   return regularized + denseLdl(tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.lp, buf.wp);
 }
 
@@ -126,4 +119,57 @@ export function applyInverse(sym: LdlSymbolic, buf: LdlBuffers, b: Float64Array,
     w[j] = v;
   }
   for (let k = 0; k < n; k++) x[perm[k]!] = w[k]!;
+}
+
+/** Below this many tail rows a group's update is scattered column by column. */
+const MIN_GROUP_ROWS = 8;
+
+/**
+ * S −= L₂₁·D₁·L₂₁ᵀ into the tail's lower triangle. A run of columns sharing their tail rows is
+ * packed into panels and multiplied by the dense tile kernel, then scattered once; a lone column
+ * is scattered directly (q(q+1)/2 indexed updates).
+ */
+function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, ld: number): void {
+  const { tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups } = sym;
+  const { lx, d, tail, lp, wp, update } = buf;
+  for (let g = 0; g + 1 < schurGroups.length; g++) {
+    const j0 = schurGroups[g]!;
+    const j1 = schurGroups[g + 1]!;
+    const lo0 = tailSplit[j0]!;
+    const q = lColPtr[j0 + 1]! - lo0;
+    if (j1 - j0 < 2 || q < MIN_GROUP_ROWS) {
+      for (let j = j0; j < j1; j++) {
+        const lo = tailSplit[j]!;
+        const hi = lColPtr[j + 1]!;
+        const dj = d[j]!;
+        for (let a = lo; a < hi; a++) {
+          const row = (lRowIdx[a]! - s) * ld - s;
+          const v = lx[a]! * dj;
+          for (let b = lo; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
+        }
+      }
+      continue;
+    }
+    const qp = denseStride(q);
+    update.fill(0, 0, qp * qp);
+    for (let c0 = j0; c0 < j1; c0 += DENSE_PANEL) {
+      const nb = Math.min(DENSE_PANEL, j1 - c0);
+      for (let c = 0; c < nb; c++) {
+        const lo = tailSplit[c0 + c]!;
+        const dj = d[c0 + c]!;
+        for (let a = 0; a < qp; a++) {
+          const at = (a >> 2) * 4 * nb + 4 * c + (a & 3);
+          const l = a < q ? lx[lo + a]! : 0;
+          lp[at] = l;
+          wp[at] = l * dj;
+        }
+      }
+      syrkTiles(update, qp, 0, qp, nb, lp, wp);
+    }
+    for (let a = 0; a < q; a++) {
+      const row = (lRowIdx[lo0 + a]! - s) * ld - s;
+      const ua = a * qp;
+      for (let b = 0; b <= a; b++) tail[row + lRowIdx[lo0 + b]!]! += update[ua + b]!;
+    }
+  }
 }

@@ -28,6 +28,13 @@ export interface LdlSymbolic {
   readonly tailStart: number;
   /** For each sparse column j < tailStart: the first position of L's column j with a row in the tail. */
   readonly tailSplit: Int32Array;
+  /**
+   * Runs of consecutive sparse columns whose tail rows are identical (supernodes, e.g. the dual
+   * rows of a dense-A LP): their Schur updates are one dense product. Group g is columns
+   * schurGroups[g] … schurGroups[g+1]−1; schurMaxRows is the most tail rows of a multi-column group.
+   */
+  readonly schurGroups: Int32Array;
+  readonly schurMaxRows: number;
   /** L's strict lower pattern by columns (rows increasing), for the sparse columns j < tailStart (later columns are empty here). */
   readonly lColPtr: Int32Array;
   readonly lRowIdx: Int32Array;
@@ -117,7 +124,7 @@ export function symbolicFactor(upper: CscPattern, perm: Int32Array, iperm: Int32
       }
     }
   }
-  const tailStart = denseTail ? chooseTail(colCounts) : n;
+  const tailStart = denseTail ? chooseTail(colCounts, parent) : n;
   // Pass 2, over sparse columns only: a row's etree walk stops at the tail (ancestors only grow).
   const rowCounts = new Int32Array(n);
   mark.fill(-1);
@@ -174,6 +181,7 @@ export function symbolicFactor(upper: CscPattern, perm: Int32Array, iperm: Int32
     while (p < lColPtr[j + 1]! && lRowIdx[p]! < tailStart) p++;
     tailSplit[j] = p;
   }
+  const { schurGroups, schurMaxRows } = groupTailSegments(tailStart, lColPtr, lRowIdx, tailSplit);
   return {
     n,
     upper,
@@ -186,6 +194,8 @@ export function symbolicFactor(upper: CscPattern, perm: Int32Array, iperm: Int32
     colCounts,
     tailStart,
     tailSplit,
+    schurGroups,
+    schurMaxRows,
     lColPtr,
     lRowIdx,
     rRowPtr,
@@ -203,13 +213,17 @@ const MIN_TAIL = 16;
 /**
  * Start of the dense tail: the s maximizing the time saved by factoring pivots s…n−1 densely,
  * Σ_{k≥s} c_k(c_k+1)/2 sparse multiply–adds against t³/6 dense ones (t = n − s); n for no tail.
+ * Only a trailing chain of the elimination tree (parent[k] = k + 1) is considered: a dense block
+ * is one, and columns hanging off it (a dense-A LP's dual rows) are cheaper as grouped Schur updates.
  */
-function chooseTail(colCounts: Int32Array): number {
+function chooseTail(colCounts: Int32Array, parent: Int32Array): number {
   const n = colCounts.length;
+  let chain = n - 1;
+  while (chain > 0 && parent[chain - 1] === chain) chain--;
   let best = n;
   let bestSaving = 0;
   let sparse = 0;
-  for (let s = n - 1; s >= 0; s--) {
+  for (let s = n - 1; s >= Math.max(0, chain); s--) {
     const c = colCounts[s]!;
     sparse += (c * (c + 1)) / 2;
     const t = n - s;
@@ -217,4 +231,31 @@ function chooseTail(colCounts: Int32Array): number {
     if (t >= MIN_TAIL && saving > bestSaving) (bestSaving = saving), (best = s);
   }
   return best;
+}
+
+/** Splits the sparse columns into runs with identical tail row sets (see LdlSymbolic.schurGroups). */
+function groupTailSegments(
+  s: number,
+  lColPtr: Int32Array,
+  lRowIdx: Int32Array,
+  tailSplit: Int32Array,
+): { schurGroups: Int32Array; schurMaxRows: number } {
+  const starts: number[] = [];
+  let maxRows = 0;
+  for (let j = 0; j < s; ) {
+    const lo = tailSplit[j]!;
+    const q = lColPtr[j + 1]! - lo;
+    let e = j + 1;
+    for (; e < s && lColPtr[e + 1]! - tailSplit[e]! === q; e++) {
+      const lo2 = tailSplit[e]!;
+      let same = true;
+      for (let a = 0; a < q && same; a++) same = lRowIdx[lo + a] === lRowIdx[lo2 + a];
+      if (!same) break;
+    }
+    starts.push(j);
+    if (e - j > 1) maxRows = Math.max(maxRows, q);
+    j = e;
+  }
+  starts.push(s);
+  return { schurGroups: Int32Array.from(starts), schurMaxRows: maxRows };
 }
