@@ -54,13 +54,44 @@ function checkPair(a: Tensor, b: Tensor, n: number, m: number): void {
   }
 }
 
+/**
+ * The MLP's forward (relu hidden, identity output) one row at a time, as row-times-matrix
+ * axpy sweeps over the row-major weights: a warm start predicts one pair at a time, where this
+ * is several times faster than a general gemm of a 1-row product.
+ */
+function forwardRows(theta: MlpParams, x: Tensor, sizes: readonly number[]): Float64Array {
+  const rows = x.shape[0]!;
+  const L = sizes.length - 1;
+  const outW = sizes[L]!;
+  const result = new Float64Array(rows * outW);
+  for (let r = 0; r < rows; r++) {
+    let h = x.data.subarray(r * sizes[0]!, (r + 1) * sizes[0]!);
+    for (let l = 0; l < L; l++) {
+      const [k, w] = [sizes[l]!, sizes[l + 1]!];
+      const W = theta[`W${l}`]!.data;
+      const out = Float64Array.from(theta[`b${l}`]!.data);
+      for (let p = 0; p < k; p++) {
+        const hp = h[p]!;
+        if (hp === 0) continue;
+        const o = p * w;
+        for (let j = 0; j < w; j++) out[j]! += hp * W[o + j]!;
+      }
+      if (l < L - 1) for (let j = 0; j < w; j++) out[j] = Math.max(out[j]!, 0);
+      h = out;
+    }
+    result.set(h, r * outW);
+  }
+  return result;
+}
+
 export function metaOt(options: MetaOtOptions): MetaOt {
   const { cost, epsilon, hidden = [512, 512] } = options;
   if (!(cost instanceof Tensor) || cost.ndim !== 2) throw new ShapeError(`metaOt: 'cost' must be a [n, m] tensor`);
   if (!(epsilon > 0 && Number.isFinite(epsilon)))
     throw new InvalidInputError(`metaOt: 'epsilon' must be a finite number > 0, got ${epsilon}`);
   const [n, m] = cost.shape as [number, number];
-  const model = mlp({ sizes: [n + m, ...hidden, n], activation: 'relu', outputScale: 0.1 });
+  const sizes = [n + m, ...hidden, n];
+  const model = mlp({ sizes, activation: 'relu', outputScale: 0.1 });
   const features = (a: Tensor, b: Tensor): Tensor => {
     checkPair(a, b, n, m);
     const B = a.shape[0]!;
@@ -80,10 +111,9 @@ export function metaOt(options: MetaOtOptions): MetaOt {
     features,
     potential,
     predict(theta, a, b) {
-      const out = model.predict(theta, features(a, b));
-      const d = out.data;
-      for (let k = 0; k < d.length; k++) d[k]! += epsilon * Math.log(a.data[k]!);
-      return out;
+      const out = forwardRows(theta, features(a, b), sizes);
+      for (let k = 0; k < out.length; k++) out[k]! += epsilon * Math.log(a.data[k]!);
+      return new Tensor(out, [a.shape[0]!, n]);
     },
     loss(theta, batch) {
       const { a, b, x } = batch as { a: Tensor; b: Tensor; x: Tensor };

@@ -67,6 +67,15 @@ describe('Meta OT: trained by the semi-dual, used as a Sinkhorn warm start', () 
     for (let k = 1; k < ks.length; k++) expect(cold[k]!).toBeLessThanOrEqual(cold[k - 1]!);
   });
 
+  test('predict (row sweeps, unrecorded) computes what potential (ops) computes', () => {
+    for (const theta of [untrained, trained]) {
+      const f = meta.predict(theta, test_.a, test_.b);
+      const ref = meta.potential(theta, test_.a, meta.features(test_.a, test_.b));
+      expect(f.shape).toEqual([12, 36]);
+      expect(f.data.reduce((mx, v, i) => Math.max(mx, Math.abs(v - ref.data[i]!)), 0)).toBeLessThan(1e-12);
+    }
+  });
+
   test('bad marginals name what is wrong', () => {
     const b0 = new Tensor(test_.b.data.slice(0, 36), [1, 36]);
     expectError(() => meta.features(new Tensor(new Float64Array(36), [1, 36]), b0), InvalidInputError, "marginal 'a'");
