@@ -19,12 +19,11 @@ import {
   evaluateAmortized,
   mlp,
   parameterCount,
-  qpInteriorStart,
   type AmortizationReport,
   type TrainProgress,
   type WarmStartReport,
 } from '@argmin/nodes-amortized';
-import { qpNode, type QpParams } from '@argmin/nodes-convex';
+import { qpInteriorStart, qpNode, type QpParams } from '@argmin/nodes-convex';
 
 export interface AmortizedQpConfig {
   /** Variables (default 50) and context dimension (default 10). */

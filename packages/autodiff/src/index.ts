@@ -50,6 +50,7 @@ export {
   type SolverStep,
   type TensorRecord,
   type Cotangents,
+  type ObjectiveSpec,
 } from './optimization/node.js';
 export { applyNode, type NodeOutput } from './optimization/apply.js';
 export { rootVjp } from './optimization/implicit.js';

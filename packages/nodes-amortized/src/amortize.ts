@@ -12,6 +12,7 @@ import {
   sum,
   withoutRecording,
   type NodeOutput,
+  type ObjectiveSpec,
   type OptimizationNode,
   type Rng,
   type SolveControls,
@@ -20,7 +21,6 @@ import {
 import { validateDataset, type Dataset } from './data.js';
 import { solutionLayout, splitOutput, type SolutionLayout } from './layout.js';
 import type { Model } from './model.js';
-import { knownObjective, type ObjectiveSpec } from './objectives.js';
 import { refine, validateRefinement, type Refinement } from './refine.js';
 import { train, type TrainOptions, type TrainResult } from './train.js';
 
@@ -40,7 +40,7 @@ export interface AmortizeOptions<P extends TensorRecord, S extends TensorRecord,
   readonly predict?: readonly (keyof S & string)[];
   /** Core shapes of the predicted entries; when omitted they are read from one solve. */
   readonly shapes?: { readonly [K in keyof S]?: readonly number[] };
-  /** Overrides of the problem's objective and constraint handling (defaults: known nodes' own). */
+  /** Overrides of the problem's objective and constraint handling (default: the node's own `objective`). */
   readonly objective?: ObjectiveSpec<P, S, O>['objective'];
   readonly project?: ObjectiveSpec<P, S, O>['project'];
   readonly penalty?: ObjectiveSpec<P, S, O>['penalty'];
@@ -99,7 +99,7 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
 ): Amortized<P, S, Theta> {
   const where = `amortize(${node.name}, ${model.name})`;
   const weights = lossWeights(where, options.loss);
-  const known = knownObjective(node.name) as ObjectiveSpec<P, S, O> | undefined;
+  const known = node.objective;
   const nodeOptions = (options.nodeOptions ?? {}) as O & SolveControls<S>;
   const objective = options.objective ?? known?.objective;
   const project = options.project ?? known?.project;
@@ -110,7 +110,7 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
   if (typeof options.problem !== 'function') throw new InvalidInputError(`${where}: 'problem' must map contexts to the node's parameters`);
   if (weights.objective > 0 && !objective) {
     throw new InvalidInputError(
-      `${where}: loss 'objective' needs the problem's objective, and ${node.name} has no known one; pass options.objective`,
+      `${where}: loss 'objective' needs the problem's objective, and ${node.name} defines none; pass options.objective`,
     );
   }
   if (options.refine) validateRefinement(where, options.refine, node, objective !== undefined);

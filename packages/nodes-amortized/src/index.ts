@@ -4,13 +4,12 @@ export { adam, cosineDecay, type AdamOptions, type AdamState, type Optimizer } f
 export { validateDataset, split, type Dataset } from './data.js';
 export { train, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 export { amortize, type Amortized, type AmortizeOptions, type AmortizationLoss } from './amortize.js';
-export { knownObjective, rolloutStates, type ObjectiveSpec } from './objectives.js';
+export type { ObjectiveSpec } from '@argmin/autodiff';
 export type { Refinement } from './refine.js';
 export type { SolutionLayout } from './layout.js';
 export { solveWarm, compareWarmStart, type WarmStartOptions, type WarmStartReport, type WarmStartSide } from './warm-start.js';
 export { evaluateAmortized, medianMs, type AmortizationReport, type EvaluateOptions } from './measure.js';
 export { amortizeLatent, latentSearchModel, type LatentSearch } from './latent.js';
-export { qpInteriorStart, type QpStartOptions } from './qp-start.js';
 export {
   gridGeometry,
   randomImage,

@@ -1,12 +1,11 @@
 import { Rng, Tensor, broadcastTo, randn, randu } from '@argmin/autodiff';
 import { checkVjp } from '@argmin/autodiff/testing';
-import { linearRollout, lqrObjective, mpcNode } from '@argmin/nodes-control';
+import { linearRollout, lqrObjective, mpcNode, rolloutStates } from '@argmin/nodes-control';
 import { describe, expect, test } from 'vitest';
 import { adam } from '../src/adam.js';
 import { amortize } from '../src/amortize.js';
 import { evaluateAmortized } from '../src/measure.js';
 import { mlp, type MlpParams } from '../src/mlp.js';
-import { knownObjective, rolloutStates } from '../src/objectives.js';
 import { compareWarmStart, solveWarm } from '../src/warm-start.js';
 import { maxAbsDiff, rmsError } from './helpers/assert.js';
 import { integratorFamily } from './helpers/families.js';
@@ -74,8 +73,8 @@ describe('amortize(control.mpc)', () => {
   });
 });
 
-describe('the control objective', () => {
-  const spec = knownObjective('control.mpc')!;
+describe("the control objective (the MPC node's own `objective`)", () => {
+  const spec = mpcNode.objective!;
   const x0 = randn([4, 2], Rng.seeded(7));
   const u = randu([4, 8, 1], Rng.seeded(8), -1.5, 1.5);
 

@@ -155,7 +155,7 @@ describe('amortize: options', () => {
       () => amortize(halfNode, three, { problem, loss: 'objective' }),
       InvalidInputError,
       where,
-      'no known one',
+      'defines none',
       'options.objective',
     );
     expectError(

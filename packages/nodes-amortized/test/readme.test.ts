@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { Rng, concat, eye, matmul, maximum, minimum, neg, ones, randn, type Tensor } from '@argmin/autodiff';
-import { qpNode, type QpParams } from '@argmin/nodes-convex';
+import { qpInteriorStart, qpNode, type QpParams } from '@argmin/nodes-convex';
 import { expect, test } from 'vitest';
-import { adam, amortize, compareWarmStart, evaluateAmortized, mlp, qpInteriorStart } from '../src/index.js';
+import { adam, amortize, compareWarmStart, evaluateAmortized, mlp } from '../src/index.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
 const code = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!)[0]!;

@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { adam } from '../src/adam.js';
 import { amortize } from '../src/amortize.js';
 import { mlp, type MlpParams } from '../src/mlp.js';
-import { qpInteriorStart } from '../src/qp-start.js';
+import { qpInteriorStart } from '@argmin/nodes-convex';
 import { compareWarmStart, solveWarm } from '../src/warm-start.js';
 import { expectError, maxAbsDiff } from './helpers/assert.js';
 import { clampBox, qpFamily } from './helpers/families.js';

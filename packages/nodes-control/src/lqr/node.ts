@@ -3,6 +3,7 @@ import { lqrOptimality } from './optimality.js';
 import { validateLqr, type LqrParams, type LqrSolution } from './problem.js';
 import { solveLqr, type LqrSaved } from './solve.js';
 import { lqrStep } from './step.js';
+import { controlObjectiveSpec } from './objective.js';
 import { lqrVjp } from './vjp.js';
 
 /** LQR has no options of its own: it is solved exactly in one Riccati pass. */
@@ -20,6 +21,7 @@ export const lqrNode = defineNode<LqrParams, LqrSolution, LqrOptions>({
   optimality: (params, solution) => lqrOptimality(params, solution),
   vjp: (params, result, cotangent) => lqrVjp(params, result.solution, result.saved as LqrSaved, cotangent),
   step: lqrStep,
+  objective: controlObjectiveSpec,
 });
 
 /**

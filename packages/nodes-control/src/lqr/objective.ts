@@ -1,4 +1,24 @@
-import { add, broadcastTo, concat, index, mul, quadForm, stack, sum, type Tensor } from '@argmin/autodiff';
+import {
+  InvalidInputError,
+  ShapeError,
+  add,
+  broadcastTo,
+  concat,
+  index,
+  max,
+  maximum,
+  minimum,
+  mul,
+  quadForm,
+  relu,
+  stack,
+  sub,
+  sum,
+  type ObjectiveSpec,
+  type Tensor,
+} from '@argmin/autodiff';
+import type { DynamicsModel } from '../dynamics/model.js';
+import { condensedApplies, condensedCost, condenseLqr } from './condensed.js';
 import { matvec } from './step.js';
 
 /**
@@ -34,3 +54,60 @@ export function linearRollout(dynamics: { readonly F: Tensor; readonly f?: Tenso
   }
   return stack(xs, -2);
 }
+
+type Rec = { readonly [key: string]: Tensor | undefined };
+
+/**
+ * States of controls u `[B,T,nc]` from x0 `[B,ns]` (or `[ns]`): linear dynamics (F, f) by
+ * `linearRollout`, a dynamics model by its `step` with the parameters `theta`.
+ */
+export function rolloutStates(params: Rec, u: Tensor, model?: DynamicsModel): Tensor {
+  const x0 = params.x0!;
+  if (params.F) return linearRollout({ F: params.F, ...(params.f ? { f: params.f } : {}), x0 }, u);
+  if (!model) {
+    throw new InvalidInputError(
+      'control.mpc: rolling out the predicted controls needs linear dynamics (F, f) or the model in nodeOptions.dynamics',
+    );
+  }
+  if (u.ndim !== 3) throw new ShapeError(`control.mpc: predicted controls must be batched [B,T,nc], got [${u.shape.join(',')}]`);
+  const T = u.shape[1]!;
+  let x = x0.ndim === 1 ? broadcastTo(x0, [u.shape[0]!, x0.shape[0]!]) : x0;
+  const xs = [x];
+  for (let t = 0; t < T - 1; t++) {
+    x = model.step(x, index(u, t, -2), params.theta!);
+    xs.push(x);
+  }
+  return stack(xs, -2);
+}
+
+function predictedControls(prediction: Rec): Tensor {
+  const u = prediction.u;
+  if (!u) throw new InvalidInputError("control: the objective needs the prediction of 'u'; add it to amortize's 'predict' list");
+  return u;
+}
+
+/**
+ * LQR and box MPC as a loss on predicted controls, for amortization: the quadratic cost of the
+ * controls' rollout, and MPC's bounds as a clamp (`project`) and a `violation`.
+ */
+export const controlObjectiveSpec: ObjectiveSpec<Rec, Rec, { readonly dynamics?: DynamicsModel }> = {
+  objective(p, s, o) {
+    const u = predictedControls(s);
+    // Shared linear dynamics and cost: the condensed quadratic (one gemm, same values).
+    if (u.ndim === 3 && condensedApplies(p)) return condensedCost(condenseLqr(p.C!, p.c!, p.F!, p.f), p.x0!, u);
+    return lqrObjective(p as { C: Tensor; c: Tensor }, { x: rolloutStates(p, u, o?.dynamics), u });
+  },
+  violation(p, s) {
+    const u = predictedControls(s);
+    let v = mul(sum(u, [-2, -1]), 0);
+    if (p.uLower) v = maximum(v, max(relu(sub(p.uLower, u)), [-2, -1]));
+    if (p.uUpper) v = maximum(v, max(relu(sub(u, p.uUpper)), [-2, -1]));
+    return v;
+  },
+  project(p, s) {
+    let u = predictedControls(s);
+    if (p.uLower) u = maximum(u, p.uLower);
+    if (p.uUpper) u = minimum(u, p.uUpper);
+    return { ...s, u };
+  },
+};

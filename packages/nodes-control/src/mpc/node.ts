@@ -14,6 +14,7 @@ import { mpcOptimality } from './optimality.js';
 import { validateMpc, type MpcOptions, type MpcParams, type MpcSolution } from './problem.js';
 import { solveMpc, type MpcSaved } from './solve.js';
 import { mpcStep } from './step.js';
+import { controlObjectiveSpec } from '../lqr/objective.js';
 import { mpcVjp } from './vjp.js';
 
 /**
@@ -33,6 +34,7 @@ export const mpcNode = defineNode<MpcParams, MpcSolution, MpcOptions>({
   optimality: (params, solution, options) => mpcOptimality(params, solution, options),
   vjp: (params, result, cotangent, options) => mpcVjp(params, result.solution, result.saved as MpcSaved, cotangent, options),
   step: mpcStep,
+  objective: controlObjectiveSpec,
 });
 
 /** Linear dynamics x_{t+1} = F_t τ_t + f_t, or a differentiable model with its parameters. */

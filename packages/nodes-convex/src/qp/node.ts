@@ -1,4 +1,5 @@
-import { add, applyNode, defineNode, mul, quadForm, sum, type NodeCallOptions, type NodeOutput, type Tensor } from '@argmin/autodiff';
+import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
+import { qpObjectiveSpec } from './objective.js';
 import { qpOptimality } from './optimality.js';
 import { validateQp, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 import { solveQp } from './solve.js';
@@ -28,6 +29,7 @@ export const qpNode = defineNode<QpParams, QpSolution, QpOptions>({
   optimality: qpOptimality,
   vjp: (params, result, cotangent) => qpVjp(params, result, cotangent),
   step: qpStep,
+  objective: qpObjectiveSpec,
 });
 
 /**
@@ -42,12 +44,4 @@ export function qp(params: QpParams, options: QpOptions & NodeCallOptions<QpSolu
   // Shapes and finiteness first, with messages naming both shapes (solve checks PSD-ness).
   validateQp(params, false);
   return applyNode(qpNode, params, options);
-}
-
-/**
- * The objective ½zᵀQz + pᵀz written with differentiable ops, batched: z `[..., n]` with Q
- * `[..., n, n]` and p `[..., n]` (batch dimensions broadcast) gives `[...]`.
- */
-export function objective(params: Pick<QpParams, 'Q' | 'p'>, z: Tensor): Tensor {
-  return add(mul(quadForm(z, params.Q), 0.5), sum(mul(params.p, z), -1));
 }

@@ -20,6 +20,7 @@ import {
 import type { SchurOptions } from './schur.js';
 import { solveSinkhorn } from './solve.js';
 import { sinkhornOptimality, sinkhornStep } from './step.js';
+import { sinkhornObjectiveSpec } from './objective.js';
 import { sinkhornVjp } from './vjp.js';
 
 function shapeOf(s: SinkhornSizes, ...core: number[]): number[] {
@@ -94,6 +95,7 @@ export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, Si
     return sinkhornVjp(params, { batch, n, m }, epsilon, solution, cotangent, schurOptions(options));
   },
   step: sinkhornStep,
+  objective: sinkhornObjectiveSpec,
 });
 
 /**

@@ -1,7 +1,8 @@
 import { type Tensor, grad, stackBatch, tensor, vjp } from '@argmin/autodiff';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { describe, expect, test } from 'vitest';
-import { objective, qp, type QpParams } from '../../src/qp/node.js';
+import { qp, type QpParams } from '../../src/qp/node.js';
+import { qpObjective as objective } from '../../src/qp/objective.js';
 import { generateQp, symmetricTangent } from './arbitraries.js';
 
 const maxAbs = (a: Tensor, b: ArrayLike<number>) => Math.max(...Array.from(a.data, (v, i) => Math.abs(v - b[i]!)));

@@ -1,6 +1,6 @@
 import { InvalidInputError, Tensor } from '@argmin/autodiff';
 import { choleskyFactor, choleskySolve } from '@argmin/autodiff/kernels';
-import type { QpParams, QpSolution } from '@argmin/nodes-convex';
+import type { QpParams, QpSolution } from './problem.js';
 
 export interface QpStartOptions {
   /**
