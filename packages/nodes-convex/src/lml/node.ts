@@ -1,4 +1,5 @@
 import { InvalidInputError, ShapeError, Tensor, defineNode, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
+import { describeValue, optionFields } from '@argmin/autodiff/extend';
 import { applyOverLastAxis } from '../layers/last-axis.js';
 import { checkK, LML, type LmlCallOptions, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';
 import { solveLmlRows } from './solve.js';
@@ -16,17 +17,14 @@ import { lmlVjp } from './vjp.js';
  */
 export const lmlNode: OptimizationNode<LmlParams, LmlSolution, LmlOptions> = defineNode<LmlParams, LmlSolution, LmlOptions>({
   name: LML,
-  signature: { params: { x: 1 }, solution: { y: 1, nu: 0 } },
+  signature: { params: { x: '(n)' }, solution: { y: '(n)', nu: '()' } },
+  options: { k: optionFields.finite() },
+  check: (_params, { k }, { dims }) => void checkK(k, dims.n!),
   solve({ x }, options) {
     const n = x.shape[x.ndim - 1]!;
-    const k = checkK(options.k, n);
+    const { k } = options;
     const rows = x.size / n;
     const warm = options.warmStart?.nu;
-    if (warm !== undefined && (!(warm instanceof Tensor) || warm.size !== rows)) {
-      throw new InvalidInputError(
-        `${LML}: warmStart.nu must hold one multiplier per row (${rows}), got ${warm instanceof Tensor ? `shape [${warm.shape.join(',')}]` : typeof warm}`,
-      );
-    }
     const out = solveLmlRows(x.data, rows, n, k, {
       ...(options.tol !== undefined ? { tol: options.tol } : {}),
       ...(options.maxIter !== undefined ? { maxIter: options.maxIter } : {}),
@@ -45,17 +43,31 @@ export const lmlNode: OptimizationNode<LmlParams, LmlSolution, LmlOptions> = def
 
 /**
  * Soft top-k over the last axis of `x` (any rank; leading axes are a batch): the LML projection
- * with 1ᵀy = k. Returns y, of the shape of x, with entries in (0, 1) summing to k per row.
- * `lmlSolve` gives the multiplier ν and the solver's report as well.
+ * with 1ᵀy = k, called as every node is, `lml({ x }, { k, ...options })`. Returns `{ y, nu, info }`:
+ * y of the shape of x with entries in (0, 1) summing to k per row, the multiplier ν per row and
+ * the solver's report. The older form `lml(x, { k }, options)` returns y alone.
  */
-export function lml(x: Tensor, { k }: LmlOptions, options: LmlCallOptions = {}): Tensor {
-  return lmlSolve(x, { k }, options).y;
+export function lml(params: LmlParams, options: LmlOptions & LmlCallOptions): NodeOutput<LmlSolution>;
+export function lml(x: Tensor, k: LmlOptions, options?: LmlCallOptions): Tensor;
+export function lml(
+  first: LmlParams | Tensor,
+  second: LmlOptions & LmlCallOptions,
+  options: LmlCallOptions = {},
+): NodeOutput<LmlSolution> | Tensor {
+  if (first instanceof Tensor) return lmlSolve(first, { k: second?.k }, options).y;
+  if (first === null || typeof first !== 'object') {
+    throw new InvalidInputError(`${LML}: parameters must be an object { x }, got ${describeValue(first)}`);
+  }
+  const unknown = Object.keys(first).find((key) => key !== 'x');
+  if (unknown !== undefined) throw new InvalidInputError(`${LML}: unknown parameter '${unknown}' (expected x)`);
+  return lmlSolve(first.x, second, {});
 }
 
-/** {@link lml} with the multiplier ν (one per row) and the solver's report. */
-export function lmlSolve(x: Tensor, { k }: LmlOptions, options: LmlCallOptions = {}): NodeOutput<LmlSolution> {
-  if (!(x instanceof Tensor)) throw new InvalidInputError(`${LML}: parameter 'x' must be a Tensor`);
+/** The older form of {@link lml} with the multiplier ν and the solver's report: `lmlSolve(x, { k }, options)`. */
+export function lmlSolve(x: Tensor, k: LmlOptions, options: LmlCallOptions = {}): NodeOutput<LmlSolution> {
+  if (!(x instanceof Tensor)) throw new InvalidInputError(`${LML}: parameter 'x' must be a Tensor, got ${describeValue(x)}`);
   if (x.ndim === 0) throw new ShapeError(`${LML}: parameter 'x' must have rank ≥ 1 (a vector, or a batch of them), got a scalar`);
-  checkK(k, x.shape[x.ndim - 1]!);
-  return applyOverLastAxis(lmlNode, x, { ...options, k });
+  if (k === null || typeof k !== 'object')
+    throw new InvalidInputError(`${LML}: options must be an object { k, … }, got ${describeValue(k)}`);
+  return applyOverLastAxis(lmlNode, x, { ...options, ...k });
 }

@@ -1,16 +1,9 @@
-import {
-  InvalidInputError,
-  Tensor,
-  applyNode,
-  defineNode,
-  type NodeCallOptions,
-  type NodeOutput,
-  type OptimizationNode,
-} from '@argmin/autodiff';
+import { Tensor, applyNode, defineNode, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
+import { optionFields } from '@argmin/autodiff/extend';
 import {
   SINKHORN,
-  checkEpsilon,
-  validateSinkhorn,
+  checkSinkhorn,
+  sinkhornSizes,
   type SinkhornCallOptions,
   type SinkhornOptions,
   type SinkhornParams,
@@ -25,16 +18,6 @@ import { sinkhornVjp } from './vjp.js';
 
 function shapeOf(s: SinkhornSizes, ...core: number[]): number[] {
   return s.batch === null ? core : [s.batch, ...core];
-}
-
-/** A warm-start potential must hold one vector, shared, or one per batch element. */
-function checkWarmStart(t: Tensor | undefined, name: 'f' | 'g', len: number, batch: number | null): void {
-  if (t === undefined) return;
-  if (!(t instanceof Tensor) || (t.size !== len && t.size !== len * (batch ?? 1)) || !t.data.every(Number.isFinite)) {
-    throw new InvalidInputError(
-      `${SINKHORN}: warmStart.${name} must be a finite tensor of ${len} entries${batch === null ? '' : ` (or ${batch}×${len})`}, got ${t instanceof Tensor ? `shape [${t.shape.join(',')}]` : typeof t}`,
-    );
-  }
 }
 
 /** The linear solve options of a call, for the potentials' system (symmetric: CG, never GMRES). */
@@ -64,12 +47,12 @@ export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, Si
   SinkhornOptions
 >({
   name: SINKHORN,
-  signature: { params: { a: 1, b: 1, C: 2 }, solution: { plan: 2, f: 1, g: 1, value: 0 } },
+  signature: { params: { a: '(n)', b: '(m)', C: '(n,m)' }, solution: { plan: '(n,m)', f: '(n)', g: '(m)', value: '()' } },
+  options: { epsilon: optionFields.positive() },
+  check: (params) => checkSinkhorn(params, sinkhornSizes(params)),
   solve(params, options) {
-    const sizes = validateSinkhorn(params, options.epsilon);
+    const sizes = sinkhornSizes(params);
     const warm = options.warmStart;
-    checkWarmStart(warm?.f, 'f', sizes.n, sizes.batch);
-    checkWarmStart(warm?.g, 'g', sizes.m, sizes.batch);
     const raw = solveSinkhorn(params, sizes, options.epsilon, {
       ...(options.tol !== undefined ? { tol: options.tol } : {}),
       ...(options.maxIter !== undefined ? { maxIter: options.maxIter } : {}),
@@ -89,7 +72,7 @@ export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, Si
   },
   optimality: sinkhornOptimality,
   vjp(params, { solution }, cotangent, options) {
-    const epsilon = checkEpsilon(options.epsilon);
+    const { epsilon } = options;
     const batch = solution.plan.ndim === 3 ? solution.plan.shape[0]! : null;
     const [n, m] = solution.plan.shape.slice(-2) as [number, number];
     return sinkhornVjp(params, { batch, n, m }, epsilon, solution, cotangent, schurOptions(options));
@@ -106,7 +89,5 @@ export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, Si
  * perturbations of the marginals are feasible).
  */
 export function sinkhorn(params: SinkhornParams, options: SinkhornCallOptions): NodeOutput<SinkhornSolution> {
-  // Validation (shapes, positive marginals of equal mass, finite costs, ε > 0) runs in the
-  // node's solve and its unrolled init, so a direct applyNode(sinkhornNode, …) gets it too.
   return applyNode(sinkhornNode, params, options);
 }

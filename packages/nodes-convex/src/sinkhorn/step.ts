@@ -19,7 +19,7 @@ import {
   type Op,
   type SolverStep,
 } from '@argmin/autodiff';
-import { validateSinkhorn, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
+import { sinkhornSizes, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
 
 /**
  * Identity on values, centring the cotangent over the last axis. Only sum-zero perturbations of
@@ -90,7 +90,7 @@ export function sinkhornOptimality(
 export const sinkhornStep: SolverStep<SinkhornParams, SinkhornSolution, SinkhornOptions> = {
   defaultSteps: 200,
   init(params, { epsilon, warmStart }) {
-    const { batch, n, m } = validateSinkhorn(params, epsilon);
+    const { batch, n, m } = sinkhornSizes(params);
     const fShape = batch === null ? [n] : [batch, n];
     const gShape = batch === null ? [m] : [batch, m];
     const scaledCost = div(params.C, epsilon);
