@@ -3,7 +3,7 @@ import { expect, test } from 'vitest';
 import { GraphBuilder, parseGraph, relabel, serializeGraph, toJSON, topologicalOrder } from '../src/index.js';
 
 const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-const blocks = (lang: string): string[] => [...readme.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
+const blocks = (lang: string): string[] => [...readme.matchAll(new RegExp(`\`\`\`${lang}\\n([\\s\\S]*?)\`\`\``, 'g'))].map((m) => m[1]!);
 
 /** The usage example of the README, verbatim apart from the assertions. */
 function usage() {
