@@ -203,14 +203,25 @@ export function syrkTiles(a: Float64Array, ld: number, k1: number, rows: number,
   }
 }
 
-/** In place, on w (length ≥ t): w ← L⁻¹w (unit lower L in a's strict lower triangle). */
+/** In place, on w (length ≥ off + t): w ← L⁻¹w (unit lower L in a's strict lower triangle). */
 export function denseForward(a: Float64Array, t: number, w: Float64Array, off: number): void {
   const ld = denseStride(t);
   for (let i = 1; i < t; i++) {
     const ri = i * ld;
-    let s = w[off + i]!;
-    for (let c = 0; c < i; c++) s -= a[ri + c]! * w[off + c]!;
-    w[off + i] = s;
+    // Four partial sums: the dot product is latency-bound on one accumulator.
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let c = 0;
+    for (; c + 3 < i; c += 4) {
+      s0 += a[ri + c]! * w[off + c]!;
+      s1 += a[ri + c + 1]! * w[off + c + 1]!;
+      s2 += a[ri + c + 2]! * w[off + c + 2]!;
+      s3 += a[ri + c + 3]! * w[off + c + 3]!;
+    }
+    for (; c < i; c++) s0 += a[ri + c]! * w[off + c]!;
+    w[off + i]! -= s0 + s1 + s2 + s3;
   }
 }
 
