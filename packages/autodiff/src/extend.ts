@@ -39,7 +39,7 @@ export {
   type BatchLayout,
   type NodeLayout,
 } from './optimization/batch.js';
-export { parseSpec, resolveDims, coreShapeOf, describeValue, type CoreSpec } from './optimization/signature.js';
+export { parseSpec, rankOf, resolveDims, coreShapeOf, describeValue, type CoreSpec } from './optimization/signature.js';
 export { assertFiniteValues, assertPsdBlocks, PSD_RTOL, SYMMETRY_RTOL, type PsdMode } from './optimization/checks.js';
 export { commonOptions, optionFields, optionNames, validateOptions, validateWarmStart } from './optimization/options.js';
 export { defineOp, type Op, type OpDefinition, type VjpContext } from './ops/define-op.js';

@@ -18,6 +18,7 @@ import {
   type SolveControls,
   type TensorRecord,
 } from '@argmin/autodiff';
+import { rankOf, type CoreSpec } from '@argmin/autodiff/extend';
 import { validateDataset, type Dataset } from './data.js';
 import { solutionLayout, splitOutput, type SolutionLayout } from './layout.js';
 import type { Model } from './model.js';
@@ -139,7 +140,8 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
       const one = solveContexts(slice(x, [0, 0], [1, x.shape[1]!]));
       shapes = Object.fromEntries(keys.map((k) => [k, (one as Record<string, Tensor>)[k]?.shape.slice(1) ?? []]));
     }
-    layout = solutionLayout(where, keys, shapes, node.signature.solution as Record<string, number>, model.outputSize);
+    const ranks = Object.fromEntries(Object.entries(node.signature.solution).map(([k, spec]) => [k, rankOf(spec as CoreSpec)]));
+    layout = solutionLayout(where, keys, shapes, ranks, model.outputSize);
     return layout;
   };
   const checkContexts = (x: Tensor): void => {

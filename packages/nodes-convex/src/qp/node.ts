@@ -1,7 +1,8 @@
 import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
 import { qpObjectiveSpec } from './objective.js';
+import { optionFields } from '@argmin/autodiff/extend';
 import { qpOptimality } from './optimality.js';
-import { validateQp, type QpOptions, type QpParams, type QpSolution } from './problem.js';
+import type { QpOptions, QpParams, QpSolution } from './problem.js';
 import { solveQp } from './solve.js';
 import { qpStep } from './step.js';
 import { qpVjp } from './vjp.js';
@@ -21,10 +22,16 @@ export type { QpOptions, QpParams, QpSolution } from './problem.js';
 export const qpNode = defineNode<QpParams, QpSolution, QpOptions>({
   name: 'convex.qp',
   signature: {
-    params: { Q: 2, p: 1, G: 2, h: 1, A: 2, b: 1 },
-    solution: { z: 1, lam: 1, nu: 1, slack: 1 },
+    params: { Q: '(n,n)', p: '(n)', G: '(m,n)', h: '(m)', A: '(k,n)', b: '(k)' },
+    solution: { z: '(n)', lam: '(m)', nu: '(k)', slack: '(m)' },
     optional: ['G', 'h', 'A', 'b'],
+    together: [
+      ['G', 'h'],
+      ['A', 'b'],
+    ],
+    psd: { Q: 'symmetric' },
   },
+  options: { polish: optionFields.boolean().optional() },
   solve: solveQp,
   optimality: qpOptimality,
   vjp: (params, result, cotangent) => qpVjp(params, result, cotangent),
@@ -41,7 +48,5 @@ export const qpNode = defineNode<QpParams, QpSolution, QpOptions>({
  * `warmStart` ({ z, lam, nu, slack }, any subset), `polish` (true), `strategy`, `onUnconverged`.
  */
 export function qp(params: QpParams, options: QpOptions & NodeCallOptions<QpSolution> = {}): NodeOutput<QpSolution> {
-  // Shapes and finiteness first, with messages naming both shapes (solve checks PSD-ness).
-  validateQp(params, false);
   return applyNode(qpNode, params, options);
 }

@@ -3,7 +3,7 @@ import { qpElement, type QpElement } from './dense.js';
 import { absoluteResidual, satisfiesDropped, solveElement, type QpMethod, type WorkCache } from './element.js';
 import type { WarmPoint } from './ipm.js';
 import type { PartitionedKkt } from './polish.js';
-import { NODE, validateQp, type QpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
+import { NODE, qpDims, type QpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 
 /**
  * What the backward pass of one batch element reuses: the KKT factor at the solution, either
@@ -46,7 +46,7 @@ export function acceptanceTol(tol: number): number {
  * without strict complementarity (where the gradient is one of several one-sided ones).
  */
 export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpSolution>): SolveResult<QpSolution> {
-  const dims = validateQp(params);
+  const dims = qpDims(params);
   const { n, m, k } = dims;
   const batch = dims.batch ?? 1;
   const tol = options.tol ?? DEFAULT_TOL;

@@ -21,7 +21,7 @@ import {
   type SolveControls,
   type SolverStep,
 } from '@argmin/autodiff';
-import { validateQp, type QpOptions, type QpParams, type QpSolution } from './problem.js';
+import { qpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 
 /** M·x for M `[..., r, c]` and x `[..., c]` (batch dimensions broadcast). */
 const mv = (M: Tensor, x: Tensor): Tensor => squeeze(matmul(M, expandDims(x, -1)), -1);
@@ -49,7 +49,7 @@ const MIN_TARGET = 1e-14;
 export const qpStep: SolverStep<QpParams, QpSolution, QpOptions> = {
   defaultSteps: 25,
   init(params, options: QpOptions & SolveControls<QpSolution>) {
-    const { batch, n, m, k } = validateQp(params);
+    const { batch, n, m, k } = qpDims(params);
     const lead = batch === null ? [] : [batch];
     const warm = options.warmStart ?? {};
     const z = warm.z ? broadcastTo(warm.z, [...lead, n]) : zeros([...lead, n]);
