@@ -9,7 +9,7 @@ import { type Lin, linAdd, linConst, linLeaf, linScale, type Row } from './lin.j
 import type { AffineMap, Segment } from './affine-map.js';
 import { assemble, coneEngine, type ConeEngine } from './assemble.js';
 import type { Problem } from './problem.js';
-import { addQuadratic } from './quad.js';
+import { addQuadratic, quadraticCover } from './quad.js';
 
 /**
  * Compiles a problem once into the data of a cone program whose every coefficient is an affine
@@ -141,7 +141,12 @@ export function compileProblem(
   let objective: Lin = linConst([0], []);
   for (const r of rest) objective = linAdd(objective, linScale(canon.canon(r.expr), r.weight));
   const conic = cones.soc.length + cones.psd.length + cones.exp.length > 0;
-  const target = quad.length > 0 && !conic && options.target !== 'cone' ? 'qp' : 'cone';
+  // The QP node takes a quadratic objective with linear constraints, when P reaches every variable
+  // (zero-curvature columns, e.g. epigraph variables or an SVM's bias, go to the cone node: the
+  // QP node's interior point is unreliable on such singular Q today).
+  const covered = new Set(quad.flatMap((q) => quadraticCover(q.expr, canon)));
+  const definite = Array.from({ length: cones.nVars }, (_, v) => covered.has(v)).every(Boolean);
+  const target = quad.length > 0 && !conic && definite && options.target !== 'cone' ? 'qp' : 'cone';
   const P = new Map<number, Row>();
   for (const q of quad) {
     if (target === 'cone')

@@ -12,17 +12,34 @@ import { Lin, linConst, linSub, selectionOf, type Row } from './lin.js';
  * coefficients such as ‖Ax − b‖² with A a parameter) a variable w = e carries the term, so P is
  * linear in the parameters: P += w·(Q + Qᵀ) on w. Returns the linear part as a scalar Lin.
  */
+/**
+ * The variables a quadratic term puts on P's diagonal (before any auxiliary variable exists):
+ * those of an expanded term; none when the term needs a variable w = e (then only w is covered).
+ */
+export function quadraticCover(e: Expr, canon: Canonicalizer): number[] {
+  const x = canon.canon(e.args[0]!);
+  const Qlin = e.data.atom === 'quadForm' ? canon.canon(e.args[1]!) : null;
+  const expands = (Qlin === null || constantValues(Qlin) !== null) && paramFree(x);
+  if (!expands && selectionOf(x) === null) return [];
+  const vars: number[] = [];
+  for (const r of x.rows) for (let t = 0; t < r.length; t += 3) if (r[t]! >= 0) vars.push(r[t]!);
+  return vars;
+}
+
+function paramFree(x: Lin): boolean {
+  return x.rows.every((r) => {
+    for (let t = 0; t < r.length; t += 3) if (r[t]! >= 0 && r[t + 1]! >= 0) return false;
+    return true;
+  });
+}
+
 export function addQuadratic(e: Expr, weight: number, canon: Canonicalizer, cones: ConeBuilder, P: Map<number, Row>): Lin {
   let x = canon.canon(e.args[0]!);
   const n = x.size;
   const eye = () => Float64Array.from({ length: n * n }, (_, f) => (Math.floor(f / n) === f % n ? 1 : 0));
   const Qlin = e.data.atom === 'quadForm' ? canon.canon(e.args[1]!) : null;
   const qConst = Qlin === null ? eye() : constantValues(Qlin);
-  const paramFreeCoefficients = x.rows.every((r) => {
-    for (let t = 0; t < r.length; t += 3) if (r[t]! >= 0 && r[t + 1]! >= 0) return false;
-    return true;
-  });
-  if (qConst === null || !paramFreeCoefficients) {
+  if (qConst === null || !paramFree(x)) {
     if (selectionOf(x) === null) {
       const w = cones.newVar([n]);
       cones.addZero(linSub(w, x));
