@@ -5,7 +5,8 @@ export { condenseLqr, condensedCost, condensedApplies, type CondensedLqr } from 
 export { mpc, mpcNode, type MpcInput, type MpcDynamics } from './mpc/node.js';
 export type { MpcParams, MpcSolution, MpcOptions } from './mpc/problem.js';
 export { mpcControlGradient } from './mpc/optimality.js';
-export { cem, type CemConfig, type CemOptions, type CemResult } from './cem/cem.js';
+export { cem, cemIteration, type CemConfig, type CemOptions, type CemResult, type CemIterationOptions } from './cem/cem.js';
+export { cemNode, cemSolve, type CemParams, type CemSolution, type CemNodeOptions } from './cem/node.js';
 export type { DynamicsModel } from './dynamics/model.js';
 export { pendulum, pendulumModel, pendulumParams, type PendulumOptions } from './dynamics/pendulum.js';
 export { cartpole, cartpoleModel, cartpoleParams, type CartpoleOptions } from './dynamics/cartpole.js';

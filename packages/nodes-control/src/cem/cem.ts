@@ -52,6 +52,13 @@ export function cem(f: (x: Tensor) => Tensor, config: CemConfig, options: CemOpt
   const { nSamples: N, nElite: k, iters, temperature } = config;
   const soft = temperature !== undefined && Number.isFinite(temperature);
   const decode = options.decoder ?? ((z: Tensor) => z);
+  const iterationOptions: CemIterationOptions = {
+    nElite: k,
+    ...(soft ? { temperature: temperature! } : {}),
+    ...(options.decoder ? { decoder: options.decoder } : {}),
+    ...(options.normalize !== undefined ? { normalize: options.normalize } : {}),
+    ...(options.lmlTol !== undefined ? { lmlTol: options.lmlTol } : {}),
+  };
   return withCluster('control.cem', 'unroll', () => {
     let mu = batched ? config.mu0 : reshape(config.mu0, [1, nz]);
     let sigma = broadcastTo(
@@ -63,22 +70,11 @@ export function cem(f: (x: Tensor) => Tensor, config: CemConfig, options: CemOpt
     let it = 0;
     while (it < iters) {
       const eps = options.noise ? index(options.noise, it, 0) : randn([B, N, nz], options.rng!);
-      const z = add(expandDims(mu, 1), mul(expandDims(sigma, 1), eps));
-      const fx = checkObjective(f(decode(z)), B, N, it);
-      const weights = soft ? softElites(fx, k, temperature!, options.normalize ?? true, options.lmlTol) : hardElites(fx, k);
-      const w = expandDims(weights, -1);
-      const muNew = div(sum(mul(w, z), 1), k);
-      const dev = sub(z, expandDims(muNew, 1));
-      sigma = sqrt(div(sum(mul(w, mul(dev, dev)), 1), k));
-      eliteObjective.push(
-        Array.from({ length: B }, (_, b) => {
-          let s = 0;
-          for (let i = 0; i < N; i++) s += weights.data[b * N + i]! * fx.data[b * N + i]!;
-          return s / k;
-        }),
-      );
-      const step = Math.sqrt(muNew.data.reduce((acc, v, i) => acc + (v - mu.data[i]!) ** 2, 0));
-      mu = muNew;
+      const next = cemIteration(f, mu, sigma, eps, iterationOptions, it);
+      sigma = next.sigma;
+      eliteObjective.push(next.eliteObjective);
+      const step = Math.sqrt(next.mu.data.reduce((acc, v, i) => acc + (v - mu.data[i]!) ** 2, 0));
+      mu = next.mu;
       it++;
       if (options.iterTol !== undefined && step < options.iterTol) break;
     }
@@ -86,6 +82,47 @@ export function cem(f: (x: Tensor) => Tensor, config: CemConfig, options: CemOpt
     const out = (t: Tensor) => (batched ? t : index(t, 0, 0));
     return { mu: out(mu), sigma: out(sigma), x: out(x), info: { iterations: it, eliteObjective } };
   });
+}
+
+/** What one CEM iteration needs beside the Gaussian and the draws. */
+export interface CemIterationOptions {
+  readonly nElite: number;
+  /** Soft elites (DCEM) at this inverse temperature; hard elites without it. */
+  readonly temperature?: number;
+  readonly decoder?: (z: Tensor) => Tensor;
+  readonly normalize?: boolean;
+  readonly lmlTol?: number;
+}
+
+/**
+ * One iteration, with ops: samples z = μ + σ ⊙ ε (μ, σ [B, nz], ε [B, N, nz]), values f(decoder(z)),
+ * elite weights, and the refitted (μ, σ). Returns the elites' mean objective per element too.
+ */
+export function cemIteration(
+  f: (x: Tensor) => Tensor,
+  mu: Tensor,
+  sigma: Tensor,
+  eps: Tensor,
+  options: CemIterationOptions,
+  it = 0,
+): { mu: Tensor; sigma: Tensor; eliteObjective: number[] } {
+  const [B, N] = eps.shape as [number, number, number];
+  const k = options.nElite;
+  const decode = options.decoder ?? ((z: Tensor) => z);
+  const z = add(expandDims(mu, 1), mul(expandDims(sigma, 1), eps));
+  const fx = checkObjective(f(decode(z)), B, N, it);
+  const soft = options.temperature !== undefined && Number.isFinite(options.temperature);
+  const weights = soft ? softElites(fx, k, options.temperature!, options.normalize ?? true, options.lmlTol) : hardElites(fx, k);
+  const w = expandDims(weights, -1);
+  const muNew = div(sum(mul(w, z), 1), k);
+  const dev = sub(z, expandDims(muNew, 1));
+  const sigmaNew = sqrt(div(sum(mul(w, mul(dev, dev)), 1), k));
+  const eliteObjective = Array.from({ length: B }, (_, b) => {
+    let s = 0;
+    for (let i = 0; i < N; i++) s += weights.data[b * N + i]! * fx.data[b * N + i]!;
+    return s / k;
+  });
+  return { mu: muNew, sigma: sigmaNew, eliteObjective };
 }
 
 /** DCEM's elite weights: LML(−τ f̃) with f̃ standardized per row (unbiased std + 1e-6), Σ = k. */
