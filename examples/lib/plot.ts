@@ -11,10 +11,16 @@ const SVG_NS = 'http://www.w3.org/2000/svg';
 /** A palette that reads well on white and in print (Observable's "observable10" start). */
 export const COLORS = ['#4269d0', '#ff725c', '#3ca951', '#a463f2', '#efb118', '#6cc5b0', '#ff8ab7', '#9c6b4e'];
 
-/** Renders Plot options to SVG text (the document is supplied here). */
+/**
+ * Renders Plot options to SVG text (the document is supplied here). Log axes without their own
+ * tickFormat get readable labels: plain numbers (0.001 … 1000, not SI prefixes such as `1m`,
+ * which read as units like metres or minutes), powers of ten only when the axis spans three
+ * decades or more, else 2× and 5× as well, and every other tick left unlabeled.
+ */
 export function plotSvg(options: Plot.PlotOptions): string {
   const { document } = parseHTML('<html><body></body></html>');
-  const node = Plot.plot({ ...options, document } as Plot.PlotOptions) as unknown as { outerHTML: string; tagName: string };
+  const axes = { x: readableLog(options.x), y: readableLog(options.y) };
+  const node = Plot.plot({ ...options, ...axes, document } as Plot.PlotOptions) as unknown as { outerHTML: string; tagName: string };
   if (node.tagName.toLowerCase() !== 'svg') throw new Error('plotSvg: the plot must be a single SVG (no legend or caption)');
   let svg = node.outerHTML;
   if (!svg.includes('xmlns=')) svg = svg.replace('<svg', `<svg xmlns="${SVG_NS}"`);
@@ -55,6 +61,17 @@ function logTick(span: number, d: number): string {
   const mantissa = Math.round(d / 10 ** k);
   if (Math.abs(d / 10 ** k - mantissa) > 1e-6 || !(mantissa === 1 || (span < 3 && (mantissa === 2 || mantissa === 5)))) return '';
   return k >= -3 && k <= 3 ? String(Number(d.toPrecision(1))) : `${mantissa}e${k}`;
+}
+
+type ScaleOptions = Plot.PlotOptions['x'];
+
+function readableLog(scale: ScaleOptions): ScaleOptions {
+  if (scale?.type !== 'log' || scale.tickFormat !== undefined) return scale;
+  // Plot passes tickFormat no tick list: the span comes from a given domain, else the axis is
+  // taken to be wide (powers of ten only, which every log axis of three decades or more shows).
+  const domain = (scale.domain as readonly number[] | undefined)?.filter((v) => typeof v === 'number' && v > 0);
+  const span = domain && domain.length >= 2 ? Math.log10(Math.max(...domain) / Math.min(...domain)) : 3;
+  return { ...scale, tickFormat: (d: number) => logTick(span, d) };
 }
 
 interface LegendItem {

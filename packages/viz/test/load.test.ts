@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadGraphText, MAX_NODES } from '../src/page/load.js';
+import { loadGraphText, loadGraphValue, MAX_NODES } from '../src/page/load.js';
 import { syntheticGraph } from '../src/synthetic.js';
 
 const load = (value: unknown) => loadGraphText(JSON.stringify(value), 'f.json');
@@ -40,5 +40,19 @@ describe('loadGraphText', () => {
   it('refuses graphs with too many nodes', () => {
     const r = load(syntheticGraph({ nodes: MAX_NODES + 100 }));
     expect(r.ok === false && r.error.title).toBe('This graph is too large');
+  });
+});
+
+describe('loadGraphValue', () => {
+  it('accepts a graph straight from toJSON whose empty tensor has ±Infinity statistics', () => {
+    const g = syntheticGraph({ nodes: 40 });
+    const v = g.values[0]!;
+    const withEmpty = {
+      ...g,
+      values: [{ ...v, shape: [0], summary: { min: Infinity, max: -Infinity, mean: 0, norm: 0 } }, ...g.values.slice(1)],
+    };
+    const r = loadGraphValue(withEmpty, 'the graph');
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.graph.values[0]!.summary?.min).toBe(Infinity);
   });
 });

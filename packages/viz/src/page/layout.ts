@@ -3,11 +3,14 @@
 // worker URL), else the built-in linear-time fastLayout. ELK's time grows steeply with size, so
 // the 5 s budget is kept two ways: views with more than FAST_ONLY boxes go straight to
 // fastLayout, and an ELK run that passes its deadline is abandoned (the worker is terminated).
-import type { ELK as ElkApi, ElkNode } from 'elkjs/lib/elk-api.js';
+import type { ElkNode } from 'elkjs/lib/elk-api.js';
+import type { ElkEngine, ElkFactory } from './engine.js';
 import { fastLayout } from './fast-layout.js';
 
 export const FAST_ONLY = 1000;
 export const ELK_DEADLINE_MS = 3000;
+/** Loading the worker gets its own allowance; past it, the fast layout is used. */
+export const ELK_STARTUP_MS = 15_000;
 
 export interface LayoutResult {
   readonly result: ElkNode;
@@ -15,20 +18,28 @@ export interface LayoutResult {
   readonly engine: 'elk' | 'fast';
 }
 
-/** Makes an ELK instance (called lazily, on the first layout, and again after a failed worker). */
-export type ElkFactory = () => ElkApi | Promise<ElkApi>;
-
 let factory: ElkFactory | undefined;
-let elk: Promise<ElkApi> | undefined;
+let elk: Promise<ElkEngine> | undefined;
 
 export function setElkFactory(f: ElkFactory | undefined): void {
   resetEngine();
   factory = f;
 }
 
-function engine(): Promise<ElkApi> | undefined {
+/**
+ * The engine, once its worker has loaded ELK and laid out a one-box graph: starting the worker
+ * (inflating and parsing 1.6 MB of script) takes a second or more on a busy machine, and must not
+ * count against the layout deadline, or small graphs would fall back to the fast layout.
+ */
+function engine(): Promise<ElkEngine> | undefined {
   if (!factory) return undefined;
-  elk ??= Promise.resolve().then(factory);
+  const make = factory;
+  elk ??= Promise.resolve()
+    .then(make)
+    .then(async (e) => {
+      await e.layout({ id: 'warm-up', children: [{ id: 'a', width: 1, height: 1 }] });
+      return e;
+    });
   return elk;
 }
 
@@ -52,13 +63,17 @@ export async function layoutGraph(graph: ElkNode, leafCount: number, aspect: num
   const elkEngine = leafCount > FAST_ONLY ? undefined : engine();
   if (!elkEngine) return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };
   let timer = 0;
-  const deadline = new Promise<'timeout'>((resolve) => (timer = window.setTimeout(() => resolve('timeout'), ELK_DEADLINE_MS)));
+  const after = (ms: number) => new Promise<'timeout'>((resolve) => (timer = window.setTimeout(() => resolve('timeout'), ms)));
   try {
+    const started = await Promise.race([elkEngine, after(ELK_STARTUP_MS)]);
+    clearTimeout(timer);
+    if (started === 'timeout') throw new Error(`the ELK worker did not start within ${ELK_STARTUP_MS / 1000} s`);
+    const deadline = after(ELK_DEADLINE_MS);
     // A long chain is better wrapped into rows. ELK wraps only graphs without clusters, and must
     // be told up front: the fast layout (milliseconds) predicts the drawing's proportions.
     const wrap = isFlat(graph) && tooLong(fastLayout(graph, Infinity), aspect);
     const input = wrap ? { ...graph, layoutOptions: { ...graph.layoutOptions, ...wrapOptions(aspect) } } : graph;
-    const result = await Promise.race([elkEngine.then((e) => e.layout(input)), deadline]);
+    const result = (await Promise.race([started.layout(input), deadline])) as ElkNode | 'timeout';
     if (result === 'timeout') {
       resetEngine(); // the worker is still busy with the abandoned layout
       return { result: fastLayout(graph, aspect), ms: performance.now() - t0, engine: 'fast' };

@@ -30,11 +30,27 @@ export function loadGraphText(text: string, source: string): LoadResult {
   } catch (err) {
     return fail('This file is not valid JSON', `${source} could not be parsed: ${(err as Error).message}`);
   }
-  return loadGraphValue(data, source);
+  return validate(data, source);
 }
 
-/** A parsed value (e.g. a GraphJSON passed to mountViewer), validated exactly like a file. */
-export function loadGraphValue(data: unknown, source: string): LoadResult {
+/**
+ * A value (e.g. a GraphJSON passed to mountViewer), validated exactly like a file. A graph straight
+ * from `toJSON` may hold ±Infinity or NaN statistics (an empty tensor's min and max), which the
+ * file format writes as strings; they are put in that form first.
+ */
+export function loadGraphValue(value: unknown, source: string): LoadResult {
+  let data: unknown;
+  try {
+    data = typeof value === 'object' && value !== null ? JSON.parse(JSON.stringify(value, nonFiniteAsText)) : value;
+  } catch (err) {
+    return fail('This graph cannot be read', `${source} is not serialisable: ${(err as Error).message}`);
+  }
+  return validate(data, source);
+}
+
+const nonFiniteAsText = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+
+function validate(data: unknown, source: string): LoadResult {
   const nodes = (data as { nodes?: unknown } | null)?.nodes;
   if (Array.isArray(nodes) && nodes.length > MAX_NODES) {
     return fail('This graph is too large', `${source} has ${count(nodes.length)} nodes; the viewer handles up to ${count(MAX_NODES)}.`, [

@@ -1,6 +1,5 @@
 // Entry point of the standalone viewer page (built by scripts/build-page.mjs into one HTML file):
 // mounts the viewer on #app with the embedded graph, if any, and the inline ELK worker.
-import './no-eval.js';
 import { inlineElk } from './elk-inline.js';
 import { mountCore } from './mount.js';
 

@@ -4,7 +4,8 @@
 import type { GraphJSON } from '@argmin/graph';
 import { setLoadError, Viewer } from './app.js';
 import { byId, setRoot, setState, setStateTargets } from './dom.js';
-import { type ElkFactory, setElkFactory, warmUp } from './layout.js';
+import type { ElkFactory } from './engine.js';
+import { setElkFactory, warmUp } from './layout.js';
 import { type LoadResult, loadGraphFile, loadGraphText, loadGraphValue } from './load.js';
 import { VIEWER_MARKUP } from './markup.js';
 import { canvasMeasure } from './measure.js';
@@ -41,6 +42,7 @@ export interface ViewerHandle {
 export type GraphInput = GraphJSON | string | undefined;
 
 export function mountCore(element: HTMLElement, graph: GraphInput, options: MountCoreOptions = {}): ViewerHandle {
+  noEval();
   const shadow = element.shadowRoot ?? element.attachShadow({ mode: 'open' });
   // Static markup and CSS only; graph strings are set as text later.
   shadow.innerHTML = `<style>${viewerCss}</style>${VIEWER_MARKUP}`;
@@ -150,6 +152,20 @@ export function mountCore(element: HTMLElement, graph: GraphInput, options: Moun
       shadow.replaceChildren();
     },
   };
+}
+
+/**
+ * zod (inside @argmin/graph's validation) probes once whether it may compile parsers with
+ * `Function(...)`; under a Content-Security-Policy without 'unsafe-eval' (the standalone page's,
+ * and any strict host page's) that probe is reported as a script-src violation. Declaring zod
+ * jitless skips the probe (it then always interprets, fast enough for a graph file). The flag is
+ * zod's global config, shared with the host page's zod if it is the same copy; an explicit
+ * setting made before mounting is kept.
+ */
+function noEval(): void {
+  const g = globalThis as { __zod_globalConfig?: { jitless?: boolean } };
+  g.__zod_globalConfig ??= {};
+  g.__zod_globalConfig.jitless ??= true;
 }
 
 /** Drag-and-drop of a graph file. dragenter/dragleave fire per child, hence the depth counter. */
