@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { Rng, Tensor, vjp } from '@argmin/autodiff';
+import type { CscPattern } from '@argmin/autodiff/kernels';
 import { cone } from '../packages/nodes-convex/src/cone/node.js';
 import { projectCone } from '../packages/nodes-convex/src/cone/cones.js';
 import { coneLayout, type ConeParams, type ConeSpec } from '../packages/nodes-convex/src/cone/problem.js';
@@ -7,17 +9,19 @@ import { medianMs, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
 /**
- * Cone programs (convex.cone): an LP, an SOCP and an SDP at a few sizes, forward (solve to the
- * default 1e-9 scaled residuals) and forward + backward (the VJP of (x, y, s) for a random
- * cotangent, by the implicit derivative of the residual map).
+ * Cone programs (convex.cone), forward and forward + backward (the VJP of (x, y, s) for a random
+ * cotangent), against cvxopt's conelp measured in the same run (bench/peers/cvxopt_cone.py, one
+ * BLAS thread, tolerances 1e-9) when /usr/bin/python3 has cvxopt; otherwise that column is empty.
  *
  *   pnpm exec tsx --conditions=source bench/cone.bench.ts [--quick]
  *
  * Instances have a known regular solution (SCS's construction: split a random z by Moreau into
  * s* and y*, b = Ax* + s*, c = −Aᵀy*), with z chosen so the solution is unique: an LP with
  * m = 2n rows of which exactly n are active; an SOCP with q cones of size 5, all active on their
- * boundaries, and n = 2q; the SDP is the nearest correlation matrix of order k. The Python
- * peers (diffcp, cvxpylayers over SCS) are not measured here: no JS peer exists.
+ * boundaries, and n = 2q; the SDP is the nearest correlation matrix of order k. 'ipm' rows stop
+ * the interior point at the 1e-9 residuals cvxopt is asked for; the default rows add the
+ * Gauss–Newton polish curved cones get (solutions to round-off, exact gradients). The sparse LP
+ * rows (n variables, 2n inequalities, 1% density, tol 1e-8) pass A as Aval on a CSC pattern.
  */
 
 function known(spec: ConeSpec, n: number, z: Float64Array, rng: Rng): ConeParams {
@@ -82,18 +86,107 @@ export function nearestCorrelation(k: number, rng: Rng): { params: ConeParams; c
   return { params: { A: new Tensor(A, [m, n]), b: new Tensor(b, [m]), c: new Tensor(c, [n]) }, cones: { zero: k, soc: [p + 1], psd: [k] } };
 }
 
+/** A sparse LP with a known unique solution: n variables, m = 2n rows, each entry nonzero w.p. `density`. */
+export function sparseLp(n: number, density: number, rng: Rng): { params: ConeParams; cones: ConeSpec; pattern: CscPattern } {
+  const m = 2 * n;
+  const colPtr = new Int32Array(n + 1);
+  const rows: number[] = [];
+  const vals: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const set = new Set<number>([Math.floor(rng.uniform() * m), (j * 2) % m, (j * 2 + 1) % m]);
+    const extra = Math.round(density * m);
+    for (let k = 0; k < extra; k++) set.add(Math.floor(rng.uniform() * m));
+    const sorted = [...set].sort((a, b) => a - b);
+    for (const i of sorted) {
+      rows.push(i);
+      vals.push(rng.normal());
+    }
+    colPtr[j + 1] = rows.length;
+  }
+  const pattern: CscPattern = { nrows: m, ncols: n, colPtr, rowIdx: Int32Array.from(rows) };
+  const Aval = Float64Array.from(vals);
+  const x = Float64Array.from({ length: n }, () => rng.normal());
+  const z = Float64Array.from({ length: m }, (_, i) => (i < n ? -1 : 1) * (0.2 + rng.uniform()));
+  for (let i = m - 1; i > 0; i--) {
+    const j = Math.floor(rng.uniform() * (i + 1));
+    [z[i], z[j]] = [z[j]!, z[i]!];
+  }
+  const s = z.map((v) => Math.max(v, 0));
+  const y = z.map((v) => Math.max(-v, 0));
+  const b = s.slice();
+  const c = new Float64Array(n);
+  for (let j = 0; j < n; j++)
+    for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) {
+      const i = pattern.rowIdx[q]!;
+      b[i]! += Aval[q]! * x[j]!;
+      c[j]! -= Aval[q]! * y[i]!;
+    }
+  return { params: { Aval: new Tensor(Aval, [Aval.length]), b: new Tensor(b, [m]), c: new Tensor(c, [n]) }, cones: { nonneg: m }, pattern };
+}
+
+type Instance = { name: string; params: ConeParams; cones: ConeSpec; pattern?: CscPattern; tol?: number };
+
+/** cvxopt's median per instance, or null when /usr/bin/python3 has no cvxopt. */
+function cvxopt(
+  instances: readonly Instance[],
+  runs: number,
+): Record<string, { ms: number; iterations: number; status: string; tol: number }> | null {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import cvxopt'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const spec = {
+    runs,
+    instances: instances.map(({ name, params, cones, pattern, tol }) => ({
+      name,
+      m: params.b.size,
+      n: params.c.size,
+      ...(pattern
+        ? { colPtr: Array.from(pattern.colPtr), rowIdx: Array.from(pattern.rowIdx), values: Array.from(params.Aval!.data) }
+        : { A: Array.from(params.A!.data) }),
+      b: Array.from(params.b.data),
+      c: Array.from(params.c.data),
+      cones,
+      tol: tol ?? 1e-9,
+    })),
+  };
+  const out = execFileSync('/usr/bin/python3', [new URL('./peers/cvxopt_cone.py', import.meta.url).pathname], {
+    input: JSON.stringify(spec),
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    maxBuffer: 1 << 28,
+  });
+  return JSON.parse(out.toString());
+}
+
 export async function run({ quick = false }: { quick?: boolean } = {}): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const rng = Rng.seeded(7);
-  const cases: [string, { params: ConeParams; cones: ConeSpec }][] = [
-    ...(quick ? [10, 50] : [10, 50, 100]).map((n) => [`LP n=${n} m=${2 * n}`, lp(n, rng)] as [string, ReturnType<typeof lp>]),
-    ...(quick ? [5, 20] : [5, 20, 50]).map((q) => [`SOCP ${q}×SOC(5) n=${2 * q}`, socp(q, rng)] as [string, ReturnType<typeof lp>]),
-    ...(quick ? [5, 10] : [5, 10, 15]).map((k) => [`SDP NCM k=${k}`, nearestCorrelation(k, rng)] as [string, ReturnType<typeof lp>]),
+  const dense: Instance[] = [
+    { name: 'LP n=100 m=200', ...lp(100, rng) },
+    { name: 'SOCP 50×SOC(5) n=100', ...socp(50, rng) },
+    { name: 'SDP NCM k=15', ...nearestCorrelation(15, rng) },
   ];
-  for (const [name, { params, cones }] of cases) {
+  const sparse: Instance[] = [250, 500, 1000, 2000].map((n) => {
+    const inst = sparseLp(n, 0.01, rng);
+    return { name: `sparse LP n=${n} m=${2 * n} 1%`, ...inst, tol: 1e-8 };
+  });
+  const runs = quick ? 5 : 15;
+  const peer = cvxopt([...dense, ...sparse], quick ? 3 : runs);
+  const peerCell = (name: string) =>
+    peer?.[name] ? { peer: peer[name]!.ms, peerName: `cvxopt conelp, ${peer[name]!.iterations} it., tol ${peer[name]!.tol}` } : {};
+  const targets: Record<string, string> = {
+    'LP n=100 m=200': '≤ cvxopt',
+    'SOCP 50×SOC(5) n=100': '≤ 0.5× cvxopt',
+    'SDP NCM k=15': '≤ cvxopt',
+  };
+  for (const { name, params, cones } of dense) {
+    const ipmOnly = { cones, polish: false } as const;
     const check = cone(params, { cones });
-    if (check.info.status[0] !== 'converged') throw new Error(`${name}: ${check.info.status[0]}`);
-    const runs = quick ? 5 : 15;
+    const checkIpm = cone(params, ipmOnly);
+    if (check.info.status[0] !== 'converged' || checkIpm.info.status[0] !== 'converged')
+      throw new Error(`${name}: ${check.info.status[0]}`);
+    const fwdIpm = medianMs(() => cone(params, ipmOnly), runs);
     const fwd = medianMs(() => cone(params, { cones }), runs);
     const cot = [check.x, check.y, check.s].map(
       (t) =>
@@ -102,27 +195,79 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
           t.shape,
         ),
     );
-    const both = medianMs(() => {
-      const { pullback } = vjp(
-        (A: Tensor, b: Tensor, c: Tensor) => {
-          const o = cone({ A, b, c }, { cones });
-          return [o.x, o.y, o.s];
-        },
-        params.A!,
-        params.b,
-        params.c,
-      );
-      pullback(cot);
-    }, runs);
-    const note = `${check.info.iterations[0]} it., residual ${check.info.residual[0]!.toExponential(0)}`;
+    const both = (opts: object) =>
+      medianMs(() => {
+        const { pullback } = vjp(
+          (A: Tensor, b: Tensor, c: Tensor) => {
+            const o = cone({ A, b, c }, { cones, ...opts });
+            return [o.x, o.y, o.s];
+          },
+          params.A!,
+          params.b,
+          params.c,
+        );
+        pullback(cot);
+      }, runs);
+    const bothIpm = both({ polish: false });
+    const bothDefault = both({});
+    const it = `${checkIpm.info.iterations[0]} it., residual ${checkIpm.info.residual[0]!.toExponential(0)}`;
     rows.push({
       group: 'convex.cone',
-      name: `fwd ${name} (${note})`,
+      name: `fwd ipm ${name} (${it})`,
+      ours: fwdIpm,
+      unit: 'ms',
+      ...peerCell(name),
+      target: targets[name]!,
+    });
+    rows.push({
+      group: 'convex.cone',
+      name: `fwd+bwd ipm ${name} (KKT VJP)`,
+      ours: bothIpm,
+      unit: 'ms',
+      target: `≤ 1.3× fwd (${(1.3 * fwdIpm).toFixed(1)})`,
+    });
+    rows.push({
+      group: 'convex.cone',
+      name: `fwd ${name} (default; ${check.info.iterations[0]} it. incl. polish, residual ${check.info.residual[0]!.toExponential(0)})`,
       ours: fwd,
       unit: 'ms',
-      reference: 'diffcp/cvxpylayers (Python): not measured',
     });
-    rows.push({ group: 'convex.cone', name: `fwd+bwd ${name}`, ours: both, unit: 'ms' });
+    rows.push({
+      group: 'convex.cone',
+      name: `fwd+bwd ${name} (default)`,
+      ours: bothDefault,
+      unit: 'ms',
+      target: `≤ 1.3× fwd (${(1.3 * fwd).toFixed(1)})`,
+    });
+  }
+  for (const { name, params, cones, pattern, tol } of sparse) {
+    const opts = { cones, sparsity: { A: pattern! }, tol: tol! };
+    const check = cone(params, opts);
+    if (check.info.status[0] !== 'converged') throw new Error(`${name}: ${check.info.status[0]}`);
+    const r = quick ? 3 : 5;
+    const fwd = medianMs(() => cone(params, opts), r, 1);
+    const cot = new Tensor(
+      check.x.data.map(() => rng.normal()),
+      check.x.shape,
+    );
+    const both = medianMs(
+      () => {
+        const { pullback } = vjp((Aval: Tensor) => cone({ ...params, Aval }, opts).x, params.Aval!);
+        pullback(cot);
+      },
+      r,
+      1,
+    );
+    const it = `${check.info.iterations[0]} it., residual ${check.info.residual[0]!.toExponential(0)}`;
+    rows.push({
+      group: 'convex.cone',
+      name: `fwd ${name} (${it})`,
+      ours: fwd,
+      unit: 'ms',
+      ...peerCell(name),
+      ...(name.includes('n=2000') ? { target: '< 2000 ms' } : {}),
+    });
+    rows.push({ group: 'convex.cone', name: `fwd+bwd ${name} (∂x/∂Aval)`, ours: both, unit: 'ms' });
   }
   return rows;
 }

@@ -172,3 +172,58 @@ export function arbProgramBatch(spec: ConeSpec, n: number, opts: ProgramOptions 
     .tuple(fc.integer({ min: 0, max: 2 ** 30 }), fc.integer({ min: 2, max: 3 }))
     .map(([seed, k]) => randomPrograms(spec, n, seed, k, opts));
 }
+
+/** A value drawn from an integer grid (fast-check's doubles favour 0 and ±1, which make A rank-deficient). */
+const gridValue = (scale: number) => fc.integer({ min: -1000, max: 1000 }).map((k) => (k / 1000) * scale + 1e-3);
+const gridVector = (len: number, scale: number) =>
+  fc.array(gridValue(scale), { minLength: len, maxLength: len }).map((v) => Float64Array.from(v));
+
+/**
+ * A regular cone program built by fast-check from its structure: the cone product (zero,
+ * orthant, up to two second-order cones, at most one PSD block of order 2–3, at most one
+ * exponential cone), the point z that fixes the optimal face, then n suited to that face
+ * (r ≤ n ≤ r + h, see suitsVariables), then A and x*. Every part shrinks; instances too close
+ * to degenerate are filtered out as in randomPrograms.
+ */
+export function arbStructuredProgram(opts: ProgramOptions = {}): fc.Arbitrary<{ params: ConeParams; cones: ConeSpec; x: Float64Array }> {
+  const { margin = 0.1, minSingular = 0.02 } = opts;
+  const spec = fc
+    .record({
+      zero: fc.integer({ min: 0, max: 1 }),
+      nonneg: fc.integer({ min: 0, max: 4 }),
+      soc: fc.array(fc.integer({ min: 2, max: 4 }), { maxLength: 2 }),
+      psd: fc.array(fc.integer({ min: 2, max: 3 }), { maxLength: 1 }),
+      exp: fc.integer({ min: 0, max: 1 }),
+    })
+    .filter((s) => s.nonneg + s.soc.length + s.psd.length + s.exp > 0);
+  return spec
+    .chain((cones) => {
+      const layout = coneLayout(cones);
+      return gridVector(layout.m, 2)
+        .filter((z) => strictlyComplementary(layout, z, margin))
+        .chain((z) => {
+          const m = layout.m;
+          const D = denseConeDerivative(
+            projectConeWithDerivative(
+              layout,
+              true,
+              z.map((v) => -v),
+              new Float64Array(m),
+            ),
+          );
+          const eig = symmetricEigen(D, m).values;
+          const r = eig.filter((l) => l > 1 - 1e-9).length;
+          const h = eig.filter((l) => l > 1e-9 && l <= 1 - 1e-9).length;
+          const lo = Math.max(1, r);
+          if (lo > r + h) return fc.constant(null);
+          return fc
+            .integer({ min: lo, max: Math.min(r + h, lo + 3) })
+            .chain((n) => fc.tuple(fc.constant(n), gridVector(m * n, 1 / Math.sqrt(n)), gridVector(n, 1)))
+            .map(([n, A, x]) => {
+              const p = programFrom(layout, A, z, x, n);
+              return residualMapConditioning(p, layout) >= minSingular ? { params: p.params, cones: cones as ConeSpec, x: p.x } : null;
+            });
+        });
+    })
+    .filter((v): v is { params: ConeParams; cones: ConeSpec; x: Float64Array } => v !== null);
+}
