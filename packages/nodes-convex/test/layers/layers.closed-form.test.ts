@@ -79,14 +79,17 @@ describe('argmin layers equal their closed forms', () => {
     );
   }
 
-  test.prop([arbRows({ min: -2, max: 2 })], { numRuns: numRuns(50, CHEAP_FULL_RUNS) })('sparsemax: values equal the sorting formula', (x) => {
-    const y = sparsemaxLayer(x);
-    const n = x.shape[1]!;
-    for (let r = 0; r < x.shape[0]!; r++) {
-      const row = x.data.subarray(r * n, (r + 1) * n);
-      expect(maxAbs(y.data.subarray(r * n, (r + 1) * n), sparsemaxBySorting(row))).toBeLessThan(1e-12);
-    }
-  });
+  test.prop([arbRows({ min: -2, max: 2 })], { numRuns: numRuns(50, CHEAP_FULL_RUNS) })(
+    'sparsemax: values equal the sorting formula',
+    (x) => {
+      const y = sparsemaxLayer(x);
+      const n = x.shape[1]!;
+      for (let r = 0; r < x.shape[0]!; r++) {
+        const row = x.data.subarray(r * n, (r + 1) * n);
+        expect(maxAbs(y.data.subarray(r * n, (r + 1) * n), sparsemaxBySorting(row))).toBeLessThan(1e-12);
+      }
+    },
+  );
 
   test('sparsemax: the implicit Jacobian is the closed form diag(s) − ssᵀ/|s| on the support s', () => {
     const x = new Tensor(Float64Array.of(0.9, 0.1, -0.5, 0.6), [4]);
@@ -113,7 +116,9 @@ describe('the generic implicit VJP matches closed forms to 1e-8', () => {
     { node: softmaxNode as never, closed: (x) => softmax(x, -1), range: { min: -4, max: 4 } },
   ];
   for (const { node, closed, range } of cases) {
-    test.prop([fc.integer({ min: 1, max: 8 }).chain((n) => arbTensor([n], range)), fc.integer()], { numRuns: numRuns(30, CHEAP_FULL_RUNS) })(node.name, (x, seed) => {
+    test.prop([fc.integer({ min: 1, max: 8 }).chain((n) => arbTensor([n], range)), fc.integer()], {
+      numRuns: numRuns(30, CHEAP_FULL_RUNS),
+    })(node.name, (x, seed) => {
       const { solution } = solveNode(node, { x });
       const yBar = randn(x.shape, Rng.seeded(seed));
       const cot = Object.fromEntries(Object.keys(solution).map((k) => [k, k === 'y' ? yBar : null]));
