@@ -6,14 +6,26 @@
  * (prediction included) to a marginal error 1e-4 against zero potentials, the agreement of the
  * final plans and the raw prediction's dual gap. The last line is one JSON object.
  *
- *   pnpm exec tsx examples/meta-ot.ts [--quick]
+ *   pnpm exec tsx examples/meta-ot.ts [--quick] [--sides 16,28] [--steps N] [--budget SECONDS]
  */
 import { metaOtConfigs, runMetaOtGrid, summarize } from './lib/meta-ot.js';
 
-const quick = process.argv.includes('--quick');
+const args = process.argv.slice(2);
+const option = (name: string): string | undefined => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const quick = args.includes('--quick');
+// --sides 16 keeps one grid; --steps N and --budget S (seconds) override the training length.
+const sides = option('--sides')?.split(',').map(Number);
+const steps = option('--steps');
+const budget = option('--budget');
+const configs = metaOtConfigs(quick)
+  .filter((c) => !sides || sides.includes(c.side))
+  .map((c) => ({ ...c, ...(steps ? { steps: Number(steps) } : {}), ...(budget ? { budgetSeconds: Number(budget) } : {}) }));
 const started = performance.now();
 const grids: ReturnType<typeof summarize>[] = [];
-for (const cfg of metaOtConfigs(quick)) {
+for (const cfg of configs) {
   const result = runMetaOtGrid(cfg, (step, loss) => {
     if (step % 50 === 0) process.stderr.write(`  ${cfg.side}×${cfg.side} step ${step}: −D ${loss.toFixed(5)}\n`);
   });

@@ -5,14 +5,18 @@
  * known. Reports the L2-UVP of ∇f (% of Var β), the fraction of inner solves that did not
  * converge, and the mean inner iterations from x = y vs from x̂(y). The last line is JSON.
  *
- *   pnpm exec tsx examples/w2-conjugate.ts [--quick]
+ *   pnpm exec tsx examples/w2-conjugate.ts [--quick] [--dims 2,8,32]
  */
 import { runW2, w2Configs } from './lib/w2-conjugate.js';
 
-const quick = process.argv.includes('--quick');
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+// --dims 2,8 keeps some of the dimensions.
+const at = args.indexOf('--dims');
+const dims = at >= 0 ? args[at + 1]!.split(',').map(Number) : null;
 const started = performance.now();
 const results: ReturnType<typeof runW2>[] = [];
-for (const cfg of w2Configs(quick)) {
+for (const cfg of w2Configs(quick).filter((c) => !dims || dims.includes(c.d))) {
   const r = runW2(cfg, (step, dual) => {
     if (step % 100 === 0) process.stderr.write(`  d = ${cfg.d} step ${step}: J ${dual.toFixed(4)}\n`);
   });
