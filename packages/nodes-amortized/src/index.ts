@@ -36,3 +36,4 @@ export {
   type W2Step,
 } from './conjugate-w2.js';
 export { gaussianPair, sampleGaussian, optimalMap, l2Uvp, symmetricEigen, matrixFunction, type GaussianPair } from './w2-gaussian.js';
+export { amortizedNode, amortizedPredict, amortizedPlugin, type AmortizedParams } from './amortized-node.js';
