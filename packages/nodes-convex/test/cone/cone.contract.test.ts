@@ -14,5 +14,5 @@ describeOptimizationNode(coneNode, {
   sharedParam: 'A',
 });
 
-// The default unroll (refinement steps) is checked here; the plain-ADMM unroll converges
-// linearly and is checked against the implicit gradient in cone.unroll.test.ts.
+// The default unroll (refinement steps) is checked here. The plain-ADMM unroll (unroll: 'admm')
+// converges linearly and has no test of its own yet (there was never a cone.unroll.test.ts).
