@@ -205,8 +205,8 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   }
   rows.push({
     group,
-    name: 'refactor + solve, Laplacian 100×100: heap growth per call',
-    ours: heapGrowthKiB(instances.at(-1)!),
+    name: 'refactor + solve, LP KKT n=200 m=400 (dense tail, grouped Schur): heap growth per call',
+    ours: heapGrowthKiB(lpKkt(200, 400, 0.05, 2)),
     unit: 'KiB',
     target: '0',
   });
