@@ -57,8 +57,8 @@ export const SMALL_EPSILON = 0.001;
 export function metaOtConfigs(quick: boolean): MetaOtGridConfig[] {
   return quick
     ? [
-        { side: 16, hidden: [256], nTrain: 1000, nTest: 5, steps: 60, budgetSeconds: 12, nTestSmallEps: 1 },
-        { side: 28, hidden: [128], nTrain: 100, nTest: 2, steps: 5, budgetSeconds: 5, nTestSmallEps: 1 },
+        { side: 16, hidden: [256], nTrain: 1000, nTest: 4, steps: 60, budgetSeconds: 8, nTestSmallEps: 1 },
+        { side: 28, hidden: [128], nTrain: 100, nTest: 2, steps: 5, budgetSeconds: 3, nTestSmallEps: 1 },
       ]
     : [
         { side: 16, hidden: [512, 512], nTrain: 4000, nTest: 20, steps: 700, budgetSeconds: 200, nTestSmallEps: 5 },
