@@ -52,7 +52,7 @@ describe('issue #21: LML ν VJP under saturation', () => {
           }
         },
       ),
-      { numRuns: numRuns(200) },
+      { numRuns: numRuns(60) },
     );
   });
 });

@@ -59,17 +59,32 @@ export class DdpContext {
     };
   }
 
-  /** Writes the costates of element b into lam [B,T,ns] and returns its projected gradient. */
+  /**
+   * Writes the costates of element b into lam [B,T,ns] and returns its projected gradient
+   * |u − Π(u − ∇J/s)|∞, with the gradient in units of the cost's own size s (the largest entry
+   * of C and c): the measure is then independent of how the cost is scaled, where the plain
+   * |u − Π(u − ∇J)| would call any point of a cost scaled by 1e-10 converged.
+   */
   projectedGradient(b: number, x: Float64Array, u: Float64Array, lam: Float64Array): number {
     const { T, ns, nc } = this.sizes;
     costates(T, ns, nc, this.arrays(b), x, b * T * ns, u, b * T * nc, lam, b * T * ns, this.grad, 0);
+    const unit = this.costScale(b);
     let r = 0;
     for (let i = 0; i < T * nc; i++) {
       const ui = u[b * T * nc + i]!;
-      const p = Math.min(Math.max(ui - this.grad[i]!, this.bounds.lo(b, i)), this.bounds.hi(b, i));
+      const p = Math.min(Math.max(ui - this.grad[i]! / unit, this.bounds.lo(b, i)), this.bounds.hi(b, i));
       r = Math.max(r, Math.abs(ui - p));
     }
     return r;
+  }
+
+  /** The largest |entry| of element b's C and c (1 if the cost is zero). */
+  private costScale(b: number): number {
+    const { T, n } = this.sizes;
+    let s = 0;
+    for (let i = 0; i < T * n * n; i++) s = Math.max(s, Math.abs(this.Csym[b * this.sC + i]!));
+    for (let i = 0; i < T * n; i++) s = Math.max(s, Math.abs(this.params.c.data[b * this.sc + i]!));
+    return s > 0 && Number.isFinite(s) ? s : 1;
   }
 
   /**

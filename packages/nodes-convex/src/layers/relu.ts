@@ -20,13 +20,16 @@ export const reluNode = defineNode<P, S>({
     const next = new Float64Array(x.size);
     const iterations = new Array<number>(rows).fill(0);
     let change: Float64Array = new Float64Array(rows).fill(Infinity);
-    for (let k = 0; k < maxIter && change.some((c) => c > tol); k++) {
+    const scales = Array.from({ length: rows }, (_, r) => rowScale(x.data, r, x.size / rows));
+    for (let k = 0; k < maxIter && change.some((c, r) => c > tol * scales[r]!); k++) {
       for (let i = 0; i < y.length; i++) next[i] = Math.max((1 - STEP) * y[i]! + STEP * x.data[i]!, 0);
       change = rowChange(y, next, rows);
       change.forEach((c, r) => c > 0 && iterations[r]!++);
       y = Float64Array.from(next);
     }
-    const status: SolveStatus[] = Array.from(change, (c) => (c <= tol ? 'converged' : 'max_iter'));
+    // The change is judged relative to the row's size: with x of order 1e-150 an absolute test
+    // would accept the first iterate, y = x/2.
+    const status: SolveStatus[] = Array.from(change, (c, r) => (c <= tol * scales[r]! ? 'converged' : 'max_iter'));
     return { solution: { y: new Tensor(y, x.shape) }, info: { status, iterations, residual: Array.from(change) } };
   },
   optimality({ x }, { y }) {
@@ -38,6 +41,13 @@ export const reluNode = defineNode<P, S>({
     update: ({ x }, { y }) => ({ y: relu(add(mul(y, 1 - STEP), mul(x, STEP))) }),
   },
 });
+
+/** max |xᵢ| over row r (the unit of its change), at least the smallest normal number. */
+function rowScale(x: Float64Array, r: number, n: number): number {
+  let m = 0;
+  for (let i = r * n; i < (r + 1) * n; i++) m = Math.max(m, Math.abs(x[i]!));
+  return Math.max(m, 2 ** -1022);
+}
 
 /** ReLU computed as the solution of its argmin problem, over the last axis of `x`. */
 export function reluLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;

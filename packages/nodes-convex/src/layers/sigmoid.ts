@@ -41,11 +41,17 @@ export const sigmoidNode = defineNode<P, S>({
     let y: Float64Array = Float64Array.from(z, logistic);
     const iterations = new Array<number>(rows).fill(0);
     let change: Float64Array = new Float64Array(rows).fill(Infinity);
+    const n = x.size / rows;
     for (let k = 0; k < maxIter && change.some((c) => c > tol); k++) {
+      const prev = Float64Array.from(z);
       for (let i = 0; i < z.length; i++) z[i] = (1 - STEP) * z[i]! + STEP * x.data[i]!;
       const next = Float64Array.from(z, logistic);
-      change = rowChange(y, next, rows);
-      change.forEach((c, r) => c > 0 && iterations[r]!++);
+      const moved = rowChange(y, next, rows);
+      // The change of y is no measure where σ is flat (a warm start at 0 or 1 barely moves y
+      // while z is far from x). With step ½, |z − x| = |Δz| after the step, so the error of y
+      // is at most |Δz| times the largest σ' between z and x: that bound is the test.
+      change = errorBound(prev, z, x.data, rows, n);
+      moved.forEach((c, r) => c > 0 && iterations[r]!++);
       y = next;
     }
     const status: SolveStatus[] = Array.from(change, (c) => (c <= tol ? 'converged' : 'max_iter'));
@@ -74,6 +80,26 @@ export const sigmoidNode = defineNode<P, S>({
     },
   },
 });
+
+/** Per row, max over entries of |Δz|·max σ' on the segment from z to x (σ' ≤ ¼, at 0). */
+function errorBound(prev: Float64Array, z: Float64Array, x: Float64Array, rows: number, n: number): Float64Array {
+  const out = new Float64Array(rows);
+  const slope = (t: number) => {
+    const e = Math.exp(-Math.abs(t));
+    return e / ((1 + e) * (1 + e));
+  };
+  for (let r = 0; r < rows; r++) {
+    let worst = 0;
+    for (let i = r * n; i < (r + 1) * n; i++) {
+      const dz = Math.abs(z[i]! - prev[i]!);
+      const crosses = (z[i]! <= 0 && x[i]! >= 0) || (z[i]! >= 0 && x[i]! <= 0);
+      const s = crosses ? 0.25 : Math.max(slope(z[i]!), slope(x[i]!));
+      worst = Math.max(worst, Number.isNaN(dz) ? Infinity : dz * s);
+    }
+    out[r] = worst;
+  }
+  return out;
+}
 
 /** The sigmoid computed as the solution of its argmin problem. */
 export function sigmoidLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;

@@ -54,10 +54,15 @@ export const softmaxNode = defineNode<P, S, SoftmaxOptions>({
     const iterations = new Array<number>(rows).fill(0);
     let change: Float64Array = new Float64Array(rows).fill(Infinity);
     for (let k = 0; k < maxIter && change.some((c) => c > tol); k++) {
+      const prev = Float64Array.from(z);
       for (let i = 0; i < z.length; i++) z[i] = (1 - STEP) * z[i]! + (STEP * x.data[i]!) / tau;
       const next = normalizeRows(z, rows);
-      change = rowChange(y, next, rows);
-      change.forEach((c, r) => c > 0 && iterations[r]!++);
+      const moved = rowChange(y, next, rows);
+      // As for the sigmoid, y's change is no measure where the softmax is flat (a warm start
+      // with zeros). The error of z, up to a common shift, is its change: y's error is at most
+      // the spread of Δz over the row.
+      change = spreadOfChange(prev, z, rows, n);
+      moved.forEach((c, r) => c > 0 && iterations[r]!++);
       y = next;
     }
     // ν = τ·logsumexp(x/τ) − τ, from stationarity.
@@ -113,6 +118,22 @@ export const softmaxNode = defineNode<P, S, SoftmaxOptions>({
     },
   },
 });
+
+/** Per row, max Δz − min Δz: a bound on the distance of softmax(z) from its fixed point. */
+function spreadOfChange(prev: Float64Array, z: Float64Array, rows: number, n: number): Float64Array {
+  const out = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let hi = -Infinity;
+    let lo = Infinity;
+    for (let i = r * n; i < (r + 1) * n; i++) {
+      const d = z[i]! - prev[i]!;
+      hi = Math.max(hi, d);
+      lo = Math.min(lo, d);
+    }
+    out[r] = Number.isNaN(hi - lo) ? Infinity : hi - lo;
+  }
+  return out;
+}
 
 function normalizeRows(z: Float64Array, rows: number): Float64Array {
   const n = z.length / rows;

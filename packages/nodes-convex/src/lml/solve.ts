@@ -54,12 +54,20 @@ export function solveLmlRows(x: Float64Array, rows: number, n: number, k: number
   const residual: number[] = new Array(rows);
   const scratch = new Float64Array(n);
   const scaled = new Float64Array(n);
+  const row = new Float64Array(n);
   const eval2 = new Float64Array(2);
 
   for (let r = 0; r < rows; r++) {
-    const off = r * n;
-    let [lo, hi] = lmlBracket(x, off, n, k, scratch);
-    const guess = controls.nu0?.[r];
+    const [lo0, hi0] = lmlBracket(x, r * n, n, k, scratch);
+    // Solve for the row shifted by c ≈ its pivotal score (the one carrying the fractional
+    // mass), so that xᵢ + ν is formed without cancellation where it matters: at x = [1e15, 0]
+    // the unshifted ν ≈ −1e15 has a spacing of 0.125 and Σy could not get closer to k than 0.06.
+    const c = -0.5 * (lo0 + hi0);
+    for (let i = 0; i < n; i++) row[i] = x[r * n + i]! - c;
+    const off = 0;
+    let lo = lo0 + c;
+    let hi = hi0 + c;
+    const guess = controls.nu0?.[r] === undefined ? undefined : controls.nu0[r]! + c;
     let v = guess !== undefined && guess > lo && guess < hi ? guess : 0.5 * (lo + hi);
     // When every xᵢ + ν stays within ±600 over the bracket, exponentiate once: with
     // Eᵢ = exp(xᵢ + ν₀), σ(xᵢ + ν) = Eᵢt/(1 + Eᵢt) for t = exp(ν − ν₀), one exp per evaluation
@@ -68,12 +76,12 @@ export function solveLmlRows(x: Float64Array, rows: number, n: number, k: number
     let xMin = Infinity;
     let xMax = -Infinity;
     for (let i = off; i < off + n; i++) {
-      xMin = Math.min(xMin, x[i]!);
-      xMax = Math.max(xMax, x[i]!);
+      xMin = Math.min(xMin, row[i]!);
+      xMax = Math.max(xMax, row[i]!);
     }
     const fast = Math.max(Math.abs(xMax + v0), Math.abs(xMin + v0)) + (hi - lo) < 600 ? scaled : null;
-    if (fast) for (let i = 0; i < n; i++) fast[i] = Math.exp(x[off + i]! + v0);
-    const evaluate = (at: number): void => (fast ? phiScaled(fast, n, Math.exp(at - v0), eval2) : phi(x, off, n, at, eval2));
+    if (fast) for (let i = 0; i < n; i++) fast[i] = Math.exp(row[off + i]! + v0);
+    const evaluate = (at: number): void => (fast ? phiScaled(fast, n, Math.exp(at - v0), eval2) : phi(row, off, n, at, eval2));
     evaluate(v);
     let f = eval2[0]! - k;
     let df = eval2[1]!;
@@ -101,15 +109,17 @@ export function solveLmlRows(x: Float64Array, rows: number, n: number, k: number
       // A bracket as narrow as the float spacing at ν cannot be improved: that is the answer.
       done = Math.abs(f) <= tol || hi - lo <= 4 * Number.EPSILON * Math.max(1, Math.abs(v));
     }
-    nu[r] = v;
+    nu[r] = v - c;
+    const out = r * n;
     if (fast) {
       const t = Math.exp(v - v0);
       for (let i = 0; i < n; i++) {
         const et = fast[i]! * t;
-        y[off + i] = et / (1 + et);
+        y[out + i] = et / (1 + et);
       }
-    } else for (let i = 0; i < n; i++) y[off + i] = sigmoid(x[off + i]! + v);
-    status[r] = done ? 'converged' : 'max_iter';
+    } else for (let i = 0; i < n; i++) y[out + i] = sigmoid(row[i]! + v);
+    // A bracket at the float spacing ends the search; it is a solution only if Σy = k holds.
+    status[r] = done && Math.abs(f) <= Math.max(tol, 1e-9 * Math.max(1, k)) ? 'converged' : done ? 'failed' : 'max_iter';
     iterations[r] = it;
     residual[r] = Math.abs(f);
   }

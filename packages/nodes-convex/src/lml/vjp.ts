@@ -24,12 +24,14 @@ export function lmlVjp(y: Tensor, yBar: Tensor | null, nuBar: Tensor | null, log
     const off = r * n;
     let top = -Infinity;
     for (let i = 0; i < n; i++) {
+      const v = yd[off + i]!;
       if (logits) {
-        const a = Math.abs(logits.x.data[off + i]! + logits.nu.data[r]!);
+        // For 0 < y ≤ ½ the logit of y is exact to rounding (x + ν may cancel when ν is huge);
+        // above ½, 1 − y loses digits, and x + ν is used.
+        const a = v > 0 && v <= 0.5 ? Math.log1p(-v) - Math.log(v) : Math.abs(logits.x.data[off + i]! + logits.nu.data[r]!);
         logD[i] = -a - 2 * Math.log1p(Math.exp(-a));
         d[i] = Math.exp(logD[i]!);
       } else {
-        const v = yd[off + i]!;
         d[i] = v * (1 - v);
         logD[i] = Math.log(d[i]!);
       }

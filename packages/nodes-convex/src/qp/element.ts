@@ -5,8 +5,21 @@ import { identityScaling, ruiz, scaleElement, scalePoint, unscalePoint, type Sca
 import { interiorPoint, ipmWorkspace, type IpmWorkspace, type WarmPoint } from './ipm.js';
 import { factorPartitioned, polish, type PartitionedKkt, type Polished } from './polish.js';
 
-/** A bound at least this large is absent (Clarabel's convention for an infinite bound). */
+/**
+ * A bound at least this many times the typical bound is absent (1e20 is Clarabel's convention
+ * for an infinite bound; here it is relative, so data scaled by 1e90 keep their bounds).
+ */
 export const HUGE_BOUND = 1e20;
+
+/** The threshold above which hᵢ is absent: HUGE_BOUND times the lower median of |h|, |b| (at least 1). */
+export function hugeThreshold(el: QpElement): number {
+  const mags: number[] = [];
+  for (const v of el.h) if (v !== 0) mags.push(Math.abs(v));
+  for (const v of el.b) if (v !== 0) mags.push(Math.abs(v));
+  mags.sort((a, b) => a - b);
+  const typical = mags.length > 0 ? mags[(mags.length - 1) >> 1]! : 1;
+  return HUGE_BOUND * Math.max(1, typical);
+}
 /** A constraint is weakly active when both λᵢ and sᵢ are below this fraction of their scales. */
 export const WEAK_MARGIN = 1e-6;
 
@@ -42,7 +55,7 @@ export type WorkCache = Map<string, IpmWorkspace>;
  * Solves one QP element on equilibrated data and accepts the result only after checking it on
  * the original data, condition by condition (accept.ts):
  *
- * 1. rows with hᵢ ≥ HUGE_BOUND are dropped (absent); `withAll` keeps them (the caller retries
+ * 1. rows with hᵢ ≥ hugeThreshold are dropped (absent); `withAll` keeps them (the caller retries
  *    that way when the solution violates one of them);
  * 2. Ruiz equilibration (equilibrate.ts), exact in powers of two;
  * 3. the interior point with the active-set polish, its certificates of infeasibility or
@@ -109,31 +122,34 @@ export function solveElement(
   const withOriginal = (f: PartitionedKkt): PartitionedKkt => ({ ...f, original });
   const fromPolish = (p: Polished): Point => unscalePoint(sc, { z: p.z, lam: p.lam, nu: p.nu, slack: p.slack });
 
-  // The candidates in order of preference: the polish (exact on its active set), then the
-  // interior point's own iterate.
+  // The candidates in order of preference: the polish (exact on its active set), then — the
+  // degenerate path — the polish on the other natural guesses of the active set, and only then
+  // the interior point's own iterate (whose accuracy degrades near a degenerate vertex).
   const iterate = unscalePoint(sc, { z: r.x, lam: r.lam, nu: r.nu, slack: r.s });
   const iterateError = check(iterate);
   const p0 = (polished as Polished | null) ?? (opts.polish ? polish(se, r.lam, r.s, Infinity) : null);
   if (p0) {
     const pt = fromPolish(p0);
     const err = check(pt);
-    if (err <= opts.accept && (r.finished || r.status !== 'converged' || err <= iterateError * 10 || iterateError > opts.accept)) {
+    // A polished point that passes is preferred to the iterate even when the iterate's residual
+    // is smaller: near a degenerate vertex an interior iterate with a tiny KKT residual can sit
+    // √residual away from the solution, the polished one is exact on its active set.
+    if (err <= opts.accept) {
       return done('converged', pt, { kind: 'active', factor: withOriginal(p0.factor) }, 'polish', err);
     }
   }
-  if (r.status === 'converged' && iterateError <= opts.accept) {
-    const f = factorPartitioned(se, r.lam, r.s, false);
-    if (f) return done('converged', iterate, { kind: 'interior', factor: withOriginal(f) }, 'interior', iterateError);
-  }
-  // The degenerate path.
-  if (opts.polish) {
-    for (const guess of activeSetGuesses(se, r.lam, r.s)) {
+  if (opts.polish && !(p0 && check(fromPolish(p0)) <= opts.accept)) {
+    for (const guess of activeSetGuesses(se, r.lam, r.s).slice(1)) {
       const p = polish(se, r.lam, r.s, Infinity, guess);
       if (!p) continue;
       const pt = fromPolish(p);
       const err = check(pt);
       if (err <= opts.accept) return done('converged', pt, { kind: 'active', factor: withOriginal(p.factor) }, 'degenerate-polish', err);
     }
+  }
+  if (r.status === 'converged' && iterateError <= opts.accept) {
+    const f = factorPartitioned(se, r.lam, r.s, false);
+    if (f) return done('converged', iterate, { kind: 'interior', factor: withOriginal(f) }, 'interior', iterateError);
   }
   const status: SolveStatus = r.status === 'converged' ? 'failed' : r.status;
   return done(status, iterate, null, 'none', iterateError);
@@ -175,8 +191,9 @@ function activeSetGuesses(se: QpElement, lam: Float64Array, s: Float64Array): bo
 }
 
 function keptRows(el: QpElement): Int32Array | null {
+  const huge = hugeThreshold(el);
   const kept: number[] = [];
-  for (let i = 0; i < el.m; i++) if (el.h[i]! < HUGE_BOUND) kept.push(i);
+  for (let i = 0; i < el.m; i++) if (el.h[i]! < huge) kept.push(i);
   return kept.length === el.m ? null : Int32Array.from(kept);
 }
 
@@ -212,8 +229,9 @@ function expand(full: QpElement, rows: Int32Array, pt: Point): Point {
 /** Whether z satisfies the rows a reduced solve dropped (each against its own scale). */
 export function satisfiesDropped(full: QpElement, z: Float64Array, accept: number): boolean {
   const { n, m, G, h } = full;
+  const huge = hugeThreshold(full);
   for (let i = 0; i < m; i++) {
-    if (h[i]! < HUGE_BOUND) continue;
+    if (h[i]! < huge) continue;
     let v = 0;
     let a = 0;
     for (let j = 0; j < n; j++) {

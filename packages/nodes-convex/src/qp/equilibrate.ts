@@ -71,9 +71,12 @@ export function ruiz(el: QpElement): Scaling {
   // The matrices are now of order 1, but the solution need not be: a common factor σ of the
   // variables (z = σẑ, rows divided by σ, so G and A stay as they are) brings the right-hand
   // sides h, b to order 1 — or, without them, the unconstrained minimizer's size ‖p‖/‖Q‖.
-  let hb = 0;
-  for (let i = 0; i < m; i++) hb = Math.max(hb, Math.abs(e[i]! * el.h[i]!));
-  for (let i = 0; i < k; i++) hb = Math.max(hb, Math.abs(f[i]! * el.b[i]!));
+  // The median of the nonzero right-hand sides, so that one huge bound does not set the unit.
+  const rhs: number[] = [];
+  for (let i = 0; i < m; i++) if (el.h[i] !== 0) rhs.push(Math.abs(e[i]! * el.h[i]!));
+  for (let i = 0; i < k; i++) if (el.b[i] !== 0) rhs.push(Math.abs(f[i]! * el.b[i]!));
+  rhs.sort((a, b) => a - b);
+  let hb = rhs.length > 0 ? rhs[rhs.length >> 1]! : 0;
   if (hb === 0) {
     let q = 0;
     let g = 0;
@@ -84,7 +87,7 @@ export function ruiz(el: QpElement): Scaling {
     hb = q > 0 && g > 0 ? g / q : 1;
   }
   const sigma = pow2(hb);
-  if (!(sigma > 2 ** -10 && sigma < 2 ** 10)) {
+  if (!(sigma > 2 ** -10 && sigma < 2 ** 10) && fitsAfter(el, d, sigma)) {
     for (let i = 0; i < n; i++) d[i]! *= sigma;
     for (let i = 0; i < m; i++) e[i]! /= sigma;
     for (let i = 0; i < k; i++) f[i]! /= sigma;
@@ -150,4 +153,17 @@ export function scalePoint(
     ...(pt.nu ? { nu: pt.nu.map((v, i) => (c * v) / f[i]!) } : {}),
     ...(pt.slack ? { slack: pt.slack.map((v, i) => v * e[i]!) } : {}),
   };
+}
+
+/** Whether scaling the variables by σ more keeps every entry of DQD and Dp finite and nonzero. */
+function fitsAfter(el: QpElement, d: Float64Array, sigma: number): boolean {
+  const { n, Q, p } = el;
+  for (let i = 0; i < n; i++) {
+    if (p[i] !== 0 && !(Math.abs(d[i]! * sigma * p[i]!) < 1e300 && Math.abs(d[i]! * sigma * p[i]!) > 1e-300)) return false;
+    for (let j = 0; j < n; j++) {
+      const v = Math.abs(d[i]! * sigma * Q[i * n + j]! * d[j]! * sigma);
+      if (Q[i * n + j] !== 0 && !(v < 1e300 && v > 1e-300)) return false;
+    }
+  }
+  return true;
 }

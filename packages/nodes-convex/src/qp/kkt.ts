@@ -197,6 +197,7 @@ export class ReducedKkt {
   private shifted(a: Float64Array, n: number, into: CholeskyFactor, first: number, last: number): CholeskyFactor | null {
     let f: CholeskyFactor | null = null;
     let added = 0;
+    if (!Number.isFinite(last)) return null;
     for (let delta = Math.max(first, Number.MIN_VALUE); f === null && delta <= last; delta *= 100) {
       for (let i = 0; i < n; i++) a[i * n + i]! += delta - added;
       added = delta;

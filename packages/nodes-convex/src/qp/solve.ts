@@ -1,6 +1,6 @@
 import { ShapeError, Tensor, type SolveControls, type SolveResult, type SolveStatus } from '@argmin/autodiff';
 import { qpElement, type QpElement } from './dense.js';
-import { absoluteResidual, satisfiesDropped, solveElement, type QpMethod, type WorkCache } from './element.js';
+import { absoluteResidual, hugeThreshold, satisfiesDropped, solveElement, type QpMethod, type WorkCache } from './element.js';
 import type { WarmPoint } from './ipm.js';
 import type { PartitionedKkt } from './polish.js';
 import { NODE, qpDims, type QpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
@@ -81,7 +81,7 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
     }
     // Huge bounds were dropped as absent; if that was wrong (the point violates one, or the
     // reduced problem is unbounded), solve again with every row.
-    if (el.h.some((h) => h >= 1e20) && !(r.status === 'converged' && satisfiesDropped(el, r.z, accept))) {
+    if (el.h.some((h) => h >= hugeThreshold(el)) && !(r.status === 'converged' && satisfiesDropped(el, r.z, accept))) {
       const again = solveElement(el, { ...settings, withAll: true }, cache);
       if (again.status === 'converged' || r.status !== 'converged') r = again;
       else r = { ...r, status: 'failed', factor: null, method: 'none' };
