@@ -25,6 +25,10 @@ export const optionFields = {
   boolean: () => z.boolean().describe('true or false'),
   tensor: () => z.custom<Tensor>((v) => v instanceof Tensor).describe('a Tensor'),
   fn: <F>() => z.custom<F>((v) => typeof v === 'function').describe('a function'),
+  /** Any value the predicate accepts, described for messages (e.g. 'a DynamicsModel'). */
+  custom: <T>(accepts: (v: unknown) => boolean, description: string) => z.custom<T>(accepts).describe(description),
+  /** One of the given strings. */
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T) => z.enum(values).describe(values.map((v) => `'${v}'`).join(', ')),
 };
 
 const linearSolve = z

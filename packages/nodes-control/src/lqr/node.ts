@@ -1,6 +1,6 @@
 import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
 import { lqrOptimality } from './optimality.js';
-import { validateLqr, type LqrParams, type LqrSolution } from './problem.js';
+import { checkHorizonAndState, type LqrParams, type LqrSolution } from './problem.js';
 import { solveLqr, type LqrSaved } from './solve.js';
 import { lqrStep } from './step.js';
 import { controlObjectiveSpec } from './objective.js';
@@ -16,7 +16,15 @@ export type LqrOptions = object;
  */
 export const lqrNode = defineNode<LqrParams, LqrSolution, LqrOptions>({
   name: 'control.lqr',
-  signature: { params: { C: 3, c: 2, F: 3, f: 2, x0: 1 }, solution: { x: 2, u: 2 }, optional: ['f'] },
+  signature: {
+    params: { C: '(T,n,n)', c: '(T,n)', F: '(T-1,ns,n)', f: '(T-1,ns)', x0: '(ns)' },
+    solution: { x: '(T,ns)', u: '(T,n-ns)' },
+    optional: ['f'],
+    psd: { C: 'symmetric-part' },
+    dimLabels: { T: 'time step' },
+  },
+  options: {},
+  check: (_params, _options, { dims }) => checkHorizonAndState('control.lqr', dims),
   solve: (params) => solveLqr(params),
   optimality: (params, solution) => lqrOptimality(params, solution),
   vjp: (params, result, cotangent) => lqrVjp(params, result.solution, result.saved as LqrSaved, cotangent),
@@ -33,6 +41,5 @@ export const lqrNode = defineNode<LqrParams, LqrSolution, LqrOptions>({
  *   values or a cost block whose symmetric part is not positive semidefinite.
  */
 export function lqr(params: LqrParams, options: LqrOptions & NodeCallOptions<LqrSolution> = {}): NodeOutput<LqrSolution> {
-  validateLqr(params);
   return applyNode(lqrNode, params, options);
 }

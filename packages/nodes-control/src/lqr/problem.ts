@@ -1,6 +1,6 @@
 import { InvalidInputError, type Tensor } from '@argmin/autodiff';
 import { dot } from '@argmin/autodiff/kernels';
-import { batchOf, coreShape, expectCore, strideOf } from '../shared/shapes.js';
+import { strideOf } from '../shared/shapes.js';
 
 /**
  * The time-varying LQR problem, per batch element, with n = ns + nc and τ_t = [x_t; u_t]:
@@ -34,7 +34,7 @@ export interface LqrSizes {
   readonly n: number;
 }
 
-/** Sizes of a call, read from C and x0 (no validation: see {@link validateLqr}). */
+/** Sizes of a call, read from C and x0 (checked by `applyNode` against the signature). */
 export function lqrSizes(p: { C: Tensor; x0: Tensor }, batch: number | null): LqrSizes {
   const n = p.C.shape[p.C.ndim - 1]!;
   const ns = p.x0.shape[p.x0.ndim - 1]!;
@@ -42,83 +42,18 @@ export function lqrSizes(p: { C: Tensor; x0: Tensor }, batch: number | null): Lq
 }
 
 /**
- * Checks the shapes of an LQR-type problem (horizons and state sizes must agree) and returns
- * its sizes. `node` names the caller in errors; `dynamics` is false for MPC with a function model.
+ * What only an LQR-type problem knows about its sizes (the signature has matched T, n, ns and
+ * T−1 across the parameters): a horizon of at least one step and n = ns + nc with ns, nc ≥ 1.
  */
-export function validateCostAndState(
-  node: string,
-  p: { C: Tensor; c: Tensor; x0: Tensor },
-): { T: number; n: number; ns: number; nc: number } {
-  const cs = coreShape(node, 'C', p.C, 3, '[T,n,n]');
-  const T = cs[0]!;
-  const n = cs[1]!;
-  if (cs[2] !== n)
-    throw new InvalidInputError(`${node}: parameter 'C' must hold square n×n blocks [T,n,n], got core shape [${cs.join(',')}]`);
+export function checkHorizonAndState(node: string, dims: Readonly<Record<string, number>>): void {
+  const T = dims.T!;
+  const n = dims.n!;
+  const ns = dims.ns!;
   if (T < 1) throw new InvalidInputError(`${node}: the horizon T (axis 0 of C's core shape [T,n,n]) must be at least 1, got ${T}`);
-  const ns = coreShape(node, 'x0', p.x0, 1, '[ns]')[0]!;
   if (ns < 1 || ns >= n) {
     throw new InvalidInputError(
       `${node}: the state size ns = ${ns} (from x0) must satisfy 1 ≤ ns < n = ${n} (from C), so that n = ns + nc with nc ≥ 1 controls`,
     );
-  }
-  expectCore(node, 'c', coreShape(node, 'c', p.c, 2, '[T,n]'), [T, n], `T = ${T} from C, n = ${n}`);
-  return { T, n, ns, nc: n - ns };
-}
-
-export function validateLinearDynamics(node: string, F: Tensor, f: Tensor | undefined, T: number, ns: number, n: number): void {
-  expectCore(
-    node,
-    'F',
-    coreShape(node, 'F', F, 3, '[T−1,ns,n]'),
-    [T - 1, ns, n],
-    `T−1 = ${T - 1} transitions, ns = ${ns} from x0, n = ${n} from C`,
-  );
-  if (f) expectCore(node, 'f', coreShape(node, 'f', f, 2, '[T−1,ns]'), [T - 1, ns], `T−1 = ${T - 1} transitions, ns = ${ns} from x0`);
-}
-
-/** Full validation of an LQR call: shapes, a common batch size, finite values, PSD costs. */
-export function validateLqr(p: LqrParams): LqrSizes {
-  const node = 'control.lqr';
-  const { T, n, ns, nc } = validateCostAndState(node, p);
-  validateLinearDynamics(node, p.F, p.f, T, ns, n);
-  const batch = batchOf(node, p as unknown as Record<string, Tensor>, LQR_RANKS);
-  for (const [k, t] of Object.entries(p)) if (t) assertFiniteParam(node, k, t as Tensor);
-  assertPsdBlocks(node, 'C', p.C, T, n);
-  return { batch, T, ns, nc, n };
-}
-
-export function assertFiniteParam(node: string, name: string, t: Tensor): void {
-  const d = t.data;
-  for (let i = 0; i < d.length; i++) {
-    if (!Number.isFinite(d[i]!))
-      throw new InvalidInputError(`${node}: parameter '${name}' holds ${d[i]} at flat index ${i}; finite values are required`);
-  }
-}
-
-/**
- * Throws unless the symmetric part of every n×n block of C is positive semidefinite, by a
- * Cholesky factorization of ½(C + Cᵀ) + δI with δ a roundoff-sized shift (so singular PSD
- * blocks, e.g. a zero control cost on some axis, pass).
- */
-export function assertPsdBlocks(node: string, name: string, C: Tensor, T: number, n: number): void {
-  const blocks = C.size / (n * n);
-  const a = new Float64Array(n * n);
-  for (let k = 0; k < blocks; k++) {
-    const o = k * n * n;
-    let scale = 0;
-    for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(C.data[o + i]!));
-    const shift = 1e-10 * Math.max(scale, 1e-300) * n;
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < n; j++) a[i * n + j] = 0.5 * (C.data[o + i * n + j]! + C.data[o + j * n + i]!) + (i === j ? shift : 0);
-    }
-    const pivot = choleskyInPlace(a, n);
-    if (pivot >= 0) {
-      const b = Math.floor(k / T);
-      const where = C.ndim === 4 ? `batch element ${b}, time step ${k % T}` : `time step ${k}`;
-      throw new InvalidInputError(
-        `${node}: parameter '${name}' at ${where} is not positive semidefinite (its symmetric part has a negative direction at pivot ${pivot}); LQR/MPC costs must be convex`,
-      );
-    }
   }
 }
 

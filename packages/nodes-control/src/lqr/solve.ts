@@ -56,7 +56,7 @@ export function elementArrays(p: { C: Tensor; F: Tensor; f?: Tensor | undefined 
  * gets status 'unbounded' and a zero trajectory, never NaN.
  */
 export function solveLqr(params: LqrParams): { solution: LqrSolution; info: SolveInfo; saved: LqrSaved } {
-  const batch = batchOf('control.lqr', params as unknown as Record<string, Tensor>, LQR_RANKS);
+  const batch = batchOf(params as unknown as Record<string, Tensor>, LQR_RANKS);
   const sizes = lqrSizes(params, batch);
   const { T, ns, nc, n } = sizes;
   const B = batch ?? 1;

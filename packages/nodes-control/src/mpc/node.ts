@@ -1,17 +1,19 @@
 import {
+  InvalidInputError,
   ShapeError,
+  Tensor,
   applyNode,
   broadcastTo,
   defineNode,
   scalar,
   type NodeCallOptions,
   type NodeOutput,
-  type Tensor,
 } from '@argmin/autodiff';
+import { describeValue, optionFields } from '@argmin/autodiff/extend';
 import { broadcastsTo } from '@argmin/autodiff/kernels';
 import type { DynamicsModel } from '../dynamics/model.js';
 import { mpcOptimality } from './optimality.js';
-import { validateMpc, type MpcOptions, type MpcParams, type MpcSolution } from './problem.js';
+import { checkMpc, type MpcOptions, type MpcParams, type MpcSolution } from './problem.js';
 import { solveMpc, type MpcSaved } from './solve.js';
 import { mpcStep } from './step.js';
 import { controlObjectiveSpec } from '../lqr/objective.js';
@@ -26,10 +28,23 @@ import { mpcVjp } from './vjp.js';
 export const mpcNode = defineNode<MpcParams, MpcSolution, MpcOptions>({
   name: 'control.mpc',
   signature: {
-    params: { C: 3, c: 2, x0: 1, uLower: 2, uUpper: 2, F: 3, f: 2, theta: 1 },
-    solution: { x: 2, u: 2 },
+    params: { C: '(T,n,n)', c: '(T,n)', x0: '(ns)', uLower: '(T,n-ns)', uUpper: '(T,n-ns)', F: '(T-1,ns,n)', f: '(T-1,ns)', theta: '(q)' },
+    solution: { x: '(T,ns)', u: '(T,n-ns)' },
     optional: ['uLower', 'uUpper', 'F', 'f', 'theta'],
+    psd: { C: 'symmetric-part' },
+    dimLabels: { T: 'time step' },
   },
+  options: {
+    dynamics: optionFields
+      .custom<DynamicsModel>(
+        (v) => typeof v === 'object' && v !== null && typeof (v as DynamicsModel).nState === 'number',
+        'a DynamicsModel',
+      )
+      .optional(),
+    linesearchDecay: optionFields.between(0, 1).optional(),
+    maxLinesearch: optionFields.positiveInt().optional(),
+  },
+  check: checkMpc,
   solve: (params, options) => solveMpc(params, options),
   optimality: (params, solution, options) => mpcOptimality(params, solution, options),
   vjp: (params, result, cotangent, options) => mpcVjp(params, result.solution, result.saved as MpcSaved, cotangent, options),
@@ -62,7 +77,22 @@ export interface MpcInput {
  *   above its upper bound, a non-PSD cost block, non-finite values or a model of the wrong size.
  */
 export function mpc(input: MpcInput, options: MpcOptions & NodeCallOptions<MpcSolution> = {}): NodeOutput<MpcSolution> {
-  const { C, c, x0, dynamics } = input;
+  if (input === null || typeof input !== 'object' || input instanceof Tensor) {
+    throw new InvalidInputError(
+      `control.mpc: the problem must be an object { C, c, x0, dynamics, uLower?, uUpper? }, got ${describeValue(input)}`,
+    );
+  }
+  const { C, c, x0, dynamics, ...rest } = input;
+  const { uLower, uUpper, ...unknown } = rest;
+  const extra = Object.keys(unknown)[0];
+  if (extra !== undefined) {
+    throw new InvalidInputError(`control.mpc: unknown entry '${extra}' (expected C, c, x0, dynamics, uLower, uUpper)`);
+  }
+  if (dynamics === null || typeof dynamics !== 'object' || !('F' in dynamics || 'model' in dynamics)) {
+    throw new InvalidInputError(
+      `control.mpc: 'dynamics' must be linear dynamics { F, f? } or a model { model, params? }, got ${describeValue(dynamics)}`,
+    );
+  }
   const params: Record<string, Tensor> = { C, c, x0 };
   let opts = options;
   if ('F' in dynamics) {
@@ -72,16 +102,23 @@ export function mpc(input: MpcInput, options: MpcOptions & NodeCallOptions<MpcSo
     if (dynamics.params) params.theta = dynamics.params;
     opts = { ...options, dynamics: dynamics.model };
   }
-  const T = C.shape[C.ndim - 3] ?? 0;
-  const nc = (C.shape[C.ndim - 1] ?? 0) - (x0.shape[x0.ndim - 1] ?? 0);
+  // The bounds' target shape [T,nc] needs C and x0; if they are not Tensors, applyNode names them.
+  const sized = C instanceof Tensor && x0 instanceof Tensor && C.ndim >= 3 && x0.ndim >= 1;
+  const T = sized ? C.shape[C.ndim - 3]! : 0;
+  const nc = sized ? C.shape[C.ndim - 1]! - x0.shape[x0.ndim - 1]! : 0;
   for (const [name, bound] of [
-    ['uLower', input.uLower],
-    ['uUpper', input.uUpper],
+    ['uLower', uLower],
+    ['uUpper', uUpper],
   ] as const) {
     if (bound === undefined) continue;
-    params[name] = expandBound(name, typeof bound === 'number' ? scalar(bound) : bound, T, nc);
+    if (typeof bound !== 'number' && !(bound instanceof Tensor)) {
+      throw new InvalidInputError(
+        `control.mpc: '${name}' must be a number or a Tensor broadcastable to [T,nc], got ${describeValue(bound)}`,
+      );
+    }
+    const t = typeof bound === 'number' ? scalar(bound) : bound;
+    params[name] = sized ? expandBound(name, t, T, nc) : t;
   }
-  validateMpc(params as MpcParams, opts);
   return applyNode(mpcNode, params as MpcParams, opts);
 }
 

@@ -1,7 +1,8 @@
 import { InvalidInputError, type Tensor } from '@argmin/autodiff';
+import type { NodeLayout } from '@argmin/autodiff/extend';
 import type { DynamicsModel } from '../dynamics/model.js';
-import { assertFiniteParam, assertPsdBlocks, validateCostAndState, validateLinearDynamics } from '../lqr/problem.js';
-import { batchOf, coreShape, expectCore, fmt, strideOf } from '../shared/shapes.js';
+import { checkHorizonAndState } from '../lqr/problem.js';
+import { batchOf, fmt, strideOf } from '../shared/shapes.js';
 
 /**
  * Box-constrained MPC, per batch element, with τ_t = [x_t; u_t]:
@@ -44,21 +45,27 @@ export interface MpcSizes {
   readonly n: number;
 }
 
+/** The sizes of a call, read from the shapes (checked by `applyNode` against the signature). */
 export function mpcSizes(p: MpcParams): MpcSizes {
-  const batch = batchOf('control.mpc', p as unknown as Record<string, Tensor>, MPC_RANKS);
+  const batch = batchOf(p as unknown as Record<string, Tensor>, MPC_RANKS);
   const n = p.C.shape[p.C.ndim - 1]!;
   const ns = p.x0.shape[p.x0.ndim - 1]!;
   return { batch, T: p.C.shape[p.C.ndim - 3]!, ns, nc: n - ns, n };
 }
 
-/** Full validation of the node's parameters and options; see {@link MpcParams}. */
-export function validateMpc(p: MpcParams, options: MpcOptions): MpcSizes {
+/**
+ * What only MPC knows, run once per call after the signature (shapes, finiteness, PSD cost
+ * blocks) and the options schema: the horizon and state sizes, one kind of dynamics and a model
+ * that fits them, and ordered bounds.
+ */
+export function checkMpc(p: MpcParams, options: MpcOptions, layout: NodeLayout): void {
   const node = 'control.mpc';
-  const { T, n, ns, nc } = validateCostAndState(node, p);
+  checkHorizonAndState(node, layout.dims);
+  const { T, n, ns } = layout.dims as { T: number; n: number; ns: number };
+  const nc = n - ns;
   if (p.F) {
     if (p.theta || options.dynamics)
       throw new InvalidInputError(`${node}: give either linear dynamics (F, f) or a dynamics model with its parameters, not both`);
-    validateLinearDynamics(node, p.F, p.f, T, ns, n);
   } else {
     const model = options.dynamics;
     if (!model) throw new InvalidInputError(`${node}: no dynamics: pass linear dynamics { F, f } or a model { model, params }`);
@@ -68,27 +75,14 @@ export function validateMpc(p: MpcParams, options: MpcOptions): MpcSizes {
         `${node}: the dynamics model '${model.name}' has ${model.nState} states and ${model.nCtrl} controls, but x0 gives ns = ${ns} and C gives nc = n − ns = ${nc}`,
       );
     }
-    const pShape = p.theta ? coreShape(node, 'theta', p.theta, 1, '[p]') : [0];
-    if (pShape[0] !== model.nParams) {
+    const q = layout.dims.q ?? 0;
+    if (q !== model.nParams) {
       throw new InvalidInputError(
         `${node}: the dynamics model '${model.name}' takes ${model.nParams} parameters, got ${p.theta ? `shape ${fmt(p.theta.shape)}` : 'none'}`,
       );
     }
   }
-  for (const name of ['uLower', 'uUpper'] as const) {
-    const t = p[name];
-    if (t) expectCore(node, name, coreShape(node, name, t, 2, '[T,nc]'), [T, nc], `T = ${T} from C, nc = ${nc}`);
-  }
-  const batch = batchOf(node, p as unknown as Record<string, Tensor>, MPC_RANKS);
-  for (const [k, t] of Object.entries(p)) if (t) assertFiniteParam(node, k, t as Tensor);
-  if (p.uLower && p.uUpper) assertOrderedBounds(node, p.uLower, p.uUpper, batch ?? 1, T, nc);
-  assertPsdBlocks(node, 'C', p.C, T, n);
-  const ls = options.linesearchDecay ?? 0.2;
-  if (!(ls > 0 && ls < 1)) throw new InvalidInputError(`${node}: linesearchDecay must be in (0, 1), got ${ls}`);
-  const maxLs = options.maxLinesearch ?? 10;
-  if (!(Number.isInteger(maxLs) && maxLs >= 1))
-    throw new InvalidInputError(`${node}: maxLinesearch must be a positive integer, got ${maxLs}`);
-  return { batch, T, ns, nc, n };
+  if (p.uLower && p.uUpper) assertOrderedBounds(node, p.uLower, p.uUpper, layout.size ?? 1, T, nc);
 }
 
 function assertOrderedBounds(node: string, lo: Tensor, hi: Tensor, B: number, T: number, nc: number): void {

@@ -47,10 +47,10 @@ describe('control.mpc: bad input gives typed errors naming the node and paramete
   test('bounds that do not broadcast', () =>
     expectError(() => mpc({ ...base, uLower: zeros([2]) }), ShapeError, "'uLower'", '[T,nc] = [3,1]'));
   test('batched bounds of the wrong horizon', () =>
-    expectError(() => mpc({ ...base, uUpper: zeros([1, 4, 1]) }), ShapeError, "'uUpper'", 'T = 3'));
+    expectError(() => mpc({ ...base, uUpper: zeros([1, 4, 1]) }), ShapeError, "'uUpper'", 'T (time step) is 4', "3 in 'C'"));
   test('mismatched horizons', () => expectError(() => mpc({ ...base, c: zeros([2, 3]) }), ShapeError, "'c'"));
   test('linear dynamics of the wrong state size', () =>
-    expectError(() => mpc({ ...base, dynamics: { F: zeros([2, 3, 3]) } }), ShapeError, "'F'", 'ns = 2'));
+    expectError(() => mpc({ ...base, dynamics: { F: zeros([2, 3, 3]) } }), ShapeError, "'F'", 'dimension ns is 3', "2 in 'x0'"));
   test('a model of the wrong size', () =>
     expectError(
       () => mpc({ ...pend, dynamics: { model: cartpole, params: tensor([9.8, 1, 0.1, 0.5]) } }),
@@ -72,7 +72,7 @@ describe('control.mpc: bad input gives typed errors naming the node and paramete
   });
   test('bad line-search options', () => expectError(() => mpc(base, { linesearchDecay: 1.5 }), InvalidInputError, 'linesearchDecay'));
   test('a warm start of the wrong shape', () =>
-    expectError(() => mpc(base, { warmStart: { u: zeros([4, 1]) } }), InvalidInputError, 'warmStart.u'));
+    expectError(() => mpc(base, { warmStart: { u: zeros([4, 1]) } }), ShapeError, 'warmStart.u', 'expected [3,1]'));
   test('inputs are never mutated', () => {
     const tensors = [base.C, base.c, base.x0, base.dynamics.F, base.dynamics.f];
     const copies = tensors.map((t) => Array.from(t.data));
