@@ -47,6 +47,45 @@ export function mapNnz(map: AffineMap): { linear: number; constant: number } {
   return { linear: map.cols.length - constant, constant };
 }
 
+/** out[b, d] = Σₖ M[d, k]·θ[b, k] (+ the constant column), for `batch` stacked rows θ[b] of length nTheta. */
+export function applyMap(map: AffineMap, theta: Float64Array, batch: number, constant: boolean): Float64Array {
+  const { nData, nTheta, rowPtr, cols, vals } = map;
+  const out = new Float64Array(batch * nData);
+  for (let b = 0; b < batch; b++) {
+    const tb = b * nTheta;
+    const ob = b * nData;
+    for (let d = 0; d < nData; d++) {
+      let s = 0;
+      for (let k = rowPtr[d]!; k < rowPtr[d + 1]!; k++) {
+        const c = cols[k]!;
+        if (c !== nTheta) s += vals[k]! * theta[tb + c]!;
+        else if (constant) s += vals[k]!;
+      }
+      out[ob + d] = s;
+    }
+  }
+  return out;
+}
+
+/** θ̄[b, k] = Σ_d M[d, k]·ḡ[b, d] over the linear columns (the map's adjoint). */
+export function applyMapT(map: AffineMap, g: Float64Array, batch: number): Float64Array {
+  const { nData, nTheta, rowPtr, cols, vals } = map;
+  const out = new Float64Array(batch * nTheta);
+  for (let b = 0; b < batch; b++) {
+    const gb = b * nData;
+    const ob = b * nTheta;
+    for (let d = 0; d < nData; d++) {
+      const gd = g[gb + d]!;
+      if (gd === 0) continue;
+      for (let k = rowPtr[d]!; k < rowPtr[d + 1]!; k++) {
+        const c = cols[k]!;
+        if (c !== nTheta) out[ob + c]! += vals[k]! * gd;
+      }
+    }
+  }
+  return out;
+}
+
 type MapAttrs = { readonly constant: boolean };
 
 /**
@@ -55,51 +94,16 @@ type MapAttrs = { readonly constant: boolean };
  * Each is the other's VJP, so the pair is closed under differentiation.
  */
 export function affineMapOps(map: AffineMap): { apply: Op<MapAttrs>; adjoint: Op<MapAttrs> } {
-  const { nData, nTheta, rowPtr, cols, vals } = map;
+  const { nData, nTheta } = map;
+  const lead = (t: Tensor) => (t.ndim === 2 ? t.shape[0]! : 1);
   const apply: Op<MapAttrs> = defineOp<MapAttrs>({
     name: 'model.map',
-    forward([theta], { constant }) {
-      const t = theta!;
-      const batch = t.ndim === 2 ? t.shape[0]! : 1;
-      const out = new Float64Array(batch * nData);
-      for (let b = 0; b < batch; b++) {
-        const tb = b * nTheta;
-        const ob = b * nData;
-        for (let d = 0; d < nData; d++) {
-          let s = 0;
-          for (let k = rowPtr[d]!; k < rowPtr[d + 1]!; k++) {
-            const c = cols[k]!;
-            if (c === nTheta) {
-              if (constant) s += vals[k]!;
-            } else s += vals[k]! * t.data[tb + c]!;
-          }
-          out[ob + d] = s;
-        }
-      }
-      return new Tensor(out, [...t.shape.slice(0, -1), nData]);
-    },
+    forward: ([t], { constant }) => new Tensor(applyMap(map, t!.data, lead(t!), constant), [...t!.shape.slice(0, -1), nData]),
     vjp: (cot) => [adjoint.apply([cot], { constant: false })],
   });
   const adjoint: Op<MapAttrs> = defineOp<MapAttrs>({
     name: 'model.mapAdjoint',
-    forward([g]) {
-      const gt = g!;
-      const batch = gt.ndim === 2 ? gt.shape[0]! : 1;
-      const out = new Float64Array(batch * nTheta);
-      for (let b = 0; b < batch; b++) {
-        const gb = b * nData;
-        const ob = b * nTheta;
-        for (let d = 0; d < nData; d++) {
-          const gd = gt.data[gb + d]!;
-          if (gd === 0) continue;
-          for (let k = rowPtr[d]!; k < rowPtr[d + 1]!; k++) {
-            const c = cols[k]!;
-            if (c !== nTheta) out[ob + c]! += vals[k]! * gd;
-          }
-        }
-      }
-      return new Tensor(out, [...gt.shape.slice(0, -1), nTheta]);
-    },
+    forward: ([g]) => new Tensor(applyMapT(map, g!.data, lead(g!)), [...g!.shape.slice(0, -1), nTheta]),
     vjp: (cot) => [apply.apply([cot], { constant: false })],
   });
   return { apply, adjoint };

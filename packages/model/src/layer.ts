@@ -1,6 +1,4 @@
 import {
-  broadcastTo,
-  concat,
   InvalidInputError,
   isRecording,
   mul,
@@ -17,7 +15,7 @@ import {
   type SolveInfo,
   type TensorRecord,
 } from '@argmin/autodiff';
-import { affineMapOps, mapNnz } from './affine-map.js';
+import { applyMap, applyMapT, mapNnz } from './affine-map.js';
 import { compileProblem, type Program } from './compile.js';
 import { Constraint, format, type Expr } from './expr.js';
 import type { Problem } from './problem.js';
@@ -77,28 +75,16 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
     }
   });
   const program = compileProblem(prob, parameters, variables, options.target ? { target: options.target } : {});
-  const ops = affineMapOps(program.map);
   const text = prob.toString();
 
-  const forward = (
-    tensors: readonly Tensor[],
-    batch: number | null,
-    call: LayerCallOptions,
-  ): { outputs: Tensor[]; info: SolveInfo; state: LayerState } => {
-    const theta = stackTheta(program, tensors, batch);
-    const data = ops.apply.apply([theta], { constant: true });
-    const lead = batch === null ? [] : [batch];
-    const seg: Record<string, Tensor> = {};
-    for (const s of program.segments) {
-      const part = slice(data, [...lead.map(() => 0), s.offset], [...lead, s.offset + s.shape.reduce((a, b) => a * b, 1)]);
-      seg[s.name] = reshape(part, [...lead, ...s.shape]);
-    }
+  /** The node's solve on the data segments, and the read-out of variables and duals (as ops). */
+  const solveAndRead = (seg: Record<string, Tensor>, lead: readonly number[], call: LayerCallOptions) => {
     const { x, dualOf, info, state } = solveProgram(program, seg, call);
-    const take1 = (t: Tensor, off: number, len: number) => slice(t, [...lead.map(() => 0), off], [...lead, off + len]);
-    const outputs = variables.map((v) => reshape(take1(x, program.variableOffset.get(v)!, v.size), [...lead, ...v.shape]));
+    const part = (t: Tensor, off: number, len: number) => slice(t, [...lead.map(() => 0), off], [...lead, off + len]);
+    const outputs = variables.map((v) => reshape(part(x, program.variableOffset.get(v)!, v.size), [...lead, ...v.shape]));
     for (const c of duals) {
       const r = program.constraintRows.get(c)!;
-      const y = take1(dualOf(r.kind), r.offset, r.count);
+      const y = part(dualOf(r.kind), r.offset, r.count);
       outputs.push(r.kind === 'psd' ? svecToMatrix(y, r.order!, lead) : reshape(y, [...lead, ...c.shape]));
     }
     return { outputs, info, state };
@@ -106,22 +92,32 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
 
   const layer = (tensors: readonly Tensor[], call: LayerCallOptions = {}): LayerOutput => {
     const batch = checkTensors(program, tensors);
+    const lead = batch === null ? [] : [batch];
+    const B = batch ?? 1;
+    // The map on raw arrays (it is affine, its adjoint is exact and first order like the node's
+    // implicit VJP): θ stacked per element, data = M·[θ; 1], the data cut into the node's tensors.
+    const data = applyMap(program.map, stackTheta(program, tensors, B), B, true);
+    const nData = program.map.nData;
+    const seg: Record<string, Tensor> = {};
+    for (const s of program.segments) {
+      const size = s.shape.reduce((a, b) => a * b, 1);
+      const values = new Float64Array(B * size);
+      for (let b = 0; b < B; b++) values.set(data.subarray(b * nData + s.offset, b * nData + s.offset + size), b * size);
+      seg[s.name] = new Tensor(values, [...lead, ...s.shape]);
+    }
     if (!isRecording()) {
-      const r = forward(tensors, batch, call);
+      const r = solveAndRead(seg, lead, call);
       return Object.assign(r.outputs, { info: r.info, state: r.state });
     }
-    // One node on the caller's tapes: the map, the solve and the read-out run on a private tape,
-    // whose pullback is this node's VJP.
+    // One node on the caller's tapes: the solve and the read-out run on a private tape; this
+    // node's VJP is that tape's pullback to the data segments followed by Mᵀ.
     let report: { info: SolveInfo; state: LayerState } | null = null;
     const inner = withoutRecording(() =>
-      vjp(
-        (ts: Tensor[]) => {
-          const r = forward(ts, batch, call);
-          report = r;
-          return r.outputs;
-        },
-        [...tensors],
-      ),
+      vjp((s: Record<string, Tensor>) => {
+        const r = solveAndRead(s, lead, call);
+        report = r;
+        return r.outputs;
+      }, seg),
     );
     const { info, state } = report!;
     const outputs = inner.value;
@@ -134,7 +130,16 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
       strategy: typeof call.strategy === 'object' ? call.strategy.kind : (call.strategy ?? 'implicit'),
       info,
       label: call.label ?? text,
-      pullback: (cots: readonly Cotangent[]) => withoutRecording(() => inner.pullback(cots.map((c) => c ?? null))[0]),
+      pullback: (cots: readonly Cotangent[]) => {
+        const [g] = withoutRecording(() => inner.pullback(cots.map((c) => c ?? null))) as [Record<string, Tensor>];
+        const gData = new Float64Array(B * nData);
+        for (const s of program.segments) {
+          const gs = g[s.name]!.data;
+          const size = gs.length / B;
+          for (let b = 0; b < B; b++) gData.set(gs.subarray(b * size, (b + 1) * size), b * nData + s.offset);
+        }
+        return unstackTheta(program, tensors, applyMapT(program.map, gData, B), B);
+      },
     });
     return Object.assign(outputs, { info, state });
   };
@@ -156,37 +161,59 @@ function checkTensors(program: Program, tensors: readonly Tensor[]): number | nu
   let batch: number | null = null;
   program.theta.forEach(({ param }, i) => {
     const t = tensors[i];
-    const name = format(param);
-    if (!(t instanceof Tensor)) throw new InvalidInputError(`model.layer: tensor ${i} (parameter ${name}) is not a Tensor`);
+    if (!(t instanceof Tensor)) throw new InvalidInputError(`model.layer: tensor ${i} (parameter ${format(param)}) is not a Tensor`);
     const s = param.shape;
-    const core = t.shape.slice(t.ndim - s.length);
-    const ok = core.length === s.length && core.every((d, a) => d === s[a]) && t.ndim - s.length <= 1;
-    if (!ok)
+    const r = t.ndim - s.length;
+    let ok = r === 0 || r === 1;
+    for (let a = 0; ok && a < s.length; a++) ok = t.shape[r + a] === s[a];
+    if (!ok) {
       throw new ShapeError(
-        `model.layer: parameter ${name} has shape [${s}] but tensor ${i} has shape [${t.shape}] (expected [${s}] or [B, ${s}])`,
+        `model.layer: parameter ${format(param)} has shape [${s}] but tensor ${i} has shape [${t.shape}] (expected [${s}] or [B, ${s}])`,
       );
-    if (t.ndim === s.length + 1) {
+    }
+    if (r === 1) {
       const b = t.shape[0]!;
       if (batch !== null && b !== batch)
-        throw new ShapeError(`model.layer: batch sizes differ: ${batch} and ${b} (parameter ${name}, tensor ${i})`);
+        throw new ShapeError(`model.layer: batch sizes differ: ${batch} and ${b} (parameter ${format(param)}, tensor ${i})`);
       batch = b;
     }
-    for (const v of t.data)
-      if (!Number.isFinite(v)) throw new InvalidInputError(`model.layer: parameter ${name} (tensor ${i}) has a non-finite entry`);
+    const d = t.data;
+    for (let j = 0; j < d.length; j++) {
+      if (!Number.isFinite(d[j]!))
+        throw new InvalidInputError(`model.layer: parameter ${format(param)} (tensor ${i}) has a non-finite entry`);
+    }
   });
   return batch;
 }
 
-/** θ = [vec(p₁), vec(p₂), …] per batch element; a shared parameter is broadcast over the batch. */
-function stackTheta(program: Program, tensors: readonly Tensor[], batch: number | null): Tensor {
-  if (tensors.length === 0) return new Tensor(new Float64Array(batch ?? 0), batch === null ? [0] : [batch, 0]);
-  const parts = program.theta.map(({ param }, i) => {
+/** θ = [vec(p₁), vec(p₂), …] per batch element, row-major [B, nθ]; a shared parameter repeats. */
+function stackTheta(program: Program, tensors: readonly Tensor[], B: number): Float64Array {
+  const n = program.nTheta;
+  const theta = new Float64Array(B * n);
+  program.theta.forEach(({ param, offset }, i) => {
     const t = tensors[i]!;
-    if (batch === null) return reshape(t, [param.size]);
-    if (t.ndim === param.ndim + 1) return reshape(t, [batch, param.size]);
-    return broadcastTo(reshape(t, [1, param.size]), [batch, param.size]);
+    const size = param.size;
+    const batched = t.ndim === param.ndim + 1;
+    for (let b = 0; b < B; b++) theta.set(batched ? t.data.subarray(b * size, (b + 1) * size) : t.data, b * n + offset);
   });
-  return parts.length === 1 ? parts[0]! : concat(parts, batch === null ? 0 : 1);
+  return theta;
+}
+
+/** The θ cotangent [B, nθ] back to one gradient per parameter tensor; shared ones sum over the batch. */
+function unstackTheta(program: Program, tensors: readonly Tensor[], g: Float64Array, B: number): Tensor[] {
+  const n = program.nTheta;
+  return program.theta.map(({ param, offset }, i) => {
+    const t = tensors[i]!;
+    const size = param.size;
+    const batched = t.ndim === param.ndim + 1;
+    const out = new Float64Array(t.size);
+    for (let b = 0; b < B; b++) {
+      const src = g.subarray(b * n + offset, b * n + offset + size);
+      if (batched) out.set(src, b * size);
+      else for (let j = 0; j < size; j++) out[j]! += src[j]!;
+    }
+    return new Tensor(out, t.shape);
+  });
 }
 
 /** A PSD dual in the cone's svec form back to a symmetric matrix (off-diagonals ÷ √2). */
