@@ -79,12 +79,14 @@ export const pendulumPart: DemoPart = {
       xLabel: 'seed',
       yLabel: 'held-out imitation loss',
     });
+    const dropped = r.runs.reduce((d, run) => ({ solves: d.solves + run.dropped.solves, of: d.of + run.dropped.of }), { solves: 0, of: 0 });
     const fmt = (v: number) => v.toExponential(2);
     const spread = (s: typeof r.taskLoss) => `${fmt(s.mean)} ± ${fmt(s.std)}`;
     return {
       summary:
         `held-out task loss over ${r.seeds} seeds: learned through MPC ${spread(r.taskLoss)} vs system id ${spread(r.sysid)} ` +
-        `(the task-loss model is better on ${r.taskLossWins} of ${r.seeds}); one-step error ${spread(r.oneStep.taskLoss)} vs ${spread(r.oneStep.sysid)}`,
+        `(the task-loss model is better on ${r.taskLossWins} of ${r.seeds}); one-step error ${spread(r.oneStep.taskLoss)} vs ${spread(r.oneStep.sysid)}; ` +
+        `${dropped.solves} of ${dropped.of} training MPC solves' gradients dropped (unconverged)`,
       description:
         `An expert swings up a pendulum with friction ${r.config.damping} and a constant wind of ${r.config.wind} rad/s² using box-constrained MPC (|u| ≤ 2). ` +
         `The learner's MPC uses a frictionless, windless pendulum with unknown (g, m, l) — a model class that cannot represent the truth — fitted from ` +

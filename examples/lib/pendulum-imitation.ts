@@ -51,6 +51,8 @@ export interface ImitationResult {
   readonly expert: { readonly params: readonly number[]; readonly damping: number; readonly wind: number };
   readonly imitation: Curve;
   readonly sysid: Curve;
+  /** Training MPC solves (one per start and step) whose gradient `onUnconverged: 'zero'` dropped. */
+  readonly dropped: { readonly solves: number; readonly of: number };
   readonly seconds: number;
 }
 
@@ -194,8 +196,11 @@ export function runPendulumImitation(config: ImitationConfig = {}): ImitationRes
   const train = expertDemos(cfg.nTrain, cfg.T, cfg.damping, cfg.wind, rng);
   const test = expertDemos(cfg.nTest, cfg.T, cfg.damping, cfg.wind, rng);
   const warm = new Map<Demos, Tensor>();
+  const dropped = { solves: 0, of: 0 };
   const imitationLoss = (phi: Tensor) => {
     const out = learnerMpc(exp(phi), train, warm, 'implicit');
+    dropped.solves += out.info.status.filter((s) => s !== 'converged').length;
+    dropped.of += out.info.status.length;
     return trajectoryError(out.x, out.u, train);
   };
   const methods = {
@@ -231,6 +236,7 @@ export function runPendulumImitation(config: ImitationConfig = {}): ImitationRes
     config: cfg,
     expert: { params: TRUTH, damping: cfg.damping, wind: cfg.wind },
     ...curves,
+    dropped,
     seconds: (performance.now() - started) / 1000,
   };
 }
