@@ -60,4 +60,5 @@ export { resolveStrategy, type Strategy, type GradientPolicy, type NodeCallOptio
 export { batchElement, stackBatch } from './optimization/batch.js';
 export { ARGMIN_API_VERSION, definePlugin, type Plugin } from './plugin.js';
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
+export { compileGraph, type CompiledGraph, type CompileOptions } from './compile.js';
 export { corePlugin } from './core-plugin.js';

@@ -1,4 +1,5 @@
 import { checkPlugins, parseGraph, satisfiesRange, type Graph, type PluginManifest } from '@argmin/graph';
+import { compileGraph, type CompiledGraph, type CompileOptions } from './compile.js';
 import { PluginError } from './errors.js';
 import type { Op } from './ops/define-op.js';
 import type { OptimizationNode } from './optimization/node.js';
@@ -18,6 +19,11 @@ export interface Runtime {
    * is provided by a plugin of this runtime; the error names the op, the plugin and versions.
    */
   loadGraph(json: string | unknown): Graph;
+  /**
+   * The graph as a function of its inputs that evaluates every op and optimization node through
+   * this runtime's plugins and is differentiable with `vjp`/`grad`; see `compileGraph`.
+   */
+  compile(graph: Graph, options?: CompileOptions): CompiledGraph;
 }
 
 export interface RuntimeOptions {
@@ -53,7 +59,7 @@ export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
       argminApi: p.argminApi,
       ops: [...(p.ops ?? []).map((o) => o.name), ...(p.nodes ?? []).map((n) => n.name)],
     }));
-  return {
+  const runtime: Runtime = {
     apiVersion: ARGMIN_API_VERSION,
     plugins: all,
     op: (name) => ops.get(name)?.op,
@@ -65,7 +71,11 @@ export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
       checkPlugins(graph, manifests(), ARGMIN_API_VERSION, { coreOps: (corePlugin.ops ?? []).map((o) => o.name) });
       return graph;
     },
+    compile(graph, options) {
+      return compileGraph(runtime, graph, options);
+    },
   };
+  return runtime;
 }
 
 /** The error for a node kind no plugin provides, naming the plugin to add. */

@@ -1,4 +1,5 @@
-import { GraphBuilder, type Graph, type ValueSummary } from '@argmin/graph';
+import { GraphBuilder, type AttrValue, type Graph, type ValueSummary } from '@argmin/graph';
+import { encodeTree, encodeValues } from './graph-values.js';
 import { Tape, withTape } from './tape.js';
 import { Tensor } from './tensor.js';
 import { flatten } from './tree.js';
@@ -12,6 +13,11 @@ export interface TraceOptions {
   readonly parameters?: readonly number[];
   /** Tensors up to this size keep their values in the graph, for the viewer's heatmaps (default 400). */
   readonly maxSummaryData?: number;
+  /**
+   * Store the values of constants and parameters (float64, exact) in the graph, so that
+   * `runtime.compile` can run it without the original program (default false).
+   */
+  readonly storeValues?: boolean;
 }
 
 /**
@@ -45,6 +51,7 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
         inputs: [],
         outputShapes: [t.shape],
         label: path ? `${argName}.${path}` : argName,
+        ...(kind === 'parameter' && options.storeValues ? { attrs: { value: encodeValues(t.data) } } : {}),
       });
       annotate(t, outputIds[0]!);
     });
@@ -62,6 +69,7 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
       outputShapes: [t.shape],
       label,
       ...(cluster !== undefined ? { cluster } : {}),
+      ...(options.storeValues ? { attrs: { value: encodeValues(t.data) } } : {}),
     });
     annotate(t, outputIds[0]!);
     return outputIds[0]!;
@@ -92,8 +100,21 @@ export function trace(f: (...args: any[]) => unknown, examples: readonly unknown
     });
     e.outputs.forEach((o, i) => annotate(o, outputIds[i]!));
   }
-  builder.setOutputs(flatten(value).leaves.map((t) => valueIdOf(t)));
-  return builder.build();
+  const outLeaves = flatten(value).leaves;
+  builder.setOutputs(outLeaves.map((t) => valueIdOf(t)));
+  // The pytree structure of arguments and result, so a compiled graph takes and returns the same.
+  let leaf = 0;
+  const signature: AttrValue = {
+    args: examples.map((_, i) => {
+      let j = 0;
+      return {
+        kind: options.parameters?.includes(i) ? 'parameter' : 'input',
+        tree: encodeTree(examples[i], () => j++),
+      };
+    }),
+    output: encodeTree(value, () => leaf++),
+  };
+  return Object.freeze({ ...builder.build(), signature: Object.freeze(signature) });
 }
 
 function summarize(t: Tensor, maxData: number): ValueSummary {

@@ -49,6 +49,7 @@ export function toJSON(graph: Graph): GraphJSON {
     values,
     clusters: Object.values(graph.clusters),
     outputs: graph.outputs,
+    ...(graph.signature !== undefined ? { signature: graph.signature } : {}),
   };
 }
 
@@ -110,6 +111,7 @@ export function fromJSON(input: unknown, options: LoadOptions = {}): Graph {
     values: byId<ValueData>(json.values, 'values', 'value'),
     clusters: byId<ClusterData>(json.clusters, 'clusters', 'cluster'),
     outputs: json.outputs,
+    ...(json.signature !== undefined ? { signature: json.signature } : {}),
   });
   if (options.validate !== false) {
     const issues = validateGraph(graph, options);

@@ -102,6 +102,8 @@ export const graphJsonSchema = z.object({
   values: z.array(value),
   clusters: z.array(cluster),
   outputs: z.array(id),
+  /** How the traced function's arguments and result map to inputs and outputs (see `Graph.signature`). */
+  signature: attrValue.optional(),
 });
 
 /** The JSON Schema (draft 2020-12) of a graph file, generated from `graphJsonSchema`. */

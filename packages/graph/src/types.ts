@@ -97,6 +97,8 @@ export interface Graph {
   readonly clusters: { readonly [id: string]: ClusterData };
   /** Value ids that are the graph's results. */
   readonly outputs: readonly string[];
+  /** Optional: the pytree structure of the traced function's arguments and result, for running the graph. */
+  readonly signature?: AttrValue | undefined;
 }
 
 /** The JSON form of a graph (format 'argmin.graph', version 1). */
@@ -108,6 +110,7 @@ export interface GraphJSON {
   readonly values: readonly ValueData[];
   readonly clusters: readonly ClusterData[];
   readonly outputs: readonly string[];
+  readonly signature?: AttrValue | undefined;
 }
 
 /** What a plugin declares it provides: used to check that a saved graph can be loaded. */

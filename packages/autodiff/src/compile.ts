@@ -1,0 +1,180 @@
+import { topologicalOrder, type Attrs, type AttrValue, type Graph, type NodeData } from '@argmin/graph';
+import { InvalidInputError, PluginError } from './errors.js';
+import { decodeTree, decodeValues } from './graph-values.js';
+import type { Op } from './ops/define-op.js';
+import { applyNode } from './optimization/apply.js';
+import type { OptimizationNode } from './optimization/node.js';
+import type { Runtime } from './runtime.js';
+import type { Tensor } from './tensor.js';
+import { flatten } from './tree.js';
+
+export interface CompileOptions {
+  /**
+   * Where parameter nodes get their values: 'stored' (default) uses the values saved in the
+   * graph (`trace(…, { storeValues: true })`) and leaves them out of the compiled function's
+   * arguments; 'arguments' takes every traced argument, parameters included, in traced order
+   * (e.g. to differentiate with respect to the weights, or to run other weights).
+   */
+  readonly parameters?: 'stored' | 'arguments';
+}
+
+/** A graph as a function: same arguments (minus stored parameters) and result structure as the traced one. */
+export type CompiledGraph = (...args: any[]) => any;
+
+type Step = (values: Map<string, Tensor>) => void;
+
+/** Attrs the trace adds for the viewer or the runner, never passed on to an op or a node. */
+const META_ATTRS = new Set(['inputNames', 'unserializable', 'value']);
+
+/**
+ * Turns a loaded graph into a function that evaluates every node through the runtime's plugins:
+ * ops by name with their recorded attrs, optimization nodes by name with their recorded options
+ * and strategy (so they are differentiable exactly as in the traced program). Everything is
+ * resolved and checked here, once; the returned function only computes.
+ */
+export function compileGraph(runtime: Runtime, graph: Graph, options: CompileOptions = {}): CompiledGraph {
+  const order = topologicalOrder(graph);
+  const signature = readSignature(graph);
+  const useStored = (options.parameters ?? 'stored') === 'stored';
+  const constants = new Map<string, Tensor>();
+  const argSlots: { readonly node: string; readonly value: string }[] = [];
+  const steps: Step[] = [];
+  for (const id of order) {
+    const node = graph.nodes[id]!;
+    if (node.kind === 'input' || (node.kind === 'parameter' && !(useStored && node.attrs.value !== undefined))) {
+      argSlots.push({ node: id, value: node.outputs[0]! });
+    } else if (node.kind === 'parameter' || node.kind === 'constant') {
+      constants.set(node.outputs[0]!, storedValue(graph, node));
+    } else steps.push(node.kind === 'optimization' ? nodeStep(runtime, graph, node) : opStep(runtime, graph, node));
+  }
+  // Which traced arguments the compiled function takes, and how many leaves each has.
+  const argKinds = signature.args.filter((a) => a.kind === 'input' || !useStored || !storedParams(graph));
+  const outputs = graph.outputs;
+
+  return (...args: any[]) => {
+    const leaves = args.flatMap((a) => flatten(a).leaves);
+    if (args.length !== argKinds.length || leaves.length !== argSlots.length) {
+      throw new InvalidInputError(
+        `graph '${graph.name}': expected ${argKinds.length} argument${argKinds.length === 1 ? '' : 's'} holding ${argSlots.length} tensor${argSlots.length === 1 ? '' : 's'}, got ${args.length} holding ${leaves.length}`,
+      );
+    }
+    const values = new Map(constants);
+    argSlots.forEach((slot, i) => {
+      const t = leaves[i]!;
+      const want = graph.values[slot.value]!.shape;
+      if (t.shape.length !== want.length || t.shape.some((d, k) => d !== want[k])) {
+        throw new InvalidInputError(
+          `graph '${graph.name}': input '${graph.nodes[slot.node]!.label ?? slot.node}' must have shape [${want.join(', ')}], got [${t.shape.join(', ')}]`,
+        );
+      }
+      values.set(slot.value, t);
+    });
+    for (const step of steps) step(values);
+    const result = outputs.map((v) => values.get(v)!);
+    return signature.output === undefined ? (result.length === 1 ? result[0] : result) : decodeTree(signature.output, result);
+  };
+}
+
+function storedParams(graph: Graph): boolean {
+  return graph.nodeOrder.some((id) => graph.nodes[id]!.kind === 'parameter' && graph.nodes[id]!.attrs.value !== undefined);
+}
+
+function storedValue(graph: Graph, node: NodeData): Tensor {
+  const v = graph.values[node.outputs[0]!]!;
+  if (node.attrs.value === undefined) {
+    throw new InvalidInputError(
+      `graph '${graph.name}': ${node.kind} node '${node.id}' (${node.label ?? node.op}) has no stored value; trace with { storeValues: true } to run the graph`,
+    );
+  }
+  return decodeValues(node.attrs.value, v.shape, `graph '${graph.name}', node '${node.id}'`);
+}
+
+function readSignature(graph: Graph): { args: { kind: string }[]; output: AttrValue | undefined } {
+  const s = graph.signature as { readonly [k: string]: AttrValue } | undefined;
+  if (s === undefined) {
+    // A graph without a signature: every input node is one argument; outputs come back as a list.
+    const args = graph.nodeOrder.filter((id) => graph.nodes[id]!.kind !== 'op' && graph.nodes[id]!.kind !== 'optimization');
+    return {
+      args: args.filter((id) => graph.nodes[id]!.kind !== 'constant').map((id) => ({ kind: graph.nodes[id]!.kind })),
+      output: undefined,
+    };
+  }
+  if (s === null || typeof s !== 'object' || Array.isArray(s) || !Array.isArray(s.args)) {
+    throw new InvalidInputError(`graph '${graph.name}': signature must be an object with a list 'args'`);
+  }
+  const args = (s.args as AttrValue[]).map((a) => {
+    const kind = a !== null && typeof a === 'object' && !Array.isArray(a) ? (a as Attrs).kind : undefined;
+    if (kind !== 'input' && kind !== 'parameter')
+      throw new InvalidInputError(`graph '${graph.name}': signature arg kind must be 'input' or 'parameter'`);
+    return { kind };
+  });
+  return { args, output: s.output };
+}
+
+function missing(graph: Graph, node: NodeData, what: string): PluginError {
+  const ns = node.op.includes('.') ? node.op.slice(0, node.op.indexOf('.')) : undefined;
+  const hint = node.plugin ?? (ns !== undefined ? `the plugin of namespace '${ns}'` : 'the plugin that provides it');
+  return new PluginError(
+    `graph '${graph.name}', node '${node.id}': ${what} '${node.op}' is not provided by this runtime; add ${node.plugin ? `plugin '${hint}'` : hint} to createRuntime({ plugins })`,
+  );
+}
+
+function opAttrs(attrs: Attrs): Attrs {
+  const out: Record<string, AttrValue> = {};
+  for (const [k, v] of Object.entries(attrs)) if (!META_ATTRS.has(k)) out[k] = v;
+  return out;
+}
+
+function opStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
+  const op: Op<any> | undefined = runtime.op(node.op);
+  if (op === undefined)
+    throw missing(graph, node, runtime.node(node.op) ? 'op (a node of that name exists, but the graph calls it as an op)' : 'op');
+  if (node.outputs.length !== 1)
+    throw new InvalidInputError(
+      `graph '${graph.name}', node '${node.id}': op '${node.op}' has one output, the graph lists ${node.outputs.length}`,
+    );
+  const attrs = opAttrs(node.attrs);
+  const out = node.outputs[0]!;
+  return (values) => {
+    values.set(
+      out,
+      op.apply(
+        node.inputs.map((v) => values.get(v)!),
+        attrs,
+      ),
+    );
+  };
+}
+
+function nodeStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
+  const opt: OptimizationNode<any, any, any> | undefined = runtime.node(node.op);
+  if (opt === undefined) throw missing(graph, node, 'optimization node');
+  const where = `graph '${graph.name}', node '${node.id}' (${node.op})`;
+  const lost = node.attrs.unserializable;
+  if (Array.isArray(lost) && lost.length > 0) {
+    throw new InvalidInputError(
+      `${where}: option${lost.length > 1 ? 's' : ''} ${lost.map((k) => `'${String(k)}'`).join(', ')} ${lost.length > 1 ? 'were' : 'was'} a function or object that a graph file cannot hold; such a node cannot be compiled (rebuild it in code, or use a plugin node that takes the model as tensors)`,
+    );
+  }
+  const names = node.attrs.inputNames;
+  if (
+    !Array.isArray(names) ||
+    names.length !== node.inputs.length ||
+    !names.every((n) => typeof n === 'string' && Object.hasOwn(opt.signature.params, n))
+  ) {
+    throw new InvalidInputError(`${where}: attrs.inputNames must list one parameter of the node for each input`);
+  }
+  const solutionKeys = Object.keys(opt.signature.solution);
+  if (solutionKeys.length !== node.outputs.length) {
+    throw new InvalidInputError(`${where}: the node has ${solutionKeys.length} outputs, the graph lists ${node.outputs.length}`);
+  }
+  const callOptions: Record<string, unknown> = { ...opAttrs(node.attrs) };
+  if (callOptions.strategy === undefined && node.strategy !== undefined && node.strategy !== 'unroll') callOptions.strategy = node.strategy;
+  if (node.label !== undefined && node.label !== node.op) callOptions.label = node.label;
+  return (values) => {
+    const params: Record<string, Tensor> = {};
+    (names as string[]).forEach((n, i) => (params[n] = values.get(node.inputs[i]!)!));
+    const result = applyNode(opt, params, callOptions) as unknown as Record<string, Tensor>;
+    solutionKeys.forEach((k, i) => values.set(node.outputs[i]!, result[k]!));
+  };
+}
