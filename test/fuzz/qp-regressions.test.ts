@@ -97,3 +97,33 @@ describe('issue #21: QP', () => {
     expect(g1.data[0]).toBeCloseTo(1, 10);
   });
 });
+
+describe('issue #21: near-degenerate QPs converge forward and differentiate', () => {
+  test('a batch of n = 2 problems, each with a single small multiplier (1e-6…1e-12) on an active row', () => {
+    // min ½‖z − a‖² s.t. z₀ ≤ a₀ − δ·… : built so that row 0 is active with λ₀ = μ (small), row 1
+    // inactive. z* = (1 − μ, 0.5) for G = I, h = (1 − μ, 2): Qz* + p + Gᵀλ = 0 with λ = (μ, 0).
+    const mus = [1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-11, 1e-12];
+    const B = mus.length;
+    const Q = tensor(
+      Array.from({ length: B }, () => [
+        [1, 0],
+        [0, 1],
+      ]),
+    );
+    const p = tensor(mus.map((mu) => [-(1 - mu) - mu, -0.5]));
+    const G = tensor([
+      [1, 0],
+      [0, 1],
+    ]);
+    const h = tensor(mus.map((mu) => [1 - mu, 2]));
+    const out = qp({ Q, p, G, h });
+    expect(out.info.status).toEqual(new Array(B).fill('converged'));
+    mus.forEach((mu, e) => {
+      expect(out.z.data[2 * e]).toBeCloseTo(1 - mu, 12);
+      expect(out.z.data[2 * e + 1]).toBeCloseTo(0.5, 12);
+    });
+    // The default gradient policy does not throw: every element converged.
+    const g = grad((pp: ReturnType<typeof tensor>) => sum(qp({ Q, p: pp, G, h }).z))(p);
+    expect(Array.from(g.data).every(Number.isFinite)).toBe(true);
+  });
+});

@@ -109,8 +109,8 @@ const CERTIFICATE_TOL = 1e-7;
 
 /**
  * Whether x certifies unboundedness on the original data: Qx = 0, Ax = 0 and Gx ≤ 0 up to
- * CERTIFICATE_TOL·‖M‖·‖x‖ for each matrix M (the size of its largest possible product with x,
- * in the units of that product), and a decrease pᵀx < 0 that is not rounding
+ * CERTIFICATE_TOL·‖Mᵣ‖₁·‖x‖∞ for each row r of each matrix M (the size of its largest possible
+ * product with x, in the units of that row), and a decrease pᵀx < 0 that is not rounding
  * (−pᵀx ≥ tol·|p|ᵀ|x|). A strongly convex objective never passes, whatever the size of p:
  * ‖Qx‖ is then of the size of ‖Q‖‖x‖.
  */
@@ -125,9 +125,8 @@ export function certifiesUnbounded(el: QpElement, x: Float64Array): boolean {
     xNorm = Math.max(xNorm, Math.abs(x[j]!));
   }
   if (!(px < 0) || -px < CERTIFICATE_TOL * pxAbs) return false;
+  // Row by row, each against its own norm: a row scaled by 1e-50 is no less a constraint.
   const small = (M: Float64Array, rows: number, oneSided: boolean) => {
-    let worst = 0;
-    let norm = 0;
     for (let r = 0; r < rows; r++) {
       let v = 0;
       let a = 0;
@@ -135,10 +134,9 @@ export function certifiesUnbounded(el: QpElement, x: Float64Array): boolean {
         v += M[r * n + j]! * x[j]!;
         a += Math.abs(M[r * n + j]!);
       }
-      worst = Math.max(worst, oneSided ? v : Math.abs(v));
-      norm = Math.max(norm, a);
+      if ((oneSided ? v : Math.abs(v)) > CERTIFICATE_TOL * a * xNorm) return false;
     }
-    return worst <= CERTIFICATE_TOL * norm * xNorm;
+    return true;
   };
   return small(Q, n, false) && small(A, k, false) && small(G, m, true);
 }
