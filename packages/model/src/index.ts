@@ -14,18 +14,11 @@ export {
   mul,
   matmul,
   sum,
-  at,
-  slice,
-  reshape,
-  transpose,
-  diag,
-  concat,
-  hstack,
-  vstack,
   type Shape,
   type ExprLike,
   type LeafOptions,
 } from './expr.js';
+export { at, slice, reshape, transpose, diag, concat, hstack, vstack, gather } from './shape-ops.js';
 export {
   sumSquares,
   quadForm,
