@@ -23,25 +23,7 @@ import {
   type SolveStatus,
 } from '../src/index.js';
 import { decodeValues, encodeValues } from '../src/graph-values.js';
-
-/** Largest |a−b| / max(|a|, |b|, tiny) over two tensors' data. */
-export function relErr(a: Tensor, b: Tensor): number {
-  let worst = 0;
-  for (let i = 0; i < a.size; i++) {
-    const x = a.data[i]!;
-    const y = b.data[i]!;
-    const d = Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y), 1e-300);
-    if (x !== y && d > worst) worst = d;
-  }
-  return worst;
-}
-
-function sameBits(a: Tensor, b: Tensor): boolean {
-  if (a.size !== b.size || a.shape.join() !== b.shape.join()) return false;
-  return Buffer.from(a.data.buffer, a.data.byteOffset, a.data.byteLength).equals(
-    Buffer.from(b.data.buffer, b.data.byteOffset, b.data.byteLength),
-  );
-}
+import { relErr, sameBits } from './compile-helpers.js';
 
 // A two-layer MLP like the demo's: weights are parameters, x is the input.
 const mlp = (params: { W1: Tensor; b1: Tensor; W2: Tensor }, x: Tensor) => {
@@ -125,6 +107,43 @@ describe('runtime.compile', () => {
     expect(() => createRuntime().compile(loaded)).toThrow(PluginError);
     expect(() => createRuntime().compile(loaded)).toThrow(
       /'test.halve' is not provided by this runtime; add the plugin of namespace 'test'/,
+    );
+  });
+});
+
+describe('node options in graph files', () => {
+  const halve2 = defineNode<{ x: Tensor }, { y: Tensor }>({
+    name: 'test.halve2',
+    signature: { params: { x: 1 }, solution: { y: 1 } },
+    solve: ({ x }) => ({
+      solution: {
+        y: new Tensor(
+          x.data.map((v) => v / 2),
+          x.shape,
+        ),
+      },
+      info: { status: ['converged'] as SolveStatus[], iterations: [1], residual: [0] },
+    }),
+    optimality: ({ x }, { y }) => sub(mul(y, 2), x),
+  });
+  const runtime = createRuntime({ plugins: [definePlugin({ name: 'test-halve2', version: '1.0.0', argminApi: '^1', nodes: [halve2] })] });
+  const v = tensor([1, -2, 4]);
+
+  test('a strategy object with its linear solve round-trips and drives the implicit VJP', () => {
+    const f = (x: Tensor) => applyNode(halve2, { x }, { strategy: { kind: 'implicit', linearSolve: { method: 'dense' } } }).y;
+    const g = runtime.loadGraph(serializeGraph(trace(f, [v], { storeValues: true })));
+    const node = g.nodes[g.nodeOrder[1]!]!;
+    expect(node.attrs.strategy).toEqual({ kind: 'implicit', linearSolve: { method: 'dense' } });
+    const run = runtime.compile(g);
+    const cot = tensor([1, 2, 3]);
+    expect(Array.from((vjp(run, v).pullback(cot)[0] as Tensor).data)).toEqual([0.5, 1, 1.5]);
+  });
+
+  test('an option that is a function cannot be saved: compiling names it', () => {
+    const f = (x: Tensor) => applyNode(halve2, { x }, { model: (u: number) => u } as never).y;
+    const g = runtime.loadGraph(serializeGraph(trace(f, [v], { storeValues: true })));
+    expect(() => runtime.compile(g)).toThrow(
+      /node 'n1' \(test.halve2\): option 'model' was a function or object that a graph file cannot hold/,
     );
   });
 });

@@ -224,11 +224,31 @@ function addUnrolledGradients<P extends TensorRecord, S extends TensorRecord, O 
 /** The JSON-compatible options of a call, recorded as the node's attrs in traced graphs. */
 function jsonAttrs(options: object): Attrs {
   const out: Record<string, AttrValue> = {};
+  const lost: string[] = [];
   for (const [k, v] of Object.entries(options)) {
-    if (k === 'warmStart' || k === 'label') continue;
-    if (v === null || typeof v === 'string' || typeof v === 'boolean' || (typeof v === 'number' && Number.isFinite(v))) out[k] = v;
+    if (k === 'warmStart' || k === 'label' || v === undefined) continue;
+    const j = jsonData(v, 0);
+    if (j === undefined) lost.push(k);
+    else out[k] = j;
   }
+  // Options a file cannot hold (functions, models, tensors) are named, so running the saved graph fails clearly.
+  if (lost.length > 0) out.unserializable = lost;
   return out;
+}
+
+/** Plain JSON data (e.g. `strategy: { kind, linearSolve }`) as itself; anything else undefined. */
+function jsonData(v: unknown, depth: number): AttrValue | undefined {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v;
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (depth > 8 || typeof v !== 'object') return undefined;
+  if (Array.isArray(v)) {
+    const parts = v.map((x) => jsonData(x, depth + 1));
+    return parts.includes(undefined) ? undefined : (parts as AttrValue[]);
+  }
+  if (Object.getPrototypeOf(v) !== Object.prototype) return undefined;
+  const entries = Object.entries(v).filter(([, x]) => x !== undefined);
+  const parts = entries.map(([, x]) => jsonData(x, depth + 1));
+  return parts.includes(undefined) ? undefined : Object.fromEntries(entries.map(([k], i) => [k, parts[i]!]));
 }
 
 /**
