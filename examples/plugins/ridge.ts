@@ -7,7 +7,6 @@
 import {
   ARGMIN_API_VERSION,
   InvalidInputError,
-  ShapeError,
   Tensor,
   add,
   applyNode,
@@ -22,6 +21,7 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
+import type { NodeLayout } from '@argmin/autodiff/extend';
 import { cg } from '@argmin/autodiff/kernels';
 
 type RidgeParams = { A: Tensor; b: Tensor; lambda: Tensor };
@@ -35,22 +35,34 @@ export function ridgeObjective({ A, b, lambda }: RidgeParams, w: Tensor): Tensor
 
 export const ridgeNode = defineNode<RidgeParams, RidgeSolution>({
   name: 'example.ridge',
-  // A is a matrix, b a vector, λ a scalar; each may carry a leading batch axis.
-  signature: { params: { A: 2, b: 1, lambda: 0 }, solution: { w: 1 } },
+  // Core shapes with named dimensions: A is m×n, b has m entries, λ is a scalar; each may carry a
+  // leading batch axis. applyNode checks ranks, batch sizes, that m and n agree across A, b and
+  // w's warm start, and finiteness, once, before any of the code below runs.
+  signature: { params: { A: '(m,n)', b: '(m)', lambda: '()' }, solution: { w: '(n)' } },
+  // The node's own options as zod fields (e.g. `{ damping: optionFields.positive().optional() }`);
+  // ridge has none beyond the common ones (tol, maxIter, warmStart, strategy, …), so a misspelled
+  // or ill-typed option is a typed error naming the node and the option.
+  options: {},
+  // What only ridge knows: λ > 0, so that the problem is strongly convex.
+  check({ lambda }) {
+    const bad = lambda.data.findIndex((v) => !(v > 0));
+    if (bad >= 0)
+      throw new InvalidInputError(`example.ridge: parameter 'lambda' must be positive, got ${lambda.data[bad]} (at flat index ${bad})`);
+  },
 
   // Forward: conjugate gradients on the normal equations (AᵀA + λI)w = Aᵀb, per batch element.
-  solve({ A, b, lambda }, { tol = 1e-12, maxIter = 1000 }) {
-    const batch = batchSize({ A, b, lambda }) ?? 1;
-    const [m, n] = A.shape.slice(-2) as [number, number];
+  // The layout gives the batch size and the dimension sizes the signature resolved.
+  solve({ A, b, lambda }, { tol = 1e-12, maxIter = 1000 }, layout) {
+    const batch = layout.size ?? 1;
+    const { m, n } = layout.dims as { m: number; n: number };
     const w = new Float64Array(batch * n);
     const status: SolveStatus[] = [];
     const iterations: number[] = [];
     const residual: number[] = [];
     for (let e = 0; e < batch; e++) {
-      const a = A.ndim === 3 ? A.data.subarray(e * m * n, (e + 1) * m * n) : A.data;
-      const y = b.ndim === 2 ? b.data.subarray(e * m, (e + 1) * m) : b.data;
-      const lam = lambda.ndim === 1 ? lambda.data[e]! : lambda.data[0]!;
-      if (!(lam > 0)) throw new InvalidInputError(`example.ridge: parameter 'lambda' must be positive, got ${lam} (batch element ${e})`);
+      const a = layout.batched.has('A') ? A.data.subarray(e * m * n, (e + 1) * m * n) : A.data;
+      const y = layout.batched.has('b') ? b.data.subarray(e * m, (e + 1) * m) : b.data;
+      const lam = layout.batched.has('lambda') ? lambda.data[e]! : lambda.data[0]!;
       const rhs = new Float64Array(n);
       for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) rhs[j]! += a[i * n + j]! * y[i]!;
       const av = new Float64Array(m);
@@ -69,8 +81,7 @@ export const ridgeNode = defineNode<RidgeParams, RidgeSolution>({
       iterations.push(r.iterations);
       residual.push(r.residual);
     }
-    const shape = batchSize({ A, b, lambda }) === null ? [n] : [batch, n];
-    return { solution: { w: new Tensor(w, shape) }, info: { status, iterations, residual } };
+    return { solution: { w: new Tensor(w, solutionShape(layout)) }, info: { status, iterations, residual } };
   },
 
   // Optimality: the gradient of the objective vanishes. The generic implicit VJP differentiates it.
@@ -82,25 +93,27 @@ export const ridgeNode = defineNode<RidgeParams, RidgeSolution>({
   // the iteration contracts; it is a constant of the iteration, not differentiated.
   step: {
     defaultSteps: 500,
-    init: (params, { warmStart }) => {
-      const n = params.A.shape[params.A.ndim - 1]!;
-      const batch = batchSize(params);
-      const shape = batch === null ? [n] : [batch, n];
-      return { w: warmStart?.w ?? new Tensor(new Float64Array(batch === null ? n : batch * n), shape) };
-    },
-    update: (params, { w }) => {
+    init: (_params, { warmStart }, layout) => ({
+      w: warmStart?.w ?? new Tensor(new Float64Array(solutionSize(layout)), solutionShape(layout)),
+    }),
+    update: (params, { w }, _options, layout) => {
       let frob = 0;
       for (const v of params.A.data) frob += v * v;
       const lam = Math.max(...params.lambda.data);
-      const rate = 1 / (frob / (params.A.ndim === 3 ? params.A.shape[0]! : 1) + lam);
+      const rate = 1 / (frob / (layout.batched.has('A') ? layout.size! : 1) + lam);
       return { w: sub(w, mul(objectiveGradient(params, w), rate)) };
     },
   },
 });
 
-/** The batch size, or null if no parameter carries a batch axis. */
-function batchSize({ A, b, lambda }: RidgeParams): number | null {
-  return A.ndim === 3 ? A.shape[0]! : b.ndim === 2 ? b.shape[0]! : lambda.ndim === 1 ? lambda.shape[0]! : null;
+/** w's shape: [n], or [B, n] for a batched call. */
+function solutionShape(layout: NodeLayout): number[] {
+  const n = layout.dims.n!;
+  return layout.size === null ? [n] : [layout.size, n];
+}
+
+function solutionSize(layout: NodeLayout): number {
+  return (layout.size ?? 1) * layout.dims.n!;
 }
 
 /** ∇w = Aᵀ(Aw − b) + λw, for one problem or a batch (A, b, λ each batched or shared). */
@@ -111,12 +124,8 @@ function objectiveGradient({ A, b, lambda }: RidgeParams, w: Tensor): Tensor {
   return add(Atr, mul(lambda.ndim === 1 ? expandDims(lambda, -1) : lambda, w));
 }
 
-/** ridge({ A, b, lambda }) → { w, info }: the public function of the plugin. */
+/** ridge({ A, b, lambda }, options) → { w, info }: the public function of the plugin. */
 export function ridge(params: RidgeParams, options: NodeCallOptions<RidgeSolution> = {}) {
-  const m = params.A.shape[params.A.ndim - 2];
-  if (params.b.shape[params.b.ndim - 1] !== m) {
-    throw new ShapeError(`example.ridge: 'b' of shape [${params.b.shape}] does not match the ${m} rows of 'A' (shape [${params.A.shape}])`);
-  }
   return applyNode(ridgeNode, params, options);
 }
 

@@ -13,7 +13,8 @@ const STEP = 0.5;
  */
 export const reluNode = defineNode<P, S>({
   name: 'convex.relu',
-  signature: { params: { x: 1 }, solution: { y: 1 } },
+  signature: { params: { x: '(n)' }, solution: { y: '(n)' } },
+  options: {},
   solve({ x }, { tol = 1e-13, maxIter = 200, warmStart }) {
     const rows = x.ndim === 2 ? x.shape[0]! : 1;
     let y: Float64Array = Float64Array.from(warmStart?.y?.data ?? new Float64Array(x.size));

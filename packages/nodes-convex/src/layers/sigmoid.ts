@@ -34,7 +34,8 @@ const logit = (y: number) => {
  */
 export const sigmoidNode = defineNode<P, S>({
   name: 'convex.sigmoid',
-  signature: { params: { x: 1 }, solution: { y: 1 } },
+  signature: { params: { x: '(n)' }, solution: { y: '(n)' } },
+  options: {},
   solve({ x }, { tol = 1e-14, maxIter = 200, warmStart }) {
     const rows = x.ndim === 2 ? x.shape[0]! : 1;
     const z = warmStart?.y ? Float64Array.from(warmStart.y.data, logit) : new Float64Array(x.size);

@@ -16,6 +16,7 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
+import { optionFields } from '@argmin/autodiff/extend';
 import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };
@@ -42,7 +43,8 @@ function temperatureOf(options: SoftmaxOptions): number {
  */
 export const softmaxNode = defineNode<P, S, SoftmaxOptions>({
   name: 'convex.softmax',
-  signature: { params: { x: 1 }, solution: { y: 1, nu: 0 } },
+  signature: { params: { x: '(n)' }, solution: { y: '(n)', nu: '()' } },
+  options: { temperature: optionFields.positive().optional() },
   solve({ x }, options) {
     const { tol = 1e-14, maxIter = 300, warmStart } = options;
     const tau = temperatureOf(options);

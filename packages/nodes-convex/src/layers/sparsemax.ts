@@ -28,7 +28,8 @@ type S = { y: Tensor; tau: Tensor };
  */
 export const sparsemaxNode = defineNode<P, S>({
   name: 'convex.sparsemax',
-  signature: { params: { x: 1 }, solution: { y: 1, tau: 0 } },
+  signature: { params: { x: '(n)' }, solution: { y: '(n)', tau: '()' } },
+  options: {},
   solve({ x }, { tol = 1e-14, maxIter = 1000 }) {
     const rows = x.ndim === 2 ? x.shape[0]! : 1;
     const n = x.size / rows;
