@@ -4,11 +4,13 @@
  *   pnpm demo [--quick] [--out DIR] [--only id,id]
  *
  * Writes to DIR (default ./out): per part its traced graph (<id>.graph.json), the graph viewer
- * (<id>.viewer.html) and its figures (<id>.<name>.svg), then index.html linking them all and
- * summary.json with every part's numbers. Seeded: two runs give the same results.
+ * (<id>.viewer.html) and its figures (<id>.<name>.svg), then index.html linking them all,
+ * summary.json with every part's numbers, and playground.html (the library live in the
+ * browser). Seeded: two runs give the same results.
  */
 import { resolve } from 'node:path';
 import { DEMO_PARTS } from './demo/parts.js';
+import { writePlayground } from './demo/playground.js';
 import { runDemo } from './demo/run.js';
 
 const args = process.argv.slice(2);
@@ -28,7 +30,9 @@ if (only && parts.length !== only.length) {
 console.log(`argmin demo${quick ? ' (quick)' : ''}: ${parts.length} parts → ${outDir}`);
 const records = await runDemo({ parts, outDir, quick });
 const failed = records.filter((r) => r.status === 'failed');
-console.log(`\nopen ${resolve(outDir, 'index.html')}`);
+// The live page: the library running in the browser (see examples/demo/playground.ts).
+const playground = await writePlayground(outDir);
+console.log(`\nopen ${resolve(outDir, 'index.html')}\nlive playground: ${playground}`);
 if (failed.length > 0) {
   console.error(`${failed.length} part(s) failed: ${failed.map((r) => r.id).join(', ')}`);
   process.exitCode = 1;

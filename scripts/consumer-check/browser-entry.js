@@ -1,13 +1,13 @@
 // Bundled by esbuild for the browser (platform browser: any Node built-in fails the bundle), then
 // run in headless Chromium under a CSP without 'unsafe-eval': a QP and its gradient computed in
 // the page, traced, and shown with mountViewer.
+// First, as the README says for pages whose CSP forbids eval (zod probes for it on load).
+import '@argmin/viz/strict-csp';
 import { grad, sum, tensor, trace } from '@argmin/autodiff';
 import { toJSON } from '@argmin/graph';
 import { qp } from '@argmin/nodes-convex';
 import { mountViewer } from '@argmin/viz';
 
-// Mounted first: mountViewer declares zod jitless (no eval probe under the strict CSP) before the
-// QP's option validation parses anything.
 const el = document.getElementById('viewer');
 const viewer = mountViewer(el);
 

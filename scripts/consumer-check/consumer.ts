@@ -1,5 +1,6 @@
 // Type-checked (never run) inside the consumer project with skipLibCheck false, under
 // moduleResolution nodenext and bundler: every public entry point, used as a user would.
+import '@argmin/viz/strict-csp';
 import { grad, sum, type Tensor, tensor, trace } from '@argmin/autodiff';
 import { dot } from '@argmin/autodiff/kernels';
 import { checkVjp } from '@argmin/autodiff/testing';

@@ -42,7 +42,7 @@ function isStale(): boolean {
   if (!existsSync(templateFile)) return true;
   const built = statSync(templateFile).mtimeMs;
   // Sources of the page, the build script, and the graph package it bundles.
-  const inputs = [join(pkgRoot, 'src', 'page'), buildScript, join(pkgRoot, '..', 'graph', 'src')];
+  const inputs = [join(pkgRoot, 'src', 'page'), join(pkgRoot, 'src', 'strict-csp.ts'), buildScript, join(pkgRoot, '..', 'graph', 'src')];
   return inputs.some((p) => existsSync(p) && newestMtime(p) > built);
 }
 

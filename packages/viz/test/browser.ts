@@ -52,6 +52,10 @@ export async function openHtml(browser: Browser, html: string, viewport = { widt
     dialogs.push(d.message());
     void d.dismiss();
   });
+  // A CSP violation (e.g. an eval probe) is an error too: the page must not trigger any.
+  await page.addInitScript(() =>
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective}`)),
+  );
   await page.goto(pathToFileURL(file).href);
   return { page, errors, dialogs };
 }

@@ -5,11 +5,11 @@
 // (a model layer starts at its weights, a loss term at its data, post-processing at the solve).
 // Each scope becomes a folded 'group' cluster; inputs, parameters, optimization nodes and the
 // ops producing graph outputs stay visible. Adjacent scopes merge until the first view shows at
-// most AUTO_GROUP_TARGET boxes. Graphs whose first view is already small are left as they are.
+// most AUTO_GROUP_TARGET boxes (24). Graphs whose first view is already small are left as they are.
 import type { ClusterData, GraphJSON, NodeData } from '@argmin/graph';
 
-/** The first view of a graph shows at most about this many boxes. */
-export const AUTO_GROUP_TARGET = 40;
+/** The first view of a graph shows at most about this many boxes (more would be drawn too small to read at fit zoom). */
+export const AUTO_GROUP_TARGET = 24;
 /** Scopes with fewer ops than this join their predecessor (a lone `reshape` is not a scope). */
 const MIN_SCOPE = 3;
 

@@ -8,6 +8,8 @@ import type { ElkEngine, ElkFactory } from './engine.js';
 import { fastLayout } from './fast-layout.js';
 
 export const FAST_ONLY = 1000;
+/** Views with fewer boxes are never wrapped into rows. */
+const WRAP_MIN = 60;
 export const ELK_DEADLINE_MS = 3000;
 /** Loading the worker gets its own allowance; past it, the fast layout is used. */
 export const ELK_STARTUP_MS = 15_000;
@@ -71,7 +73,8 @@ export async function layoutGraph(graph: ElkNode, leafCount: number, aspect: num
     const deadline = after(ELK_DEADLINE_MS);
     // A long chain is better wrapped into rows. ELK wraps only graphs without clusters, and must
     // be told up front: the fast layout (milliseconds) predicts the drawing's proportions.
-    const wrap = isFlat(graph) && tooLong(fastLayout(graph, Infinity), aspect);
+    // Only for long views: on a few dozen boxes ELK's wrapping took seconds and hit the deadline.
+    const wrap = leafCount > WRAP_MIN && isFlat(graph) && tooLong(fastLayout(graph, Infinity), aspect);
     const input = wrap ? { ...graph, layoutOptions: { ...graph.layoutOptions, ...wrapOptions(aspect) } } : graph;
     const result = (await Promise.race([started.layout(input), deadline])) as ElkNode | 'timeout';
     if (result === 'timeout') {

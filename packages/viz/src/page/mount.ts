@@ -155,12 +155,11 @@ export function mountCore(element: HTMLElement, graph: GraphInput, options: Moun
 }
 
 /**
- * zod (inside @argmin/graph's validation) probes once whether it may compile parsers with
- * `Function(...)`; under a Content-Security-Policy without 'unsafe-eval' (the standalone page's,
- * and any strict host page's) that probe is reported as a script-src violation. Declaring zod
- * jitless skips the probe (it then always interprets, fast enough for a graph file). The flag is
- * zod's global config, shared with the host page's zod if it is the same copy; an explicit
- * setting made before mounting is kept.
+ * zod (@argmin/graph's validation) probes whether it may compile parsers with `Function(...)`
+ * when it builds an object schema; under a Content-Security-Policy without 'unsafe-eval' the
+ * browser reports that probe as a violation. Schemas built from here on (e.g. autodiff's node
+ * options) skip it; those built at module load need `@argmin/viz/strict-csp` imported first.
+ * The flag is zod's global setting; a value set before is kept.
  */
 function noEval(): void {
   const g = globalThis as { __zod_globalConfig?: { jitless?: boolean } };
