@@ -25,12 +25,19 @@ describe('control.lqr: bad input gives typed errors naming the node and paramete
   test('mismatched horizon of c', () =>
     expectError(() => lqr({ ...base, c: zeros([4, 3]) }), ShapeError, 'control.lqr', "'c'", '[3,3,3]', '[4,3]', 'T (time step) is 4'));
   test('mismatched horizon of F', () => expectError(() => lqr({ ...base, F: zeros([3, 2, 3]) }), ShapeError, "'F'", 'T-1 = 2'));
-  test('mismatched state size of F', () => expectError(() => lqr({ ...base, F: zeros([2, 3, 3]) }), ShapeError, "'F' of shape [2,3,3]", 'dimension ns'));
+  test('mismatched state size of F', () =>
+    expectError(() => lqr({ ...base, F: zeros([2, 3, 3]) }), ShapeError, "'F' of shape [2,3,3]", 'dimension ns'));
   test('mismatched f', () => expectError(() => lqr({ ...base, f: zeros([2, 3]) }), ShapeError, "'f'"));
   test('a state as large as τ', () => expectError(() => lqr({ ...base, x0: zeros([3]) }), ShapeError, 'x0', 'dimension ns is 3'));
   test('wrong rank', () => expectError(() => lqr({ ...base, x0: zeros([1, 1, 2]) }), ShapeError, "'x0'"));
   test('batch sizes that disagree', () =>
-    expectError(() => lqr({ ...base, c: zeros([2, 3, 3]), x0: zeros([3, 2]) }), ShapeError, "'x0'", 'batch size 3', "'c' of shape [2,3,3] has 2"));
+    expectError(
+      () => lqr({ ...base, c: zeros([2, 3, 3]), x0: zeros([3, 2]) }),
+      ShapeError,
+      "'x0'",
+      'batch size 3',
+      "'c' of shape [2,3,3] has 2",
+    ));
   test('non-finite values', () =>
     expectError(
       () => lqr({ ...base, c: new Tensor(Float64Array.of(NaN, ...new Array(8).fill(0)), [3, 3]) }),
