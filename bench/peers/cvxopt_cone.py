@@ -90,9 +90,10 @@ def main():
             except (ValueError, ArithmeticError):
                 continue
         times = []
-        for _ in range(max(2, runs // 4)):
+        reps = inst.get("runs", runs)
+        for _ in range(max(1, reps // 4) if reps > 1 else 0):
             solvers.conelp(**args)
-        for _ in range(runs):
+        for _ in range(reps):
             t0 = time.perf_counter()
             solvers.conelp(**args)
             times.append((time.perf_counter() - t0) * 1e3)
