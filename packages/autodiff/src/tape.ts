@@ -95,6 +95,15 @@ export function isTracked(t: Tensor): boolean {
   return false;
 }
 
+/**
+ * True if a gradient tape (not a `trace` recording everything) tracks `t`: a pullback that sees
+ * this for its inputs is being differentiated itself (grad-of-grad), so it must record its work.
+ */
+export function isTrackedForGradient(t: Tensor): boolean {
+  for (const tape of active) if (!tape.recordAll && tape.tracked.has(t)) return true;
+  return false;
+}
+
 /** Runs `fn` with `tape` active. */
 export function withTape<T>(tape: Tape, fn: () => T): T {
   active.push(tape);

@@ -1,6 +1,6 @@
 import type { Attrs, AttrValue } from '@argmin/graph';
 import { ConvergenceError, DifferentiationError } from '../errors.js';
-import { record, withoutRecording, type Cotangent } from '../tape.js';
+import { isTrackedForGradient, record, withoutRecording, type Cotangent } from '../tape.js';
 import { Tensor, zeros } from '../tensor.js';
 import { vjp } from '../transforms.js';
 import { batchElement, paramsOfElement, resolveLayout, solutionOfElement, stackBatch, type NodeLayout } from './batch.js';
@@ -53,6 +53,13 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     ...(options.label !== undefined ? { label: options.label } : {}),
     pullback: (cots: readonly Cotangent[]): Cotangent[] => {
       if (plan.kind === 'solve') return inputs.map(() => null);
+      // The implicit VJP below is computed unrecorded; differentiating it again would give a
+      // silent zero, so a higher-order request is an error until it records its solves.
+      if (inputs.some(isTrackedForGradient) || cots.some((c) => c !== null && isTrackedForGradient(c))) {
+        throw new DifferentiationError(
+          `${node.name}: a derivative of this node's implicit gradient was requested (e.g. a Hessian-vector product), but the implicit VJP is first order and would give a silent zero; use strategy 'unroll' (or { kind: 'unroll', steps }) for higher-order derivatives`,
+        );
+      }
       const cot: Record<string, Tensor | null> = {};
       solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
       // The implicit VJP is first order: its linear solves are not recorded on enclosing tapes.
