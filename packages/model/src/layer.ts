@@ -1,12 +1,8 @@
 import {
   InvalidInputError,
   isRecording,
-  mul,
   record,
-  reshape,
   ShapeError,
-  slice,
-  take,
   Tensor,
   vjp,
   withoutRecording,
@@ -19,6 +15,7 @@ import { applyMap, applyMapT, mapNnz } from './affine-map.js';
 import { compileProblem, type Program } from './compile.js';
 import { Constraint, format, type Expr } from './expr.js';
 import type { Problem } from './problem.js';
+import { readOutputs, readPlan, scatterCotangents } from './readout.js';
 import { solveProgram } from './solve.js';
 
 export interface ConvexLayerOptions {
@@ -77,18 +74,7 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
   const program = compileProblem(prob, parameters, variables, options.target ? { target: options.target } : {});
   const text = prob.toString();
 
-  /** The node's solve on the data segments, and the read-out of variables and duals (as ops). */
-  const solveAndRead = (seg: Record<string, Tensor>, lead: readonly number[], call: LayerCallOptions) => {
-    const { x, dualOf, info, state } = solveProgram(program, seg, call);
-    const part = (t: Tensor, off: number, len: number) => slice(t, [...lead.map(() => 0), off], [...lead, off + len]);
-    const outputs = variables.map((v) => reshape(part(x, program.variableOffset.get(v)!, v.size), [...lead, ...v.shape]));
-    for (const c of duals) {
-      const r = program.constraintRows.get(c)!;
-      const y = part(dualOf(r.kind), r.offset, r.count);
-      outputs.push(r.kind === 'psd' ? svecToMatrix(y, r.order!, lead) : reshape(y, [...lead, ...c.shape]));
-    }
-    return { outputs, info, state };
-  };
+  const plan = readPlan(program, variables, duals);
 
   const layer = (tensors: readonly Tensor[], call: LayerCallOptions = {}): LayerOutput => {
     const batch = checkTensors(program, tensors);
@@ -106,21 +92,22 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
       seg[s.name] = new Tensor(values, [...lead, ...s.shape]);
     }
     if (!isRecording()) {
-      const r = solveAndRead(seg, lead, call);
-      return Object.assign(r.outputs, { info: r.info, state: r.state });
+      const r = solveProgram(program, seg, call);
+      return Object.assign(readOutputs(plan, r.state, B, lead), { info: r.info, state: r.state });
     }
-    // One node on the caller's tapes: the solve and the read-out run on a private tape; this
-    // node's VJP is that tape's pullback to the data segments followed by Mᵀ.
-    let report: { info: SolveInfo; state: LayerState } | null = null;
+    // One node on the caller's tapes: the solve runs on a private tape; this node's VJP scatters
+    // the outputs' cotangents into the solution's, pulls them back to the data segments through
+    // that tape (the node's VJP), then applies Mᵀ.
+    let info: SolveInfo | null = null;
     const inner = withoutRecording(() =>
       vjp((s: Record<string, Tensor>) => {
-        const r = solveAndRead(s, lead, call);
-        report = r;
-        return r.outputs;
+        const r = solveProgram(program, s, call);
+        info = r.info;
+        return r.state;
       }, seg),
     );
-    const { info, state } = report!;
-    const outputs = inner.value;
+    const state = inner.value;
+    const outputs = readOutputs(plan, state, B, lead);
     record({
       op: 'model.layer',
       kind: 'optimization',
@@ -128,10 +115,11 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
       outputs,
       attrs: { target: program.target, variables: program.n, rows: program.rows.total },
       strategy: typeof call.strategy === 'object' ? call.strategy.kind : (call.strategy ?? 'implicit'),
-      info,
+      info: info!,
       label: call.label ?? text,
       pullback: (cots: readonly Cotangent[]) => {
-        const [g] = withoutRecording(() => inner.pullback(cots.map((c) => c ?? null))) as [Record<string, Tensor>];
+        const solCot = scatterCotangents(plan, cots, state, B);
+        const [g] = withoutRecording(() => inner.pullback(solCot)) as [Record<string, Tensor>];
         const gData = new Float64Array(B * nData);
         for (const s of program.segments) {
           const gs = g[s.name]!.data;
@@ -141,7 +129,7 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
         return unstackTheta(program, tensors, applyMapT(program.map, gData, B), B);
       },
     });
-    return Object.assign(outputs, { info, state });
+    return Object.assign(outputs, { info: info!, state });
   };
 
   const describe = () => {
@@ -214,22 +202,4 @@ function unstackTheta(program: Program, tensors: readonly Tensor[], g: Float64Ar
     }
     return new Tensor(out, t.shape);
   });
-}
-
-/** A PSD dual in the cone's svec form back to a symmetric matrix (off-diagonals ÷ √2). */
-function svecToMatrix(y: Tensor, k: number, lead: readonly number[]): Tensor {
-  const idx: number[] = [];
-  const scale = new Float64Array(k * k);
-  const pos = (i: number, j: number) => {
-    const [r, c] = i >= j ? [i, j] : [j, i];
-    return c * k - (c * (c - 1)) / 2 + (r - c);
-  };
-  for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      idx.push(pos(i, j));
-      scale[i * k + j] = i === j ? 1 : Math.SQRT1_2;
-    }
-  }
-  const flat = take(y, idx, lead.length);
-  return reshape(mul(flat, new Tensor(scale, [k * k])), [...lead, k, k]);
 }
