@@ -77,11 +77,3 @@ export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
   };
   return runtime;
 }
-
-/** The error for a node kind no plugin provides, naming the plugin to add. */
-export function missingNodeError(name: string, runtime: Runtime): PluginError {
-  const known = runtime.plugins.map((p) => `${p.name}@${p.version}`).join(', ');
-  return new PluginError(
-    `node kind '${name}' is not registered; add the plugin that provides it to createRuntime({ plugins }) (loaded: ${known})`,
-  );
-}

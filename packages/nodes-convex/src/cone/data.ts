@@ -43,12 +43,6 @@ export function normInf(v: Float64Array, off = 0, len = v.length - off): number 
   return s;
 }
 
-export function norm2(v: Float64Array, off = 0, len = v.length - off): number {
-  let s = 0;
-  for (let i = 0; i < len; i++) s += v[off + i]! * v[off + i]!;
-  return Math.sqrt(s);
-}
-
 /** The scale-aware optimality residuals of a candidate (x, y, s) of the program (SCS's measures). */
 export interface Residuals {
   /** ‖Ax + s − b‖∞ / (1 + max(‖b‖∞, ‖Ax‖∞, ‖s‖∞)). */
