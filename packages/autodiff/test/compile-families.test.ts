@@ -60,6 +60,21 @@ describe('graphs from the node families round-trip: outputs to the bit, gradient
     roundTrip((x: Tensor) => mul(softmaxLayer(x), 3), [randn([2, 5], rng)], 4, [randn([2, 5], rng)]);
   });
 
+  test('unrolled solvers (every iteration an op in the file) round-trip too', () => {
+    const unroll = { strategy: { kind: 'unroll', steps: 30 } } as const;
+    roundTrip((x: Tensor) => softmaxLayer(x, unroll), [randn([4], rng)], 7, [randn([4], rng)]);
+    // Run where traced: LML's unrolled init computes a bracket from x's values outside the ops,
+    // so the trace holds it as a constant and the file is that program (exact at the traced x).
+    const xl = randn([5], rng);
+    roundTrip((x: Tensor) => lml({ x }, { k: 2, ...unroll }).y, [xl], 8);
+    const C = randu([3, 3], rng);
+    roundTrip(
+      (a: Tensor) => sinkhorn({ a, b: tensor([0.3, 0.3, 0.4]), C }, { epsilon: 0.3, ...unroll }).plan,
+      [tensor([0.5, 0.25, 0.25])],
+      9,
+    );
+  });
+
   test('control.lqr and control.mpc with linear dynamics and control bounds', () => {
     const T = 4;
     const ns = 2;
