@@ -19,7 +19,7 @@ describe('issue #21: layers report their status', () => {
   test.each(['reluLayer', 'sigmoidLayer', 'softmaxLayer'] as const)(
     '%s with maxIter: 1 says max_iter, and its gradient follows the policy',
     (name) => {
-      const f = layers[name] as (x: unknown, o?: object) => { y: ReturnType<typeof tensor>; info: { status: string[] } };
+      const f = layers[name] as unknown as (x: unknown, o?: object) => { y: ReturnType<typeof tensor>; info: { status: string[] } };
       const x = tensor([0.3, -1.2, 2]);
       expect(f(x, { maxIter: 1, info: true }).info.status).toEqual(['max_iter']);
       const g = (options: object) =>

@@ -136,7 +136,7 @@ describe('fuzz: layers', () => {
             if (warm !== undefined && name !== 'sparsemax')
               options.warmStart = { y: new Tensor(new Float64Array(x.length).fill(warm), [x.length]) };
             const untouched = snapshot({ t });
-            const out = (layerFns[name] as (x: Tensor, o: object) => { y: Tensor; info: { status: string[] } })(t, options);
+            const out = (layerFns[name] as unknown as (x: Tensor, o: object) => { y: Tensor; info: { status: string[] } })(t, options);
             untouched();
             if (out.info.status[0] !== 'converged') return 'honest';
             assertFinite('y', out.y);

@@ -89,10 +89,16 @@ export function solveElement(
   const warm = opts.warm ? scalePoint(sc, rows ? pickWarm(opts.warm, rows) : opts.warm) : undefined;
 
   const original = { scaling: sc, rows, m: full.m };
-  const polishAccept = Math.max(opts.tol, 1e-13) * 10;
   let polished: Polished | null = null;
+  // The polish ends the interior point as soon as it passes the acceptance test itself (on the
+  // original data), not some proxy of it: no iteration is spent beyond what that test asks.
   const finish = opts.polish
-    ? (_x: Float64Array, lam: Float64Array, _nu: Float64Array, s: Float64Array) => (polished = polish(se, lam, s, polishAccept)) !== null
+    ? (_x: Float64Array, lam: Float64Array, _nu: Float64Array, s: Float64Array) => {
+        const p = polish(se, lam, s, Infinity);
+        if (p === null || !(relativeKktError(el, ...pointOf(unscalePoint(sc, p))) <= opts.accept)) return false;
+        polished = p;
+        return true;
+      }
     : undefined;
   const certify = (kind: 'infeasible' | 'unbounded', x: Float64Array, lam: Float64Array, nu: Float64Array) =>
     kind === 'unbounded'
@@ -154,6 +160,8 @@ export function solveElement(
   const status: SolveStatus = r.status === 'converged' ? 'failed' : r.status;
   return done(status, iterate, null, 'none', iterateError);
 }
+
+const pointOf = (p: Point): [Float64Array, Float64Array, Float64Array, Float64Array] => [p.z, p.lam, p.nu, p.slack];
 
 /** The per-element residual reported in `info.residual` (absolute, on the original data). */
 export function absoluteResidual(el: QpElement, s: ElementSolution): number {
