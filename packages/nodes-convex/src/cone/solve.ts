@@ -25,7 +25,7 @@ export interface ConeSolverOptions {
    * (refine.ts) and differentiate that map exactly (vjp-residual.ts). Interior points stop at
    * μ ≈ 1e-10, where solutions on curved cones (second-order, PSD, exponential) are accurate only
    * to about √μ in x and so are KKT-based gradients; polishing takes them to round-off.
-   * Default 'auto': on for programs with curved cones, a dense A, no P and n + m ≤ 1000.
+   * Default 'auto': on for programs with curved cones, no P and n + m ≤ 1000 (a sparse A is densified for it).
    */
   readonly polish?: boolean | 'auto';
   /** Largest n + m polished and differentiated with dense linear algebra (default 400; above, CG and GMRES). */
@@ -64,7 +64,7 @@ export function coneData(input: ProgramInput): ConeData {
 
 function polishes(input: ProgramInput, opts: ConeSolverOptions): boolean {
   const p = opts.polish ?? 'auto';
-  if (p === false || input.aPattern || input.P) return false;
+  if (p === false || input.P) return false;
   if (p === true) return true;
   return input.layout.blocks.some((b) => b.kind === 'soc' || b.kind === 'psd' || b.kind === 'exp') && input.n + input.m <= 1000;
 }

@@ -52,8 +52,16 @@ export function coneVjp(
     const input = elementInput(params, layout, sparsity, e);
     const point = points[e];
     if (point) {
-      const outs = { gA, aOff: A && A.ndim === 3 ? e * m * n : 0, gb, bOff: b.ndim === 2 ? e * m : 0, gc, cOff: c.ndim === 2 ? e * n : 0 };
+      // A sparse A's gradient is the dense one read on the pattern.
+      const dense = gAval ? new Float64Array(m * n) : gA;
+      const aOff = gAval ? 0 : A && A.ndim === 3 ? e * m * n : 0;
+      const outs = { gA: dense, aOff, gb, bOff: b.ndim === 2 ? e * m : 0, gc, cOff: c.ndim === 2 ? e * n : 0 };
       residualVjpElement(coneData(input), point, xb, yb, sb, denseMax, e, outs);
+      if (gAval && dense) {
+        const o = Aval!.ndim === 2 ? e * Aval!.shape[1]! : 0;
+        const { colPtr, rowIdx } = input.aPattern!;
+        for (let j = 0; j < n; j++) for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) gAval[o + q]! += dense[rowIdx[q]! * n + j]!;
+      }
       return;
     }
     const x = result.solution.x.data.subarray(batchedOut ? e * n : 0);
