@@ -11,13 +11,15 @@ export interface ConeEngine {
 }
 
 /**
- * Read off the node's signature. ADAPTER: today's cone node on main takes only dense A, b, c;
- * the interior-point node replacing it takes P / Pval and Aval on `sparsity` patterns. Delete
- * this probe (and the dense / SOC-rewrite paths) once that node is on main.
+ * Read off the node's signature: P / Pval for the quadratic term, Aval for sparse A. ADAPTER:
+ * the sparse path is off by default for now: on the interior-point cone node its gradients with
+ * respect to Aval disagree with the dense path's (which match closed forms to 1e-15) on the
+ * talks' exponential-cone programs; pass `engine: { sparse: true, … }` to use it. Without P
+ * (the node before the interior point) a quadratic objective is rewritten into cones.
  */
 export function coneEngine(): ConeEngine {
   const params = coneNode.signature.params as Readonly<Record<string, number>>;
-  return { quadratic: 'Pval' in params, sparse: 'Aval' in params };
+  return { quadratic: 'Pval' in params || 'P' in params, sparse: false };
 }
 
 export interface Assembled {

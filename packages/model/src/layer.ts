@@ -12,6 +12,7 @@ import {
   type TensorRecord,
 } from '@argmin/autodiff';
 import { applyMap, applyMapT, mapNnz } from './affine-map.js';
+import type { ConeEngine } from './assemble.js';
 import { compileProblem, type Program } from './compile.js';
 import { Constraint, format, type Expr } from './expr.js';
 import type { Problem } from './problem.js';
@@ -30,6 +31,8 @@ export interface ConvexLayerOptions {
    * everything else by the cone node; 'cone' sends every problem to the cone node.
    */
   readonly target?: 'auto' | 'cone';
+  /** What the cone node accepts (default: probed from its signature); for tests and adapters. */
+  readonly engine?: ConeEngine;
 }
 
 /** The raw solution of the underlying node, to pass back as `warmStart`. */
@@ -71,7 +74,10 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
       throw new InvalidInputError(`model: convexLayer: options.duals[${i}] is not one of the problem's constraints`);
     }
   });
-  const program = compileProblem(prob, parameters, variables, options.target ? { target: options.target } : {});
+  const program = compileProblem(prob, parameters, variables, {
+    ...(options.target ? { target: options.target } : {}),
+    ...(options.engine ? { engine: options.engine } : {}),
+  });
   const text = prob.toString();
 
   const plan = readPlan(program, variables, duals);
