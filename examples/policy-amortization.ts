@@ -45,7 +45,7 @@ function show(report: PolicyReport): void {
     `  compute per control step: policy ${report.policyMsPerStep.toExponential(2)} ms vs MPC ${report.mpcMsPerStep.toExponential(2)} ms → ${f(report.computeRatio, 0)}×`,
   );
   console.log(
-    `  amortization gap on MPC's ${config.mpcHorizon}-step objective: mean ${f(100 * report.gap.mean, 1)}%, median ${f(100 * report.gap.median, 1)}%`,
+    `  amortization gap on MPC's ${config.mpcHorizon}-step objective, per step: mean ${f(report.gap.mean, 4)}, median ${f(report.gap.median, 4)}`,
   );
 }
 const summary = (r: PolicyReport) => {
