@@ -41,7 +41,9 @@ export interface PolicyConfig {
   /**
    * Rollout length H of the value gradient (default 60 steps, 3 s) and the value's horizon
    * (default 60). With H = 20 (MPC's own horizon) the policy settled on not pumping energy:
-   * 26% of MPC's return after 1500 steps; a swing-up takes 2–3 s, so H covers one.
+   * 26% of MPC's return after 1500 steps; a swing-up takes 2–3 s, so H covers one. Measured on
+   * the pendulum's held-out starts: 87% of MPC's return after 800 steps, 90% after 1600 (the
+   * default), 86% after 1600 steps with batch 64.
    */
   readonly H?: number;
   readonly valueHorizon?: number;
@@ -344,7 +346,7 @@ export function defaults(config: PolicyConfig): Required<PolicyConfig> {
     hidden: config.hidden ?? [32, 32],
     H: config.H ?? 60,
     valueHorizon: config.valueHorizon ?? 60,
-    steps: config.steps ?? 800,
+    steps: config.steps ?? 1600,
     batch: config.batch ?? 32,
     lr: config.lr ?? 3e-3,
     episode: config.episode ?? 100,
