@@ -81,7 +81,8 @@ export function renderIndexHtml(records: readonly PartRecord[], meta: IndexMeta)
 <header><div class="wrap">
   <h1><span class="mark">argmin</span> · differentiable optimization, end to end</h1>
   <p>Each part below trains a model through an optimization layer (a QP, an MPC controller, Sinkhorn, LML) or amortizes one,
-  on CPU in TypeScript. Every part links its computation graph — one loss evaluation, traced — in the interactive viewer.</p>
+  on CPU in TypeScript. Every part links its computation graph — one loss evaluation, traced — in the interactive viewer.
+  The <a href="playground.html">live playground</a> runs the library in this browser: drag the points of a projection onto a polytope.</p>
   <nav>${nav}</nav>
 </div></header>
 <main class="wrap">
