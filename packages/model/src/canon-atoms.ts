@@ -2,7 +2,7 @@ import type { ConeBuilder } from './canon.js';
 import { DcpError } from './errors.js';
 import { format, type Expr } from './expr.js';
 import { Lin, linAdd, linConst, linMatmul, linScale, linSub, linSum, selectionOf, type Row } from './lin.js';
-import { symmetricEigen } from './small-eigen.js';
+import { symmetricEigen } from '@argmin/autodiff/kernels';
 
 /**
  * Cone forms of the atoms. Each returns an affine surrogate (usually a fresh epigraph variable t)

@@ -8,3 +8,4 @@ export * from './factor.js';
 export * from './krylov.js';
 export { broadcastShapes, broadcastOffsets, broadcastsTo } from './broadcast.js';
 export * from './sparse/index.js';
+export { symmetricEigen, type SymmetricEigen } from './eigen.js';

@@ -1,5 +1,5 @@
 import { gemm } from '@argmin/autodiff/kernels';
-import { symmetricEigen } from './eigen.js';
+import { symmetricEigen } from '@argmin/autodiff/kernels';
 
 /**
  * The PSD cone in SCS's vectorisation: an order-k symmetric matrix X is stored as its lower

@@ -2,7 +2,7 @@ import { numRuns } from '@argmin/autodiff/testing';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { applyConeDerivative, denseConeDerivative, projectCone, projectConeWithDerivative } from '../../src/cone/cones.js';
-import { symmetricEigen } from '../../src/cone/eigen.js';
+import { symmetricEigen } from '@argmin/autodiff/kernels';
 import { projectExp } from '../../src/cone/exp-cone.js';
 import { coneLayout, type ConeLayout, type ConeSpec } from '../../src/cone/problem.js';
 import { smatInto, svecInto } from '../../src/cone/psd.js';

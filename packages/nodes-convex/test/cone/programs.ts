@@ -1,7 +1,7 @@
 import { Rng, Tensor } from '@argmin/autodiff';
 import fc from 'fast-check';
 import { denseConeDerivative, projectCone, projectConeWithDerivative } from '../../src/cone/cones.js';
-import { symmetricEigen } from '../../src/cone/eigen.js';
+import { symmetricEigen } from '@argmin/autodiff/kernels';
 import { smatInto } from '../../src/cone/psd.js';
 import { denseJacobian, residualAt } from '../../src/cone/residual-map.js';
 import { coneLayout, type ConeLayout, type ConeParams, type ConeSpec } from '../../src/cone/problem.js';

@@ -1,5 +1,5 @@
 import type { IpmCone } from './cone.js';
-import { symmetricEigen } from '../eigen.js';
+import { symmetricEigen } from '@argmin/autodiff/kernels';
 import { applyDense } from './dense-small.js';
 
 /**

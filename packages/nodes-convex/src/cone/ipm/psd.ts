@@ -1,4 +1,4 @@
-import { symmetricEigen } from '../eigen.js';
+import { symmetricEigen } from '@argmin/autodiff/kernels';
 import { smatInto, svecInto } from '../psd.js';
 import type { IpmCone } from './cone.js';
 import { applyDense, cholInPlace, jacobiSvd, svecIndex, svecOperator } from './dense-small.js';

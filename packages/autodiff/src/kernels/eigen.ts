@@ -1,7 +1,8 @@
 /**
  * Symmetric eigendecomposition A = V·diag(d)·Vᵀ by Householder tridiagonalisation and the
  * implicit QL algorithm (EISPACK tred2/tql2, as in JAMA): O(n³), backward stable, eigenvalues
- * ascending, eigenvectors in the columns of V (row-major n×n). Used by the PSD cone projection.
+ * ascending, eigenvectors in the columns of V (row-major n×n). Used by the PSD cone (projection and
+ * scaling) and by the modeling layer to factor constant quadratic forms.
  */
 export interface SymmetricEigen {
   readonly n: number;
