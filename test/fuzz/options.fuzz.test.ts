@@ -1,10 +1,10 @@
 // Issue #21: misspelled and ill-typed options were silently accepted. Each case must be an
-// InvalidInputError naming the node and the option. (control.cem and convex.cone are still in
-// options.fuzz.pending.ts: cem's options are not schema-checked yet, and the cone's new engine
-// does not reject `anderson: -1`.)
-import { InvalidInputError, Tensor, tensor } from '@argmin/autodiff';
-import { lqr, mpc } from '@argmin/nodes-control';
-import { lmlSolve, qp, reluLayer, sigmoidLayer, sinkhorn, softmaxLayer, sparsemaxLayer } from '@argmin/nodes-convex';
+// InvalidInputError naming the node and the option. control.cem and convex.cone do not pass yet
+// (cem's options are not schema-checked, the cone accepts `anderson: -1`): they run below as
+// expected failures.
+import { InvalidInputError, Rng, Tensor, sum, tensor } from '@argmin/autodiff';
+import { cem, lqr, mpc } from '@argmin/nodes-control';
+import { cone, lmlSolve, qp, reluLayer, sigmoidLayer, sinkhorn, softmaxLayer, sparsemaxLayer } from '@argmin/nodes-convex';
 import fc from 'fast-check';
 import { afterAll, describe, test } from 'vitest';
 import { BrokenPromise, fuzzCase, fuzzRuns, report } from './harness.js';
@@ -84,5 +84,28 @@ describe('fuzz: options are validated', () => {
       calls[node]!(options);
       throw new BrokenPromise(`${node} accepted ${JSON.stringify(options)}`);
     });
+  });
+});
+
+// Known gaps, kept running as expected failures: once a node rejects every case, vitest reports
+// its test as unexpectedly passing, and the node moves into `calls` above.
+const knownGaps: Record<string, (options: object) => unknown> = {
+  'convex.cone': (o) => cone({ A: tensor([[1], [-1]]), b: tensor([1, 1]), c: tensor([1]) }, { cones: { nonneg: 2 }, ...o }),
+  'control.cem': (o) =>
+    cem((x) => sum(x, -1), { mu0: tensor([0, 0]), sigma0: 1, nSamples: 4, nElite: 2, iters: 1 }, { rng: Rng.seeded(1), ...o }),
+};
+const gapCases: Record<string, object[]> = { 'convex.cone': [{ anderson: -1 }], 'control.cem': [] };
+
+describe('fuzz: options not validated yet (expected failures)', () => {
+  test.fails.each(Object.keys(knownGaps))('%s rejects every bad option', (node) => {
+    for (const options of [...misspelled, ...illTyped, ...gapCases[node]!]) {
+      const key = Object.keys(options)[0]!;
+      try {
+        knownGaps[node]!(options);
+      } catch (e) {
+        if (e instanceof InvalidInputError && e.message.includes(key)) continue;
+      }
+      throw new Error(`${node} did not reject ${JSON.stringify(options)} with a typed error naming '${key}'`);
+    }
   });
 });
