@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
-import { PluginError, Tensor, createRuntime, definePlugin, grad, sum, trace } from '@argmin/autodiff';
+import { PluginError, Tensor, createRuntime, grad, sum, trace } from '@argmin/autodiff';
+import { definePlugin } from '@argmin/autodiff/extend';
 import { arbTensor, describeOptimizationNode } from '@argmin/autodiff/testing';
 import { serializeGraph } from '@argmin/graph';
 import { ridge, ridgeNode, ridgePlugin } from '../examples/plugins/ridge.js';

@@ -13,7 +13,8 @@
  * system is exactly the scheduling problem's (Q is its Hessian), so its implicit gradient is the
  * exact derivative of z* in (μ, σ).
  */
-import { Tensor, add, defineOp, div, exp, expandDims, eye, mul, sub, withCluster, withoutRecording } from '@argmin/autodiff';
+import { Tensor, add, div, exp, expandDims, eye, mul, sub, withCluster } from '@argmin/autodiff';
+import { defineOp, withoutRecording } from '@argmin/autodiff/extend';
 import { qp } from '@argmin/nodes-convex';
 
 export const HOURS = 24;

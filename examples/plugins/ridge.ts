@@ -5,13 +5,9 @@
  *   w*(A, b, λ) = argmin_w ½‖Aw − b‖² + ½λ‖w‖²
  */
 import {
-  ARGMIN_API_VERSION,
   InvalidInputError,
   Tensor,
   add,
-  applyNode,
-  defineNode,
-  definePlugin,
   matmul,
   mul,
   expandDims,
@@ -21,6 +17,7 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
+import { ARGMIN_API_VERSION, applyNode, defineNode, definePlugin } from '@argmin/autodiff/extend';
 import type { NodeLayout } from '@argmin/autodiff/extend';
 import { cg } from '@argmin/autodiff/kernels';
 

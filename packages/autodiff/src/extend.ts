@@ -44,3 +44,4 @@ export { assertFiniteValues, assertPsdBlocks, PSD_RTOL, SYMMETRY_RTOL, type PsdM
 export { commonOptions, optionFields, optionNames, validateOptions, validateWarmStart } from './optimization/options.js';
 export { defineOp, type Op, type OpDefinition, type VjpContext } from './ops/define-op.js';
 export { record, isRecording, isTracked, withCluster, withoutRecording, type Cotangent, type Pullback, type Recorded } from './tape.js';
+export { ARGMIN_API_VERSION, definePlugin, type Plugin } from './plugin.js';

@@ -5,10 +5,7 @@ import {
   Rng,
   Tensor,
   add,
-  applyNode,
   createRuntime,
-  defineNode,
-  definePlugin,
   grad,
   matmul,
   mean,
@@ -22,6 +19,7 @@ import {
   vjp,
   type SolveStatus,
 } from '../src/index.js';
+import { applyNode, defineNode, definePlugin } from '../src/extend.js';
 import { decodeValues, encodeValues } from '../src/graph-values.js';
 import { relErr, sameBits } from './compile-helpers.js';
 

@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { parseGraph, serializeGraph, topologicalOrder } from '@argmin/graph';
-import { Tensor, add, applyNode, defineNode, exp, matmul, mul, sub, sum, tensor, trace, type SolveStatus } from '../src/index.js';
+import { Tensor, add, exp, matmul, mul, sub, sum, tensor, trace, type SolveStatus } from '../src/index.js';
+import { applyNode, defineNode } from '../src/extend.js';
 
 const halve = defineNode<{ x: Tensor }, { y: Tensor }>({
   name: 'test.halve',

@@ -1,4 +1,5 @@
-import { defineOp, Tensor, type Op } from '@argmin/autodiff';
+import { Tensor } from '@argmin/autodiff';
+import { defineOp, type Op } from '@argmin/autodiff/extend';
 
 /**
  * The compiled map from the stacked parameters to the cone program's data,

@@ -1,16 +1,5 @@
-import {
-  InvalidInputError,
-  isRecording,
-  record,
-  ShapeError,
-  Tensor,
-  vjp,
-  withoutRecording,
-  type Cotangent,
-  type NodeCallOptions,
-  type SolveInfo,
-  type TensorRecord,
-} from '@argmin/autodiff';
+import { InvalidInputError, ShapeError, Tensor, vjp, type NodeCallOptions, type SolveInfo } from '@argmin/autodiff';
+import { isRecording, record, withoutRecording, type Cotangent, type TensorRecord } from '@argmin/autodiff/extend';
 import { applyMap, applyMapT, mapNnz } from './affine-map.js';
 import type { ConeEngine } from './assemble.js';
 import { compileProblem, type Program } from './compile.js';

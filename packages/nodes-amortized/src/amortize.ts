@@ -4,21 +4,24 @@ import {
   ShapeError,
   Tensor,
   add,
-  applyNode,
   mean,
   mul,
   slice,
   sub,
   sum,
-  withoutRecording,
   type NodeOutput,
-  type ObjectiveSpec,
   type OptimizationNode,
   type Rng,
+} from '@argmin/autodiff';
+import {
+  applyNode,
+  withoutRecording,
+  type ObjectiveSpec,
   type SolveControls,
   type TensorRecord,
-} from '@argmin/autodiff';
-import { rankOf, type CoreSpec } from '@argmin/autodiff/extend';
+  rankOf,
+  type CoreSpec,
+} from '@argmin/autodiff/extend';
 import { validateDataset, type Dataset } from './data.js';
 import { solutionLayout, splitOutput, type SolutionLayout } from './layout.js';
 import type { Model } from './model.js';

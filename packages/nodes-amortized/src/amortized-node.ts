@@ -1,20 +1,15 @@
 import {
-  ARGMIN_API_VERSION,
   InvalidInputError,
   type NodeCallOptions,
   type NodeOutput,
   type OptimizationNode,
   type Plugin,
   Tensor,
-  type TensorRecord,
-  applyNode,
-  defineNode,
-  definePlugin,
   concat,
   index,
   reshape,
-  withoutRecording,
 } from '@argmin/autodiff';
+import { ARGMIN_API_VERSION, type TensorRecord, applyNode, defineNode, definePlugin, withoutRecording } from '@argmin/autodiff/extend';
 import type { Amortized } from './amortize.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 

@@ -4,7 +4,7 @@ export { adam, cosineDecay, type AdamOptions, type AdamState, type Optimizer } f
 export { validateDataset, split, type Dataset } from './data.js';
 export { train, type TrainOptions, type TrainProgress, type TrainResult } from './train.js';
 export { amortize, type Amortized, type AmortizeOptions, type AmortizationLoss } from './amortize.js';
-export type { ObjectiveSpec } from '@argmin/autodiff';
+export type { ObjectiveSpec } from '@argmin/autodiff/extend';
 export type { Refinement } from './refine.js';
 export type { SolutionLayout } from './layout.js';
 export { solveWarm, compareWarmStart, type WarmStartOptions, type WarmStartReport, type WarmStartSide } from './warm-start.js';

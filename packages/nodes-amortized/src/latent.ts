@@ -7,12 +7,11 @@ import {
   expandDims,
   reshape,
   take,
-  withoutRecording,
   zeros,
   type OptimizationNode,
   type Tensor,
-  type TensorRecord,
 } from '@argmin/autodiff';
+import { withoutRecording, type TensorRecord } from '@argmin/autodiff/extend';
 import { cem, type CemConfig } from '@argmin/nodes-control';
 import { amortize, type Amortized, type AmortizeOptions } from './amortize.js';
 import type { Model } from './model.js';

@@ -1,4 +1,5 @@
-import { InvalidInputError, type NodeOutput, type Tensor, type TensorRecord } from '@argmin/autodiff';
+import { InvalidInputError, type NodeOutput, type Tensor } from '@argmin/autodiff';
+import type { TensorRecord } from '@argmin/autodiff/extend';
 import type { Amortized } from './amortize.js';
 
 /** Median wall time of `fn` in milliseconds over `repeats` runs, after `warmup` runs. */

@@ -1,4 +1,5 @@
-import { InvalidInputError, ShapeError, Tensor, defineOp, expandDims, matmul, mul, reshape, sum, type Op } from '@argmin/autodiff';
+import { InvalidInputError, ShapeError, Tensor, expandDims, matmul, mul, reshape, sum } from '@argmin/autodiff';
+import { defineOp, type Op } from '@argmin/autodiff/extend';
 
 /**
  * The entropic semi-dual of discrete OT, in the Sinkhorn node's convention (P = exp((f ⊕ g − C)/ε),

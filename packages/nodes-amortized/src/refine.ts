@@ -1,4 +1,5 @@
-import { InvalidInputError, applyNode, grad, mul, sub, sum, type OptimizationNode, type Tensor, type TensorRecord } from '@argmin/autodiff';
+import { InvalidInputError, grad, mul, sub, sum, type OptimizationNode, type Tensor } from '@argmin/autodiff';
+import { applyNode, type TensorRecord } from '@argmin/autodiff/extend';
 
 /**
  * Semi-amortization: the model's prediction followed by K refinement steps, all differentiable,

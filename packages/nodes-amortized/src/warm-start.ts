@@ -1,12 +1,5 @@
-import {
-  applyNode,
-  withoutRecording,
-  type NodeCallOptions,
-  type NodeOutput,
-  type SolveControls,
-  type Tensor,
-  type TensorRecord,
-} from '@argmin/autodiff';
+import type { NodeCallOptions, NodeOutput, Tensor } from '@argmin/autodiff';
+import { applyNode, withoutRecording, type SolveControls, type TensorRecord } from '@argmin/autodiff/extend';
 import type { Amortized } from './amortize.js';
 import { medianMs, summary } from './measure.js';
 

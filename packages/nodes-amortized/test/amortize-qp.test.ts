@@ -1,4 +1,5 @@
-import { Rng, Tensor, add, isTracked, matmul, mul, randn, sum, tensor, vjp } from '@argmin/autodiff';
+import { Rng, Tensor, add, matmul, mul, randn, sum, tensor, vjp } from '@argmin/autodiff';
+import { isTracked } from '@argmin/autodiff/extend';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { qpNode } from '@argmin/nodes-convex';
 import { describe, expect, test } from 'vitest';

@@ -4,7 +4,6 @@ import {
   Rng,
   ShapeError,
   Tensor,
-  defineNode,
   div,
   mul,
   randn,
@@ -13,6 +12,7 @@ import {
   zeros,
   type OptimizationNode,
 } from '@argmin/autodiff';
+import { defineNode } from '@argmin/autodiff/extend';
 import { qpNode } from '@argmin/nodes-convex';
 import { describe, expect, test } from 'vitest';
 import { amortize, type AmortizationLoss } from '../src/amortize.js';

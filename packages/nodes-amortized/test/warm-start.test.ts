@@ -1,4 +1,5 @@
-import { InvalidInputError, Rng, Tensor, applyNode, randn, type NodeOutput } from '@argmin/autodiff';
+import { InvalidInputError, Rng, Tensor, randn, type NodeOutput } from '@argmin/autodiff';
+import { applyNode } from '@argmin/autodiff/extend';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { qpNode, type QpSolution } from '@argmin/nodes-convex';
 import { beforeAll, describe, expect, test } from 'vitest';

@@ -1,4 +1,5 @@
-import { ARGMIN_API_VERSION, definePlugin, type Plugin } from '@argmin/autodiff';
+import type { Plugin } from '@argmin/autodiff';
+import { ARGMIN_API_VERSION, definePlugin } from '@argmin/autodiff/extend';
 import { cemNode } from './cem/node.js';
 import { lqrNode } from './lqr/node.js';
 import { mpcNode } from './mpc/node.js';

@@ -1,4 +1,5 @@
-import { ARGMIN_API_VERSION, definePlugin, type Plugin } from '@argmin/autodiff';
+import type { Plugin } from '@argmin/autodiff';
+import { ARGMIN_API_VERSION, definePlugin } from '@argmin/autodiff/extend';
 import { reluNode } from './layers/relu.js';
 import { sigmoidNode } from './layers/sigmoid.js';
 import { softmaxNode } from './layers/softmax.js';

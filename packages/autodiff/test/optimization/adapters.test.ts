@@ -4,12 +4,9 @@ import {
   DifferentiationError,
   Tensor,
   add,
-  applyNode,
-  defineNode,
   grad,
   matmul,
   mul,
-  rootVjp,
   sub,
   sum,
   tensor,
@@ -17,6 +14,7 @@ import {
   vjp,
   type SolveStatus,
 } from '../../src/index.js';
+import { applyNode, defineNode, rootVjp } from '../../src/extend.js';
 import { fixedPointResidual, kktResidual } from '../../src/optimization/adapters.js';
 
 /**

@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
-import { Tensor, defineNode, mul, sub, vjp, type SolveStatus } from '../../src/index.js';
+import { Tensor, mul, sub, vjp, type SolveStatus } from '../../src/index.js';
+import { defineNode } from '../../src/extend.js';
 import { applyNode } from '../../src/optimization/apply.js';
 import { arbTensor, nodeContract, numRuns, type ContractProperty } from '../../src/testing/index.js';
 

@@ -5,13 +5,12 @@ import {
   Rng,
   ShapeError,
   Tensor,
-  applyNode,
   broadcastTo,
-  defineNode,
   expandDims,
   index,
   randn,
 } from '@argmin/autodiff';
+import { applyNode, defineNode } from '@argmin/autodiff/extend';
 import { cem, cemIteration } from './cem.js';
 
 /**

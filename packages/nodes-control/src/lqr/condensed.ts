@@ -1,4 +1,5 @@
-import { Tensor, add, broadcastTo, concat, isTracked, matmul, mul, reshape, sum } from '@argmin/autodiff';
+import { Tensor, add, broadcastTo, concat, matmul, mul, reshape, sum } from '@argmin/autodiff';
+import { isTracked } from '@argmin/autodiff/extend';
 
 /**
  * The LQR cost of a control sequence under linear dynamics shared by a batch, condensed: with

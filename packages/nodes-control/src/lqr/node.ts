@@ -1,4 +1,5 @@
-import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
+import type { NodeCallOptions, NodeOutput } from '@argmin/autodiff';
+import { applyNode, defineNode } from '@argmin/autodiff/extend';
 import { lqrOptimality } from './optimality.js';
 import { checkHorizonAndState, type LqrParams, type LqrSolution } from './problem.js';
 import { solveLqr, type LqrSaved } from './solve.js';

@@ -14,9 +14,9 @@ import {
   stack,
   sub,
   sum,
-  type ObjectiveSpec,
   type Tensor,
 } from '@argmin/autodiff';
+import type { ObjectiveSpec } from '@argmin/autodiff/extend';
 import type { DynamicsModel } from '../dynamics/model.js';
 import { condensedApplies, condensedCost, condenseLqr } from './condensed.js';
 import { matvec } from './step.js';

@@ -12,9 +12,9 @@ import {
   solve,
   stack,
   zeros,
-  type SolverStep,
   type Tensor,
 } from '@argmin/autodiff';
+import type { SolverStep } from '@argmin/autodiff/extend';
 import type { LqrOptions } from './node.js';
 import { LQR_RANKS, type LqrParams, type LqrSolution } from './problem.js';
 

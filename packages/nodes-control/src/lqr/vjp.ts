@@ -1,4 +1,5 @@
-import { Tensor, type Cotangents } from '@argmin/autodiff';
+import { Tensor } from '@argmin/autodiff';
+import type { Cotangents } from '@argmin/autodiff/extend';
 import { strideOf } from '../shared/shapes.js';
 import type { LqrParams, LqrSolution } from './problem.js';
 import { RiccatiWorkspace, costates, riccatiAffine, rolloutLinear, type LqrArrays, type RiccatiFactors } from './riccati.js';

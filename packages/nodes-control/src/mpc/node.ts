@@ -1,15 +1,5 @@
-import {
-  InvalidInputError,
-  ShapeError,
-  Tensor,
-  applyNode,
-  broadcastTo,
-  defineNode,
-  scalar,
-  type NodeCallOptions,
-  type NodeOutput,
-} from '@argmin/autodiff';
-import { describeValue, optionFields } from '@argmin/autodiff/extend';
+import { InvalidInputError, ShapeError, Tensor, broadcastTo, scalar, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
+import { applyNode, defineNode, describeValue, optionFields } from '@argmin/autodiff/extend';
 import { broadcastsTo } from '@argmin/autodiff/kernels';
 import type { DynamicsModel } from '../dynamics/model.js';
 import { mpcOptimality } from './optimality.js';

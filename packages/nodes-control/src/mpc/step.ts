@@ -17,8 +17,8 @@ import {
   sub,
   vjp,
   zeros,
-  type SolverStep,
 } from '@argmin/autodiff';
+import type { SolverStep } from '@argmin/autodiff/extend';
 import type { DynamicsModel } from '../dynamics/model.js';
 import { block, matvec, part } from '../lqr/step.js';
 import { DdpContext } from './ddp.js';

@@ -1,4 +1,5 @@
-import { DifferentiationError, type Tensor, type Cotangents } from '@argmin/autodiff';
+import { DifferentiationError, type Tensor } from '@argmin/autodiff';
+import type { Cotangents } from '@argmin/autodiff/extend';
 import { RiccatiFactors, RiccatiWorkspace, costates, riccatiBackward, rolloutLinear, type LqrArrays } from '../lqr/riccati.js';
 import { GradientBuffers, accumulateLinear, interleave } from '../lqr/vjp.js';
 import { strideOf } from '../shared/shapes.js';

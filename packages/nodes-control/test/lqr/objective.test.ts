@@ -1,4 +1,5 @@
-import { Tensor, createRuntime, grad, stackBatch } from '@argmin/autodiff';
+import { Tensor, createRuntime, grad } from '@argmin/autodiff';
+import { stackBatch } from '@argmin/autodiff/extend';
 import { checkVjp } from '@argmin/autodiff/testing';
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';

@@ -1,4 +1,5 @@
-import { Rng, Tensor, randn, stackBatch, tensor, vjp } from '@argmin/autodiff';
+import { Rng, Tensor, randn, tensor, vjp } from '@argmin/autodiff';
+import { stackBatch } from '@argmin/autodiff/extend';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { describe, expect, test } from 'vitest';
 import { cartpole, cartpoleParams } from '../../src/dynamics/cartpole.js';

@@ -1,4 +1,5 @@
-import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
+import type { NodeCallOptions, NodeOutput } from '@argmin/autodiff';
+import { applyNode, defineNode } from '@argmin/autodiff/extend';
 import { coneOptimality } from './optimality.js';
 import { coneLayout, validateCone, type ConeLayout, type ConeParams, type ConeSolution, type ConeSpec } from './problem.js';
 import { solveCone, type ConeSolverOptions, type ConeSparsity } from './solve.js';

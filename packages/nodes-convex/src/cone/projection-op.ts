@@ -1,4 +1,5 @@
-import { DifferentiationError, Tensor, defineOp, type Op } from '@argmin/autodiff';
+import { DifferentiationError, Tensor } from '@argmin/autodiff';
+import { defineOp, type Op } from '@argmin/autodiff/extend';
 import { applyConeDerivative, projectCone, projectConeWithDerivative } from './cones.js';
 import { coneLayout, type ConeLayout, type ConeSpec } from './problem.js';
 

@@ -1,20 +1,5 @@
-import {
-  InvalidInputError,
-  Tensor,
-  add,
-  concat,
-  eye,
-  matmul,
-  matmulT,
-  neg,
-  reshape,
-  slice,
-  solve,
-  sub,
-  sum,
-  mul,
-  type SolverStep,
-} from '@argmin/autodiff';
+import { InvalidInputError, Tensor, add, concat, eye, matmul, matmulT, neg, reshape, slice, solve, sub, sum, mul } from '@argmin/autodiff';
+import type { SolverStep } from '@argmin/autodiff/extend';
 import { denseConeDerivative, projectConeWithDerivative } from './cones.js';
 import { coneLayout } from './problem.js';
 import type { ConeParams, ConeSolution } from './problem.js';

@@ -1,4 +1,5 @@
-import { DifferentiationError, Tensor, type Cotangents, type SolveResult } from '@argmin/autodiff';
+import { DifferentiationError, Tensor } from '@argmin/autodiff';
+import type { Cotangents, SolveResult } from '@argmin/autodiff/extend';
 import { normInf } from './ipm/matrix.js';
 import type { ConeLayout, ConeParams, ConeSolution } from './problem.js';
 import { coneData, elementInput, type ConeSaved, type ConeSparsity } from './solve.js';

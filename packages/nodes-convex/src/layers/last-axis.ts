@@ -1,14 +1,13 @@
 import {
   InvalidInputError,
   Tensor,
-  applyNode,
   reshape,
   type SolveInfo,
   type NodeCallOptions,
   type NodeOutput,
   type OptimizationNode,
-  type TensorRecord,
 } from '@argmin/autodiff';
+import { applyNode, type TensorRecord } from '@argmin/autodiff/extend';
 
 /**
  * Runs a node whose parameter `x` is a vector over the last axis of a tensor of any rank: the

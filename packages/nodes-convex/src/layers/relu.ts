@@ -1,4 +1,5 @@
-import { Tensor, add, defineNode, mul, relu, sub, zeros, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import { Tensor, add, mul, relu, sub, zeros, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import { defineNode } from '@argmin/autodiff/extend';
 import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };

@@ -1,16 +1,5 @@
-import {
-  Tensor,
-  add,
-  defineNode,
-  log,
-  maximum,
-  minimum,
-  mul,
-  sigmoid,
-  sub,
-  type NodeCallOptions,
-  type SolveStatus,
-} from '@argmin/autodiff';
+import { Tensor, add, log, maximum, minimum, mul, sigmoid, sub, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import { defineNode } from '@argmin/autodiff/extend';
 import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };

@@ -3,7 +3,6 @@ import {
   Tensor,
   add,
   concat,
-  defineNode,
   div,
   log,
   maximum,
@@ -16,7 +15,7 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
-import { optionFields } from '@argmin/autodiff/extend';
+import { defineNode, optionFields } from '@argmin/autodiff/extend';
 import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };

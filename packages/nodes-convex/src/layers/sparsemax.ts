@@ -2,7 +2,6 @@ import {
   Tensor,
   add,
   concat,
-  defineNode,
   div,
   greater,
   max,
@@ -14,6 +13,7 @@ import {
   type NodeCallOptions,
   type SolveStatus,
 } from '@argmin/autodiff';
+import { defineNode } from '@argmin/autodiff/extend';
 import { runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
 
 type P = { x: Tensor };

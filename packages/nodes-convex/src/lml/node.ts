@@ -1,5 +1,5 @@
-import { InvalidInputError, ShapeError, Tensor, defineNode, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
-import { describeValue, optionFields } from '@argmin/autodiff/extend';
+import { InvalidInputError, ShapeError, Tensor, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
+import { defineNode, describeValue, optionFields } from '@argmin/autodiff/extend';
 import { applyOverLastAxis } from '../layers/last-axis.js';
 import { checkK, LML, type LmlCallOptions, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';
 import { solveLmlRows } from './solve.js';

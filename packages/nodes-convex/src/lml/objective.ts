@@ -1,4 +1,5 @@
-import { type ObjectiveSpec, type Tensor, abs, add, log, max, maximum, mul, neg, relu, sub, sum } from '@argmin/autodiff';
+import { type Tensor, abs, add, log, max, maximum, mul, neg, relu, sub, sum } from '@argmin/autodiff';
+import type { ObjectiveSpec } from '@argmin/autodiff/extend';
 import { predicted, sumSquares } from '../shared/prediction.js';
 import type { LmlOptions, LmlParams, LmlSolution } from './problem.js';
 

@@ -1,19 +1,5 @@
-import {
-  Tensor,
-  add,
-  broadcastTo,
-  concat,
-  expandDims,
-  maximum,
-  minimum,
-  mul,
-  reshape,
-  sigmoid,
-  sub,
-  sum,
-  div,
-  type SolverStep,
-} from '@argmin/autodiff';
+import { Tensor, add, broadcastTo, concat, expandDims, maximum, minimum, mul, reshape, sigmoid, sub, sum, div } from '@argmin/autodiff';
+import type { SolverStep } from '@argmin/autodiff/extend';
 import { checkK, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';
 import { lmlBracket } from './solve.js';
 

@@ -1,6 +1,6 @@
-import { applyNode, defineNode, type NodeCallOptions, type NodeOutput } from '@argmin/autodiff';
+import type { NodeCallOptions, NodeOutput } from '@argmin/autodiff';
+import { applyNode, defineNode, optionFields } from '@argmin/autodiff/extend';
 import { qpObjectiveSpec } from './objective.js';
-import { optionFields } from '@argmin/autodiff/extend';
 import { qpOptimality } from './optimality.js';
 import type { QpOptions, QpParams, QpSolution } from './problem.js';
 import { solveQp } from './solve.js';

@@ -1,4 +1,5 @@
-import { abs, add, matmul, max, maximum, mul, quadForm, relu, sub, sum, type ObjectiveSpec, type Tensor } from '@argmin/autodiff';
+import { abs, add, matmul, max, maximum, mul, quadForm, relu, sub, sum, type Tensor } from '@argmin/autodiff';
+import type { ObjectiveSpec } from '@argmin/autodiff/extend';
 import { matvec, predicted, sumSquares } from '../shared/prediction.js';
 import type { QpOptions, QpParams, QpSolution } from './problem.js';
 

@@ -1,4 +1,5 @@
-import { ShapeError, Tensor, type SolveControls, type SolveResult, type SolveStatus } from '@argmin/autodiff';
+import { ShapeError, Tensor, type SolveStatus } from '@argmin/autodiff';
+import type { SolveControls, SolveResult } from '@argmin/autodiff/extend';
 import { qpElement, type QpElement } from './dense.js';
 import { absoluteResidual, hugeThreshold, satisfiesDropped, solveElement, type QpMethod, type WorkCache } from './element.js';
 import type { WarmPoint } from './ipm.js';

@@ -18,9 +18,8 @@ import {
   sub,
   symmetrize,
   zeros,
-  type SolveControls,
-  type SolverStep,
 } from '@argmin/autodiff';
+import type { SolveControls, SolverStep } from '@argmin/autodiff/extend';
 import { qpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 
 /** M·x for M `[..., r, c]` and x `[..., c]` (batch dimensions broadcast). */

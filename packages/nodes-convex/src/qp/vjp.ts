@@ -1,4 +1,5 @@
-import { Tensor, type Cotangents, type SolveResult } from '@argmin/autodiff';
+import { Tensor } from '@argmin/autodiff';
+import type { Cotangents, SolveResult } from '@argmin/autodiff/extend';
 import { addMatTVec } from './dense.js';
 import { solvePartitioned } from './polish.js';
 import { elementOffset, type QpParams, type QpSolution } from './problem.js';

@@ -1,5 +1,5 @@
-import { Tensor, applyNode, defineNode, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
-import { optionFields } from '@argmin/autodiff/extend';
+import { Tensor, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
+import { applyNode, defineNode, optionFields } from '@argmin/autodiff/extend';
 import {
   SINKHORN,
   checkSinkhorn,

@@ -1,4 +1,5 @@
-import { type ObjectiveSpec, type Tensor, abs, add, max, maximum, mul, sub, sum } from '@argmin/autodiff';
+import { type Tensor, abs, add, max, maximum, mul, sub, sum } from '@argmin/autodiff';
+import type { ObjectiveSpec } from '@argmin/autodiff/extend';
 import { xlogx } from '../lml/objective.js';
 import { predicted, sumSquares } from '../shared/prediction.js';
 import type { SinkhornOptions, SinkhornParams, SinkhornSolution } from './problem.js';

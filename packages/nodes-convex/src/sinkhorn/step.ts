@@ -3,7 +3,6 @@ import {
   add,
   broadcastTo,
   concat,
-  defineOp,
   div,
   exp,
   expandDims,
@@ -16,9 +15,8 @@ import {
   sub,
   sum,
   zeros,
-  type Op,
-  type SolverStep,
 } from '@argmin/autodiff';
+import { defineOp, type Op, type SolverStep } from '@argmin/autodiff/extend';
 import { sinkhornSizes, type SinkhornOptions, type SinkhornParams, type SinkhornSolution } from './problem.js';
 
 /**

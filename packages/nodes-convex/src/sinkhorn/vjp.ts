@@ -1,4 +1,5 @@
-import { DifferentiationError, Tensor, type Cotangents } from '@argmin/autodiff';
+import { DifferentiationError, Tensor } from '@argmin/autodiff';
+import type { Cotangents } from '@argmin/autodiff/extend';
 import { SINKHORN, type SinkhornParams, type SinkhornSizes, type SinkhornSolution } from './problem.js';
 import { solvePlanSystem, type SchurOptions } from './schur.js';
 

@@ -1,4 +1,5 @@
-import { DifferentiationError, Rng, randn, stackBatch, tensor, vjp, type Tensor } from '@argmin/autodiff';
+import { DifferentiationError, Rng, randn, tensor, vjp, type Tensor } from '@argmin/autodiff';
+import { stackBatch } from '@argmin/autodiff/extend';
 import { describe, expect, test } from 'vitest';
 import { cone } from '../../src/cone/node.js';
 import { randomProgram } from './programs.js';

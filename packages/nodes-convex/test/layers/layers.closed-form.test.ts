@@ -5,21 +5,18 @@ import {
   InvalidInputError,
   Rng,
   Tensor,
-  applyNode,
   mul,
   randn,
   relu,
-  rootVjp,
   sigmoid,
   softmax,
   sum,
   vjp,
   type OptimizationNode,
   type Strategy,
-  type TensorRecord,
 } from '@argmin/autodiff';
+import { applyNode, rootVjp, type TensorRecord, solveNode } from '@argmin/autodiff/extend';
 import { arbTensor, numRuns } from '@argmin/autodiff/testing';
-import { solveNode } from '@argmin/autodiff/extend';
 import { reluLayer, reluNode } from '../../src/layers/relu.js';
 import { sigmoidLayer, sigmoidNode } from '../../src/layers/sigmoid.js';
 import { softmaxLayer, softmaxNode } from '../../src/layers/softmax.js';

@@ -1,4 +1,5 @@
-import { InvalidInputError, ShapeError, applyNode, tensor } from '@argmin/autodiff';
+import { InvalidInputError, ShapeError, tensor } from '@argmin/autodiff';
+import { applyNode } from '@argmin/autodiff/extend';
 import { describe, expect, test } from 'vitest';
 import { lml, lmlNode } from '../../src/lml/node.js';
 

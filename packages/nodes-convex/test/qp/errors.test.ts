@@ -1,4 +1,5 @@
-import { ConvergenceError, InvalidInputError, ShapeError, type Tensor, stackBatch, tensor, vjp } from '@argmin/autodiff';
+import { ConvergenceError, InvalidInputError, ShapeError, type Tensor, tensor, vjp } from '@argmin/autodiff';
+import { stackBatch } from '@argmin/autodiff/extend';
 import { describe, expect, test } from 'vitest';
 import { qp, type QpParams } from '../../src/qp/node.js';
 import { generateQp } from './arbitraries.js';

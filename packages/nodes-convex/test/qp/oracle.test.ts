@@ -2,7 +2,8 @@
 // ./fixtures/README.md): qpth 0.0.18 solutions and VJPs, with an exact active-set solution and
 // VJP (z_activeset, vjp_activeset) from an independent torch implementation.
 import { readFileSync } from 'node:fs';
-import { Tensor, stackBatch, tensor, vjp } from '@argmin/autodiff';
+import { Tensor, tensor, vjp } from '@argmin/autodiff';
+import { stackBatch } from '@argmin/autodiff/extend';
 import { describe, expect, test } from 'vitest';
 import { qp, type QpParams } from '../../src/qp/node.js';
 

@@ -1,4 +1,5 @@
-import { type Tensor, grad, stackBatch, tensor, vjp } from '@argmin/autodiff';
+import { type Tensor, grad, tensor, vjp } from '@argmin/autodiff';
+import { stackBatch } from '@argmin/autodiff/extend';
 import { checkVjp } from '@argmin/autodiff/testing';
 import { describe, expect, test } from 'vitest';
 import { qp, type QpParams } from '../../src/qp/node.js';

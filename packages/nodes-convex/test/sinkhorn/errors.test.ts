@@ -1,4 +1,5 @@
-import { ConvergenceError, InvalidInputError, ShapeError, type Tensor, applyNode, tensor, vjp, zeros } from '@argmin/autodiff';
+import { ConvergenceError, InvalidInputError, ShapeError, type Tensor, tensor, vjp, zeros } from '@argmin/autodiff';
+import { applyNode } from '@argmin/autodiff/extend';
 import { describe, expect, test } from 'vitest';
 import { sinkhorn, sinkhornNode } from '../../src/sinkhorn/node.js';
 
