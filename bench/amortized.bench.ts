@@ -1,6 +1,7 @@
 import { pathToFileURL } from 'node:url';
 import { Rng, randn, valueAndGrad, type Tensor } from '@argmin/autodiff';
-import { amortize, mlp, type MlpParams } from '@argmin/nodes-amortized';
+import type { TensorRecord } from '@argmin/autodiff/extend';
+import { type Amortized, amortize, mlp, type MlpParams } from '@argmin/nodes-amortized';
 import { mpcNode } from '@argmin/nodes-control';
 import { qpNode } from '@argmin/nodes-convex';
 import { chainFamily } from '../examples/lib/amortized-lqr.js';
@@ -22,7 +23,13 @@ import type { BenchRow } from './types.js';
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const budgetMs = quick ? 400 : 1500;
   const rows: BenchRow[] = [];
-  const add = (group: string, what: string, am: ReturnType<typeof amortize<any, any, any, MlpParams>>, x: Tensor, train: Tensor) => {
+  const add = <P extends TensorRecord, S extends TensorRecord>(
+    group: string,
+    what: string,
+    am: Amortized<P, S, MlpParams>,
+    x: Tensor,
+    train: Tensor,
+  ) => {
     const B = x.shape[0]!;
     const theta = am.init(Rng.seeded(1));
     const solve = bestMs(() => am.solve(x), { batches: 3, inner: 1, budgetMs }) / B;

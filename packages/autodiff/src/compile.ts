@@ -1,9 +1,9 @@
 import { topologicalOrder, type Attrs, type AttrValue, type Graph, type NodeData } from '@argmin/graph';
 import { InvalidInputError, PluginError } from './errors.js';
 import { decodeTree, decodeValues } from './graph-values.js';
-import type { Op } from './ops/define-op.js';
+import type { AnyOp } from './ops/define-op.js';
 import { applyNode } from './optimization/apply.js';
-import type { OptimizationNode } from './optimization/node.js';
+import type { AnyNode } from './optimization/node.js';
 import type { Runtime } from './runtime.js';
 import type { Tensor } from './tensor.js';
 import { flatten } from './tree.js';
@@ -19,6 +19,7 @@ export interface CompileOptions {
 }
 
 /** A graph as a function: same arguments (minus stored parameters) and result structure as the traced one. */
+// biome-ignore lint/suspicious/noExplicitAny: a loaded graph's arguments and result have no static type; they mirror the traced call.
 export type CompiledGraph = (...args: any[]) => any;
 
 type Step = (values: Map<string, Tensor>) => void;
@@ -51,7 +52,7 @@ export function compileGraph(runtime: Runtime, graph: Graph, options: CompileOpt
   const argKinds = signature.args.filter((a) => a.kind === 'input' || !useStored || !storedParams(graph));
   const outputs = graph.outputs;
 
-  return (...args: any[]) => {
+  return (...args: unknown[]) => {
     const leaves = args.flatMap((a) => flatten(a).leaves);
     if (args.length !== argKinds.length || leaves.length !== argSlots.length) {
       throw new InvalidInputError(
@@ -126,7 +127,7 @@ function opAttrs(attrs: Attrs): Attrs {
 }
 
 function opStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
-  const op: Op<any> | undefined = runtime.op(node.op);
+  const op: AnyOp | undefined = runtime.op(node.op);
   if (op === undefined)
     throw missing(graph, node, runtime.node(node.op) ? 'op (a node of that name exists, but the graph calls it as an op)' : 'op');
   if (node.outputs.length !== 1)
@@ -147,7 +148,7 @@ function opStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
 }
 
 function nodeStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
-  const opt: OptimizationNode<any, any, any> | undefined = runtime.node(node.op);
+  const opt: AnyNode | undefined = runtime.node(node.op);
   if (opt === undefined) throw missing(graph, node, 'optimization node');
   const where = `graph '${graph.name}', node '${node.id}' (${node.op})`;
   const lost = node.attrs.unserializable;

@@ -1,5 +1,5 @@
 import * as broadcast from './ops/broadcast.js';
-import type { Op } from './ops/define-op.js';
+import type { AnyOp } from './ops/define-op.js';
 import * as elementwise from './ops/elementwise.js';
 import * as indexOps from './ops/index-ops.js';
 import * as linalg from './ops/linalg.js';
@@ -10,11 +10,11 @@ import { identityOp, stopGradientOp } from './transforms.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 
 /** Every exported `…Op` handle of the given modules. */
-function opsOf(...modules: Record<string, unknown>[]): Op<any>[] {
-  const out: Op<any>[] = [];
+function opsOf(...modules: Record<string, unknown>[]): AnyOp[] {
+  const out: AnyOp[] = [];
   for (const m of modules) {
     for (const [key, value] of Object.entries(m)) {
-      if (key.endsWith('Op') && value && typeof value === 'object' && 'definition' in value) out.push(value as Op<any>);
+      if (key.endsWith('Op') && value && typeof value === 'object' && 'definition' in value) out.push(value as AnyOp);
     }
   }
   return out;

@@ -6,6 +6,7 @@
  */
 export {
   defineNode,
+  type AnyNode,
   type OptimizationNode,
   type NodeSignature,
   type SolveResult,
@@ -42,6 +43,6 @@ export {
 export { parseSpec, rankOf, resolveDims, coreShapeOf, describeValue, type CoreSpec } from './optimization/signature.js';
 export { assertFiniteValues, assertPsdBlocks, PSD_RTOL, SYMMETRY_RTOL, type PsdMode } from './optimization/checks.js';
 export { commonOptions, optionFields, optionNames, validateOptions, validateWarmStart } from './optimization/options.js';
-export { defineOp, type Op, type OpDefinition, type VjpContext } from './ops/define-op.js';
+export { defineOp, type AnyOp, type Op, type OpDefinition, type VjpContext } from './ops/define-op.js';
 export { record, isRecording, isTracked, withCluster, withoutRecording, type Cotangent, type Pullback, type Recorded } from './tape.js';
 export { ARGMIN_API_VERSION, definePlugin, type Plugin } from './plugin.js';

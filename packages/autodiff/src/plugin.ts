@@ -1,6 +1,6 @@
 import { PluginError } from './errors.js';
-import type { Op } from './ops/define-op.js';
-import type { OptimizationNode } from './optimization/node.js';
+import type { AnyOp } from './ops/define-op.js';
+import type { AnyNode } from './optimization/node.js';
 
 /** The plugin API version this runtime implements; plugins declare a semver range of it. */
 export const ARGMIN_API_VERSION = '1.0.0';
@@ -15,8 +15,8 @@ export interface Plugin {
   readonly version: string;
   /** Semver range of the argmin plugin API it is written against, e.g. '^1'. */
   readonly argminApi: string;
-  readonly ops?: readonly Op<any>[];
-  readonly nodes?: readonly OptimizationNode<any, any, any>[];
+  readonly ops?: readonly AnyOp[];
+  readonly nodes?: readonly AnyNode[];
 }
 
 /** Checks a plugin's declaration (names present and unique) and returns it unchanged. */

@@ -1,8 +1,8 @@
 import { checkPlugins, parseGraph, satisfiesRange, type Graph, type PluginManifest } from '@argmin/graph';
 import { compileGraph, type CompiledGraph, type CompileOptions } from './compile.js';
 import { PluginError } from './errors.js';
-import type { Op } from './ops/define-op.js';
-import type { OptimizationNode } from './optimization/node.js';
+import type { AnyOp } from './ops/define-op.js';
+import type { AnyNode } from './optimization/node.js';
 import { ARGMIN_API_VERSION, type Plugin } from './plugin.js';
 import { corePlugin } from './core-plugin.js';
 
@@ -10,8 +10,8 @@ import { corePlugin } from './core-plugin.js';
 export interface Runtime {
   readonly apiVersion: string;
   readonly plugins: readonly Plugin[];
-  op(name: string): Op<any> | undefined;
-  node(name: string): OptimizationNode<any, any, any> | undefined;
+  op(name: string): AnyOp | undefined;
+  node(name: string): AnyNode | undefined;
   /** What each plugin provides, in the form saved graphs are checked against. */
   manifests(): PluginManifest[];
   /**
@@ -33,8 +33,8 @@ export interface RuntimeOptions {
 
 export function createRuntime({ plugins = [] }: RuntimeOptions = {}): Runtime {
   const all = [corePlugin, ...plugins];
-  const ops = new Map<string, { op: Op<any>; plugin: Plugin }>();
-  const nodes = new Map<string, { node: OptimizationNode<any, any, any>; plugin: Plugin }>();
+  const ops = new Map<string, { op: AnyOp; plugin: Plugin }>();
+  const nodes = new Map<string, { node: AnyNode; plugin: Plugin }>();
   for (const plugin of all) {
     if (!satisfiesRange(ARGMIN_API_VERSION, plugin.argminApi)) {
       throw new PluginError(

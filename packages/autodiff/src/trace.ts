@@ -2,7 +2,7 @@ import { GraphBuilder, type AttrValue, type Graph, type ValueSummary } from '@ar
 import { encodeTree, encodeValues } from './graph-values.js';
 import { Tape, withTape } from './tape.js';
 import { Tensor } from './tensor.js';
-import { flatten } from './tree.js';
+import { type AnyFunction, flatten } from './tree.js';
 
 export interface TraceOptions {
   /** The graph's name. */
@@ -26,7 +26,7 @@ export interface TraceOptions {
  * strategy and solver report, and unrolled solvers become clusters. Save it with
  * `serializeGraph` from @argmin/graph, or open it in the viewer.
  */
-export function trace(f: (...args: any[]) => unknown, examples: readonly unknown[], options: TraceOptions = {}): Graph {
+export function trace(f: AnyFunction, examples: readonly unknown[], options: TraceOptions = {}): Graph {
   const tape = new Tape(true);
   const flats = examples.map((e) => flatten(e));
   const aliases = flats.map((fl) => fl.leaves.map((t) => new Tensor(t.data, t.shape)));

@@ -3,7 +3,7 @@ import { ShapeError, formatShape } from './errors.js';
 import { defineOp } from './ops/define-op.js';
 import { Tape, withTape } from './tape.js';
 import { Tensor, ones, zeros } from './tensor.js';
-import { flatten } from './tree.js';
+import { type AnyFunction, flatten } from './tree.js';
 
 type NoAttrs = Record<string, never>;
 
@@ -115,9 +115,10 @@ export interface GradOptions {
  * `hasAux`, `[[value, aux], gradient]`). The gradient has the structure of the argument, or is
  * an array of those when `argnums` is an array.
  */
-export function valueAndGrad<F extends (...args: any[]) => any>(f: F, options: GradOptions = {}) {
+export function valueAndGrad<F extends AnyFunction>(f: F, options: GradOptions = {}) {
   const { argnums = 0, hasAux = false } = options;
   const nums = typeof argnums === 'number' ? [argnums] : argnums;
+  // biome-ignore lint/suspicious/noExplicitAny: the gradient mirrors the selected arguments' trees, which the signature cannot name.
   return (...args: Parameters<F>): [ReturnType<F>, any] => {
     const selected = nums.map((i) => args[i]);
     const call = (...xs: unknown[]) => {
@@ -132,12 +133,13 @@ export function valueAndGrad<F extends (...args: any[]) => any>(f: F, options: G
       throw new ShapeError(`grad: f must return a scalar tensor${hasAux ? ' as the first element of [loss, aux]' : ''}, got ${shape}`);
     }
     const grads = pullback(hasAux ? [ones(loss.shape), null] : ones(loss.shape));
-    return [value, typeof argnums === 'number' ? grads[0] : grads];
+    return [value as ReturnType<F>, typeof argnums === 'number' ? grads[0] : grads];
   };
 }
 
 /** `grad(f)(...args)`: the gradient of a scalar-valued `f`; see {@link valueAndGrad}. */
-export function grad<F extends (...args: any[]) => any>(f: F, options: GradOptions = {}) {
+export function grad<F extends AnyFunction>(f: F, options: GradOptions = {}) {
   const vg = valueAndGrad(f, options);
+  // biome-ignore lint/suspicious/noExplicitAny: as in valueAndGrad, the gradient has the argument's tree.
   return (...args: Parameters<F>): any => vg(...args)[1];
 }

@@ -7,11 +7,16 @@ import { Tensor } from './tensor.js';
  */
 export type Tree = Tensor | readonly Tree[] | { readonly [key: string]: Tree } | unknown;
 
+/** A function of any arguments (parameter types are contravariant: `unknown[]` would reject `(x: Tensor) => …`). */
+// biome-ignore lint/suspicious/noExplicitAny: the one place a function of arbitrary arguments is named.
+export type AnyFunction = (...args: any[]) => unknown;
+
 export interface Flat {
   readonly leaves: Tensor[];
   /** Where each leaf sits, e.g. 'W1' or '0.b' (empty for a bare tensor). */
   readonly paths: string[];
   /** Rebuilds the tree with new tensor leaves, in the order of `leaves`. */
+  // biome-ignore lint/suspicious/noExplicitAny: the rebuilt tree has the caller's structure, known only at run time.
   unflatten(leaves: readonly Tensor[]): any;
 }
 
@@ -36,6 +41,7 @@ export function flatten(tree: unknown): Flat {
   return {
     leaves,
     paths,
+    // biome-ignore lint/suspicious/noExplicitAny: see Flat.unflatten.
     unflatten(newLeaves: readonly Tensor[]): any {
       let i = 0;
       const rebuild = (t: unknown): unknown => {

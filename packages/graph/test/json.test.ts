@@ -37,7 +37,8 @@ function tiny(): Graph {
 }
 
 /** The JSON of `tiny()` as plain mutable data, to corrupt in tests. */
-const doc = (): any => JSON.parse(serializeGraph(tiny())); // any: tests write arbitrary junk into it
+// biome-ignore lint/suspicious/noExplicitAny: tests write arbitrary junk into the parsed document.
+const doc = (): any => JSON.parse(serializeGraph(tiny()));
 
 const formatError = (f: () => unknown): GraphFormatError => {
   try {

@@ -60,9 +60,9 @@ export interface AmortizeOptions<P extends TensorRecord, S extends TensorRecord,
 /** A model amortizing a node: ŷ_θ(x) ≈ y*(x) = argmin f(y; problem(x)). */
 export interface Amortized<P extends TensorRecord, S extends TensorRecord, Theta> {
   readonly name: string;
-  readonly node: OptimizationNode<P, S, any>;
+  readonly node: OptimizationNode<P, S, object>;
   readonly model: Model<Theta>;
-  readonly options: AmortizeOptions<P, S, any>;
+  readonly options: AmortizeOptions<P, S, object>;
   init(rng: Rng): Theta;
   /** The predicted entries for contexts x `[B, dx]`, projected and refined; differentiable in θ. */
   predict(theta: Theta, x: Tensor): Partial<S>;

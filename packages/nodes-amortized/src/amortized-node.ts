@@ -9,7 +9,15 @@ import {
   index,
   reshape,
 } from '@argmin/autodiff';
-import { ARGMIN_API_VERSION, type TensorRecord, applyNode, defineNode, definePlugin, withoutRecording } from '@argmin/autodiff/extend';
+import {
+  ARGMIN_API_VERSION,
+  type AnyNode,
+  type TensorRecord,
+  applyNode,
+  defineNode,
+  definePlugin,
+  withoutRecording,
+} from '@argmin/autodiff/extend';
 import type { Amortized } from './amortize.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './package-info.js';
 
@@ -156,7 +164,7 @@ export function amortizedPredict<Theta extends TensorRecord>(
 }
 
 /** A plugin listing amortizer nodes, so a runtime can load saved graphs that contain them. */
-export function amortizedPlugin(...nodes: OptimizationNode<any, any, any>[]): Plugin {
+export function amortizedPlugin(...nodes: AnyNode[]): Plugin {
   return definePlugin({
     name: PACKAGE_NAME,
     version: PACKAGE_VERSION,

@@ -1,5 +1,5 @@
 import { InvalidInputError, grad, mul, sub, sum, type OptimizationNode, type Tensor } from '@argmin/autodiff';
-import { applyNode, type TensorRecord } from '@argmin/autodiff/extend';
+import { type AnyNode, applyNode, type TensorRecord } from '@argmin/autodiff/extend';
 
 /**
  * Semi-amortization: the model's prediction followed by K refinement steps, all differentiable,
@@ -16,14 +16,14 @@ export type Refinement =
 /** What a refinement needs to know about the problem (see ObjectiveSpec). */
 export interface RefineContext<P extends TensorRecord, S extends TensorRecord> {
   readonly where: string;
-  readonly node: OptimizationNode<P, S, any>;
+  readonly node: OptimizationNode<P, S, object>;
   readonly nodeOptions: object;
   /** Objective plus weighted penalty, per batch element [B]. */
   readonly total?: (params: P, prediction: Partial<S>) => Tensor;
   readonly project?: (params: P, prediction: Partial<S>) => Partial<S>;
 }
 
-export function validateRefinement(where: string, r: Refinement, node: OptimizationNode<any, any, any>, hasObjective: boolean): void {
+export function validateRefinement(where: string, r: Refinement, node: AnyNode, hasObjective: boolean): void {
   if (r.kind !== 'gradient' && r.kind !== 'solver') {
     throw new InvalidInputError(
       `${where}: unknown refinement kind '${String((r as { kind: unknown }).kind)}' (expected 'gradient' or 'solver')`,

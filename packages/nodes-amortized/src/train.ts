@@ -24,7 +24,7 @@ export interface TrainOptions<T> {
   /** Minibatch size (default min(64, N)); minibatches walk a fresh permutation each epoch. */
   readonly batchSize?: number;
   /** Default `adam()` (lr 1e-3). */
-  readonly optimizer?: Optimizer<any>;
+  readonly optimizer?: Optimizer<unknown>;
   /** Draws the permutations (default `Rng.seeded(0)`). */
   readonly rng?: Rng;
   /** Called after every step: a progress bar, a log line, a chart. */

@@ -23,6 +23,10 @@ export interface OpDefinition<A extends Attrs> {
 }
 
 /** A handle to a defined op; call `apply` to run it (and record it when a transform is active). */
+/** Any op, for tables that hold ops of different attribute types. */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous table's element type.
+export type AnyOp = Op<any>;
+
 export interface Op<A extends Attrs> {
   readonly name: string;
   readonly definition: OpDefinition<A>;

@@ -96,6 +96,10 @@ export interface SolverStep<P extends TensorRecord, S extends TensorRecord, O> {
  *   forward factorization); it receives and returns batched tensors.
  * - `step` optionally gives one solver iteration for unrolling.
  */
+/** Any node, for tables that hold nodes of different parameter, solution and option types. */
+// biome-ignore lint/suspicious/noExplicitAny: a heterogeneous table's element type; users narrow by name.
+export type AnyNode = OptimizationNode<any, any, any>;
+
 export interface OptimizationNode<P extends TensorRecord, S extends TensorRecord, O extends object = object> {
   /** Namespaced by the plugin, e.g. 'convex.qp'. */
   readonly name: string;
@@ -125,7 +129,7 @@ export interface OptimizationNode<P extends TensorRecord, S extends TensorRecord
  * f(ŷ; params), and its constraints as a differentiable `project`ion onto the feasible set or a
  * squared-violation `penalty`, and the largest `violation` (≥ 0) reported beside suboptimality.
  */
-export interface ObjectiveSpec<P = any, S = any, O = any> {
+export interface ObjectiveSpec<P = TensorRecord, S = TensorRecord, O = object> {
   objective(params: P, prediction: Partial<S>, options: O): Tensor;
   penalty?(params: P, prediction: Partial<S>, options: O): Tensor;
   violation?(params: P, prediction: Partial<S>, options: O): Tensor;

@@ -3,7 +3,7 @@ import { InvalidInputError, ShapeError, formatShape } from '../errors.js';
 import { Tensor } from '../tensor.js';
 import type { NodeLayout } from './batch.js';
 import { assertFiniteValues } from './checks.js';
-import type { OptimizationNode } from './node.js';
+import type { AnyNode } from './node.js';
 import { coreShapeOf, describeValue } from './signature.js';
 
 /**
@@ -68,7 +68,7 @@ export const commonOptions = {
 
 const schemas = new WeakMap<object, z.ZodObject>();
 
-function schemaOf(node: OptimizationNode<any, any, any>): z.ZodObject {
+function schemaOf(node: AnyNode): z.ZodObject {
   let s = schemas.get(node);
   if (!s) {
     s = node.options ? z.strictObject({ ...commonOptions, ...node.options }) : z.looseObject(commonOptions);
@@ -78,7 +78,7 @@ function schemaOf(node: OptimizationNode<any, any, any>): z.ZodObject {
 }
 
 /** The option names a node accepts, its own first. */
-export function optionNames(node: OptimizationNode<any, any, any>): string[] {
+export function optionNames(node: AnyNode): string[] {
   return [...Object.keys(node.options ?? {}), ...Object.keys(commonOptions).filter((k) => !(k in (node.options ?? {})))];
 }
 
@@ -86,7 +86,7 @@ export function optionNames(node: OptimizationNode<any, any, any>): string[] {
  * Checks a call's options against the node's schema, and the warm start against the solution's
  * signature. Throws an InvalidInputError naming the node and the first wrong option.
  */
-export function validateOptions(node: OptimizationNode<any, any, any>, options: unknown): void {
+export function validateOptions(node: AnyNode, options: unknown): void {
   if (options === null || typeof options !== 'object' || Array.isArray(options) || options instanceof Tensor) {
     throw new InvalidInputError(`${node.name}: options must be an object, got ${describeValue(options)}`);
   }
@@ -109,7 +109,7 @@ export function validateOptions(node: OptimizationNode<any, any, any>, options: 
   throw new InvalidInputError(`${node.name}: option '${path.join('.')}' must be ${want}, got ${describeValue(value)}`);
 }
 
-function fieldAt(node: OptimizationNode<any, any, any>, path: readonly PropertyKey[]): z.ZodType | undefined {
+function fieldAt(node: AnyNode, path: readonly PropertyKey[]): z.ZodType | undefined {
   let field: z.ZodType | undefined = ({ ...commonOptions, ...(node.options ?? {}) } as z.ZodRawShape)[path[0] as string] as
     | z.ZodType
     | undefined;
@@ -120,13 +120,13 @@ function fieldAt(node: OptimizationNode<any, any, any>, path: readonly PropertyK
   return field;
 }
 
-function describeField(node: OptimizationNode<any, any, any>, path: readonly PropertyKey[]): string | undefined {
+function describeField(node: AnyNode, path: readonly PropertyKey[]): string | undefined {
   let field = fieldAt(node, path);
   while (field && field.description === undefined && field instanceof z.ZodOptional) field = field.unwrap() as z.ZodType;
   return field?.description;
 }
 
-function nestedKeys(node: OptimizationNode<any, any, any>, path: readonly PropertyKey[]): string[] {
+function nestedKeys(node: AnyNode, path: readonly PropertyKey[]): string[] {
   let field = fieldAt(node, path);
   while (field instanceof z.ZodOptional) field = field.unwrap() as z.ZodType;
   return field instanceof z.ZodObject ? Object.keys(field.shape) : [];
@@ -157,7 +157,7 @@ function editDistance(a: string, b: string): number {
  * A warm start names solution outputs; each is a finite Tensor of the output's core shape, or
  * with a leading batch axis of the call's batch size.
  */
-export function validateWarmStart(node: OptimizationNode<any, any, any>, warmStart: object | undefined, layout: NodeLayout): void {
+export function validateWarmStart(node: AnyNode, warmStart: object | undefined, layout: NodeLayout): void {
   if (warmStart === undefined) return;
   const specs = node.signature.solution as Record<string, string | number>;
   for (const [key, t] of Object.entries(warmStart)) {

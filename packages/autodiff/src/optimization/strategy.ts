@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import type { LinearSolveOptions } from './linear-solve.js';
-import type { OptimizationNode, SolveControls, TensorRecord } from './node.js';
+import type { AnyNode, SolveControls, TensorRecord } from './node.js';
 
 /**
  * How gradients pass through an optimization node, chosen per call:
@@ -55,7 +55,7 @@ export type Plan =
  * The string 'unroll' with a `maxIter` and no `steps` unrolls `maxIter` steps, as before the
  * strategy carried its length (kept while callers move to `{ kind: 'unroll', steps }`).
  */
-export function resolvePlan(node: OptimizationNode<any, any, any>, options: NodeCallOptions): Plan {
+export function resolvePlan(node: AnyNode, options: NodeCallOptions): Plan {
   const spec = options.strategy ?? 'implicit';
   const kind = typeof spec === 'string' ? spec : spec?.kind;
   const policy = options.onUnconverged ?? 'error';
@@ -93,16 +93,13 @@ export function resolvePlan(node: OptimizationNode<any, any, any>, options: Node
 }
 
 /** The strategy and policy of a call (the older entry point): see {@link resolvePlan}. */
-export function resolveStrategy(
-  node: OptimizationNode<any, any, any>,
-  options: NodeCallOptions,
-): { strategy: Strategy; policy: GradientPolicy } {
+export function resolveStrategy(node: AnyNode, options: NodeCallOptions): { strategy: Strategy; policy: GradientPolicy } {
   const plan = resolvePlan(node, options);
   return { strategy: plan.kind, policy: plan.policy };
 }
 
 /** The strategies a node can run: 'solve' always, 'implicit' with optimality or vjp, 'unroll' with step. */
-export function supportedStrategies(node: OptimizationNode<any, any, any>): Strategy[] {
+export function supportedStrategies(node: AnyNode): Strategy[] {
   const out: Strategy[] = [];
   if (node.vjp || node.optimality) out.push('implicit');
   if (node.step) out.push('unroll');

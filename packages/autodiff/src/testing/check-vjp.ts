@@ -1,7 +1,7 @@
 import { ArgminError } from '../errors.js';
 import { Rng, randn } from '../random.js';
 import { Tensor } from '../tensor.js';
-import { flatten } from '../tree.js';
+import { type AnyFunction, flatten } from '../tree.js';
 import { vjp } from '../transforms.js';
 import { recordCase } from './report.js';
 
@@ -48,7 +48,7 @@ function axpy(x: Tensor, t: Tensor, h: number): Tensor {
  * the Jacobian in expectation, and a wrong transpose, a missing term or a broadcast reduced by
  * mean instead of sum all fail it. Throws with both numbers when they disagree.
  */
-export function checkVjp(f: (...args: any[]) => unknown, args: readonly unknown[], options: CheckVjpOptions = {}): CheckVjpResult {
+export function checkVjp(f: AnyFunction, args: readonly unknown[], options: CheckVjpOptions = {}): CheckVjpResult {
   const { seed = 0, eps = 1e-6, rtol = 1e-6, atol = 1e-9 } = options;
   const rng = Rng.seeded(seed);
   const wrt = options.wrt ?? args.map((_, i) => i);

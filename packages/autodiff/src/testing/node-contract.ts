@@ -15,7 +15,7 @@ export interface NodeContractOptions<P extends TensorRecord, O extends object> {
   /** Random well-posed instances, unbatched (every parameter at its core rank). */
   readonly params: fc.Arbitrary<P>;
   /** Options passed to every call (beside the strategy). */
-  readonly options?: O & NodeCallOptions<any>;
+  readonly options?: O & NodeCallOptions;
   /** Strategies to check (default: every one the node supports). */
   readonly strategies?: readonly Strategy[];
   /** Largest ∞-norm of the optimality residual at the solution (default 1e-8). */

@@ -1,5 +1,6 @@
 import type fc from 'fast-check';
 import type { Tensor } from '../tensor.js';
+import type { AnyFunction } from '../tree.js';
 import type { CheckVjpOptions } from './check-vjp.js';
 
 /**
@@ -8,7 +9,7 @@ import type { CheckVjpOptions } from './check-vjp.js';
  */
 export interface OpGradSpec {
   readonly name: string;
-  readonly fn: (...args: any[]) => Tensor;
+  readonly fn: (...args: Parameters<AnyFunction>) => Tensor;
   readonly args: fc.Arbitrary<readonly unknown[]>;
   readonly check?: CheckVjpOptions;
 }

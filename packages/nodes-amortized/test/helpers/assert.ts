@@ -2,7 +2,7 @@ import type { Tensor } from '@argmin/autodiff';
 import { expect } from 'vitest';
 
 /** Asserts that `fn` throws an error of `type` whose message contains every one of `parts`. */
-export function expectError(fn: () => unknown, type: abstract new (...args: any[]) => Error, ...parts: string[]): void {
+export function expectError(fn: () => unknown, type: abstract new (...args: never[]) => Error, ...parts: string[]): void {
   let err: unknown;
   try {
     fn();

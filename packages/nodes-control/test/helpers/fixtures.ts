@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Tensor, tensor, type NestedArray } from '@argmin/autodiff';
 
 /** Reads a fixture copied into test/fixtures (see its README for the source). */
+// biome-ignore lint/suspicious/noExplicitAny: fixture JSON is read as the shape each test declares.
 export function loadFixture<T = any>(name: string): T {
   return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), 'utf8')) as T;
 }
