@@ -10,8 +10,9 @@ import {
   index,
   randn,
 } from '@argmin/autodiff';
-import { applyNode, defineNode } from '@argmin/autodiff/extend';
+import { applyNode, defineNode, optionFields } from '@argmin/autodiff/extend';
 import { cem, cemIteration } from './cem.js';
+import { cemFields } from './problem.js';
 
 /**
  * The cross-entropy method as an optimization node, `control.cem`: min_x f(x; θ) by CEM, with the
@@ -54,18 +55,21 @@ function drawsOf(options: CemNodeOptions, it: number, B: number, nz: number): Te
   return broadcastTo(expandDims(eps, 0), [B, N, nz]);
 }
 
-function checkOptions(options: CemNodeOptions, nz: number): void {
-  if (typeof options.objective !== 'function') {
-    throw new InvalidInputError(`${NODE}: option 'objective' must be a function (x [B,N,nx], theta) → [B,N]`);
+/** The cross-field checks the schema cannot express: elites fewer than samples, the draws' shape, σ0 > 0. */
+function checkCem(params: CemParams, options: CemNodeOptions): void {
+  if (options.nElite >= options.nSamples) {
+    throw new InvalidInputError(`${NODE}: option 'nElite' (${options.nElite}) must be smaller than 'nSamples' (${options.nSamples})`);
   }
+  const nz = params.mu0.shape[params.mu0.ndim - 1]!;
   if (options.noise !== undefined) {
     const want = [options.iters, options.nSamples, nz];
-    if (!(options.noise instanceof Tensor) || options.noise.shape.join(',') !== want.join(',')) {
-      throw new ShapeError(`${NODE}: option 'noise' must have shape [iters,N,nz] = [${want.join(',')}]`);
+    if (options.noise.shape.join(',') !== want.join(',')) {
+      throw new ShapeError(
+        `${NODE}: option 'noise' must have shape [iters,N,nz] = [${want.join(',')}], got [${options.noise.shape.join(',')}]`,
+      );
     }
-  } else if (options.seed !== undefined && !Number.isInteger(options.seed)) {
-    throw new InvalidInputError(`${NODE}: option 'seed' must be an integer, got ${String(options.seed)}`);
   }
+  if (params.sigma0.data.some((v) => !(v > 0))) throw new InvalidInputError(`${NODE}: parameter 'sigma0' must be positive`);
 }
 
 /** Batched views of the parameters: mu0, sigma0 as [B, nz], theta as [B, p] (or undefined). */
@@ -88,11 +92,16 @@ const iterationOf = new WeakMap<object, number>();
 
 export const cemNode = defineNode<CemParams, CemSolution, CemNodeOptions>({
   name: NODE,
-  signature: { params: { mu0: 1, sigma0: 1, theta: 1 }, solution: { mu: 1, sigma: 1 }, optional: ['theta'] },
+  signature: { params: { mu0: '(nz)', sigma0: '(nz)', theta: '(p)' }, solution: { mu: '(nz)', sigma: '(nz)' }, optional: ['theta'] },
+  options: {
+    objective: optionFields.fn<CemNodeOptions['objective']>(),
+    ...cemFields,
+    seed: optionFields.custom<number>((v) => Number.isInteger(v), 'an integer').optional(),
+  },
+  check: checkCem,
   solve(params, options) {
     const { B, mu0, sigma0, theta } = batched(params);
     const nz = mu0.shape[1]!;
-    checkOptions(options, nz);
     const noise = new Tensor(new Float64Array(options.iters * B * options.nSamples * nz), [options.iters, B, options.nSamples, nz]);
     for (let it = 0; it < options.iters; it++) noise.data.set(drawsOf(options, it, B, nz).data, it * B * options.nSamples * nz);
     const out = cem(
@@ -116,9 +125,8 @@ export const cemNode = defineNode<CemParams, CemSolution, CemNodeOptions>({
   },
   step: {
     defaultSteps: 10,
-    init(params, options) {
+    init(params) {
       const { mu0, sigma0 } = batched(params);
-      checkOptions(options, mu0.shape[1]!);
       const state = unbatch(params, { mu: mu0, sigma: sigma0 });
       iterationOf.set(state, 0);
       return state;
@@ -162,6 +170,7 @@ export function cemSolve(params: CemParams, options: CemNodeOptions & NodeCallOp
       `${NODE}: strategy 'implicit' is not available: CEM's fixed point (σ → 0) is no smooth optimality condition; use 'unroll' (DCEM, with a temperature) or 'solve'`,
     );
   }
-  const steps = (options as { maxIter?: number }).maxIter ?? options.iters;
-  return applyNode(cemNode, params, { ...options, strategy, maxIter: steps });
+  // The unroll runs `iters` iterations unless maxIter says otherwise (a bad `iters` is left to the schema to name).
+  const iters = Number.isInteger(options.iters) && options.iters > 0 ? { maxIter: options.iters } : {};
+  return applyNode(cemNode, params, { ...iters, ...options, strategy });
 }
