@@ -14,7 +14,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const x = randn([n], rng);
     const c = randn([n], rng);
     for (const strategy of ['implicit', 'unroll'] as Strategy[]) {
-      const loss = (t: Tensor) => sum(mul(softmaxLayer(t, { strategy }), c));
+      const loss = (t: Tensor) => sum(mul(softmaxLayer({ x: t }, { strategy }).y, c));
       const ms = medianMs(() => vjp(loss, x).pullback(null), quick ? 5 : 20);
       const bytes = vjp(loss, x).retainedBytes();
       rows.push({ group: 'convex.softmax', name: `${strategy} fwd+bwd n=${n}`, ours: ms, unit: 'ms' });

@@ -1,4 +1,4 @@
-// Issue #21: the layer functions returned bare tensors, hiding non-convergence; sparsemax at
+// Issue #21: the layer functions returned bare tensors, hiding non-convergence (now { y, info }, as every node); sparsemax at
 // |x| ≥ 1e16 returned [0, 0, 0, 0]; a non-Tensor input crashed with a TypeError.
 import { ArgminError, ConvergenceError, InvalidInputError, grad, sum, tensor } from '@argmin/autodiff';
 import { reluLayer, sigmoidLayer, softmaxLayer, sparsemaxLayer } from '@argmin/nodes-convex';
@@ -7,31 +7,32 @@ import { describe, expect, test } from 'vitest';
 const layers = { reluLayer, sigmoidLayer, softmaxLayer, sparsemaxLayer } as const;
 
 describe('issue #21: layers report their status', () => {
-  test.each(Object.keys(layers) as (keyof typeof layers)[])('%s: { y, info } with info: true; bare tensor otherwise', (name) => {
-    const f = layers[name] as (x: unknown, o?: object) => unknown;
+  type Layer = (params: unknown, o?: object) => { y: ReturnType<typeof tensor>; info: { status: string[] } };
+
+  test.each(Object.keys(layers) as (keyof typeof layers)[])('%s returns { y, info } and refuses a bare tensor', (name) => {
+    const f = layers[name] as unknown as Layer;
     const x = tensor([0.3, -1.2, 2]);
-    const bare = f(x);
-    const full = f(x, { info: true }) as { y: { data: Float64Array }; info: { status: string[] } };
-    expect(full.info.status).toEqual(['converged']);
-    expect(Array.from(full.y.data)).toEqual(Array.from((bare as { data: Float64Array }).data));
+    const out = f({ x });
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.y.shape).toEqual([3]);
+    expect(() => f(x)).toThrow(/pass the input as \{ x \}/);
   });
 
   test.each(['reluLayer', 'sigmoidLayer', 'softmaxLayer'] as const)(
     '%s with maxIter: 1 says max_iter, and its gradient follows the policy',
     (name) => {
-      const f = layers[name] as unknown as (x: unknown, o?: object) => { y: ReturnType<typeof tensor>; info: { status: string[] } };
+      const f = layers[name] as unknown as Layer;
       const x = tensor([0.3, -1.2, 2]);
-      expect(f(x, { maxIter: 1, info: true }).info.status).toEqual(['max_iter']);
-      const g = (options: object) =>
-        grad((v: ReturnType<typeof tensor>) => sum((layers[name] as (x: unknown, o?: object) => ReturnType<typeof tensor>)(v, options)))(x);
+      expect(f({ x }, { maxIter: 1 }).info.status).toEqual(['max_iter']);
+      const g = (options: object) => grad((v: ReturnType<typeof tensor>) => sum(f({ x: v }, options).y))(x);
       expect(() => g({ maxIter: 1 })).toThrow(ConvergenceError);
       expect(Array.from(g({ maxIter: 1, onUnconverged: 'zero' }).data)).toEqual([0, 0, 0]);
     },
   );
 
   test('a NaN warm start is a typed error; a boundary warm start is reported, never hidden', () => {
-    expect(() => sigmoidLayer(tensor([1, 2]), { warmStart: { y: tensor([Number.NaN, 0.5]) } })).toThrow(ArgminError);
-    const out = sigmoidLayer(tensor([1, 2]), { warmStart: { y: tensor([1, 0]) }, info: true });
+    expect(() => sigmoidLayer({ x: tensor([1, 2]) }, { warmStart: { y: tensor([Number.NaN, 0.5]) } }).y).toThrow(ArgminError);
+    const out = sigmoidLayer({ x: tensor([1, 2]) }, { warmStart: { y: tensor([1, 0]) } });
     const ok = out.info.status[0] === 'converged';
     const exact = [1, 2].map((v) => 1 / (1 + Math.exp(-v)));
     // Either converged to the right values, or honestly not converged.
@@ -39,10 +40,10 @@ describe('issue #21: layers report their status', () => {
   });
 
   test('sparsemax at |x| ≥ 1e16 is the projection, not zeros', () => {
-    const out = sparsemaxLayer(tensor([1e16, 0, 3, -2]), { info: true });
+    const out = sparsemaxLayer({ x: tensor([1e16, 0, 3, -2]) });
     expect(out.info.status).toEqual(['converged']);
     expect(Array.from(out.y.data)).toEqual([1, 0, 0, 0]);
-    const tied = sparsemaxLayer(tensor([1e16, 1e16, -1e16, 0]));
+    const tied = sparsemaxLayer({ x: tensor([1e16, 1e16, -1e16, 0]) }).y;
     expect(Array.from(tied.data)).toEqual([0.5, 0.5, 0, 0]);
   });
 

@@ -57,12 +57,12 @@ describe('graphs from the node families round-trip: outputs to the bit, gradient
       [tensor([0.2, 0.3, 0.5]), tensor([0.25, 0.25, 0.25, 0.25])],
       3,
     );
-    roundTrip((x: Tensor) => mul(softmaxLayer(x), 3), [randn([2, 5], rng)], 4, [randn([2, 5], rng)]);
+    roundTrip((x: Tensor) => mul(softmaxLayer({ x }).y, 3), [randn([2, 5], rng)], 4, [randn([2, 5], rng)]);
   });
 
   test('unrolled solvers (every iteration an op in the file) round-trip too', () => {
     const unroll = { strategy: { kind: 'unroll', steps: 30 } } as const;
-    roundTrip((x: Tensor) => softmaxLayer(x, unroll), [randn([4], rng)], 7, [randn([4], rng)]);
+    roundTrip((x: Tensor) => softmaxLayer({ x }, unroll).y, [randn([4], rng)], 7, [randn([4], rng)]);
     // Run where traced: LML's unrolled init computes a bracket from x's values outside the ops,
     // so the trace holds it as a constant and the file is that program (exact at the traced x).
     const xl = randn([5], rng);

@@ -13,7 +13,7 @@ describe('second derivatives through implicit nodes are never a silent zero', ()
   const v = randn([3], rng);
 
   test('a Hessian-vector product through an implicit softmaxLayer or lml is a typed error naming the node', () => {
-    const g = grad((y: Tensor) => loss(softmaxLayer(y)));
+    const g = grad((y: Tensor) => loss(softmaxLayer({ x: y }).y));
     expect(() => vjp(g as (y: Tensor) => Tensor, x).pullback(v)).toThrow(DifferentiationError);
     expect(() => vjp(g as (y: Tensor) => Tensor, x).pullback(v)).toThrow(/convex\.softmax.*use strategy 'unroll'/);
     const gl = grad((y: Tensor) => loss(lml({ x: y }, { k: 1 }).y));
@@ -22,11 +22,11 @@ describe('second derivatives through implicit nodes are never a silent zero', ()
 
   test("with strategy 'unroll' the HVP matches the closed form (softmax op)", () => {
     const hvp = (f: (y: Tensor) => Tensor) => vjp(grad(f) as (y: Tensor) => Tensor, x).pullback(v)[0] as Tensor;
-    const viaUnroll = hvp((y) => loss(softmaxLayer(y, { strategy: { kind: 'unroll', steps: 400 } })));
+    const viaUnroll = hvp((y) => loss(softmaxLayer({ x: y }, { strategy: { kind: 'unroll', steps: 400 } }).y));
     const exact = hvp((y) => loss(softmax(y)));
     expect(relErr(viaUnroll, exact)).toBeLessThan(1e-6);
     // First-order gradients through the implicit node are unaffected.
-    const g1 = grad((y: Tensor) => loss(softmaxLayer(add(y, 0))))(x) as Tensor;
+    const g1 = grad((y: Tensor) => loss(softmaxLayer({ x: add(y, 0) }).y))(x) as Tensor;
     expect(relErr(g1, grad((y: Tensor) => loss(softmax(y)))(x) as Tensor)).toBeLessThan(1e-8);
   });
 });

@@ -148,10 +148,10 @@ describe('the talks, each in a few lines', () => {
     // The QP node's active-set polish reports 'failed' on this program (Q = 2I; a QP-node issue,
     // reproduced without the layer), so its interior point result is taken unpolished.
     const opts = { solver: { polish: false } };
-    close(layer([xt], opts)[0]!, sparsemaxLayer(xt), 1e-8);
+    close(layer([xt], opts)[0]!, sparsemaxLayer({ x: xt }).y, 1e-8);
     const w = tensor([1, -2, 0.5, 3, 1]);
     const g = grad((a: Tensor) => sum(mul(layer([a], opts)[0]!, w)))(xt) as Tensor;
-    close(g, grad((a: Tensor) => sum(mul(sparsemaxLayer(a), w)))(xt) as Tensor, 1e-7);
+    close(g, grad((a: Tensor) => sum(mul(sparsemaxLayer({ x: a }).y, w)))(xt) as Tensor, 1e-7);
   });
 
   test('LML top-k: minimize −xᵀy − Σentr(y) − Σentr(1 − y) s.t. Σy = k', () => {

@@ -19,10 +19,10 @@ const calls: Record<string, { node: string; call: (options: object) => unknown; 
     call: (o) => sinkhorn({ a: tensor([0.5, 0.5]), b: tensor([0.5, 0.5]), C: eye(2) }, { epsilon: 0.1, ...o } as never),
     own: { epsilon: -1 },
   },
-  relu: { node: 'convex.relu', call: (o) => reluLayer(x, o as never), own: { temperature: 2 } },
-  sigmoid: { node: 'convex.sigmoid', call: (o) => sigmoidLayer(x, o as never), own: { polish: true } },
-  softmax: { node: 'convex.softmax', call: (o) => softmaxLayer(x, o as never), own: { temperature: 0 } },
-  sparsemax: { node: 'convex.sparsemax', call: (o) => sparsemaxLayer(x, o as never), own: { strategy: 'backprop' } },
+  relu: { node: 'convex.relu', call: (o) => reluLayer({ x }, o as never).y, own: { temperature: 2 } },
+  sigmoid: { node: 'convex.sigmoid', call: (o) => sigmoidLayer({ x }, o as never).y, own: { polish: true } },
+  softmax: { node: 'convex.softmax', call: (o) => softmaxLayer({ x }, o as never).y, own: { temperature: 0 } },
+  sparsemax: { node: 'convex.sparsemax', call: (o) => sparsemaxLayer({ x }, o as never).y, own: { strategy: 'backprop' } },
 };
 
 const misspelled: [string, unknown, string | null][] = [

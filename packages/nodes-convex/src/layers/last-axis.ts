@@ -1,12 +1,4 @@
-import {
-  InvalidInputError,
-  Tensor,
-  reshape,
-  type SolveInfo,
-  type NodeCallOptions,
-  type NodeOutput,
-  type OptimizationNode,
-} from '@argmin/autodiff';
+import { InvalidInputError, Tensor, reshape, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
 import { applyNode, type TensorRecord } from '@argmin/autodiff/extend';
 
 /**
@@ -42,37 +34,21 @@ export function rowChange(a: Float64Array, b: Float64Array, rows: number): Float
   return out;
 }
 
-/**
- * The report option of the layer functions: with `info: true` a layer returns `{ y, info }`
- * (the solver's status per row, iterations, residual) instead of the bare tensor, so a row that
- * did not converge (a small maxIter, a NaN warm start) is visible. Either way an unconverged row
- * follows the gradient policy (`onUnconverged`) in the backward pass, like every node.
- */
-export interface LayerReport {
-  readonly info?: boolean;
-}
-
-export interface LayerOutput {
-  readonly y: Tensor;
-  readonly info: SolveInfo;
-}
-
-/** Checks the input of a layer function, runs its node and returns y, or { y, info } if asked. */
+/** Checks a layer function's arguments and runs its node over the last axis of `params.x`. */
 export function runLayer<S extends { y: Tensor }, O extends object>(
   node: OptimizationNode<{ x: Tensor }, S, O>,
-  x: unknown,
-  options: O & NodeCallOptions<S> & LayerReport,
-): Tensor | LayerOutput {
+  params: unknown,
+  options: O & NodeCallOptions<S>,
+): NodeOutput<S> {
+  if (params instanceof Tensor) {
+    throw new InvalidInputError(`${node.name}: pass the input as { x }, e.g. layer({ x }, options), not a bare Tensor`);
+  }
+  const x = params !== null && typeof params === 'object' ? (params as { x?: unknown }).x : undefined;
   if (!(x instanceof Tensor)) {
     throw new InvalidInputError(
       `${node.name}: parameter 'x' must be a Tensor, got ${x === null ? 'null' : Array.isArray(x) ? 'an array' : typeof x}`,
     );
   }
   if (options === null || typeof options !== 'object') throw new InvalidInputError(`${node.name}: options must be an object`);
-  const { info, ...rest } = options;
-  if (info !== undefined && typeof info !== 'boolean') {
-    throw new InvalidInputError(`${node.name}: option 'info' must be a boolean, got ${typeof info}`);
-  }
-  const out = applyOverLastAxis(node, x, rest as O & NodeCallOptions<S>);
-  return info ? { y: out.y, info: out.info } : out.y;
+  return applyOverLastAxis(node, x, options);
 }

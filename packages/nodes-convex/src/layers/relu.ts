@@ -1,6 +1,6 @@
-import { Tensor, add, mul, relu, sub, zeros, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import { Tensor, add, mul, relu, sub, zeros, type NodeCallOptions, type NodeOutput, type SolveStatus } from '@argmin/autodiff';
 import { defineNode } from '@argmin/autodiff/extend';
-import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
+import { rowChange, runLayer } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor };
@@ -51,10 +51,11 @@ function rowScale(x: Float64Array, r: number, n: number): number {
   return Math.max(m, 2 ** -1022);
 }
 
-/** ReLU computed as the solution of its argmin problem, over the last axis of `x`. */
-export function reluLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;
-/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
-export function reluLayer(x: Tensor, options: NodeCallOptions<S> & { readonly info: true }): LayerOutput;
-export function reluLayer(x: Tensor, options: NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
-  return runLayer(reluNode, x, options);
+/**
+ * ReLU computed as the solution of its argmin problem, over the last axis of `x`: `{ y, info }`, like
+ * every node, with the solver's status per row (a row that did not converge follows the gradient
+ * policy, `onUnconverged`, in the backward pass).
+ */
+export function reluLayer(params: { readonly x: Tensor }, options: NodeCallOptions<S> = {}): NodeOutput<S> {
+  return runLayer(reluNode, params, options);
 }

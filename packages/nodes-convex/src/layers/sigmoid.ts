@@ -1,6 +1,18 @@
-import { Tensor, add, log, maximum, minimum, mul, sigmoid, sub, type NodeCallOptions, type SolveStatus } from '@argmin/autodiff';
+import {
+  Tensor,
+  add,
+  log,
+  maximum,
+  minimum,
+  mul,
+  sigmoid,
+  sub,
+  type NodeCallOptions,
+  type NodeOutput,
+  type SolveStatus,
+} from '@argmin/autodiff';
 import { defineNode } from '@argmin/autodiff/extend';
-import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
+import { rowChange, runLayer } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor };
@@ -91,10 +103,11 @@ function errorBound(prev: Float64Array, z: Float64Array, x: Float64Array, rows: 
   return out;
 }
 
-/** The sigmoid computed as the solution of its argmin problem. */
-export function sigmoidLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;
-/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
-export function sigmoidLayer(x: Tensor, options: NodeCallOptions<S> & { readonly info: true }): LayerOutput;
-export function sigmoidLayer(x: Tensor, options: NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
-  return runLayer(sigmoidNode, x, options);
+/**
+ * The sigmoid computed as the solution of its argmin problem, elementwise: `{ y, info }`, like
+ * every node, with the solver's status per row (a row that did not converge follows the gradient
+ * policy, `onUnconverged`, in the backward pass).
+ */
+export function sigmoidLayer(params: { readonly x: Tensor }, options: NodeCallOptions<S> = {}): NodeOutput<S> {
+  return runLayer(sigmoidNode, params, options);
 }

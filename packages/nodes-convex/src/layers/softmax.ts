@@ -13,10 +13,11 @@ import {
   sub,
   sum,
   type NodeCallOptions,
+  type NodeOutput,
   type SolveStatus,
 } from '@argmin/autodiff';
 import { defineNode, optionFields } from '@argmin/autodiff/extend';
-import { rowChange, runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
+import { rowChange, runLayer } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor; nu: Tensor };
@@ -149,10 +150,11 @@ function normalizeRows(z: Float64Array, rows: number): Float64Array {
   return out;
 }
 
-/** Softmax over the last axis computed as the solution of its argmin problem. */
-export function softmaxLayer(x: Tensor, options?: SoftmaxOptions & NodeCallOptions<S> & { readonly info?: false }): Tensor;
-/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
-export function softmaxLayer(x: Tensor, options: SoftmaxOptions & NodeCallOptions<S> & { readonly info: true }): LayerOutput;
-export function softmaxLayer(x: Tensor, options: SoftmaxOptions & NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
-  return runLayer(softmaxNode, x, options);
+/**
+ * Softmax computed as the solution of its argmin problem, over the last axis of `x`: `{ y, info }`, like
+ * every node, with the solver's status per row (a row that did not converge follows the gradient
+ * policy, `onUnconverged`, in the backward pass).
+ */
+export function softmaxLayer(params: { readonly x: Tensor }, options: SoftmaxOptions & NodeCallOptions<S> = {}): NodeOutput<S> {
+  return runLayer(softmaxNode, params, options);
 }

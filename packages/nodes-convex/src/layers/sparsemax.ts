@@ -11,10 +11,11 @@ import {
   sub,
   sum,
   type NodeCallOptions,
+  type NodeOutput,
   type SolveStatus,
 } from '@argmin/autodiff';
 import { defineNode } from '@argmin/autodiff/extend';
-import { runLayer, type LayerOutput, type LayerReport } from './last-axis.js';
+import { runLayer } from './last-axis.js';
 
 type P = { x: Tensor };
 type S = { y: Tensor; tau: Tensor };
@@ -93,10 +94,11 @@ function expand(tau: Tensor): Tensor {
   return reshape(tau, [...tau.shape, 1]);
 }
 
-/** Sparsemax over the last axis, computed as the solution of its argmin problem. */
-export function sparsemaxLayer(x: Tensor, options?: NodeCallOptions<S> & { readonly info?: false }): Tensor;
-/** With `info: true`: `{ y, info }`, the solver's report per row beside the values. */
-export function sparsemaxLayer(x: Tensor, options: NodeCallOptions<S> & { readonly info: true }): LayerOutput;
-export function sparsemaxLayer(x: Tensor, options: NodeCallOptions<S> & LayerReport = {}): Tensor | LayerOutput {
-  return runLayer(sparsemaxNode, x, options);
+/**
+ * Sparsemax computed as the solution of its argmin problem, over the last axis of `x`: `{ y, info }`, like
+ * every node, with the solver's status per row (a row that did not converge follows the gradient
+ * policy, `onUnconverged`, in the backward pass).
+ */
+export function sparsemaxLayer(params: { readonly x: Tensor }, options: NodeCallOptions<S> = {}): NodeOutput<S> {
+  return runLayer(sparsemaxNode, params, options);
 }

@@ -63,7 +63,7 @@ describe('argmin layers equal their closed forms', () => {
         const c = randn(x.shape, Rng.seeded(seed));
         const loss = (f: (t: Tensor) => Tensor) => (t: Tensor) => sum(mul(f(t), c));
         const ours = vjp(
-          loss((t) => layer(t, { strategy })),
+          loss((t) => layer({ x: t }, { strategy }).y),
           x,
         );
         const ref = vjp(loss(closed), x);
@@ -79,7 +79,7 @@ describe('argmin layers equal their closed forms', () => {
   test.prop([arbRows({ min: -2, max: 2 })], { numRuns: numRuns(50, CHEAP_FULL_RUNS) })(
     'sparsemax: values equal the sorting formula',
     (x) => {
-      const y = sparsemaxLayer(x);
+      const y = sparsemaxLayer({ x }).y;
       const n = x.shape[1]!;
       for (let r = 0; r < x.shape[0]!; r++) {
         const row = x.data.subarray(r * n, (r + 1) * n);
@@ -90,7 +90,7 @@ describe('argmin layers equal their closed forms', () => {
 
   test('sparsemax: the implicit Jacobian is the closed form diag(s) − ssᵀ/|s| on the support s', () => {
     const x = new Tensor(Float64Array.of(0.9, 0.1, -0.5, 0.6), [4]);
-    const y = sparsemaxLayer(x);
+    const y = sparsemaxLayer({ x }).y;
     const support = Array.from(y.data, (v): number => (v > 0 ? 1 : 0));
     const k = support.reduce((a, b) => a + b, 0);
     for (let j = 0; j < 4; j++) {
@@ -98,7 +98,7 @@ describe('argmin layers equal their closed forms', () => {
         Float64Array.from({ length: 4 }, (_, i) => (i === j ? 1 : 0)),
         [4],
       );
-      const [row] = vjp((t: Tensor) => sparsemaxLayer(t), x).pullback(e);
+      const [row] = vjp((t: Tensor) => sparsemaxLayer({ x: t }).y, x).pullback(e);
       const expected = support.map((si, i) => si * ((i === j ? 1 : 0) - support[j]! / k) * 1);
       expect(maxAbs(row.data, expected)).toBeLessThan(1e-10);
     }
@@ -128,8 +128,8 @@ describe('the generic implicit VJP matches closed forms to 1e-8', () => {
 
 describe('argmin layers: bad input', () => {
   test('softmax rejects a non-positive temperature, naming the node', () => {
-    expect(() => softmaxLayer(new Tensor(Float64Array.of(1, 2), [2]), { temperature: 0 })).toThrow(InvalidInputError);
-    expect(() => softmaxLayer(new Tensor(Float64Array.of(1, 2), [2]), { temperature: -1 })).toThrow(
+    expect(() => softmaxLayer({ x: new Tensor(Float64Array.of(1, 2), [2]) }, { temperature: 0 }).y).toThrow(InvalidInputError);
+    expect(() => softmaxLayer({ x: new Tensor(Float64Array.of(1, 2), [2]) }, { temperature: -1 }).y).toThrow(
       /convex\.softmax: option 'temperature' must be a finite number > 0, got number -1/,
     );
   });
@@ -143,7 +143,7 @@ describe('argmin layers: bad input', () => {
       Float64Array.from({ length: 24 }, (_, i) => Math.sin(i)),
       [2, 3, 4],
     );
-    expect(softmaxLayer(x).shape).toEqual([2, 3, 4]);
-    expect(maxAbs(softmaxLayer(x).data, softmax(x, -1).data)).toBeLessThan(1e-12);
+    expect(softmaxLayer({ x }).y.shape).toEqual([2, 3, 4]);
+    expect(maxAbs(softmaxLayer({ x }).y.data, softmax(x, -1).data)).toBeLessThan(1e-12);
   });
 });
