@@ -4,6 +4,7 @@ import { isTrackedForGradient, record, withoutRecording, type Cotangent } from '
 import { Tensor, zeros } from '../tensor.js';
 import { vjp } from '../transforms.js';
 import { batchElement, paramsOfElement, resolveLayout, solutionOfElement, stackBatch, type NodeLayout } from './batch.js';
+import { recordedImplicitVjp } from './higher-order.js';
 import { rootVjp } from './implicit.js';
 import type { Cotangents, OptimizationNode, SolveInfo, SolveResult, TensorRecord } from './node.js';
 import { validateOptions, validateWarmStart } from './options.js';
@@ -53,12 +54,11 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     ...(options.label !== undefined ? { label: options.label } : {}),
     pullback: (cots: readonly Cotangent[]): Cotangent[] => {
       if (plan.kind === 'solve') return inputs.map(() => null);
-      // The implicit VJP below is computed unrecorded; differentiating it again would give a
-      // silent zero, so a higher-order request is an error until it records its solves.
+      // Differentiated again (a Hessian-vector product, a hypergradient): record the implicit
+      // VJP as ops, so the enclosing tape sees how it depends on the parameters and cotangents.
       if (inputs.some(isTrackedForGradient) || cots.some((c) => c !== null && isTrackedForGradient(c))) {
-        throw new DifferentiationError(
-          `${node.name}: a derivative of this node's implicit gradient was requested (e.g. a Hessian-vector product), but the implicit VJP is first order and would give a silent zero; use strategy 'unroll' (or { kind: 'unroll', steps }) for higher-order derivatives`,
-        );
+        const grads = recordedImplicitVjp(node, params, result, cots, options, layout, plan);
+        return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
       }
       const cot: Record<string, Tensor | null> = {};
       solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
