@@ -1,7 +1,6 @@
 // Issue #21: misspelled and ill-typed options were silently accepted. Each case must be an
-// InvalidInputError naming the node and the option. control.cem and convex.cone do not pass yet
-// (cem's options are not schema-checked, the cone accepts `anderson: -1`): they run below as
-// expected failures.
+// InvalidInputError naming the node and the option. control.cem does not pass yet (its options are
+// not schema-checked): it runs below as an expected failure.
 import { InvalidInputError, Rng, Tensor, sum, tensor } from '@argmin/autodiff';
 import { cem, lqr, mpc } from '@argmin/nodes-control';
 import { cone, lmlSolve, qp, reluLayer, sigmoidLayer, sinkhorn, softmaxLayer, sparsemaxLayer } from '@argmin/nodes-convex';
@@ -19,10 +18,11 @@ const calls: Record<string, (options: object) => unknown> = {
   'convex.qp': (o) => qp({ Q: I, p: tensor([1, 1]) }, o),
   'convex.lml': (o) => lmlSolve(tensor([1, 2, 3]), { k: 1 }, o),
   'convex.sinkhorn': (o) => sinkhorn({ a: tensor([0.5, 0.5]), b: tensor([0.5, 0.5]), C: I }, { epsilon: 0.1, ...o }),
-  'convex.relu': (o) => reluLayer(tensor([1, -1]), o),
-  'convex.sigmoid': (o) => sigmoidLayer(tensor([1, -1]), o),
-  'convex.softmax': (o) => softmaxLayer(tensor([1, -1]), o),
-  'convex.sparsemax': (o) => sparsemaxLayer(tensor([1, -1]), o),
+  'convex.relu': (o) => reluLayer({ x: tensor([1, -1]) }, o).y,
+  'convex.sigmoid': (o) => sigmoidLayer({ x: tensor([1, -1]) }, o).y,
+  'convex.softmax': (o) => softmaxLayer({ x: tensor([1, -1]) }, o).y,
+  'convex.sparsemax': (o) => sparsemaxLayer({ x: tensor([1, -1]) }, o).y,
+  'convex.cone': (o) => cone({ A: tensor([[1], [-1]]), b: tensor([1, 1]), c: tensor([1]) }, { cones: { nonneg: 2 }, ...o }),
   'control.lqr': (o) =>
     lqr(
       {
@@ -57,6 +57,12 @@ const illTyped = [
 const nodeSpecific: [string, object][] = [
   ['convex.qp', { polish: 'no' }],
   ['convex.softmax', { temperature: 0 }],
+  ['convex.cone', { anderson: -1 }],
+  ['convex.cone', { polish: 'no' }],
+  ['convex.cone', { kkt: 'qr' }],
+  ['convex.cone', { tolInfeasible: 0 }],
+  ['convex.cone', { alpha: 2 }],
+  ['convex.cone', { cones: [2] }],
   ['control.mpc', { linesearchDecay: 2 }],
 ];
 
@@ -90,11 +96,10 @@ describe('fuzz: options are validated', () => {
 // Known gaps, kept running as expected failures: once a node rejects every case, vitest reports
 // its test as unexpectedly passing, and the node moves into `calls` above.
 const knownGaps: Record<string, (options: object) => unknown> = {
-  'convex.cone': (o) => cone({ A: tensor([[1], [-1]]), b: tensor([1, 1]), c: tensor([1]) }, { cones: { nonneg: 2 }, ...o }),
   'control.cem': (o) =>
     cem((x) => sum(x, -1), { mu0: tensor([0, 0]), sigma0: 1, nSamples: 4, nElite: 2, iters: 1 }, { rng: Rng.seeded(1), ...o }),
 };
-const gapCases: Record<string, object[]> = { 'convex.cone': [{ anderson: -1 }], 'control.cem': [] };
+const gapCases: Record<string, object[]> = { 'control.cem': [] };
 
 describe('fuzz: options not validated yet (expected failures)', () => {
   test.fails.each(Object.keys(knownGaps))('%s rejects every bad option', (node) => {

@@ -1,7 +1,8 @@
 import type { NodeCallOptions, NodeOutput } from '@argmin/autodiff';
 import { applyNode, defineNode } from '@argmin/autodiff/extend';
 import { coneOptimality } from './optimality.js';
-import { coneLayout, validateCone, type ConeLayout, type ConeParams, type ConeSolution, type ConeSpec } from './problem.js';
+import { coneOptionFields } from './options.js';
+import { coneLayout, validateCone, type ConeParams, type ConeSolution, type ConeSpec } from './problem.js';
 import { solveCone, type ConeSolverOptions, type ConeSparsity } from './solve.js';
 import { coneStep, type ConeUnroll } from './step.js';
 import { coneVjp } from './vjp.js';
@@ -14,16 +15,6 @@ export type ConeOptions = {
   /** The iteration the 'unroll' strategy differentiates (default 'refine'; see step.ts). */
   readonly unroll?: ConeUnroll;
 } & ConeSolverOptions;
-
-const layouts = new WeakMap<ConeSpec, ConeLayout>();
-function layoutOf(spec: ConeSpec): ConeLayout {
-  let l = layouts.get(spec);
-  if (!l) {
-    l = coneLayout(spec);
-    layouts.set(spec, l);
-  }
-  return l;
-}
 
 /**
  * 'convex.cone': min ½xᵀPx + cᵀx s.t. b − Ax = s ∈ K (see problem.ts for K's layout and the
@@ -42,15 +33,18 @@ export const coneNode = defineNode<ConeParams, ConeSolution, ConeOptions>({
     solution: { x: 1, y: 1, s: 1 },
     optional: ['A', 'Aval', 'P', 'Pval'],
   },
+  options: coneOptionFields,
+  check(params, options) {
+    validateCone(params, options.cones, options.sparsity);
+  },
   solve(params, options) {
-    const layout = validateCone(params, options.cones, options.sparsity);
-    return solveCone(params, layout, options, options.sparsity);
+    return solveCone(params, coneLayout(options.cones), options, options.sparsity);
   },
   optimality(params, solution, options) {
     return coneOptimality(params, solution, options.cones);
   },
   vjp(params, result, cotangent, options) {
-    return coneVjp(params, result, cotangent, layoutOf(options.cones), options.sparsity, options.denseMax);
+    return coneVjp(params, result, cotangent, coneLayout(options.cones), options.sparsity, options.denseMax);
   },
   step: coneStep,
 });
@@ -66,6 +60,5 @@ export const coneNode = defineNode<ConeParams, ConeSolution, ConeOptions>({
  * cone({ Aval, b, c }, { cones: { nonneg: m }, sparsity: { A: pattern } })
  */
 export function cone(params: ConeParams, options: ConeOptions & NodeCallOptions<ConeSolution>): NodeOutput<ConeSolution> {
-  validateCone(params, options?.cones, options?.sparsity);
   return applyNode(coneNode, params, options);
 }

@@ -37,8 +37,53 @@ describe('convex.cone rejects bad input with typed errors naming the parameter',
   test('malformed cone specifications', () => {
     expectError(() => cone({ A, b, c }, { cones: { nonneg: -3 } }), InvalidInputError, 'cones.nonneg');
     expectError(() => cone({ A, b, c }, { cones: { orthant: 3 } as never }), InvalidInputError, "unknown cone 'orthant'");
-    expectError(() => cone({ A, b, c }, {} as never), InvalidInputError, 'options.cones is required');
+    expectError(() => cone({ A, b, c }, {} as never), InvalidInputError, "option 'cones'", 'required');
     expectError(() => cone({ A, b, c }, { cones: { soc: [2, 0] } }), InvalidInputError, 'cones.soc[1]');
+  });
+
+  test('options are checked against the node schema', () => {
+    const opts = { cones: { nonneg: 3 } };
+    expectError(
+      () => cone({ A, b, c }, { ...opts, anderson: -1 } as never),
+      InvalidInputError,
+      "unknown option 'anderson'",
+      'valid options',
+    );
+    expectError(() => cone({ A, b, c }, { ...opts, maxIters: 5 } as never), InvalidInputError, "did you mean 'maxIter'");
+    expectError(() => cone({ A, b, c }, { ...opts, polish: 'no' } as never), InvalidInputError, "option 'polish'", "'auto'");
+    expectError(() => cone({ A, b, c }, { ...opts, kkt: 'qr' } as never), InvalidInputError, "option 'kkt'");
+    expectError(() => cone({ A, b, c }, { ...opts, tolInfeasible: -1 } as never), InvalidInputError, "option 'tolInfeasible'");
+    expectError(() => cone({ A, b, c }, { ...opts, denseMax: 1.5 } as never), InvalidInputError, "option 'denseMax'");
+    expectError(() => cone({ A, b, c }, { ...opts, unroll: 'newton' } as never), InvalidInputError, "option 'unroll'");
+    expectError(() => cone({ A, b, c }, { ...opts, sparsity: { Q: 1 } } as never), InvalidInputError, "option 'sparsity'");
+    expectError(() => cone({ A, b, c }, { cones: [3] } as never), InvalidInputError, "option 'cones'");
+  });
+
+  test('parameters that are not Tensors', () => {
+    const opts = { cones: { nonneg: 3 } };
+    expectError(
+      () =>
+        cone(
+          {
+            A: [
+              [1, 0],
+              [0, 1],
+              [1, 1],
+            ],
+            b,
+            c,
+          } as never,
+          opts,
+        ),
+      InvalidInputError,
+      "parameter 'A'",
+      'Tensor',
+    );
+    expectError(() => cone({ A, b: [1, 1, 1], c } as never, opts), InvalidInputError, "parameter 'b'", 'Tensor');
+    expectError(() => cone({ A, b, c: 1 } as never, opts), InvalidInputError, "parameter 'c'", 'Tensor');
+    expectError(() => cone({ Aval: { data: [1] }, b, c } as never, opts), InvalidInputError, "parameter 'Aval'");
+    expectError(() => cone(null as never, opts), InvalidInputError, 'parameters');
+    expectError(() => cone({ b, c } as never, opts), InvalidInputError, "parameter 'A'");
   });
 
   test('NaN and Infinity in A, b or c', () => {
