@@ -1,31 +1,11 @@
-import {
-  ConvergenceError,
-  InvalidInputError,
-  ShapeError,
-  Tensor,
-  add,
-  mean,
-  mul,
-  slice,
-  sub,
-  sum,
-  type NodeOutput,
-  type OptimizationNode,
-  type Rng,
-} from '@argmin/autodiff';
-import {
-  applyNode,
-  withoutRecording,
-  type ObjectiveSpec,
-  type SolveControls,
-  type TensorRecord,
-  rankOf,
-  type CoreSpec,
-} from '@argmin/autodiff/extend';
+import { InvalidInputError, add, mean, mul, type NodeOutput, type OptimizationNode, type Rng, type Tensor } from '@argmin/autodiff';
+import { applyNode, withoutRecording, type ObjectiveSpec, type SolveControls, type TensorRecord } from '@argmin/autodiff/extend';
 import { validateDataset, type Dataset } from './data.js';
-import { solutionLayout, splitOutput, type SolutionLayout } from './layout.js';
+import { splitOutput, type SolutionLayout } from './layout.js';
 import type { Model } from './model.js';
-import { refine, validateRefinement, type Refinement } from './refine.js';
+import { checkContextShape, layoutResolver, problemPieces, requireConverged } from './amortize-problem.js';
+import { lossWeights, regression } from './amortize-loss.js';
+import { refine, type Refinement } from './refine.js';
 import { train, type TrainOptions, type TrainResult } from './train.js';
 
 /**
@@ -103,63 +83,23 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
 ): Amortized<P, S, Theta> {
   const where = `amortize(${node.name}, ${model.name})`;
   const weights = lossWeights(where, options.loss);
-  const known = node.objective;
-  const nodeOptions = (options.nodeOptions ?? {}) as O & SolveControls<S>;
-  const objective = options.objective ?? known?.objective;
-  const project = options.project ?? known?.project;
-  const penalty = options.penalty ?? known?.penalty;
-  const violation = options.violation ?? known?.violation;
-  const rho = options.penaltyWeight ?? 10;
-  if (!(rho >= 0)) throw new InvalidInputError(`${where}: 'penaltyWeight' must be ≥ 0, got ${rho}`);
   if (typeof options.problem !== 'function') throw new InvalidInputError(`${where}: 'problem' must map contexts to the node's parameters`);
-  if (weights.objective > 0 && !objective) {
-    throw new InvalidInputError(
-      `${where}: loss 'objective' needs the problem's objective, and ${node.name} defines none; pass options.objective`,
-    );
-  }
-  if (options.refine) validateRefinement(where, options.refine, node, objective !== undefined);
-  const keys = (options.predict ?? [Object.keys(node.signature.solution)[0]!]) as string[];
-  const total = objective
-    ? (p: P, y: Partial<S>) =>
-        penalty && rho > 0 ? add(objective(p, y, nodeOptions), mul(penalty(p, y, nodeOptions), rho)) : objective(p, y, nodeOptions)
-    : undefined;
-  const refineCtx = {
-    where,
-    node,
-    nodeOptions,
-    ...(total ? { total } : {}),
-    ...(project ? { project: (p: P, y: Partial<S>) => project(p, y, nodeOptions) } : {}),
-  };
-
-  let layout: SolutionLayout | null = null;
-  const resolveLayout = (x?: Tensor): SolutionLayout => {
-    if (layout) return layout;
-    let shapes = options.shapes as Record<string, readonly number[]> | undefined;
-    if (!shapes || keys.some((k) => !shapes![k])) {
-      if (!x)
-        throw new InvalidInputError(
-          `${where}: give 'shapes' of the predicted entries, or call with contexts so that one solve can tell them`,
-        );
-      const one = solveContexts(slice(x, [0, 0], [1, x.shape[1]!]));
-      shapes = Object.fromEntries(keys.map((k) => [k, (one as Record<string, Tensor>)[k]?.shape.slice(1) ?? []]));
-    }
-    const ranks = Object.fromEntries(Object.entries(node.signature.solution).map(([k, spec]) => [k, rankOf(spec as CoreSpec)]));
-    layout = solutionLayout(where, keys, shapes, ranks, model.outputSize);
-    return layout;
-  };
-  const checkContexts = (x: Tensor): void => {
-    if (!(x instanceof Tensor) || x.ndim !== 2 || x.shape[1] !== model.inputSize) {
-      const got = x instanceof Tensor ? `shape [${x.shape.join(',')}]` : typeof x;
-      throw new ShapeError(`${where}: contexts must have shape [B, ${model.inputSize}] (the model's input size), got ${got}`);
-    }
-  };
+  const pieces = problemPieces(where, node, options, weights.objective > 0);
+  const { nodeOptions, objective, project, violation, total } = pieces;
+  const solveContexts = (x: Tensor, controls: SolveControls<S> = {}): NodeOutput<S> =>
+    withoutRecording(() => applyNode(node, options.problem(x), { ...nodeOptions, ...controls, strategy: 'solve' } as O & SolveControls<S>));
+  const resolveLayout = layoutResolver(where, node, model, options, solveContexts);
+  const checkContexts = (x: Tensor): void => checkContextShape(where, model, x);
   const finish = (params: P, raw: Tensor, refineIt: boolean): Partial<S> => {
     let y = splitOutput(resolveLayout(), raw) as Partial<S>;
     if (project) y = project(params, y, nodeOptions);
-    return options.refine && refineIt ? refine(refineCtx, params, y, options.refine) : y;
+    return options.refine && refineIt ? refine(pieces.refineContext, params, y, options.refine) : y;
   };
-  const solveContexts = (x: Tensor, controls: SolveControls<S> = {}): NodeOutput<S> =>
-    withoutRecording(() => applyNode(node, options.problem(x), { ...nodeOptions, ...controls, strategy: 'solve' } as O & SolveControls<S>));
+  const prepare = (x: Tensor): P => {
+    checkContexts(x);
+    resolveLayout(x);
+    return options.problem(x);
+  };
 
   const am: Amortized<P, S, Theta> = {
     name: where,
@@ -167,16 +107,8 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
     model,
     options,
     init: (rng) => model.init(rng),
-    predict(theta, x) {
-      checkContexts(x);
-      resolveLayout(x);
-      return finish(options.problem(x), model.apply(theta, x), true);
-    },
-    infer(theta, x) {
-      checkContexts(x);
-      resolveLayout(x);
-      return withoutRecording(() => finish(options.problem(x), model.predict(theta, x), true));
-    },
+    predict: (theta, x) => finish(prepare(x), model.apply(theta, x), true),
+    infer: (theta, x) => withoutRecording(() => finish(prepare(x), model.predict(theta, x), true)),
     solve(x, controls) {
       checkContexts(x);
       return solveContexts(x, controls);
@@ -184,12 +116,7 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
     dataset(x) {
       checkContexts(x);
       const out = solveContexts(x) as NodeOutput<S> & Record<string, Tensor>;
-      const bad = out.info.status.flatMap((s, b) => (s === 'converged' ? [] : [`${b} (${s})`]));
-      if (bad.length > 0) {
-        throw new ConvergenceError(
-          `${where}: the solve did not converge for context${bad.length > 1 ? 's' : ''} ${bad.slice(0, 5).join(', ')}${bad.length > 5 ? ', …' : ''}; regression targets must be solutions`,
-        );
-      }
+      requireConverged(where, out.info.status);
       return { x, ...Object.fromEntries(resolveLayout(x).keys.map((k) => [k, out[k]!])) };
     },
     loss(theta, batch) {
@@ -197,11 +124,10 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
       if (!x) throw new InvalidInputError(`${where}: the training batch needs the contexts 'x'`);
       const params = options.problem(x);
       const y = am.predict(theta, x) as Record<string, Tensor>;
-      let value: Tensor | null = null;
-      const addTerm = (t: Tensor, w: number) => (value = value === null ? mul(t, w) : add(value, mul(t, w)));
-      if (weights.regression > 0) addTerm(regression(where, resolveLayout(), y, batch), weights.regression);
-      if (weights.objective > 0) addTerm(mean(total!(params, y as Partial<S>)), weights.objective);
-      return value!;
+      const terms: Tensor[] = [];
+      if (weights.regression > 0) terms.push(mul(regression(where, resolveLayout(), y, batch), weights.regression));
+      if (weights.objective > 0) terms.push(mul(mean(total!(params, y as Partial<S>)), weights.objective));
+      return terms.reduce((a, b) => add(a, b));
     },
     outputObjective(x, output) {
       if (!total) throw new InvalidInputError(`${where}: scoring outputs needs the problem's objective; pass options.objective`);
@@ -230,49 +156,4 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
     layout: resolveLayout,
   };
   return am;
-}
-
-function lossWeights(where: string, loss: AmortizationLoss): { regression: number; objective: number } {
-  if (loss === 'regression') return { regression: 1, objective: 0 };
-  if (loss === 'objective') return { regression: 0, objective: 1 };
-  if (loss !== null && typeof loss === 'object') {
-    const w = { regression: loss.regression ?? 0, objective: loss.objective ?? 0 };
-    if (!(w.regression >= 0 && w.objective >= 0 && w.regression + w.objective > 0 && Number.isFinite(w.regression + w.objective))) {
-      throw new InvalidInputError(
-        `${where}: loss weights must be finite, ≥ 0 and not both 0, got regression ${w.regression}, objective ${w.objective}`,
-      );
-    }
-    return w;
-  }
-  throw new InvalidInputError(
-    `${where}: unknown loss '${String(loss)}' (expected 'regression', 'objective' or { regression, objective } weights)`,
-  );
-}
-
-/** Mean squared error of each predicted entry against its solution in the batch, summed over entries. */
-function regression(where: string, layout: SolutionLayout, y: Record<string, Tensor>, batch: Dataset): Tensor {
-  let total: Tensor | null = null;
-  for (const key of layout.keys) {
-    const target = batch[key];
-    if (!target) {
-      throw new InvalidInputError(
-        `${where}: the regression loss needs the solutions '${key}' in the training data; build it with amortized.dataset(x)`,
-      );
-    }
-    const pred = y[key]!;
-    if (target.shape.length !== pred.shape.length || target.shape.some((d, i) => d !== pred.shape[i])) {
-      throw new ShapeError(
-        `${where}: training targets '${key}' of shape [${target.shape.join(',')}] do not match the prediction's [${pred.shape.join(',')}]`,
-      );
-    }
-    const d = sub(pred, target);
-    const term = mean(
-      sum(
-        mul(d, d),
-        Array.from({ length: d.ndim - 1 }, (_, i) => i + 1),
-      ),
-    );
-    total = total === null ? term : add(total, term);
-  }
-  return total!;
 }
