@@ -2,10 +2,10 @@
 // is checked by central differences of the rolled-out cost, computed here: for a quadratic cost
 // they are exact up to rounding), CEM with good and bad objectives, amortize/train options, and
 // graph JSON with random documents and depth limits.
-import { Rng, Tensor, sum } from '@argmin/autodiff';
+import { InvalidInputError, Rng, Tensor, sum } from '@argmin/autodiff';
 import { fromJSON } from '@argmin/graph';
 import { amortize, mlp } from '@argmin/nodes-amortized';
-import { cem, lqr, mpc } from '@argmin/nodes-control';
+import { type CemNodeOptions, cem, cemSolve, lqr, mpc } from '@argmin/nodes-control';
 import { lmlNode } from '@argmin/nodes-convex';
 import fc from 'fast-check';
 import { afterAll, describe, test } from 'vitest';
@@ -219,6 +219,47 @@ describe('fuzz: cem', () => {
           const out = cem(f, config, { rng: Rng.seeded(seed) });
           if (kind !== 'good') throw new BrokenPromise(`cem accepted an objective returning ${kind}`);
           if (!out.mu.data.every(Number.isFinite)) throw new BrokenPromise('cem: non-finite mean');
+          return 'verified';
+        });
+      }),
+      { numRuns: fuzzRuns(80) },
+    );
+  });
+});
+
+describe('fuzz: cem node options', () => {
+  // Per option, values the schema must accept and values it must refuse (by construction).
+  const values: Record<string, { good: unknown[]; bad: unknown[] }> = {
+    nSamples: { good: [6, 9], bad: [1, 2.5, '6', Number.NaN, -4] },
+    nElite: { good: [1, 2], bad: [0, 1.5, null, Number.POSITIVE_INFINITY] },
+    iters: { good: [1, 3], bad: [0, -1, '3', 2.2] },
+    temperature: { good: [0.5, 4, undefined], bad: [0, -2, Number.NaN, 'hot'] },
+    seed: { good: [0, 12, -3], bad: [0.5, '1', Number.NaN] },
+    normalize: { good: [true, false], bad: ['no', 0] },
+    objective: { good: [(x: Tensor) => sum(x, -1)], bad: [3, 'f', null] },
+    maxIters: { good: [], bad: [3] },
+    temprature: { good: [], bad: [2] },
+    elite: { good: [], bad: [2] },
+  };
+  test('bad values are InvalidInputErrors naming the option; good ones give a finite mean', () => {
+    const keys = Object.keys(values);
+    fc.assert(
+      fc.property(fc.constantFrom(...keys), fc.boolean(), fc.nat(), (key, wantGood, pick) => {
+        const pool = wantGood && values[key]!.good.length > 0 ? values[key]!.good : values[key]!.bad;
+        const good = pool === values[key]!.good;
+        const value = pool[pick % pool.length];
+        const base = { objective: (x: Tensor) => sum(x, -1), nSamples: 6, nElite: 2, iters: 2, seed: 1 };
+        const options = { ...base, [key]: value } as CemNodeOptions;
+        fuzzCase(`cem/options/${good ? 'good' : 'bad'}`, () => {
+          let out: ReturnType<typeof cemSolve>;
+          try {
+            out = cemSolve({ mu0: new Tensor(Float64Array.of(0.2, -0.1), [2]), sigma0: new Tensor(Float64Array.of(1, 1), [2]) }, options);
+          } catch (e) {
+            if (!good && e instanceof InvalidInputError && e.message.startsWith('control.cem: ') && e.message.includes(`'${key}'`)) throw e;
+            throw new BrokenPromise(`cem node with ${key} = ${String(value)}: ${(e as Error).constructor.name}: ${(e as Error).message}`);
+          }
+          if (!good) throw new BrokenPromise(`cem node accepted ${key} = ${String(value)}`);
+          if (!out.mu.data.every(Number.isFinite)) throw new BrokenPromise('cem node: non-finite mean');
           return 'verified';
         });
       }),
