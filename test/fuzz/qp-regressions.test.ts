@@ -3,6 +3,7 @@
 import { grad, sum, tensor } from '@argmin/autodiff';
 import { qp } from '@argmin/nodes-convex';
 import { describe, expect, test } from 'vitest';
+import { checkAnswer, solvable, tensors } from './qp-reference.js';
 
 const I2 = () =>
   tensor([
@@ -125,5 +126,15 @@ describe('issue #21: near-degenerate QPs converge forward and differentiate', ()
     // The default gradient policy does not throw: every element converged.
     const g = grad((pp: ReturnType<typeof tensor>) => sum(qp({ Q, p: pp, G, h }).z))(p);
     expect(Array.from(g.data).every(Number.isFinite)).toBe(true);
+  });
+
+  test('dependent weakly active rows nearly parallel to a free direction: z exact, not 3e-5 off', () => {
+    // The full tier's counterexample: the polish took 𝒜 without the two dependent rows, violated
+    // them by 2e-8 of their magnitude (inside every relative test) and sat 3e-5 from z*.
+    const spec = { n: 6, m: 6, k: 2, seed: 2085811150, scaling: 'columns', degeneracy: 'dependent-active', exponent: -43 } as const;
+    const q = solvable(spec);
+    const out = qp(tensors(q));
+    expect(out.info.status).toEqual(['converged']);
+    expect(checkAnswer(q, out.z.data)).toBeNull();
   });
 });

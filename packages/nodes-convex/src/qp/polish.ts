@@ -148,21 +148,32 @@ export interface Polished {
  */
 export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept: number, activeSet?: readonly boolean[]): Polished | null {
   const { n, m, k, p, G, h, b } = el;
-  const factor = factorPartitioned(el, lam, s, true, activeSet);
-  if (factor === null) return null;
-  const z = new Float64Array(n);
-  const y = new Float64Array(m);
-  const nu = new Float64Array(k);
-  solvePartitioned(
-    factor,
-    p.map((v) => -v),
-    h,
-    b,
-    z,
-    y,
-    nu,
-  );
+  const set = activeSet ? [...activeSet] : Array.from(lam, (l, i) => l > s[i]!);
+  const rhsX = p.map((v) => -v);
   const gz = new Float64Array(m);
+  let found: { factor: PartitionedKkt; z: Float64Array; y: Float64Array; nu: Float64Array } | null = null;
+  // An exact solve on 𝒜 that violates a row outside 𝒜 beyond rounding has the wrong active set:
+  // add the most violated row and solve again. Near a degenerate vertex (a weakly active row
+  // nearly parallel to a free direction) such a violation passes every relative test while z
+  // sits far from the solution. A row that makes the system singular is dependent on 𝒜 and
+  // is left out.
+  for (let round = 0; round <= m; round++) {
+    const factor = factorPartitioned(el, lam, s, true, set);
+    if (factor === null) {
+      if (found === null) return null;
+      break;
+    }
+    const z = new Float64Array(n);
+    const y = new Float64Array(m);
+    const nu = new Float64Array(k);
+    solvePartitioned(factor, rhsX, h, b, z, y, nu);
+    refineOnActiveSet(el, factor, rhsX, z, y, nu);
+    found = { factor, z, y, nu };
+    const worstRow = mostViolatedRow(el, z, set);
+    if (worstRow < 0) break;
+    set[worstRow] = true;
+  }
+  const { factor, z, y, nu } = found!;
   matVec(m, n, G, z, gz);
   // The unclamped point's violations catch a wrong guess of 𝒜 (a negative λ or slack).
   let worst = 0;
@@ -172,4 +183,99 @@ export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept
   const residual = Math.max(worst, kktResidual(el, z, lamOut, nu, slack));
   if (!(residual <= accept)) return null;
   return { z, lam: lamOut, nu, slack, residual, factor };
+}
+
+/** A row outside 𝒜 violated by more than this fraction of its magnitude is missing from 𝒜. */
+const ROW_VIOLATION = 1e-11;
+
+/** The row outside the active set violated the most, relative to its magnitude (−1: none beyond rounding). */
+function mostViolatedRow(el: QpElement, z: Float64Array, set: readonly boolean[]): number {
+  const { n, m, G, h } = el;
+  let worst = ROW_VIOLATION;
+  let at = -1;
+  for (let i = 0; i < m; i++) {
+    if (set[i]) continue;
+    let gz = 0;
+    let mag = Math.abs(h[i]!);
+    for (let j = 0; j < n; j++) {
+      const v = G[i * n + j]! * z[j]!;
+      gz += v;
+      mag += Math.abs(v);
+    }
+    const violation = mag > 0 ? (gz - h[i]!) / mag : 0;
+    if (violation > worst) {
+      worst = violation;
+      at = i;
+    }
+  }
+  return at;
+}
+
+/** Most refinement steps of the polish; each must at least halve the residual to continue. */
+const REFINE_STEPS = 4;
+
+/**
+ * Iterative refinement of the polished point on its active set: the factor may be regularized
+ * (dependent active rows make the exact system singular), so one solve can leave a residual that
+ * the problem's conditioning turns into an error of z many times larger. Each step solves for the
+ * correction of the residual [−p − Qz − G𝒜ᵀy𝒜 − Aᵀν; h𝒜 − G𝒜z; b − Az] with the same factor.
+ */
+function refineOnActiveSet(
+  el: QpElement,
+  factor: PartitionedKkt,
+  rhsX: Float64Array,
+  z: Float64Array,
+  y: Float64Array,
+  nu: Float64Array,
+): void {
+  const { n, m, k, Q, G, A, h, b } = el;
+  const rx = new Float64Array(n);
+  const rl = new Float64Array(m);
+  const rn = new Float64Array(k);
+  const dz = new Float64Array(n);
+  const dy = new Float64Array(m);
+  const dnu = new Float64Array(k);
+  const residual = (): number => {
+    let worst = 0;
+    matVec(n, n, Q, z, rx);
+    for (let i = 0; i < n; i++) rx[i] = rhsX[i]! - rx[i]!;
+    for (const a of factor.active) {
+      let gz = 0;
+      for (let j = 0; j < n; j++) {
+        rx[j]! -= G[a * n + j]! * y[a]!;
+        gz += G[a * n + j]! * z[j]!;
+      }
+      rl[a] = h[a]! - gz;
+      worst = Math.max(worst, Math.abs(rl[a]!));
+    }
+    for (let r = 0; r < k; r++) {
+      let az = 0;
+      for (let j = 0; j < n; j++) {
+        rx[j]! -= A[r * n + j]! * nu[r]!;
+        az += A[r * n + j]! * z[j]!;
+      }
+      rn[r] = b[r]! - az;
+      worst = Math.max(worst, Math.abs(rn[r]!));
+    }
+    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(rx[i]!));
+    return worst;
+  };
+  let before = residual();
+  for (let step = 0; step < REFINE_STEPS && before > 0; step++) {
+    solvePartitioned(factor, rx, rl, rn, dz, dy, dnu);
+    for (let i = 0; i < n; i++) z[i]! += dz[i]!;
+    for (const a of factor.active) y[a]! += dy[a]!;
+    for (let r = 0; r < k; r++) nu[r]! += dnu[r]!;
+    const after = residual();
+    if (!(after <= 0.5 * before)) {
+      if (!(after <= before)) {
+        // The step made it worse (or NaN): take it back.
+        for (let i = 0; i < n; i++) z[i]! -= dz[i]!;
+        for (const a of factor.active) y[a]! -= dy[a]!;
+        for (let r = 0; r < k; r++) nu[r]! -= dnu[r]!;
+      }
+      return;
+    }
+    before = after;
+  }
 }
