@@ -137,4 +137,13 @@ describe('issue #21: near-degenerate QPs converge forward and differentiate', ()
     expect(out.info.status).toEqual(['converged']);
     expect(checkAnswer(q, out.z.data)).toBeNull();
   });
+
+  test('a semidefinite Q with rows scaled by 1e43: never a wrong answer under converged', () => {
+    // A refinement of the polish on a singular (regularized) factor once walked z to 1e15 along
+    // Q's null space, where a relative stationarity test with Σ|Qᵢⱼzⱼ| as its scale cannot see it.
+    const q = solvable({ n: 3, m: 2, k: 0, seed: 145512076, scaling: 'rows', degeneracy: 'psd', exponent: 43 });
+    const out = qp(tensors(q));
+    if (out.info.status[0] === 'converged') expect(checkAnswer(q, out.z.data)).toBeNull();
+    else expect(out.info.status[0]).toBe('failed');
+  });
 });

@@ -167,7 +167,6 @@ export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept
     const y = new Float64Array(m);
     const nu = new Float64Array(k);
     solvePartitioned(factor, rhsX, h, b, z, y, nu);
-    refineOnActiveSet(el, factor, rhsX, z, y, nu);
     found = { factor, z, y, nu };
     const worstRow = mostViolatedRow(el, z, set);
     if (worstRow < 0) break;
@@ -209,73 +208,4 @@ function mostViolatedRow(el: QpElement, z: Float64Array, set: readonly boolean[]
     }
   }
   return at;
-}
-
-/** Most refinement steps of the polish; each must at least halve the residual to continue. */
-const REFINE_STEPS = 4;
-
-/**
- * Iterative refinement of the polished point on its active set: the factor may be regularized
- * (dependent active rows make the exact system singular), so one solve can leave a residual that
- * the problem's conditioning turns into an error of z many times larger. Each step solves for the
- * correction of the residual [−p − Qz − G𝒜ᵀy𝒜 − Aᵀν; h𝒜 − G𝒜z; b − Az] with the same factor.
- */
-function refineOnActiveSet(
-  el: QpElement,
-  factor: PartitionedKkt,
-  rhsX: Float64Array,
-  z: Float64Array,
-  y: Float64Array,
-  nu: Float64Array,
-): void {
-  const { n, m, k, Q, G, A, h, b } = el;
-  const rx = new Float64Array(n);
-  const rl = new Float64Array(m);
-  const rn = new Float64Array(k);
-  const dz = new Float64Array(n);
-  const dy = new Float64Array(m);
-  const dnu = new Float64Array(k);
-  const residual = (): number => {
-    let worst = 0;
-    matVec(n, n, Q, z, rx);
-    for (let i = 0; i < n; i++) rx[i] = rhsX[i]! - rx[i]!;
-    for (const a of factor.active) {
-      let gz = 0;
-      for (let j = 0; j < n; j++) {
-        rx[j]! -= G[a * n + j]! * y[a]!;
-        gz += G[a * n + j]! * z[j]!;
-      }
-      rl[a] = h[a]! - gz;
-      worst = Math.max(worst, Math.abs(rl[a]!));
-    }
-    for (let r = 0; r < k; r++) {
-      let az = 0;
-      for (let j = 0; j < n; j++) {
-        rx[j]! -= A[r * n + j]! * nu[r]!;
-        az += A[r * n + j]! * z[j]!;
-      }
-      rn[r] = b[r]! - az;
-      worst = Math.max(worst, Math.abs(rn[r]!));
-    }
-    for (let i = 0; i < n; i++) worst = Math.max(worst, Math.abs(rx[i]!));
-    return worst;
-  };
-  let before = residual();
-  for (let step = 0; step < REFINE_STEPS && before > 0; step++) {
-    solvePartitioned(factor, rx, rl, rn, dz, dy, dnu);
-    for (let i = 0; i < n; i++) z[i]! += dz[i]!;
-    for (const a of factor.active) y[a]! += dy[a]!;
-    for (let r = 0; r < k; r++) nu[r]! += dnu[r]!;
-    const after = residual();
-    if (!(after <= 0.5 * before)) {
-      if (!(after <= before)) {
-        // The step made it worse (or NaN): take it back.
-        for (let i = 0; i < n; i++) z[i]! -= dz[i]!;
-        for (const a of factor.active) y[a]! -= dy[a]!;
-        for (let r = 0; r < k; r++) nu[r]! -= dnu[r]!;
-      }
-      return;
-    }
-    before = after;
-  }
 }
