@@ -2,7 +2,7 @@ import { topologicalOrder, type Attrs, type AttrValue, type Graph, type NodeData
 import { InvalidInputError, PluginError } from './errors.js';
 import { decodeTree, decodeValues } from './graph-values.js';
 import type { AnyOp } from './ops/define-op.js';
-import { applyNode } from './optimization/apply.js';
+import { WARM_START_PREFIX, applyNode } from './optimization/apply.js';
 import type { AnyNode } from './optimization/node.js';
 import type { Runtime } from './runtime.js';
 import type { Tensor } from './tensor.js';
@@ -158,14 +158,16 @@ function nodeStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
     );
   }
   const names = node.attrs.inputNames;
-  if (
-    !Array.isArray(names) ||
-    names.length !== node.inputs.length ||
-    !names.every((n) => typeof n === 'string' && Object.hasOwn(opt.signature.params, n))
-  ) {
-    throw new InvalidInputError(`${where}: attrs.inputNames must list one parameter of the node for each input`);
-  }
   const solutionKeys = Object.keys(opt.signature.solution);
+  // Inputs are parameters by name, or a warm start's tensors as 'warmStart.<solution key>'.
+  const warmKey = (n: string) => (n.startsWith(WARM_START_PREFIX) ? n.slice(WARM_START_PREFIX.length) : undefined);
+  const known = (n: unknown) =>
+    typeof n === 'string' && (Object.hasOwn(opt.signature.params, n) || (warmKey(n) !== undefined && solutionKeys.includes(warmKey(n)!)));
+  if (!Array.isArray(names) || names.length !== node.inputs.length || !names.every(known) || new Set(names).size !== names.length) {
+    throw new InvalidInputError(
+      `${where}: attrs.inputNames must list, for each input, one parameter of the node or a 'warmStart.<solution key>', each once`,
+    );
+  }
   if (solutionKeys.length !== node.outputs.length) {
     throw new InvalidInputError(`${where}: the node has ${solutionKeys.length} outputs, the graph lists ${node.outputs.length}`);
   }
@@ -174,8 +176,14 @@ function nodeStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
   if (node.label !== undefined && node.label !== node.op) callOptions.label = node.label;
   return (values) => {
     const params: Record<string, Tensor> = {};
-    (names as string[]).forEach((n, i) => (params[n] = values.get(node.inputs[i]!)!));
-    const result = applyNode(opt, params, callOptions) as unknown as Record<string, Tensor>;
+    const warmStart: Record<string, Tensor> = {};
+    (names as string[]).forEach((n, i) => {
+      const w = warmKey(n);
+      if (w === undefined) params[n] = values.get(node.inputs[i]!)!;
+      else warmStart[w] = values.get(node.inputs[i]!)!;
+    });
+    const call = Object.keys(warmStart).length > 0 ? { ...callOptions, warmStart } : callOptions;
+    const result = applyNode(opt, params, call) as unknown as Record<string, Tensor>;
     solutionKeys.forEach((k, i) => values.set(node.outputs[i]!, result[k]!));
   };
 }

@@ -41,34 +41,60 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
   const inputs = paramKeys.map((k) => params[k]!);
   const outputs = solutionKeys.map((k) => result.solution[k]!);
   const frozen = new Set<string>(node.signature.nondifferentiable ?? []);
+  // A warm start changes the value (to the solver's tolerance), not the derivative: its tensors
+  // are recorded as inputs named 'warmStart.<key>' that receive no gradient, so a traced graph
+  // holds them and a compiled graph starts where the traced call started.
+  const warm = warmStartInputs(options.warmStart, solutionKeys);
+  const none = warm.tensors.map(() => null);
 
   record({
     op: node.name,
     kind: 'optimization',
-    inputs,
+    inputs: [...inputs, ...warm.tensors],
     outputs,
     attrs: jsonAttrs(options),
     strategy,
     info: result.info,
-    inputNames: paramKeys,
+    inputNames: [...paramKeys, ...warm.names],
     ...(options.label !== undefined ? { label: options.label } : {}),
-    pullback: (cots: readonly Cotangent[]): Cotangent[] => {
-      if (plan.kind === 'solve') return inputs.map(() => null);
-      // Differentiated again (a Hessian-vector product, a hypergradient): record the implicit
-      // VJP as ops, so the enclosing tape sees how it depends on the parameters and cotangents.
-      if (inputs.some(isTrackedForGradient) || cots.some((c) => c !== null && isTrackedForGradient(c))) {
-        const grads = recordedImplicitVjp(node, params, result, cots, options, layout, plan);
-        return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
-      }
-      const cot: Record<string, Tensor | null> = {};
-      solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
-      // The implicit VJP is first order: its linear solves are not recorded on enclosing tapes.
-      const grads = withoutRecording(() => implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, plan));
-      return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
-    },
+    pullback: (cots: readonly Cotangent[], needs: readonly boolean[]): Cotangent[] =>
+      needs.slice(0, inputs.length).some(Boolean) ? [...paramPullback(cots), ...none] : [...inputs.map(() => null), ...none],
   });
   return { ...result.solution, info: result.info };
+
+  function paramPullback(cots: readonly Cotangent[]): Cotangent[] {
+    if (plan.kind !== 'implicit') return inputs.map(() => null);
+    // Differentiated again (a Hessian-vector product, a hypergradient): record the implicit
+    // VJP as ops, so the enclosing tape sees how it depends on the parameters and cotangents.
+    if (inputs.some(isTrackedForGradient) || cots.some((c) => c !== null && isTrackedForGradient(c))) {
+      const grads = recordedImplicitVjp(node, params, result, cots, options, layout, plan);
+      return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
+    }
+    const cot: Record<string, Tensor | null> = {};
+    solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
+    // The implicit VJP is first order: its linear solves are not recorded on enclosing tapes.
+    const grads = withoutRecording(() => implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, plan));
+    return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
+  }
 }
+
+/** The tensors of a warm start, in solution order, and their input names. */
+function warmStartInputs(warmStart: object | undefined, solutionKeys: readonly string[]): { tensors: Tensor[]; names: string[] } {
+  const tensors: Tensor[] = [];
+  const names: string[] = [];
+  const w = (warmStart ?? {}) as Record<string, unknown>;
+  for (const k of solutionKeys) {
+    const t = w[k];
+    if (t instanceof Tensor) {
+      tensors.push(t);
+      names.push(`${WARM_START_PREFIX}${k}`);
+    }
+  }
+  return { tensors, names };
+}
+
+/** Input-name prefix of a warm start's tensors in a traced node (see `compile`). */
+export const WARM_START_PREFIX = 'warmStart.';
 
 /** The implicit VJP of a whole (possibly batched) call, with the gradient policy applied. */
 function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends object>(
