@@ -48,7 +48,7 @@ export function normalCdfValue(x: number): number {
   return 0.5 + (total * Math.exp(-0.5 * x2)) / SQRT2PI;
 }
 
-const normalCdfOp = defineOp({
+export const normalCdfOp = defineOp({
   name: 'example.normalCdf',
   forward: ([x]) => new Tensor(x!.data.map(normalCdfValue), x!.shape),
   vjp: (c, { inputs: [x] }) => [mul(c, normalPdf(x!))],
