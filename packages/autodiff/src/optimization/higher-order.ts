@@ -7,7 +7,7 @@ import { zeros, type Tensor } from '../tensor.js';
 import { vjp } from '../transforms.js';
 import type { NodeLayout } from './batch.js';
 import { Linearization, flattenRecord, implicitSolve, type SolveContext } from './implicit-solve.js';
-import type { OptimizationNode, SolveResult, TensorRecord } from './node.js';
+import type { Cotangents, OptimizationNode, SolveResult, TensorRecord } from './node.js';
 import type { NodeCallOptions, Plan } from './strategy.js';
 import { unrollSolve } from './unroll.js';
 
@@ -37,8 +37,9 @@ export function recordedRootVjp(
  * The implicit VJP of a whole (possibly batched) call when the caller differentiates it again:
  * elements taken and stacked with ops, shared parameters' gradients summed with ops, the gradient
  * policy applied per element (unconverged elements contribute zero, or their unrolled VJP, also
- * recorded). Always the generic path through `optimality`: a node's own `vjp` runs on raw
- * kernels, and its result would be a constant to the enclosing tape.
+ * recorded). The node's own `vjp` is used only if it declares `vjpRecords` (written with ops);
+ * one on raw kernels would give a constant to the enclosing tape, so the generic root VJP
+ * through `optimality` is recorded instead.
  */
 export function recordedImplicitVjp<P extends TensorRecord, S extends TensorRecord, O extends object>(
   node: OptimizationNode<P, S, O>,
@@ -49,6 +50,14 @@ export function recordedImplicitVjp<P extends TensorRecord, S extends TensorReco
   layout: NodeLayout,
   plan: Extract<Plan, { kind: 'implicit' }>,
 ): Record<string, Tensor> {
+  const solutionKeys = Object.keys(node.signature.solution);
+  const status = result.info.status;
+  if (node.vjp && node.vjpRecords && status.every((s) => s === 'converged')) {
+    // The node's own VJP, written with ops: recorded as it runs, batched as the call.
+    const cot: Record<string, Tensor | null> = {};
+    solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
+    return finiteOrThrow(node.name, { ...(node.vjp(params, result, cot as Cotangents<S>, options, layout) as Record<string, Tensor>) });
+  }
   const optimality = node.optimality;
   if (!optimality) {
     throw new DifferentiationError(
@@ -56,9 +65,7 @@ export function recordedImplicitVjp<P extends TensorRecord, S extends TensorReco
     );
   }
   const paramKeys = Object.keys(node.signature.params).filter((k) => params[k] !== undefined);
-  const solutionKeys = Object.keys(node.signature.solution);
   const batch = layout.size ?? 1;
-  const status = result.info.status;
   const bad = status.flatMap((s, b) => (s === 'converged' ? [] : [b]));
   if (bad.length > 0 && plan.policy === 'error') {
     throw new ConvergenceError(
@@ -89,12 +96,16 @@ export function recordedImplicitVjp<P extends TensorRecord, S extends TensorReco
     else if (layout.batched.has(k)) out[k] = stack(parts);
     else out[k] = parts.reduce((acc, g) => add(acc, g));
   }
-  for (const [k, g] of Object.entries(out)) {
-    if (!g.data.every(Number.isFinite)) {
-      throw new DifferentiationError(`${node.name}: the implicit VJP produced a non-finite gradient for parameter '${k}'`);
+  return finiteOrThrow(node.name, out);
+}
+
+function finiteOrThrow(name: string, grads: Record<string, Tensor>): Record<string, Tensor> {
+  for (const [k, g] of Object.entries(grads)) {
+    if (g && !g.data.every(Number.isFinite)) {
+      throw new DifferentiationError(`${name}: the implicit VJP produced a non-finite gradient for parameter '${k}'`);
     }
   }
-  return out;
+  return grads;
 }
 
 function zerosLike(record: TensorRecord): Record<string, Tensor> {

@@ -118,6 +118,13 @@ export interface OptimizationNode<P extends TensorRecord, S extends TensorRecord
   solve(params: P, options: O & SolveControls<S>, layout: NodeLayout): SolveResult<S>;
   optimality?(params: P, solution: S, options: O): Tensor;
   vjp?(params: P, result: SolveResult<S>, cotangent: Cotangents<S>, options: O, layout: NodeLayout): Cotangents<P>;
+  /**
+   * True if `vjp`, called while a transform records (`isRecording()`), computes with
+   * differentiable ops on its arguments: then a derivative of the node's gradient (a
+   * Hessian-vector product) runs it recorded. Otherwise that case takes the generic root VJP
+   * through `optimality`, recorded.
+   */
+  readonly vjpRecords?: boolean;
   step?: SolverStep<P, S, O>;
   /** The problem as a loss on a predicted solution, for amortization (the family defines it beside its objective). */
   readonly objective?: ObjectiveSpec<P, S, O>;

@@ -1,11 +1,11 @@
 import { InvalidInputError, ShapeError, Tensor, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
-import { defineNode, describeValue, optionFields } from '@argmin/autodiff/extend';
+import { defineNode, describeValue, isRecording, optionFields } from '@argmin/autodiff/extend';
 import { applyOverLastAxis } from '../layers/last-axis.js';
 import { checkK, LML, type LmlCallOptions, type LmlOptions, type LmlParams, type LmlSolution } from './problem.js';
 import { solveLmlRows } from './solve.js';
 import { lmlOptimality, lmlStep } from './step.js';
 import { lmlObjectiveSpec } from './objective.js';
-import { lmlVjp } from './vjp.js';
+import { lmlVjp, lmlVjpOps } from './vjp.js';
 
 /**
  * The limited multi-label projection (Amos, Koltun & Kolter, 2019), a smooth top-k:
@@ -36,7 +36,11 @@ export const lmlNode: OptimizationNode<LmlParams, LmlSolution, LmlOptions> = def
     };
   },
   optimality: lmlOptimality,
-  vjp: ({ x }, { solution: { y, nu } }, { y: yBar, nu: nuBar }) => ({ x: lmlVjp(y, yBar ?? null, nuBar ?? null, { x, nu }) }),
+  // Raw kernels for the gradient; ops when it is differentiated again (recorded).
+  vjp: ({ x }, { solution: { y, nu } }, { y: yBar, nu: nuBar }) => ({
+    x: isRecording() ? lmlVjpOps(x, nu, yBar ?? null, nuBar ?? null) : lmlVjp(y, yBar ?? null, nuBar ?? null, { x, nu }),
+  }),
+  vjpRecords: true,
   step: lmlStep,
   objective: lmlObjectiveSpec,
 });

@@ -1,4 +1,4 @@
-import { Tensor } from '@argmin/autodiff';
+import { Tensor, abs, add, exp, expandDims, mul, neg, softmax, softplus, sub, sum, zeros } from '@argmin/autodiff';
 
 /**
  * The closed-form implicit VJP of y = σ(x + ν), 1ᵀy = k. With D = diag(y ⊙ (1 − y)),
@@ -51,4 +51,25 @@ export function lmlVjp(y: Tensor, yBar: Tensor | null, nuBar: Tensor | null, log
     }
   }
   return new Tensor(out, y.shape);
+}
+
+/**
+ * The same VJP written with differentiable ops, for when it is differentiated again (a
+ * Hessian-vector product through the node): x̄ = D ȳ − w (1ᵀD ȳ + ν̄) with t = x + ν,
+ * log D = −|t| − 2 softplus(−|t|) (= log σ(t)σ(−t), exact where D underflows) and
+ * w = softmax(log D) over the row. ν is the node's output, so the tape also sees how ν
+ * moves with x.
+ */
+export function lmlVjpOps(x: Tensor, nu: Tensor, yBar: Tensor | null, nuBar: Tensor | null): Tensor {
+  const t = add(x, expandDims(nu, -1));
+  const a = neg(abs(t));
+  const logD = sub(a, mul(softplus(a), 2));
+  const w = softmax(logD, -1);
+  const dy = yBar ? mul(exp(logD), yBar) : null;
+  const inner = dy ? sum(dy, -1, true) : null;
+  const nb = nuBar ? expandDims(nuBar, -1) : null;
+  const shift = inner && nb ? add(inner, nb) : (inner ?? nb);
+  if (shift === null) return zeros(x.shape);
+  const spread = mul(w, shift);
+  return dy ? sub(dy, spread) : neg(spread);
 }
