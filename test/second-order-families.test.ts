@@ -54,6 +54,16 @@ describe('Hessian-vector products through more implicit nodes', () => {
     );
   });
 
+  test('a batched qp with a shared Q: per-element solves stacked, the shared gradient summed with ops', () => {
+    const M = randn([3, 3], rng);
+    const Q = add(matmulT(M, M, false, true), eye(3));
+    const G = randn([2, 3], rng);
+    const h = add(randn([2], rng), 1.5);
+    const symmetric = (t: Tensor, _arg: number, leaf: number) => (leaf === 0 ? mul(add(t, matmulT(t, eye(3), true, false)), 0.5) : t);
+    const f = (p: Rec) => cubic(qp({ Q: p.Q!, p: p.p!, G, h }, { tol: 1e-13 }).z);
+    checkVjp(gradOf(f), [{ Q, p: randn([2, 3], rng) }], { seed: 6, tangent: symmetric });
+  });
+
   test('the matrix-free (GMRES) recorded solve agrees with the dense one', () => {
     const M = randn([4, 4], rng);
     const Q = add(matmulT(M, M, false, true), eye(4));

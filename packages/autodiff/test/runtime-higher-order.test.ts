@@ -36,6 +36,20 @@ describe('second derivatives through implicit nodes are recorded, never a silent
     expect(relErr(g1, grad((y: Tensor) => loss(softmax(y)))(x) as Tensor)).toBeLessThan(1e-8);
   });
 
+  test('third order: the recorded implicit VJP is itself differentiated (softmaxLayer vs softmax)', () => {
+    const u = randn([3], Rng.seeded(12));
+    const third = (f: (y: Tensor) => Tensor) =>
+      grad((z: Tensor) => sum(mul(u, vjp(grad(f) as (y: Tensor) => Tensor, z).pullback(v)[0] as Tensor)))(x) as Tensor;
+    const cubic = (p: Tensor) => sum(mul(p, mul(p, p)));
+    const exact = third((y) => cubic(softmax(y)));
+    expect(
+      relErr(
+        third((y) => cubic(softmaxLayer({ x: y }, { tol: 1e-14 }).y)),
+        exact,
+      ),
+    ).toBeLessThan(1e-9);
+  });
+
   test('lml: the implicit HVP matches unroll', () => {
     const through = (options: object) => hvp((y) => loss(lml({ x: y }, { k: 1, tol: 1e-14, ...options }).y));
     expect(relErr(through({}), through({ strategy: { kind: 'unroll', steps: 60 } }))).toBeLessThan(1e-8);
