@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../errors.js';
-import { dot } from './blas.js';
+import { dot, gemm } from './blas.js';
 import { trsm } from './factor-triangular.js';
 
 /** Who asked for a factorization, so errors name the op and its input. */
@@ -52,18 +52,54 @@ export function choleskyFactor(
 }
 
 /**
+ * Up to this order the factor is unblocked (dot products of contiguous rows): a blocked step's
+ * gemm calls cost more than they save on matrices this small.
+ */
+const UNBLOCKED_MAX = 24;
+/** Columns per block of the blocked factor: the order of its diagonal blocks. */
+const NB = 24;
+
+/**
  * The lower Cholesky factor of the n×n matrix at a[aOff…] (lower triangle read) into l[lOff…],
  * strict upper triangle zeroed: no allocation and no exception, for solvers that factor many
  * times into one buffer. Returns −1, or the index of the first non-positive pivot (whose value
- * is then left on l's diagonal).
+ * is then left on l's diagonal). `a` and `l` may be the same view (the factor then overwrites A).
  */
 export function choleskyInto(a: Float64Array, n: number, l: Float64Array, aOff = 0, lOff = 0): number {
-  // Cholesky–Banachiewicz, row by row: each entry is a dot product of two contiguous rows of L.
+  if (n <= UNBLOCKED_MAX) return choleskyUnblocked(a, n, l, aOff, lOff);
+  // Lower triangle of A into L, then a left-looking blocked factor in place: each block column
+  // first subtracts all earlier columns in one gemm, L[k0:n, k0:k1] −= L[k0:n, :k0]·L[k0:k1, :k0]ᵀ
+  // (nearly all of the n³/6 multiply-adds), then factors its diagonal block and solves the panel
+  // below it against that block.
   for (let i = 0; i < n; i++) {
     const rowA = aOff + i * n;
-    const rowI = lOff + i * n;
+    const rowL = lOff + i * n;
+    if (a !== l || aOff !== lOff) for (let j = 0; j <= i; j++) l[rowL + j] = a[rowA + j]!;
+    for (let j = i + 1; j < n; j++) l[rowL + j] = 0;
+  }
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(n, k0 + NB);
+    const diag = lOff + k0 * n + k0;
+    if (k0 > 0) gemm(false, true, n - k0, k1 - k0, k0, -1, l, lOff + k0 * n, n, l, lOff + k0 * n, n, 1, l, diag, n);
+    const pivot = choleskyUnblocked(l, k1 - k0, l, diag, diag, n);
+    if (pivot >= 0) return k0 + pivot;
+    // The diagonal block's gemm also wrote above its diagonal (a full square): clear that.
+    for (let i = k0; i < k1; i++) for (let j = i + 1; j < k1; j++) l[lOff + i * n + j] = 0;
+    solvePanel(l, n, k0, k1, lOff);
+  }
+  return -1;
+}
+
+/**
+ * Cholesky–Banachiewicz, row by row on an n×n view with leading dimension ld (each entry a dot
+ * product of two contiguous rows of L). Same contract as choleskyInto.
+ */
+function choleskyUnblocked(a: Float64Array, n: number, l: Float64Array, aOff: number, lOff: number, ld = n): number {
+  for (let i = 0; i < n; i++) {
+    const rowA = aOff + i * ld;
+    const rowI = lOff + i * ld;
     for (let j = 0; j <= i; j++) {
-      const rowJ = lOff + j * n;
+      const rowJ = lOff + j * ld;
       const s = a[rowA + j]! - dot(j, l, l, rowI, rowJ);
       if (i === j) {
         if (!(s > 0)) {
@@ -78,6 +114,17 @@ export function choleskyInto(a: Float64Array, n: number, l: Float64Array, aOff =
     for (let j = i + 1; j < n; j++) l[rowI + j] = 0;
   }
   return -1;
+}
+
+/** L[k1:n, k0:k1] ← L[k1:n, k0:k1]·L₁₁⁻ᵀ, row by row (forward substitution against L₁₁'s rows). */
+function solvePanel(l: Float64Array, n: number, k0: number, k1: number, lOff: number): void {
+  for (let i = k1; i < n; i++) {
+    const row = lOff + i * n + k0;
+    for (let j = 0; j < k1 - k0; j++) {
+      const rowJ = lOff + (k0 + j) * n + k0;
+      l[row + j] = (l[row + j]! - dot(j, l, l, row, rowJ)) / l[rowJ + j]!;
+    }
+  }
 }
 
 /** Solves A_k·X = B in place for batch element k: x (n×nrhs at xOff) holds B and receives X. */

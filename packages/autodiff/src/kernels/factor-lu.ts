@@ -1,5 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { batchLabel, type FactorContext } from './factor-cholesky.js';
+import { gemm } from './blas.js';
 import { trsm } from './factor-triangular.js';
 
 /**
@@ -33,7 +34,33 @@ export function luFactor(a: Float64Array, n: number, batch: number = a.length / 
     let scale = 0;
     for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(lu[o + i]!));
     const tol = n * EPS * scale;
-    for (let j = 0; j < n; j++) {
+    const j = luInPlace(lu, n, o, pivots, k * n, tol);
+    if (j >= 0) {
+      let best = 0;
+      for (let i = j; i < n; i++) best = Math.max(best, Math.abs(lu[o + i * n + j]!));
+      throw new InvalidInputError(
+        `${ctx.op}: input '${ctx.input}'${batchLabel(batch, k)} is singular to working precision: ` +
+          `no pivot in column ${j} exceeds ${tol.toExponential(2)} in magnitude (largest is ${best})`,
+      );
+    }
+  }
+  return { kind: 'lu', n, batch, lu, pivots };
+}
+
+/** Columns per panel of the blocked factor; a matrix this small is one panel (the unblocked algorithm). */
+const NB = 16;
+
+/**
+ * Right-looking blocked LU with partial pivoting of the n×n matrix at lu[o…], in place; row
+ * interchanges go to pivots[pOff…]. Each panel of NB columns is factored unblocked (rows swapped
+ * whole, so later panels and U see them), then U₁₂ = L₁₁⁻¹A₁₂ by forward substitution and the
+ * trailing update A₂₂ −= L₂₁·U₁₂ is one gemm, which holds nearly all of the n³/3 multiply-adds.
+ * Returns −1, or the first column with no pivot above `tol` (the factor is then incomplete).
+ */
+function luInPlace(lu: Float64Array, n: number, o: number, pivots: Int32Array, pOff: number, tol: number): number {
+  for (let k0 = 0; k0 < n; k0 += NB) {
+    const k1 = Math.min(n, k0 + NB);
+    for (let j = k0; j < k1; j++) {
       let p = j;
       let best = Math.abs(lu[o + j * n + j]!);
       for (let i = j + 1; i < n; i++) {
@@ -43,27 +70,34 @@ export function luFactor(a: Float64Array, n: number, batch: number = a.length / 
           p = i;
         }
       }
-      if (!(best > tol)) {
-        throw new InvalidInputError(
-          `${ctx.op}: input '${ctx.input}'${batchLabel(batch, k)} is singular to working precision: ` +
-            `no pivot in column ${j} exceeds ${tol.toExponential(2)} in magnitude (largest is ${best})`,
-        );
-      }
-      pivots[k * n + j] = p;
+      if (!(best > tol)) return j;
+      pivots[pOff + j] = p;
       if (p !== j) swapRows(lu, o + j * n, o + p * n, n);
-      // Right-looking update: scale the column below the pivot, then subtract its outer product
-      // with the pivot row from the trailing block, one contiguous row at a time.
+      // Scale the column below the pivot, then subtract its outer product with the pivot row
+      // from the rest of the panel, one contiguous row segment at a time.
       const rowJ = o + j * n;
       const inv = 1 / lu[rowJ + j]!;
       for (let i = j + 1; i < n; i++) {
         const rowI = o + i * n;
         const lij = (lu[rowI + j]! *= inv);
         if (lij === 0) continue;
-        for (let c = j + 1; c < n; c++) lu[rowI + c]! -= lij * lu[rowJ + c]!;
+        for (let c = j + 1; c < k1; c++) lu[rowI + c]! -= lij * lu[rowJ + c]!;
       }
     }
+    if (k1 === n) break;
+    // U₁₂ = L₁₁⁻¹A₁₂ (unit lower, rows k0..k1 of the columns right of the panel).
+    for (let i = k0 + 1; i < k1; i++) {
+      const rowI = o + i * n;
+      for (let j = k0; j < i; j++) {
+        const lij = lu[rowI + j]!;
+        if (lij === 0) continue;
+        const rowJ = o + j * n;
+        for (let c = k1; c < n; c++) lu[rowI + c]! -= lij * lu[rowJ + c]!;
+      }
+    }
+    gemm(false, false, n - k1, n - k1, k1 - k0, -1, lu, o + k1 * n + k0, n, lu, o + k0 * n + k1, n, 1, lu, o + k1 * n + k1, n);
   }
-  return { kind: 'lu', n, batch, lu, pivots };
+  return -1;
 }
 
 function swapRows(x: Float64Array, r1: number, r2: number, width: number): void {
