@@ -8,7 +8,7 @@ import type { BenchRow } from './types.js';
 /**
  * The modeling layer's overhead (@argmin/model): a layer call against a direct call of the node
  * it compiles to, on the same data, forward + backward (the VJP of x for a random cotangent), in
- * the same run. The issue's target is a ratio ≤ 1.2. Compiling happens once per layer and is
+ * the same run (CPU time, pairs in random order; see pairedMedians). The issue's target is a ratio ≤ 1.2. Compiling happens once per layer and is
  * timed on its own row.
  *
  * - LP n = 100: min cᵀx s.t. Ax ≤ b with m = 2n rows, exactly n active at a known solution
@@ -73,20 +73,30 @@ function qpData(n: number, rng: Rng) {
 }
 
 /**
- * Medians of two functions timed in alternation (a, b, a, b, …) after a warm-up, so that load
- * from other processes falls on both alike and their ratio stays meaningful.
+ * Medians of two functions timed in pairs after a warm-up, each pair in a random order (a fixed
+ * a-then-b order lets one call's garbage fall on the other), as CPU time of this process: the
+ * machine is often shared, and CPU time leaves out the time other processes hold the core,
+ * which wall time would add to whichever call it hit.
  */
-function pairedMedians(a: () => void, b: () => void, runs: number): [number, number] {
-  for (let i = 0; i < 3; i++) a(), b();
+function pairedMedians(a: () => void, b: () => void, runs: number, rng: Rng): [number, number] {
+  // Warm-up long enough for the JIT to settle on both (the layer has more code to optimize).
+  for (let i = 0; i < Math.max(3, runs >> 2); i++) a(), b();
   const ta: number[] = [];
   const tb: number[] = [];
+  const cpuMs = (f: () => void) => {
+    const t0 = process.cpuUsage();
+    f();
+    const d = process.cpuUsage(t0);
+    return (d.user + d.system) / 1000;
+  };
   for (let i = 0; i < runs; i++) {
-    let t0 = performance.now();
-    a();
-    ta.push(performance.now() - t0);
-    t0 = performance.now();
-    b();
-    tb.push(performance.now() - t0);
+    if (rng.uniform() < 0.5) {
+      ta.push(cpuMs(a));
+      tb.push(cpuMs(b));
+    } else {
+      tb.push(cpuMs(b));
+      ta.push(cpuMs(a));
+    }
   }
   const med = (t: number[]) => t.sort((x, y) => x - y)[Math.floor(t.length / 2)]!;
   return [med(ta), med(tb)];
@@ -118,7 +128,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const spec = layer.program.cones;
     const viaLayer = () => fwdBwd((a, bb, cc) => layer([a!, bb!, cc!])[0]!, args, cot);
     const direct = () => fwdBwd((a, bb, cc) => cone({ A: a!, b: bb!, c: cc! }, { cones: spec }).x, args, cot);
-    const [ours, peer] = pairedMedians(viaLayer, direct, runs);
+    const [ours, peer] = pairedMedians(viaLayer, direct, runs, rng);
     rows.push({ group: 'model', name: `compile LP n=${n} m=${2 * n} (once per layer)`, ours: compileMs, unit: 'ms' });
     rows.push({ group: 'model', name: `LP n=${n} fwd+bwd: layer vs cone node`, ours, unit: 'ms', peer, peerName: 'cone node, same data' });
     rows.push({ group: 'model', name: `LP n=${n} layer / node`, ours: ours / peer, unit: '×', target: '≤ 1.2' });
@@ -140,7 +150,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
     const args = [d.Q, d.p, d.G, d.h, d.A, d.b];
     const viaLayer = () => fwdBwd((...t) => layer(t)[0]!, args, cot);
     const direct = () => fwdBwd((Qa, pa, Ga, ha, Aa, ba) => qp({ Q: Qa!, p: pa!, G: Ga!, h: ha!, A: Aa!, b: ba! }).z, args, cot);
-    const [ours, peer] = pairedMedians(viaLayer, direct, runs * 8);
+    const [ours, peer] = pairedMedians(viaLayer, direct, runs * 30, rng);
     rows.push({ group: 'model', name: `compile QP n=${n} (once per layer)`, ours: compileMs, unit: 'ms' });
     rows.push({ group: 'model', name: `QP n=${n} fwd+bwd: layer vs qp node`, ours, unit: 'ms', peer, peerName: 'qp node, same data' });
     rows.push({ group: 'model', name: `QP n=${n} layer / node`, ours: ours / peer, unit: '×', target: '≤ 1.2' });

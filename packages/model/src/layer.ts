@@ -1,8 +1,9 @@
 import { InvalidInputError, ShapeError, Tensor, vjp, type NodeCallOptions, type SolveInfo } from '@argmin/autodiff';
 import { isRecording, record, withoutRecording, type Cotangent, type TensorRecord } from '@argmin/autodiff/extend';
-import { applyMap, applyMapT, mapNnz } from './affine-map.js';
+import { mapNnz } from './affine-map.js';
 import type { ConeEngine } from './assemble.js';
 import { compileProblem, type Program } from './compile.js';
+import { applyData, dataPlan, pullData } from './data-plan.js';
 import { Constraint, format, type Expr } from './expr.js';
 import type { Problem } from './problem.js';
 import { readOutputs, readPlan, scatterCotangents } from './readout.js';
@@ -70,22 +71,17 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
   const text = prob.toString();
 
   const plan = readPlan(program, variables, duals);
+  const sources = dataPlan(program.map, program.segments, program.theta);
+  const readKeys = [...new Set(plan.map((item) => item.key))];
 
   const layer = (tensors: readonly Tensor[], call: LayerCallOptions = {}): LayerOutput => {
     const batch = checkTensors(program, tensors);
     const lead = batch === null ? [] : [batch];
     const B = batch ?? 1;
+    const batched = program.theta.map(({ param }, i) => tensors[i]!.ndim === param.ndim + 1);
     // The map on raw arrays (it is affine, its adjoint is exact and first order like the node's
-    // implicit VJP): θ stacked per element, data = M·[θ; 1], the data cut into the node's tensors.
-    const data = applyMap(program.map, stackTheta(program, tensors, B), B, true);
-    const nData = program.map.nData;
-    const seg: Record<string, Tensor> = {};
-    for (const s of program.segments) {
-      const size = s.shape.reduce((a, b) => a * b, 1);
-      const values = new Float64Array(B * size);
-      for (let b = 0; b < B; b++) values.set(data.subarray(b * nData + s.offset, b * nData + s.offset + size), b * size);
-      seg[s.name] = new Tensor(values, [...lead, ...s.shape]);
-    }
+    // implicit VJP), segment by segment as planned at compile time (data-plan.ts).
+    const seg = applyData(sources, tensors, batched, batch);
     if (!isRecording()) {
       const r = solveProgram(program, seg, call);
       return Object.assign(readOutputs(plan, r.state, B, lead), { info: r.info, state: r.state });
@@ -93,16 +89,19 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
     // One node on the caller's tapes: the solve runs on a private tape; this node's VJP scatters
     // the outputs' cotangents into the solution's, pulls them back to the data segments through
     // that tape (the node's VJP), then applies Mᵀ.
+    // The private tape returns only the solution tensors the outputs read (fewer leaves to track).
     let info: SolveInfo | null = null;
+    let state: LayerState = {};
     const inner = withoutRecording(() =>
       vjp((s: Record<string, Tensor>) => {
         const r = solveProgram(program, s, call);
         info = r.info;
-        return r.state;
+        state = r.state;
+        return Object.fromEntries(readKeys.map((k) => [k, r.state[k]!]));
       }, seg),
     );
-    const state = inner.value;
-    const outputs = readOutputs(plan, state, B, lead);
+    const read = inner.value;
+    const outputs = readOutputs(plan, read, B, lead);
     record({
       op: 'model.layer',
       kind: 'optimization',
@@ -113,15 +112,9 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
       info: info!,
       label: call.label ?? text,
       pullback: (cots: readonly Cotangent[]) => {
-        const solCot = scatterCotangents(plan, cots, state, B);
+        const solCot = scatterCotangents(plan, cots, read, B);
         const [g] = withoutRecording(() => inner.pullback(solCot)) as [Record<string, Tensor>];
-        const gData = new Float64Array(B * nData);
-        for (const s of program.segments) {
-          const gs = g[s.name]!.data;
-          const size = gs.length / B;
-          for (let b = 0; b < B; b++) gData.set(gs.subarray(b * size, (b + 1) * size), b * nData + s.offset);
-        }
-        return unstackTheta(program, tensors, applyMapT(program.map, gData, B), B);
+        return pullData(sources, g, tensors, batched, batch);
       },
     });
     return Object.assign(outputs, { info: info!, state });
@@ -134,15 +127,17 @@ export function convexLayer(prob: Problem, options: ConvexLayerOptions): ConvexL
   return Object.assign(layer, { program, text, describe });
 }
 
-/** The batch size of a call (null when no tensor carries a batch axis), after checking shapes. */
+/** The batch size of a call (null when no tensor carries a batch axis), after checking shapes and values. */
 function checkTensors(program: Program, tensors: readonly Tensor[]): number | null {
-  if (!Array.isArray(tensors) || tensors.length !== program.theta.length) {
+  const theta = program.theta;
+  if (!Array.isArray(tensors) || tensors.length !== theta.length) {
     throw new InvalidInputError(
-      `model.layer: expected ${program.theta.length} tensors (one per parameter), got ${Array.isArray(tensors) ? tensors.length : typeof tensors}`,
+      `model.layer: expected ${theta.length} tensors (one per parameter), got ${Array.isArray(tensors) ? tensors.length : typeof tensors}`,
     );
   }
   let batch: number | null = null;
-  program.theta.forEach(({ param }, i) => {
+  for (let i = 0; i < theta.length; i++) {
+    const param = theta[i]!.param;
     const t = tensors[i];
     if (!(t instanceof Tensor)) throw new InvalidInputError(`model.layer: tensor ${i} (parameter ${format(param)}) is not a Tensor`);
     const s = param.shape;
@@ -160,41 +155,14 @@ function checkTensors(program: Program, tensors: readonly Tensor[]): number | nu
         throw new ShapeError(`model.layer: batch sizes differ: ${batch} and ${b} (parameter ${format(param)}, tensor ${i})`);
       batch = b;
     }
-    const d = t.data;
-    for (let j = 0; j < d.length; j++) {
-      if (!Number.isFinite(d[j]!))
-        throw new InvalidInputError(`model.layer: parameter ${format(param)} (tensor ${i}) has a non-finite entry`);
-    }
-  });
+    if (!allFinite(t.data)) throw new InvalidInputError(`model.layer: parameter ${format(param)} (tensor ${i}) has a non-finite entry`);
+  }
   return batch;
 }
 
-/** θ = [vec(p₁), vec(p₂), …] per batch element, row-major [B, nθ]; a shared parameter repeats. */
-function stackTheta(program: Program, tensors: readonly Tensor[], B: number): Float64Array {
-  const n = program.nTheta;
-  const theta = new Float64Array(B * n);
-  program.theta.forEach(({ param, offset }, i) => {
-    const t = tensors[i]!;
-    const size = param.size;
-    const batched = t.ndim === param.ndim + 1;
-    for (let b = 0; b < B; b++) theta.set(batched ? t.data.subarray(b * size, (b + 1) * size) : t.data, b * n + offset);
-  });
-  return theta;
-}
-
-/** The θ cotangent [B, nθ] back to one gradient per parameter tensor; shared ones sum over the batch. */
-function unstackTheta(program: Program, tensors: readonly Tensor[], g: Float64Array, B: number): Tensor[] {
-  const n = program.nTheta;
-  return program.theta.map(({ param, offset }, i) => {
-    const t = tensors[i]!;
-    const size = param.size;
-    const batched = t.ndim === param.ndim + 1;
-    const out = new Float64Array(t.size);
-    for (let b = 0; b < B; b++) {
-      const src = g.subarray(b * n + offset, b * n + offset + size);
-      if (batched) out.set(src, b * size);
-      else for (let j = 0; j < size; j++) out[j]! += src[j]!;
-    }
-    return new Tensor(out, t.shape);
-  });
+function allFinite(d: Float64Array): boolean {
+  // x − x is 0 for every finite x and NaN for ±∞ and NaN, so one comparison per entry.
+  let acc = 0;
+  for (let j = 0; j < d.length; j++) acc += d[j]! - d[j]!;
+  return acc === 0;
 }

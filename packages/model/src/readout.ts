@@ -14,11 +14,21 @@ export interface ReadItem {
   readonly idx: Int32Array;
   readonly scale: Float64Array | null;
   readonly shape: Shape;
+  /** The whole solution vector in order, unscaled: read (and its cotangent passed) without copying. */
+  readonly whole: boolean;
 }
+
+/** Lengths of the solution vectors per batch element, by key. */
+function solutionLengths(program: Program): Record<string, number> {
+  const { n, rows } = program;
+  return { z: n, x: n, nu: rows.zero, lam: rows.nonneg, y: rows.total };
+}
+
+const isRange = (idx: Int32Array, len: number) => idx.length === len && idx.every((v, j) => v === j);
 
 export function readPlan(program: Program, variables: readonly Expr[], duals: readonly Constraint[]): ReadItem[] {
   const qp = program.target === 'qp';
-  const plan: ReadItem[] = variables.map((v) => {
+  const plan: Omit<ReadItem, 'whole'>[] = variables.map((v) => {
     const off = program.variableOffset.get(v)!;
     return { key: qp ? 'z' : 'x', idx: Int32Array.from({ length: v.size }, (_, j) => off + j), scale: null, shape: v.shape };
   });
@@ -41,7 +51,8 @@ export function readPlan(program: Program, variables: readonly Expr[], duals: re
     }
     plan.push({ key, idx, scale, shape: [k, k] });
   }
-  return plan;
+  const lengths = solutionLengths(program);
+  return plan.map((item) => ({ ...item, whole: item.scale === null && isRange(item.idx, lengths[item.key]!) }));
 }
 
 /** The outputs, [B, …shape] (or …shape unbatched), from the solution record. */
@@ -51,8 +62,9 @@ export function readOutputs(
   B: number,
   lead: readonly number[],
 ): Tensor[] {
-  return plan.map(({ key, idx, scale, shape }) => {
+  return plan.map(({ key, idx, scale, shape, whole }) => {
     const src = sol[key]!.data;
+    if (whole) return new Tensor(src, [...lead, ...shape]);
     const N = src.length / B;
     const len = idx.length;
     const out = new Float64Array(B * len);
@@ -69,10 +81,16 @@ export function scatterCotangents(
   B: number,
 ): Record<string, Tensor | null> {
   const out: Record<string, Tensor | null> = Object.fromEntries(Object.keys(sol).map((k) => [k, null]));
-  plan.forEach(({ key, idx, scale }, o) => {
+  const readers = new Map<string, number>();
+  for (const { key } of plan) readers.set(key, (readers.get(key) ?? 0) + 1);
+  plan.forEach(({ key, idx, scale, whole }, o) => {
     const c = cots[o];
     if (!c) return;
     const ref = sol[key]!;
+    if (whole && readers.get(key) === 1) {
+      out[key] = new Tensor(c.data, ref.shape);
+      return;
+    }
     const N = ref.size / B;
     let dst = out[key];
     if (!dst) {
