@@ -8,7 +8,10 @@ import type { ResidualPoint } from './residual-map.js';
 
 /** Solver options of the cone node (beside `cones` and the common controls). */
 export interface ConeSolverOptions {
-  /** Target for the worst scaled primal, dual and gap residual of the unscaled program (default 1e-9). */
+  /**
+   * Target for the worst primal, dual and gap residual, each row and column relative to its own
+   * terms plus one unit of the equilibrated program (ipm/measure.ts; default 1e-9).
+   */
   readonly tol?: number;
   /** Interior-point iteration budget (default 100). */
   readonly maxIter?: number;
@@ -138,8 +141,9 @@ export function solveCone(
     if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && polishes(input, opts)) {
       const zy = r.y.map((v, i) => v - r.s[i]!);
       const p = refine(coneData(input), r.x, zy, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
-      if (p.residual <= r.residual)
-        out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: p.residual, steps: p.steps, point: p.point };
+      // The polished point is judged by the engine's own measure, on the caller's data.
+      const judged = st.verify(p.point.x, p.point.y, p.point.s);
+      if (judged <= r.residual) out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: judged, steps: p.steps, point: p.point };
       if (out.residual <= ipmOpts.tol) st8 = 'converged';
     }
     x.set(out.x, e * n);

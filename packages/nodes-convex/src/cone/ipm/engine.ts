@@ -3,6 +3,7 @@ import type { IpmCone } from './cone.js';
 import type { Scaling } from './equilibrate.js';
 import { applyH, type KktSolver } from './kkt.js';
 import { dot, mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
+import { certificateTests, kktMeasure } from './measure.js';
 
 /**
  * A primal-dual interior-point method for  min ½xᵀPx + cᵀx  s.t.  Ax + s = b, s ∈ K  on the
@@ -33,7 +34,7 @@ export interface IpmOptions {
 export interface IpmResult {
   readonly status: SolveStatus;
   readonly iterations: number;
-  /** Worst scaled residual of the unscaled program (primal, dual, gap); ∞ for certificates. */
+  /** Worst per-row / per-column residual (primal, dual, gap; measure.ts); ∞ for certificates. */
   readonly residual: number;
   /** Unscaled solution (or certificate). */
   readonly x: Float64Array;
@@ -45,7 +46,6 @@ export interface IpmResult {
 
 export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, opts: IpmOptions): IpmResult {
   const { n, m, A, P, b, c } = d;
-  const { D, E, cost } = d.scaling;
   const nu = cones.reduce((a, k) => a + k.degree, 0);
   const x = new Float64Array(n);
   const s = new Float64Array(m);
@@ -78,8 +78,9 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
   const xn = new Float64Array(n);
   const pxn = new Float64Array(n);
   const negc = c.map((v) => -v);
-  const bnorm = unscaledNorm(b, D, true);
-  const cnorm = unscaledNorm(c, E, true) / cost;
+  const prog = { A, P, b, c };
+  const measure = kktMeasure(prog, null, cones);
+  const certificate = certificateTests(prog, null, cones);
 
   let status: SolveStatus = 'max_iter';
   let residual = Infinity;
@@ -141,15 +142,8 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     const rtau = cx + bz0 + xPx / tau + kappa;
     const mu = (dot(s, z) + tau * kappa) / (nu + 1);
 
-    // Convergence on the unscaled program.
-    const pres = unscaledNorm(rz, D, true) / tau;
-    const pscale = Math.max(bnorm, unscaledNorm(ax, D, true) / tau, unscaledNorm(s, D, true) / tau);
-    const dres = unscaledNorm(rx, E, true) / (tau * cost);
-    const dscale = Math.max(cnorm, unscaledNorm(px, E, true) / (tau * cost), unscaledNorm(atz, E, true) / (tau * cost));
-    const pobj = ((0.5 * xPx) / (tau * tau) + cx / tau) / cost;
-    const dobj = ((-0.5 * xPx) / (tau * tau) - bz0 / tau) / cost;
-    const gap = Math.abs(pobj - dobj) / (1 + Math.max(Math.abs(pobj), Math.abs(dobj)));
-    residual = Math.max(pres / (1 + pscale), dres / (1 + dscale), gap);
+    // Convergence per row and column, in the equilibrated units (measure.ts).
+    residual = measure(x, s, z, tau).worst;
     if (residual <= opts.tol) {
       status = 'converged';
       break;
@@ -163,18 +157,14 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
       bestKappa = kappa;
       bestIter = iter;
     } else if (best <= 1e-6 && residual > 10 * best) break; // lost to round-off: restore the best below
-    // Certificates: y with Aᵀy = 0, bᵀy < 0; or x with Px = 0, Ax + s = 0, cᵀx < 0 (unscaled).
-    if (bz0 < 0 && unscaledNorm(atz, E, true) / cost <= (-opts.tolInfeasible * bz0) / cost) {
+    // Certificates, normalised so that no scale of the data can fake one (measure.ts).
+    if (certificate.infeasibility(z) <= opts.tolInfeasible) {
       status = 'infeasible';
       break;
     }
-    if (cx < 0) {
-      for (let i = 0; i < m; i++) tmp[i] = ax[i]! + s[i]!;
-      const scale = -cx / cost;
-      if (unscaledNorm(tmp, D, true) <= opts.tolInfeasible * scale && unscaledNorm(px, E, true) / cost <= opts.tolInfeasible * scale) {
-        status = 'unbounded';
-        break;
-      }
+    if (certificate.unboundedness(x, s) <= opts.tolInfeasible) {
+      status = 'unbounded';
+      break;
     }
     if (iter === opts.maxIter || stalled >= 3) break;
 
@@ -231,13 +221,6 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     status = 'max_iter';
   }
   return finish(d, status, iter, residual, x, s, z, tau, kappa, nu);
-}
-
-/** ‖D⁻¹v‖∞ (inverse) or ‖Dv‖∞. */
-function unscaledNorm(v: Float64Array, D: Float64Array, inverse: boolean): number {
-  let r = 0;
-  for (let i = 0; i < v.length; i++) r = Math.max(r, Math.abs(inverse ? v[i]! / D[i]! : v[i]! * D[i]!));
-  return r;
 }
 
 function finish(

@@ -2,7 +2,12 @@ import type { ConeLayout } from '../problem.js';
 import { absMax, scaleInPlace, type Matrix } from './matrix.js';
 
 /**
- * Modified Ruiz equilibration (as in OSQP / Clarabel): repeatedly scale the rows and columns of
+ * Equilibration in two stages, all by powers of two (they do not round):
+ * 1. each row of A and b (each cone block other than the orthant as one) by the inverse of its
+ *    largest |A_ij|, then one factor each for b, x and the objective, so that A, b and the
+ *    objective have largest entries near 1: a program whose data are all 1e-150 or 1e150, or
+ *    whose rows differ by 1e60, becomes the same program as with data near 1;
+ * 2. modified Ruiz equilibration (as in OSQP / Clarabel): repeatedly scale the rows and columns of
  * the KKT matrix [[P, Aᵀ], [A, 0]] by the inverse square roots of their ∞-norms, so every row
  * and column ends up with norm near 1; then scale the cost by one scalar. Rows of a cone other
  * than the orthant share one factor (their mean), so the scaled slack stays in the same cone.
@@ -16,6 +21,78 @@ export interface Scaling {
 }
 
 export function equilibrate(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, c: Float64Array, iterations = 10): Scaling {
+  const pre = normalize(layout, A, P, b, c);
+  const r = ruiz(layout, A, P, b, c, iterations);
+  const D = r.D.map((v, i) => v * 2 ** pre.row[i]!);
+  const E = r.E.map((v) => v * 2 ** pre.x);
+  return { D, E, cost: r.cost * 2 ** pre.cost };
+}
+
+function maxAbs(v: Float64Array): number {
+  let r = 0;
+  for (let i = 0; i < v.length; i++) r = Math.max(r, Math.abs(v[i]!));
+  return r;
+}
+
+function matrixMaxAbs(M: Matrix): number {
+  return maxAbs(M.kind === 'dense' ? M.data : M.values);
+}
+
+/** v·2^k for every entry, in two factors so that 2^k itself cannot overflow. */
+function scalePow2(v: Float64Array, k: number): void {
+  if (k === 0) return;
+  const h = Math.trunc(k / 2);
+  const f1 = 2 ** h;
+  const f2 = 2 ** (k - h);
+  for (let i = 0; i < v.length; i++) v[i] = v[i]! * f1 * f2;
+}
+
+const lg = (v: number) => (v > 0 && Number.isFinite(v) ? Math.round(Math.log2(v)) : null);
+
+/**
+ * Stage 1 in place: rows of A and b by 2^row_i, then b ← 2^lb·b, A ← 2^(lb+x)·A, c ← 2^(x+cost)·c,
+ * P ← 2^(2x+cost)·P. Returns the row exponents (lb included) and x, cost. A zero row, b or
+ * objective keeps its factor at 1.
+ */
+function normalize(
+  layout: ConeLayout,
+  A: Matrix,
+  P: Matrix | null,
+  b: Float64Array,
+  c: Float64Array,
+): { row: Float64Array; x: number; cost: number } {
+  const m = A.rows;
+  const rowN = new Float64Array(m);
+  absMax(A, rowN, new Float64Array(A.cols));
+  for (const blk of layout.blocks) {
+    if (blk.kind === 'nonneg' || blk.kind === 'zero') continue;
+    let v = 0;
+    for (let i = blk.offset; i < blk.offset + blk.size; i++) v = Math.max(v, rowN[i]!);
+    rowN.fill(v, blk.offset, blk.offset + blk.size);
+  }
+  const row = rowN.map((v) => Math.min(1000, Math.max(-1000, -(lg(v) ?? 0))));
+  scaleInPlace(
+    A,
+    row.map((e) => 2 ** e),
+    new Float64Array(A.cols).fill(1),
+  );
+  for (let i = 0; i < m; i++) b[i] = b[i]! * 2 ** row[i]!;
+  const lb = -(lg(maxAbs(b)) ?? 0);
+  const x = -(lg(matrixMaxAbs(A)) ?? 0) - lb;
+  const lc = lg(maxAbs(c));
+  const lp = P ? lg(matrixMaxAbs(P)) : null;
+  const obj = Math.max(lc === null ? -Infinity : lc + x, lp === null ? -Infinity : lp + 2 * x);
+  const cost = Number.isFinite(obj) ? -obj : 0;
+  scalePow2(b, lb);
+  scalePow2(A.kind === 'dense' ? A.data : A.values, lb + x);
+  scalePow2(c, x + cost);
+  if (P) scalePow2(P.kind === 'dense' ? P.data : P.values, 2 * x + cost);
+  for (let i = 0; i < m; i++) row[i]! += lb;
+  return { row, x, cost };
+}
+
+/** Ruiz's iteration on the normalised data; returns its own factors. */
+function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, c: Float64Array, iterations: number): Scaling {
   const m = A.rows;
   const n = A.cols;
   const D = new Float64Array(m).fill(1);

@@ -128,3 +128,38 @@ export function dot(a: Float64Array, b: Float64Array): number {
   for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
   return s;
 }
+
+/**
+ * out ← |M|·|x| (or |M|ᵀ·|x| with `transpose`; for a symmetric `P`, both triangles): the sums
+ * of the magnitudes of the terms in each entry of M·x, the scale its round-off is relative to.
+ */
+export function absMul(M: Matrix | null, x: Float64Array, out: Float64Array, transpose = false, symmetric = false): void {
+  out.fill(0);
+  if (M === null) return;
+  const { rows, cols } = M;
+  if (M.kind === 'dense') {
+    const a = M.data;
+    for (let i = 0; i < rows; i++) {
+      const r = i * cols;
+      if (transpose) {
+        const xi = Math.abs(x[i]!);
+        for (let j = 0; j < cols; j++) out[j]! += Math.abs(a[r + j]!) * xi;
+      } else {
+        let v = 0;
+        for (let j = 0; j < cols; j++) v += Math.abs(a[r + j]! * x[j]!);
+        out[i] = v;
+      }
+    }
+    return;
+  }
+  const { colPtr, rowIdx } = M.pattern;
+  const vals = M.values;
+  for (let j = 0; j < cols; j++)
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
+      const i = rowIdx[p]!;
+      const v = Math.abs(vals[p]!);
+      if (transpose) out[j]! += v * Math.abs(x[i]!);
+      else out[i]! += v * Math.abs(x[j]!);
+      if (symmetric && i !== j) out[j]! += v * Math.abs(x[i]!);
+    }
+}

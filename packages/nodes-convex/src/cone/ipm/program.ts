@@ -7,6 +7,7 @@ import type { KktSolver } from './kkt.js';
 import { denseKkt } from './kkt-dense.js';
 import { sparseKkt } from './kkt-sparse.js';
 import type { Matrix } from './matrix.js';
+import { certificateTests, kktMeasure, type Program, type Units } from './measure.js';
 import { ipmCones } from './setup.js';
 
 /** One batch element's data, as views into the node's parameters (never written). */
@@ -41,6 +42,36 @@ export interface ProgramState {
    * equations of the dense path lose digits (their refinement stalls near cond(S)·ε).
    */
   readonly kkt: () => KktSolver;
+  /** The acceptance measure (measure.ts) of a point (x, y, s) on the caller's, unscaled data. */
+  readonly verify: (x: Float64Array, y: Float64Array, s: Float64Array) => number;
+}
+
+/** The caller's data as the measures read it (views; a dense P by its symmetric part). */
+function callerProgram(p: ProgramInput): Program {
+  const { m, n } = p;
+  const A: Matrix = p.aPattern
+    ? { kind: 'csc', rows: m, cols: n, pattern: p.aPattern, values: p.A.subarray(p.aOff, p.aOff + p.aPattern.colPtr[n]!) }
+    : { kind: 'dense', rows: m, cols: n, data: p.A.subarray(p.aOff, p.aOff + m * n) };
+  return { A, P: matrices(p, false).P, b: p.b.subarray(p.bOff, p.bOff + m), c: p.c.subarray(p.cOff, p.cOff + n) };
+}
+
+/**
+ * The engine judged its iterate on the equilibrated data; the reported point is judged again on
+ * the caller's data (the same per-row measures in the same units, so this only fails when
+ * unscaling overflowed or lost the point): a solution must pass at `tol`, a certificate at
+ * `tolInfeasible`, every entry finite, with a factor 2 for the rounding of the unscaling (a
+ * point the engine accepted just below its threshold can measure just above it here). A point
+ * that fails is reported as not converged.
+ */
+function checked(raw: Program, units: Units, blocks: ConeLayout['blocks'], r: IpmResult, opts: IpmOptions): IpmResult {
+  const finite = [r.x, r.y, r.s].every((v) => v.every(Number.isFinite));
+  let ok = finite;
+  if (finite && r.status === 'converged') ok = kktMeasure(raw, units, blocks)(r.x, r.s, r.y).worst <= 2 * opts.tol;
+  else if (finite && r.status === 'infeasible') ok = certificateTests(raw, units, blocks).infeasibility(r.y) <= 2 * opts.tolInfeasible;
+  else if (finite && r.status === 'unbounded') ok = certificateTests(raw, units, blocks).unboundedness(r.x, r.s) <= 2 * opts.tolInfeasible;
+  if (ok) return r;
+  const status = !finite ? 'failed' : r.status === 'converged' ? 'max_iter' : 'failed';
+  return { ...r, status, residual: finite ? r.residual : Infinity };
 }
 
 /** Copies (and so owns) A and P in the form the chosen KKT path wants. */
@@ -110,6 +141,8 @@ export function solveProgram(p: ProgramInput, opts: IpmOptions & { kkt?: KktChoi
   const cones = ipmCones(p.layout);
   const mz = p.layout.blocks[0]?.kind === 'zero' ? p.layout.blocks[0].size : 0;
   const make = () => (dense ? denseKkt(A as Matrix & { kind: 'dense' }, P, mz) : sparseKkt(A, P, p.layout, cones));
-  const result = solveIpm(data, cones, make(), opts);
-  return { data, cones, result, kkt: () => sparseKkt(A, P, p.layout, cones) };
+  const raw = callerProgram(p);
+  const result = checked(raw, scaling, p.layout.blocks, solveIpm(data, cones, make(), opts), opts);
+  const measure = kktMeasure(raw, scaling, p.layout.blocks);
+  return { data, cones, result, kkt: () => sparseKkt(A, P, p.layout, cones), verify: (x, y, s) => measure(x, s, y).worst };
 }

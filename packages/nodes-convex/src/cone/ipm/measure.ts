@@ -1,0 +1,231 @@
+import { absMul, dot, mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
+
+/**
+ * When a point is a solution, or a certificate, of  min ½xᵀPx + cᵀx  s.t.  Ax + s = b, s ∈ K.
+ *
+ * Every test is per constraint and per variable, relative to the magnitudes of the terms that
+ * make up that row (|b_i| + Σ_j |A_ij x_j|, the scale its round-off is relative to), plus an
+ * absolute term ‖A_i‖∞·ξ (at most one unit of the equilibrated program), ξ the smallest of the
+ * sizes of x the rows imply, |b_k|/‖A_k‖∞; the absolute term is what lets an active x_j ≥ 0
+ * with x_j → 0 pass, and taking the smallest keeps huge bounds from inflating it. The dual's is
+ * ‖A_:j‖∞·η with η the lower median of |c_k|/‖A_:k‖∞ (the smallest would ask a variable whose
+ * cost is 1e-6 of the others' for a dual residual the interior point, with one μ for all, does
+ * not reach in a large program). Units
+ * come from the equilibration (`Units`): row i of the primal residual is measured in 1/D_i,
+ * column j of the dual residual in 1/(σE_j), the objective in 1/σ. On the equilibrated data
+ * the units are 1; on the caller's data the same numbers come out (D, E and σ cancel in each
+ * ratio), so a point is judged the same way before and after unscaling, and no constraint is
+ * judged against another's magnitude: neither a row with data 1e-10 beside rows near 1 nor a
+ * bound x₀ ≤ 0.5 beside a bound of 1e20 is accepted because its residual is small next to the
+ * others'.
+ */
+export interface Units {
+  readonly D: Float64Array;
+  readonly E: Float64Array;
+  readonly cost: number;
+}
+
+export interface Program {
+  readonly A: Matrix;
+  /** Symmetric: dense full, or CSC upper triangle. */
+  readonly P: Matrix | null;
+  readonly b: Float64Array;
+  readonly c: Float64Array;
+}
+
+export interface KktResidual {
+  /** max_i |(Ax + s − b)_i| / (‖A_i‖∞·ξ + |b_i| + Σ_j |A_ij x_j|), in row i's units. */
+  readonly primal: number;
+  /** max_j |(Px + Aᵀy + c)_j| / (‖A_:j‖∞·η + |c_j| + Σ_i |A_ij y_i| + Σ_k |P_jk x_k|). */
+  readonly dual: number;
+  /**
+   * The larger of |xᵀPx + cᵀx + bᵀy| / (1 + xᵀPx + Σ|c_j x_j| + Σ|b_i y_i|) and, cone by cone
+   * (each orthant row its own),
+   * |s_Kᵀy_K| / Σ_{i∈K} (primal scale of row i)(|y_i| + η): a bound of 0.5 with a slack of 1e9
+   * is not hidden by an objective of 1e20.
+   */
+  readonly gap: number;
+  readonly worst: number;
+}
+
+/** The rows of one cone block. */
+export interface RowBlock {
+  readonly kind: string;
+  readonly offset: number;
+  readonly size: number;
+}
+
+/** The smallest, or the lower median, of the finite positive entries (`fallback` if none). */
+function typical(v: readonly number[], fallback: number, median: boolean): number {
+  const a = v.filter((x) => x > 0 && Number.isFinite(x)).sort((p, q) => p - q);
+  return a.length ? a[median ? (a.length - 1) >> 1 : 0]! : fallback;
+}
+
+/** Row and column ∞-norms of A in the units' scaling. */
+function norms(A: Matrix, D: (i: number) => number, E: (j: number) => number): { row: Float64Array; col: Float64Array } {
+  const row = new Float64Array(A.rows);
+  const col = new Float64Array(A.cols);
+  const put = (i: number, j: number, v: number) => {
+    const a = Math.abs(v) * D(i) * E(j);
+    if (a > row[i]!) row[i] = a;
+    if (a > col[j]!) col[j] = a;
+  };
+  if (A.kind === 'dense') for (let i = 0; i < A.rows; i++) for (let j = 0; j < A.cols; j++) put(i, j, A.data[i * A.cols + j]!);
+  else
+    for (let j = 0; j < A.cols; j++)
+      for (let p = A.pattern.colPtr[j]!; p < A.pattern.colPtr[j + 1]!; p++) put(A.pattern.rowIdx[p]!, j, A.values[p]!);
+  return { row, col };
+}
+
+/** A measuring function for one program (buffers allocated once), of (x, s, y)/τ. */
+export function kktMeasure(
+  prog: Program,
+  units: Units | null,
+  blocks: readonly RowBlock[],
+): (x: Float64Array, s: Float64Array, y: Float64Array, tau?: number) => KktResidual {
+  const { A, P, b, c } = prog;
+  const m = A.rows;
+  const n = A.cols;
+  const wD = (i: number) => (units ? units.D[i]! : 1);
+  const wE = (j: number) => (units ? units.E[j]! : 1);
+  const cost = units ? units.cost : 1;
+  const { row, col } = norms(A, wD, (j) => wE(j));
+  // Typical sizes of x and y in equilibrated units, as the data imply them row by row.
+  const xi = typical(
+    Array.from(b, (v, i) => (wD(i) * Math.abs(v)) / row[i]!),
+    1,
+    false,
+  );
+  const eta = typical(
+    Array.from(c, (v, j) => (cost * wE(j) * Math.abs(v)) / col[j]!),
+    1,
+    true,
+  );
+  const ax = new Float64Array(m);
+  const absAx = new Float64Array(m);
+  const aty = new Float64Array(n);
+  const absAty = new Float64Array(n);
+  const px = new Float64Array(n);
+  const absPx = new Float64Array(n);
+  const rowScale = new Float64Array(m);
+  const symmetric = P?.kind === 'csc';
+  return (x, s, y, tau = 1) => {
+    mulAdd(A, x, ax, 1, 0);
+    absMul(A, x, absAx);
+    mulTAdd(A, y, aty, 1, 0);
+    absMul(A, y, absAty, true);
+    symMulAdd(P, x, px, 1, 0);
+    absMul(P, x, absPx, false, symmetric);
+    let primal = 0;
+    for (let i = 0; i < m; i++) {
+      const w = wD(i);
+      const r = w * Math.abs(ax[i]! + s[i]! - b[i]! * tau);
+      // A row of zeros constrains nothing: its slack is judged in one equilibrated unit.
+      rowScale[i] = tau * (row[i]! > 0 ? Math.min(1, row[i]! * xi) : 1) + w * (Math.abs(b[i]!) * tau + absAx[i]!);
+      if (r > 0) primal = Math.max(primal, r / rowScale[i]!);
+    }
+    // Complementarity cone by cone (each orthant row its own): s_Kᵀy_K against
+    // Σ_{i∈K} (row i's primal scale)·(|y_i| + η).
+    let comp = 0;
+    const complementarity = (from: number, to: number) => {
+      let sy = 0;
+      let scale = 0;
+      for (let i = from; i < to; i++) {
+        sy += s[i]! * y[i]!;
+        scale += rowScale[i]! * ((cost * Math.abs(y[i]!)) / wD(i) + eta * tau);
+      }
+      if (sy !== 0) comp = Math.max(comp, (cost * Math.abs(sy)) / scale);
+    };
+    for (const blk of blocks) {
+      if (blk.kind === 'zero') continue;
+      if (blk.kind === 'nonneg') for (let i = blk.offset; i < blk.offset + blk.size; i++) complementarity(i, i + 1);
+      else complementarity(blk.offset, blk.offset + blk.size);
+    }
+    let dual = 0;
+    for (let j = 0; j < n; j++) {
+      const w = cost * wE(j);
+      const unit = tau * (col[j]! > 0 ? Math.min(1, col[j]! * eta) : 1);
+      const r = w * Math.abs(px[j]! + aty[j]! + c[j]! * tau);
+      if (r > 0) dual = Math.max(dual, r / (unit + w * (Math.abs(c[j]!) * tau + absAty[j]! + absPx[j]!)));
+    }
+    const xPx = dot(x, px) / tau;
+    let terms = Math.abs(xPx);
+    for (let j = 0; j < n; j++) terms += Math.abs(c[j]! * x[j]!);
+    for (let i = 0; i < m; i++) terms += Math.abs(b[i]! * y[i]!);
+    const gap = (cost * Math.abs(xPx + dot(c, x) + dot(b, y))) / (tau + cost * terms);
+    const worst = Math.max(primal, dual, gap, comp);
+    return { primal, dual, gap: Math.max(gap, comp), worst: Number.isNaN(worst) ? Infinity : worst };
+  };
+}
+
+export interface CertificateTests {
+  /**
+   * How far y is from a certificate of primal infeasibility (Aᵀy = 0, bᵀy < 0; y ∈ K* is the
+   * caller's): ‖σE·Aᵀy‖∞ · max_i(D_i|b_i| / ρ_i) / (−σbᵀy), ρ_i = ‖D_i·A_i·E‖₁ the row's norm
+   * in equilibrated units. For a feasible program (Ax + s = b, s ∈ K) it is at least
+   * max_i(|b̃_i|/ρ_i) / ‖E⁻¹x‖₁, so it only falls below a tolerance ε when every feasible point is
+   * 1/ε of the data's own scale away; it does not change when a row of (A, b), the whole of b, or
+   * y is scaled. ∞ unless bᵀy < 0.
+   */
+  infeasibility(y: Float64Array): number;
+  /**
+   * How far (x, s) is from a certificate of unboundedness (Px = 0, Ax + s = 0, cᵀx < 0; s ∈ K is
+   * the caller's): the larger of max_i(D_i|(Ax + s)_i| / ρ_i) · ‖σEc‖∞ / (−σcᵀx) and
+   * ‖σE·Px‖∞ · ‖E⁻¹x‖∞ / (−σcᵀx). For a program with a dual solution y the first is at least
+   * ‖σEc‖∞ / ‖ρ∘ỹ‖₁, again the data's own scale; both are invariant to scaling a row, c, P or x.
+   * A cone block other than the orthant shares one ρ (its largest row's: the block's rows are
+   * one constraint); orthant rows with A_i = 0 are skipped (their slack can be set to 0 exactly).
+   * ∞ unless cᵀx < 0.
+   */
+  unboundedness(x: Float64Array, s: Float64Array): number;
+}
+
+export function certificateTests(prog: Program, units: Units | null, blocks: readonly RowBlock[]): CertificateTests {
+  const { A, P, b, c } = prog;
+  const m = A.rows;
+  const n = A.cols;
+  const D = (i: number) => (units ? units.D[i]! : 1);
+  const E = (j: number) => (units ? units.E[j]! : 1);
+  const cost = units ? units.cost : 1;
+  const ones = new Float64Array(n).map((_, j) => E(j));
+  const rho = new Float64Array(m);
+  absMul(A, ones, rho);
+  for (let i = 0; i < m; i++) rho[i] = rho[i]! * D(i);
+  for (const blk of blocks) {
+    if (blk.kind === 'nonneg' || blk.kind === 'zero') continue;
+    let v = 0;
+    for (let i = blk.offset; i < blk.offset + blk.size; i++) v = Math.max(v, rho[i]!);
+    rho.fill(v, blk.offset, blk.offset + blk.size);
+  }
+  let bScale = 0;
+  for (let i = 0; i < m; i++) if (rho[i]! > 0) bScale = Math.max(bScale, (D(i) * Math.abs(b[i]!)) / rho[i]!);
+  let cScale = 0;
+  for (let j = 0; j < n; j++) cScale = Math.max(cScale, cost * E(j) * Math.abs(c[j]!));
+  const wm = new Float64Array(m);
+  const wn = new Float64Array(n);
+  return {
+    infeasibility(y) {
+      const by = cost * dot(b, y);
+      if (!(by < 0)) return Infinity;
+      mulTAdd(A, y, wn, 1, 0);
+      let r = 0;
+      for (let j = 0; j < n; j++) r = Math.max(r, cost * E(j) * Math.abs(wn[j]!));
+      return (r * bScale) / -by;
+    },
+    unboundedness(x, s) {
+      const cx = cost * dot(c, x);
+      if (!(cx < 0)) return Infinity;
+      mulAdd(A, x, wm, 1, 0);
+      let rp = 0;
+      for (let i = 0; i < m; i++) if (rho[i]! > 0) rp = Math.max(rp, (D(i) * Math.abs(wm[i]! + s[i]!)) / rho[i]!);
+      let rq = 0;
+      let xn = 0;
+      for (let j = 0; j < n; j++) xn = Math.max(xn, Math.abs(x[j]!) / E(j));
+      if (P) {
+        symMulAdd(P, x, wn, 1, 0);
+        for (let j = 0; j < n; j++) rq = Math.max(rq, cost * E(j) * Math.abs(wn[j]!));
+      }
+      return Math.max((rp * cScale) / -cx, (rq * xn) / -cx);
+    },
+  };
+}

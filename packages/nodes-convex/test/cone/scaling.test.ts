@@ -1,0 +1,91 @@
+// Issue #21: badly scaled data must not give a wrong answer under 'converged' nor a false
+// certificate. The program's acceptance is judged per row and per column on the caller's data
+// (ipm/measure.ts) after an exact power-of-two equilibration (ipm/equilibrate.ts).
+import { Tensor } from '@argmin/autodiff';
+import { describe, expect, test } from 'vitest';
+import { cone } from '../../src/cone/node.js';
+
+const t = (values: number[], shape: number[]) => new Tensor(Float64Array.from(values), shape);
+
+/** min cᵀx over the box −1 ≤ x ≤ 1 (rows scaled by `rowScale[i]`·s), minimizer −sign(c). */
+function box(c: number[], s: number, rowScale: number[] = []) {
+  const n = c.length;
+  const A: number[] = [];
+  const b: number[] = [];
+  for (let r = 0; r < 2 * n; r++) {
+    const k = s * (rowScale[r] ?? 1);
+    for (let j = 0; j < n; j++) A.push(j === r % n ? (r < n ? k : -k) : 0);
+    b.push(k);
+  }
+  return cone({ A: t(A, [2 * n, n]), b: t(b, [2 * n]), c: t(c, [n]) }, { cones: { nonneg: 2 * n } });
+}
+
+/** min cᵀx over the ball ‖x‖ ≤ 1 as a second-order cone with data scaled by s, minimizer −c/‖c‖. */
+function ball(c: number[], s: number) {
+  const n = c.length;
+  const A = [...new Array(n).fill(0)];
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) A.push(i === j ? -s : 0);
+  const b = [s, ...new Array(n).fill(0)];
+  return cone({ A: t(A, [n + 1, n]), b: t(b, [n + 1]), c: t(c, [n]) }, { cones: { soc: [n + 1] } });
+}
+
+describe('convex.cone on badly scaled data', () => {
+  test.each([1e-12, 1e-10, 1e-9, 1e-150, 1e150])('a box LP with every datum scaled by %s converges to the minimizer', (s) => {
+    const out = box([0.7, -0.3], s);
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.x.data[0]).toBeCloseTo(-1, 6);
+    expect(out.x.data[1]).toBeCloseTo(1, 6);
+  });
+
+  test.each([1e7, 3e7, 1e8, 1e100])('a compact set with c of size %s is solved, not reported unbounded', (k) => {
+    for (const out of [ball([0.6 * k, -0.8 * k], 1), box([0.6 * k, -0.8 * k], 1)]) {
+      expect(out.info.status).toEqual(['converged']);
+      expect(out.x.data[0]).toBeCloseTo(out.y.data.length === 3 ? -0.6 : -1, 6);
+    }
+  });
+
+  test('rows scaled apart by 1e±60 give the same answer', () => {
+    const out = box([0.7, -0.3], 1, [1e60, 1e-60, 1e-30, 1e45]);
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.x.data[0]).toBeCloseTo(-1, 6);
+    expect(out.x.data[1]).toBeCloseTo(1, 6);
+  });
+
+  test('a bound of 0.5 beside a bound of 1e20 is met, or the status says it was not', () => {
+    const I = t([1, 0, 0, 1, -1, 0, 0, -1], [4, 2]);
+    const cases = [
+      cone({ A: I, b: t([0.5, 1e20, 0, 0], [4]), c: t([-1, -1], [2]) }, { cones: { nonneg: 4 } }),
+      cone({ A: I, b: t([0.5, 1e20, 1e20, 1e20], [4]), c: t([-1, 1], [2]) }, { cones: { nonneg: 4 } }),
+      // The QP of the issue as a cone program: min ‖x‖² − 2(x₀ + x₁) s.t. x₀ ≤ 0.5, x₁ ≤ 1e20.
+      cone(
+        { A: t([1, 0, 0, 1], [2, 2]), b: t([0.5, 1e20], [2]), c: t([-2, -2], [2]), P: t([2, 0, 0, 2], [2, 2]) },
+        { cones: { nonneg: 2 } },
+      ),
+    ];
+    let converged = 0;
+    for (const out of cases) {
+      if (out.info.status[0] !== 'converged') continue;
+      converged++;
+      expect(out.x.data[0]).toBeCloseTo(0.5, 6);
+    }
+    expect(converged).toBeGreaterThanOrEqual(2);
+  });
+
+  test('min x s.t. x ≥ 0 (a solution at 0 with b = 0) converges', () => {
+    const out = cone({ A: t([-1], [1, 1]), b: t([0], [1]), c: t([1], [1]) }, { cones: { nonneg: 1 } });
+    expect(out.info.status).toEqual(['converged']);
+    expect(Math.abs(out.x.data[0]!)).toBeLessThan(1e-8);
+  });
+
+  test.each([1e-120, 1e-9, 1, 1e9, 1e120])('certificates at data scale %s are real and not faked', (s) => {
+    // x ≤ 1 alone with c > 0: unbounded below; x ≤ −1 and x ≥ 1: infeasible; the box: neither.
+    const unb = cone({ A: t([s], [1, 1]), b: t([s], [1]), c: t([1], [1]) }, { cones: { nonneg: 1 } });
+    expect(unb.info.status).toEqual(['unbounded']);
+    expect(unb.x.data[0]).toBeLessThan(0);
+    const inf = cone({ A: t([s, -s], [2, 1]), b: t([-s, -s], [2]), c: t([1], [1]) }, { cones: { nonneg: 2 } });
+    expect(inf.info.status).toEqual(['infeasible']);
+    expect(inf.y.data[0]! * -s + inf.y.data[1]! * -s).toBeLessThan(0);
+    expect(Math.abs(inf.y.data[0]! - inf.y.data[1]!)).toBeLessThan(1e-8 * (inf.y.data[0]! + inf.y.data[1]!));
+    expect(box([0.1, 1], s).info.status).toEqual(['converged']);
+  });
+});
