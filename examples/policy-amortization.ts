@@ -22,6 +22,9 @@ const { values: args } = parseArgs({
     hidden: { type: 'string' },
     valueHorizon: { type: 'string' },
     seed: { type: 'string' },
+    lr: { type: 'string' },
+    fresh: { type: 'string' },
+    valueSteps: { type: 'string' },
     task: { type: 'string', default: 'both' },
   },
 });
@@ -33,11 +36,16 @@ const config = defaults({
   ...(args.batch ? { batch: num(args.batch) as number } : {}),
   ...(args.valueHorizon ? { valueHorizon: num(args.valueHorizon) as number } : {}),
   ...(args.seed ? { seed: num(args.seed) as number } : {}),
+  ...(args.lr ? { lr: num(args.lr) as number } : {}),
+  ...(args.fresh ? { fresh: num(args.fresh) as number } : {}),
+  ...(args.valueSteps ? { valueSteps: num(args.valueSteps) as number } : {}),
   ...(args.hidden ? { hidden: args.hidden.split(',').map(Number) } : {}),
 });
 const f = (v: number, d = 3) => v.toFixed(d);
 function show(report: PolicyReport): void {
-  console.log(`${report.task}: SVG(${config.H}) policy, ${config.steps} steps (${f(report.trainSeconds, 1)} s of training)`);
+  console.log(
+    `${report.task}: SVG(${config.H}) policy, ${config.steps} steps (${f(report.trainSeconds, 1)} s of training), validation checkpoint kept: step ${report.checkpoint}`,
+  );
   console.log(
     `  held-out return over ${config.episode} steps: policy ${f(report.policyReturn)} vs MPC(T=${config.mpcHorizon}) ${f(report.mpcReturn)} → ${f(100 * report.returnRatio, 1)}%`,
   );
