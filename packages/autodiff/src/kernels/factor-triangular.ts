@@ -15,16 +15,16 @@ export interface TriangularOptions {
   readonly unitDiagonal?: boolean;
 }
 
-/** Row blocks of the blocked solve; below this order, or for fewer right-hand sides, the rows are resolved one by one. */
-const NB = 32;
+/** Below this order, or for fewer right-hand sides, rows are resolved one by one. */
+const LEAF = 16;
 const BLOCKED_MIN_RHS = 4;
 
 /**
  * Solves op(T)·X = B in place: B (n×nrhs, leading dimension ldb) is overwritten with X. T is an
  * n×n view. A zero on T's diagonal gives ±Infinity/NaN; callers that cannot rule it out check first.
- * Large solves are blocked: before a block of NB rows is resolved, the contribution of every row
- * already solved is subtracted from it in one gemm, which holds nearly all of the n²·nrhs/2
- * multiply-adds.
+ * Large solves recurse on halves: solve the half that comes first, subtract its contribution
+ * from the other half's rows in one gemm, solve that half. All but O(n·LEAF·nrhs) of the
+ * n²·nrhs/2 multiply-adds land in gemm.
  */
 export function trsm(
   opts: TriangularOptions,
@@ -37,27 +37,24 @@ export function trsm(
   bOff: number,
   ldb: number,
 ): void {
-  if (n <= NB || nrhs < BLOCKED_MIN_RHS) {
+  if (n <= LEAF || nrhs < BLOCKED_MIN_RHS) {
     trsmUnblocked(opts, n, nrhs, t, tOff, ldt, b, bOff, ldb);
     return;
   }
   const transpose = opts.transpose ?? false;
-  const forward = opts.lower !== transpose;
-  for (let step = 0; step < n; step += NB) {
-    // Rows i0..i1 of X, taken first to last (forward) or last to first.
-    const i0 = forward ? step : Math.max(0, n - step - NB);
-    const i1 = forward ? Math.min(n, step + NB) : n - step;
-    const rows = i1 - i0;
-    if (forward && i0 > 0) {
-      // B[i0:i1] −= op(T)[i0:i1, 0:i0]·X[0:i0]; op(T)'s block is T's rows (or, transposed, its columns).
-      const aOff = transpose ? tOff + i0 : tOff + i0 * ldt;
-      gemm(transpose, false, rows, nrhs, i0, -1, t, aOff, ldt, b, bOff, ldb, 1, b, bOff + i0 * ldb, ldb);
-    } else if (!forward && i1 < n) {
-      // B[i0:i1] −= op(T)[i0:i1, i1:n]·X[i1:n].
-      const aOff = transpose ? tOff + i1 * ldt + i0 : tOff + i0 * ldt + i1;
-      gemm(transpose, false, rows, nrhs, n - i1, -1, t, aOff, ldt, b, bOff + i1 * ldb, ldb, 1, b, bOff + i0 * ldb, ldb);
-    }
-    trsmUnblocked(opts, rows, nrhs, t, tOff + i0 * ldt + i0, ldt, b, bOff + i0 * ldb, ldb);
+  const h = n >> 1;
+  const low = bOff + h * ldb;
+  const t22 = tOff + h * ldt + h;
+  if (opts.lower !== transpose) {
+    // op(T) = [[T₁₁, 0], [T₂₁, T₂₂]]: X₁, then B₂ −= op(T)₂₁·X₁; op(T)₂₁ is T's block (h:n, 0:h), or (0:h, h:n) transposed.
+    trsm(opts, h, nrhs, t, tOff, ldt, b, bOff, ldb);
+    gemm(transpose, false, n - h, nrhs, h, -1, t, transpose ? tOff + h : tOff + h * ldt, ldt, b, bOff, ldb, 1, b, low, ldb);
+    trsm(opts, n - h, nrhs, t, t22, ldt, b, low, ldb);
+  } else {
+    // op(T) = [[T₁₁, T₁₂], [0, T₂₂]]: X₂, then B₁ −= op(T)₁₂·X₂; op(T)₁₂ is T's block (0:h, h:n), or (h:n, 0:h) transposed.
+    trsm(opts, n - h, nrhs, t, t22, ldt, b, low, ldb);
+    gemm(transpose, false, h, nrhs, n - h, -1, t, transpose ? tOff + h * ldt : tOff + h, ldt, b, low, ldb, 1, b, bOff, ldb);
+    trsm(opts, h, nrhs, t, tOff, ldt, b, bOff, ldb);
   }
 }
 
