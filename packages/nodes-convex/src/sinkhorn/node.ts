@@ -1,5 +1,5 @@
 import { Tensor, type NodeCallOptions, type NodeOutput, type OptimizationNode } from '@argmin/autodiff';
-import { applyNode, defineNode, optionFields } from '@argmin/autodiff/extend';
+import { applyNode, defineNode, isRecording, optionFields } from '@argmin/autodiff/extend';
 import {
   SINKHORN,
   checkSinkhorn,
@@ -14,7 +14,7 @@ import type { SchurOptions } from './schur.js';
 import { solveSinkhorn } from './solve.js';
 import { sinkhornOptimality, sinkhornStep } from './step.js';
 import { sinkhornObjectiveSpec } from './objective.js';
-import { sinkhornVjp } from './vjp.js';
+import { sinkhornVjp, sinkhornVjpOps } from './vjp.js';
 
 function shapeOf(s: SinkhornSizes, ...core: number[]): number[] {
   return s.batch === null ? core : [s.batch, ...core];
@@ -73,10 +73,13 @@ export const sinkhornNode: OptimizationNode<SinkhornParams, SinkhornSolution, Si
   optimality: sinkhornOptimality,
   vjp(params, { solution }, cotangent, options) {
     const { epsilon } = options;
+    // Ops when the gradient is differentiated again (recorded); raw kernels otherwise.
+    if (isRecording()) return sinkhornVjpOps(params, epsilon, solution, cotangent);
     const batch = solution.plan.ndim === 3 ? solution.plan.shape[0]! : null;
     const [n, m] = solution.plan.shape.slice(-2) as [number, number];
     return sinkhornVjp(params, { batch, n, m }, epsilon, solution, cotangent, schurOptions(options));
   },
+  vjpRecords: true,
   step: sinkhornStep,
   objective: sinkhornObjectiveSpec,
 });

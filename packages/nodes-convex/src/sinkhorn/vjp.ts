@@ -1,4 +1,21 @@
-import { DifferentiationError, Tensor } from '@argmin/autodiff';
+import {
+  DifferentiationError,
+  Tensor,
+  add,
+  concat,
+  expandDims,
+  eye,
+  matrixTranspose,
+  mean,
+  mul,
+  reshape,
+  slice,
+  solve,
+  sub,
+  sum,
+  sumTo,
+  zeros,
+} from '@argmin/autodiff';
 import type { Cotangents } from '@argmin/autodiff/extend';
 import { SINKHORN, type SinkhornParams, type SinkhornSizes, type SinkhornSolution } from './problem.js';
 import { solvePlanSystem, type SchurOptions } from './schur.js';
@@ -103,4 +120,57 @@ function addCentred(out: Float64Array, off: number, len: number, v: (i: number) 
   for (let i = 0; i < len; i++) mean += v(i);
   mean /= len;
   for (let i = 0; i < len; i++) out[off + i]! += v(i) - mean;
+}
+
+/**
+ * The same VJP written with differentiable ops, for when it is differentiated again (a
+ * Hessian-vector product through the node). Every element's potentials' system is solved
+ * densely with the `solve` op, made nonsingular along its gauge direction q = (1, −1) (a null
+ * vector of H for any plan, since H's diagonals are the plan's row and column sums):
+ * H' = H + qqᵀ/(n + m) has the same solution as H on the gauge-projected right-hand side. An
+ * unbatched call is treated as a batch of one; shared parameters' gradients are summed.
+ */
+export function sinkhornVjpOps(
+  params: SinkhornParams,
+  epsilon: number,
+  solution: SinkhornSolution,
+  cot: Cotangents<SinkhornSolution>,
+): { a: Tensor; b: Tensor; C: Tensor } {
+  const batched = solution.plan.ndim === 3;
+  const lead = (t: Tensor | null | undefined) => (t ? (batched ? t : expandDims(t, 0)) : null);
+  const P = lead(solution.plan)!;
+  const [B, n, m] = P.shape as [number, number, number];
+  const f = lead(solution.f)!;
+  const g = lead(solution.g)!;
+  const pBar = lead(cot.plan);
+  const vBar = cot.value ? reshape(cot.value, [B]) : null;
+  const fBar = lead(cot.f);
+  const gBar = lead(cot.g);
+  const W = pBar ? mul(mul(P, pBar), 1 / epsilon) : null;
+  const part = (x: Tensor | null, y: Tensor | null, size: number) => (x && y ? add(x, y) : (x ?? y ?? zeros([B, size])));
+  let zf = part(fBar, W ? sum(W, -1) : null, n);
+  let zg = part(gBar, W ? sum(W, -2) : null, m);
+  const excess = expandDims(sub(sum(zf, -1), sum(zg, -1)), -1);
+  zf = sub(zf, mul(excess, 1 / (2 * n)));
+  zg = add(zg, mul(excess, 1 / (2 * m)));
+  const diagR = mul(eye(n), expandDims(sum(P, -1), -2));
+  const diagC = mul(eye(m), expandDims(sum(P, -2), -2));
+  const H = concat([concat([diagR, P], -1), concat([matrixTranspose(P), diagC], -1)], -2);
+  const q = Float64Array.from({ length: n + m }, (_, i) => (i < n ? 1 : -1));
+  const gauge = new Tensor(
+    Float64Array.from({ length: (n + m) ** 2 }, (_, k) => (q[Math.floor(k / (n + m))]! * q[k % (n + m)]!) / (n + m)),
+    [n + m, n + m],
+  );
+  const y = solve(add(H, gauge), concat([zf, zg], -1));
+  const yf = slice(y, [0, 0], [B, n]);
+  const yg = slice(y, [0, n], [B, n + m]);
+  const centred = (v: Tensor) => sub(v, mean(v, -1, true));
+  const withValue = (base: Tensor, potential: Tensor) => (vBar ? add(base, mul(expandDims(vBar, -1), potential)) : base);
+  const gA = centred(withValue(mul(yf, epsilon), f));
+  const gB = centred(withValue(mul(yg, epsilon), g));
+  let inner = add(expandDims(yf, -1), expandDims(yg, -2));
+  if (vBar) inner = add(inner, reshape(vBar, [B, 1, 1]));
+  if (pBar) inner = sub(inner, mul(pBar, 1 / epsilon));
+  const gC = mul(P, inner);
+  return { a: sumTo(gA, params.a.shape), b: sumTo(gB, params.b.shape), C: sumTo(gC, params.C.shape) };
 }

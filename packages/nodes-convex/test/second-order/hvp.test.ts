@@ -99,6 +99,31 @@ describe('Hessian-vector products through implicit nodes', () => {
     );
   });
 
+  test('sinkhorn (batched, in a, b and C): the gradient passes the dot-product test', () => {
+    const a = new Tensor(Float64Array.from([0.2, 0.3, 0.5, 0.4, 0.4, 0.2]), [2, 3]);
+    const b = new Tensor(Float64Array.from([0.1, 0.2, 0.3, 0.4]), [4]);
+    const C = new Tensor(
+      Float64Array.from({ length: 24 }, (_, k) => 0.5 + 0.5 * Math.sin(1.7 * k)),
+      [2, 3, 4],
+    );
+    const f = (p: Record<string, Tensor>) => {
+      const out = sinkhorn({ a: p.a!, b: p.b!, C: p.C! }, { epsilon: 0.4, tol: 1e-14, maxIter: 2000 });
+      return add(curvedLoss(mul(out.plan, 10), new Tensor(new Float64Array(24).fill(0.7), [2, 3, 4])), sum(mul(out.value, out.value)));
+    };
+    // Marginals move along sum-zero directions only (Σa = Σb), per row.
+    const centred = (t: Tensor, _arg: number, leaf: number) => {
+      if (leaf === 2) return t;
+      const n = t.shape[t.ndim - 1]!;
+      const d = Float64Array.from(t.data);
+      for (let o = 0; o < d.length; o += n) {
+        const mean = d.subarray(o, o + n).reduce((x, y) => x + y, 0) / n;
+        for (let i = o; i < o + n; i++) d[i]! -= mean;
+      }
+      return new Tensor(d, t.shape);
+    };
+    checkVjp(gradientOf(f), [{ a, b, C }], { seed: 7, rtol: 1e-6, tangent: centred });
+  });
+
   test('qp (in Q, p and h): implicit = unroll, and = differences of the gradient', () => {
     const shape = { n: 4, m: 3, k: 1 };
     fc.assert(
