@@ -3,6 +3,7 @@ import { setFlagsFromString } from 'node:v8';
 import { pathToFileURL } from 'node:url';
 import { Rng, randn, vjp, type Tensor } from '@argmin/autodiff';
 import { lml } from '../packages/nodes-convex/src/lml/node.js';
+import { median } from './timing.js';
 import type { BenchRow } from './types.js';
 
 /**
@@ -12,8 +13,7 @@ import type { BenchRow } from './types.js';
  *
  *   pnpm exec tsx --conditions=source bench/lml.bench.ts [--quick]
  *
- * Times are the best mean over batches of calls (warm JIT), robust to the other processes
- * sharing this machine; "backward" is the pullback alone, the forward done beforehand.
+ * Times are the median over batches of the mean per call in a batch (warm JIT); "backward" is the pullback alone, the forward done beforehand.
  * Retained memory: heap + ArrayBuffer bytes still reachable from the {value, pullback} pair that
  * vjp returns, measured as the difference of process.memoryUsage() around it with forced full
  * GCs. It is what a training loop holds between its forward and backward passes: the outputs,
@@ -25,32 +25,32 @@ const BATCH = 32;
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
 
-/** Best mean milliseconds per call over `batches` batches of `inner` calls, after a warm-up. */
-export function bestMs(fn: () => unknown, { batches = 15, inner = 5, budgetMs = 1500 } = {}): number {
+/** Median over `batches` batches of the mean milliseconds per call in a batch of `inner` calls, after a warm-up. */
+export function medianBatchMs(fn: () => unknown, { batches = 15, inner = 5, budgetMs = 1500 } = {}): number {
   warmUp(fn);
-  let best = Infinity;
+  const times: number[] = [];
   const start = performance.now();
   for (let b = 0; b < batches && (b < 3 || performance.now() - start < budgetMs); b++) {
     const t0 = performance.now();
     for (let i = 0; i < inner; i++) fn();
-    best = Math.min(best, (performance.now() - t0) / inner);
+    times.push((performance.now() - t0) / inner);
   }
-  return best;
+  return median(times);
 }
 
-/** Best time of the second phase of `setup` (e.g. a pullback), the first phase untimed. */
-export function bestPhaseMs(setup: () => () => unknown, opts: { batches?: number; budgetMs?: number } = {}): number {
+/** Median time of the second phase of `setup` (e.g. a pullback), the first phase untimed. */
+export function medianPhaseMs(setup: () => () => unknown, opts: { batches?: number; budgetMs?: number } = {}): number {
   const { batches = 15, budgetMs = 1500 } = opts;
   warmUp(() => setup()());
-  let best = Infinity;
+  const times: number[] = [];
   const start = performance.now();
   for (let b = 0; b < batches && (b < 3 || performance.now() - start < budgetMs); b++) {
     const phase = setup();
     const t0 = performance.now();
     phase();
-    best = Math.min(best, performance.now() - t0);
+    times.push(performance.now() - t0);
   }
-  return best;
+  return median(times);
 }
 
 /** Runs `fn` for ~150 ms (at least 3 calls, at most 200), so the JIT has optimized it. */
@@ -95,9 +95,9 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     const cot = randn([BATCH, n], rng);
     const group = 'convex.lml';
     const tag = `n=${n} B=${BATCH} k=${k}`;
-    const forward = bestMs(() => lml(x, { k }), { inner: n >= 10000 ? 1 : 5, budgetMs });
+    const forward = medianBatchMs(() => lml(x, { k }), { inner: n >= 10000 ? 1 : 5, budgetMs });
     const backward = (strategy: 'implicit' | 'unroll') =>
-      bestPhaseMs(
+      medianPhaseMs(
         () => {
           const { pullback } = vjp((xx: Tensor) => lml(xx, { k }, { strategy }), x);
           return () => pullback(cot);

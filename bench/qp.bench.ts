@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { Rng, Tensor, vjp } from '@argmin/autodiff';
 import { qp, type QpParams } from '../packages/nodes-convex/src/qp/node.js';
-import { printRows } from './timing.js';
+import { median, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
 /**
@@ -13,8 +13,7 @@ import type { BenchRow } from './types.js';
  *
  *   pnpm exec tsx --conditions=source bench/qp.bench.ts [--quick]
  *
- * Times are the best mean over batches of calls after a warm-up, robust to the other processes
- * sharing this machine.
+ * Times are the median over rounds of the mean per call in a round, after a warm-up.
  */
 
 const require = createRequire(import.meta.url);
@@ -98,23 +97,24 @@ function quadprogSolve(inputs: ReturnType<typeof quadprogInputs>): number[] {
   return r.solution;
 }
 
-/** Best mean milliseconds per call over batches of calls, after a warm-up; slow calls get fewer rounds. */
-function bestMs(fn: () => unknown, budgetMs: number): number {
+/** Median over rounds of the mean milliseconds per call in a round, after a warm-up; slow calls get fewer rounds. */
+function medianRoundMs(fn: () => unknown, budgetMs: number): number {
   const t0 = performance.now();
   fn();
   const first = performance.now() - t0;
   const slow = first > budgetMs / 2;
   const warm = performance.now();
   for (let i = 0; i < 200 && !slow && (i < 2 || performance.now() - warm < budgetMs / 4); i++) fn();
-  let best = Infinity;
+  const times: number[] = [];
   const start = performance.now();
   for (let round = 0; round < 30 && (round < (slow ? 2 : 3) || performance.now() - start < budgetMs); round++) {
-    const inner = best < 1 ? 10 : best < 10 ? 3 : 1;
+    const last = times.at(-1) ?? first;
+    const inner = last < 1 ? 10 : last < 10 ? 3 : 1;
     const t1 = performance.now();
     for (let i = 0; i < inner; i++) fn();
-    best = Math.min(best, (performance.now() - t1) / inner);
+    times.push((performance.now() - t1) / inner);
   }
-  return best;
+  return median(times);
 }
 
 const TARGETS: Record<string, string> = { 'fwd+bwd n=20 B=1': '≤ 1 ms', 'fwd+bwd n=50 B=1': '≤ 5 ms', 'fwd+bwd n=20 B=64': '≤ 25 ms' };
@@ -152,9 +152,9 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       );
       if (!(diff <= 1e-6)) throw new Error(`qp bench: quadprog disagrees by ${diff} at n=${n} B=${batch}`);
 
-      const fwd = bestMs(() => qp(params), budget);
-      const peer = bestMs(() => inputs.forEach(quadprogSolve), budget);
-      const fwdBwd = bestMs(() => vjp((p: QpParams) => qp(p).z, params).pullback(cot), budget);
+      const fwd = medianRoundMs(() => qp(params), budget);
+      const peer = medianRoundMs(() => inputs.forEach(quadprogSolve), budget);
+      const fwdBwd = medianRoundMs(() => vjp((p: QpParams) => qp(p).z, params).pullback(cot), budget);
       const name = (what: string) => `${what} n=${n} B=${batch}`;
       for (const [what, ms] of [
         ['fwd', fwd],

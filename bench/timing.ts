@@ -1,5 +1,12 @@
 import type { BenchRow } from './types.js';
 
+/** The median of `values` (the upper middle one for an even count); NaN for none. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
 /** Median wall time of `fn` in milliseconds over `runs` runs, after warm-up runs. */
 export function medianMs(fn: () => unknown, runs = 20, warmup = Math.max(2, Math.floor(runs / 4))): number {
   for (let i = 0; i < warmup; i++) fn();
@@ -9,8 +16,7 @@ export function medianMs(fn: () => unknown, runs = 20, warmup = Math.max(2, Math
     fn();
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
 }
 
 function format(v: number | undefined): string {

@@ -1,0 +1,125 @@
+import { loadavg } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Rng } from '@argmin/autodiff';
+import { choleskyInto, gemm, ldltInto, luFactor, trsm } from '@argmin/autodiff/kernels';
+import { medianMs, printRows } from './timing.js';
+import type { BenchRow } from './types.js';
+
+/**
+ * Dense kernels against the scalar limit of this machine. The limit is measured here, in the same
+ * run: independent chains x ← x·a + b (one multiply and one add each, what a gemm micro-kernel
+ * does per entry of its tile), 8 to 14 chains, the best count's rate. No JavaScript engine
+ * vectorizes float64 code, so this is the ceiling for any JS kernel; the gemm rows report their
+ * share of it. Then gemm at n = 64 … 512 and the blocked factorizations and solves built on it.
+ * Every figure is a median over repeated runs (wall time).
+ *
+ *   pnpm exec tsx --conditions=source bench/kernels.bench.ts [--quick]
+ */
+
+/** `count` independent multiply-add chains, unrolled (generated, so the count is a parameter). */
+function chains(count: number): (iterations: number, a: number, b: number) => number {
+  const vars = Array.from({ length: count }, (_, i) => `x${i}`);
+  const body = [
+    ...vars.map((v, i) => `let ${v} = ${(i + 1) / count};`),
+    'for (let t = 0; t < iterations; t++) {',
+    ...vars.map((v) => `  ${v} = ${v} * a + b;`),
+    '}',
+    `return ${vars.join(' + ')};`,
+  ].join('\n');
+  return new Function('iterations', 'a', 'b', body) as (iterations: number, a: number, b: number) => number;
+}
+
+/** The scalar peak in GFLOP/s (2 flops per multiply-add) and the chain count that reached it. */
+function scalarPeak(runs: number): { gflops: number; chains: number } {
+  let best = { gflops: 0, chains: 0 };
+  for (const count of [8, 10, 12, 13, 14]) {
+    const f = chains(count);
+    const iterations = Math.round(5e7 / count);
+    // a < 1 and a small b keep every chain finite and away from subnormals.
+    const ms = medianMs(() => f(iterations, 0.999999, 1e-7), runs);
+    const gflops = (2 * count * iterations) / (ms * 1e6);
+    if (gflops > best.gflops) best = { gflops, chains: count };
+  }
+  return best;
+}
+
+function randomMatrix(n: number, rng: Rng): Float64Array {
+  return Float64Array.from({ length: n * n }, () => rng.uniform() * 2 - 1);
+}
+
+/** G·Gᵀ/n + I: symmetric positive definite and well conditioned. */
+function spd(n: number, rng: Rng): Float64Array {
+  const g = randomMatrix(n, rng);
+  const a = new Float64Array(n * n);
+  gemm(false, true, n, n, n, 1 / n, g, 0, n, g, 0, n, 0, a, 0, n);
+  for (let i = 0; i < n; i++) a[i * n + i]! += 1;
+  return a;
+}
+
+export async function run({ quick = false }: { quick?: boolean } = {}): Promise<BenchRow[]> {
+  const rng = Rng.seeded(7);
+  const runs = quick ? 5 : 15;
+  const rows: BenchRow[] = [];
+  const peak = scalarPeak(runs);
+  rows.push({
+    group: 'kernels',
+    name: `scalar peak (${peak.chains} multiply-add chains)`,
+    ours: peak.gflops,
+    unit: 'GFLOP/s',
+    reference: 'this machine, this run',
+  });
+
+  for (const n of [64, 128, 256, 512]) {
+    const a = randomMatrix(n, rng);
+    const b = randomMatrix(n, rng);
+    const c = new Float64Array(n * n);
+    // Several products per timed run for the small sizes, so the clock's resolution does not matter.
+    const reps = Math.max(1, Math.round(2e7 / n ** 3));
+    const ms =
+      medianMs(() => {
+        for (let r = 0; r < reps; r++) gemm(false, false, n, n, n, 1, a, 0, n, b, 0, n, 0, c, 0, n);
+      }, runs) / reps;
+    const gflops = (2 * n ** 3) / (ms * 1e6);
+    rows.push({
+      group: 'kernels',
+      name: `gemm ${n}×${n}×${n}`,
+      ours: gflops,
+      unit: 'GFLOP/s',
+      ...(n === 512 ? { target: '≥ 6 and ≥ 70% of peak' } : {}),
+    });
+    rows.push({ group: 'kernels', name: `gemm ${n}: share of the scalar peak`, ours: (100 * gflops) / peak.gflops, unit: '%' });
+  }
+
+  for (const n of [100, 200]) {
+    const a = spd(n, rng);
+    const out = new Float64Array(n * n);
+    const reps = n === 100 ? 20 : 4;
+    const time = (fn: () => unknown) =>
+      medianMs(() => {
+        for (let r = 0; r < reps; r++) fn();
+      }, runs) / reps;
+    rows.push({ group: 'kernels', name: `Cholesky n=${n}`, ours: time(() => choleskyInto(a, n, out)), unit: 'ms' });
+    rows.push({ group: 'kernels', name: `LDLᵀ n=${n}`, ours: time(() => ldltInto(a, n, out)), unit: 'ms' });
+    rows.push({ group: 'kernels', name: `LU n=${n}`, ours: time(() => luFactor(a, n)), unit: 'ms' });
+    choleskyInto(a, n, out);
+    const rhs = randomMatrix(n, rng);
+    const x = new Float64Array(n * n);
+    rows.push({
+      group: 'kernels',
+      name: `trsm n=${n}, ${n} right-hand sides`,
+      ours: time(() => {
+        x.set(rhs);
+        trsm({ lower: true }, n, n, out, 0, n, x, 0, n);
+      }),
+      unit: 'ms',
+    });
+  }
+  return rows;
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const rows = await run({ quick: process.argv.includes('--quick') });
+  printRows(rows);
+  // Timings on a shared machine mean little without the load they were taken under.
+  console.log(`\n1-minute load average at the end: ${loadavg()[0]!.toFixed(2)}`);
+}
