@@ -5,19 +5,18 @@ import { absMul, dot, mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.j
  *
  * Every test is per constraint and per variable, relative to the magnitudes of the terms that
  * make up that row (|b_i| + Σ_j |A_ij x_j|, the scale its round-off is relative to), plus an
- * absolute term ‖A_i‖∞·ξ (at most one unit of the equilibrated program), ξ the smallest of the
- * sizes of x the rows imply, |b_k|/‖A_k‖∞; the absolute term is what lets an active x_j ≥ 0
- * with x_j → 0 pass, and taking the smallest keeps huge bounds from inflating it. The dual's is
- * ‖A_:j‖∞·η with η the lower median of |c_k|/‖A_:k‖∞ (the smallest would ask a variable whose
- * cost is 1e-6 of the others' for a dual residual the interior point, with one μ for all, does
- * not reach in a large program). Units
- * come from the equilibration (`Units`): row i of the primal residual is measured in 1/D_i,
- * column j of the dual residual in 1/(σE_j), the objective in 1/σ. On the equilibrated data
- * the units are 1; on the caller's data the same numbers come out (D, E and σ cancel in each
- * ratio), so a point is judged the same way before and after unscaling, and no constraint is
- * judged against another's magnitude: neither a row with data 1e-10 beside rows near 1 nor a
- * bound x₀ ≤ 0.5 beside a bound of 1e20 is accepted because its residual is small next to the
- * others'.
+ * absolute term ‖A_i‖∞·ξ (at most one unit of the equilibrated program), ξ the lower median of
+ * the sizes of x the rows imply, |b_k|/‖A_k‖∞; the dual's is ‖A_:j‖∞·η, η the lower median of
+ * |c_k|/‖A_:k‖∞. The absolute term is what lets an active x_j ≥ 0 with x_j → 0 pass (the
+ * interior point's steps carry errors of round-off times the typical size of x into every row,
+ * so a bound at 1e-16 cannot be met to 1e-9 of itself); the median keeps a minority of huge
+ * bounds from inflating it. Units come from the equilibration (`Units`): row i of the primal
+ * residual is measured in 1/D_i, column j of the dual residual in 1/(σE_j), the objective in
+ * 1/σ. On the equilibrated data the units are 1; on the caller's data the same numbers come out
+ * (D, E and σ cancel in each ratio), so a point is judged the same way before and after
+ * unscaling, and no constraint is judged against another's magnitude: neither a row with data
+ * 1e-10 beside rows near 1 nor a bound x₀ ≤ 0.5 beside a bound of 1e20 is accepted because its
+ * residual is small next to the others'.
  */
 export interface Units {
   readonly D: Float64Array;
@@ -55,10 +54,10 @@ export interface RowBlock {
   readonly size: number;
 }
 
-/** The smallest, or the lower median, of the finite positive entries (`fallback` if none). */
-function typical(v: readonly number[], fallback: number, median: boolean): number {
+/** The lower median of the finite positive entries (`fallback` if none). */
+function lowerMedian(v: readonly number[], fallback: number): number {
   const a = v.filter((x) => x > 0 && Number.isFinite(x)).sort((p, q) => p - q);
-  return a.length ? a[median ? (a.length - 1) >> 1 : 0]! : fallback;
+  return a.length ? a[(a.length - 1) >> 1]! : fallback;
 }
 
 /** Row and column ∞-norms of A in the units' scaling. */
@@ -91,15 +90,13 @@ export function kktMeasure(
   const cost = units ? units.cost : 1;
   const { row, col } = norms(A, wD, (j) => wE(j));
   // Typical sizes of x and y in equilibrated units, as the data imply them row by row.
-  const xi = typical(
+  const xi = lowerMedian(
     Array.from(b, (v, i) => (wD(i) * Math.abs(v)) / row[i]!),
     1,
-    false,
   );
-  const eta = typical(
+  const eta = lowerMedian(
     Array.from(c, (v, j) => (cost * wE(j) * Math.abs(v)) / col[j]!),
     1,
-    true,
   );
   const ax = new Float64Array(m);
   const absAx = new Float64Array(m);
