@@ -59,6 +59,7 @@ export const ATOMS: Readonly<Record<string, AtomSpec>> = {
   logSumExp: { curvature: 'convex', sign: unknown, mono: inc, doc: 'log Σᵢ exp xᵢ' },
   huber: { curvature: 'convex', sign: nonneg, mono: evenMono, doc: 'x² for |x| ≤ M, 2M|x| − M² beyond' },
   lambdaMax: { curvature: 'convex', sign: unknown, mono: none, doc: 'largest eigenvalue of a symmetric X' },
+  logDet: { curvature: 'concave', sign: unknown, mono: none, doc: 'log det X of a symmetric X ≻ 0' },
 };
 
 function vectorLike(name: string, x: Expr): void {
@@ -122,6 +123,14 @@ export function lambdaMax(X: ExprLike): Expr {
   if (e.ndim !== 2 || e.shape[0] !== e.shape[1])
     throw new ShapeError(`model: lambdaMax(${format(e)}) needs a square matrix, got [${e.shape}]`);
   return atom('lambdaMax', [e], []);
+}
+
+/** log det X of a symmetric positive definite matrix expression (its symmetric part is read). */
+export function logDet(X: ExprLike): Expr {
+  const e = asExpr(X);
+  if (e.ndim !== 2 || e.shape[0] !== e.shape[1])
+    throw new ShapeError(`model: logDet(${format(e)}) needs a square matrix, got [${e.shape}]`);
+  return atom('logDet', [e], []);
 }
 
 /** X ⪰ 0 as a constraint. */

@@ -21,6 +21,7 @@ import { symmetricEigen } from '@argmin/autodiff/kernels';
  * | logistic        | (−t, 1, u), (x − t, 1, v) ∈ K_exp, u + v ≤ 1                 |
  * | huber           | s² ≤ q (rotated SOC), |x − s| ≤ a, value q + 2Ma              |
  * | lambdaMax       | tI − X ⪰ 0                                                   |
+ * | logDet          | [[diag(Z), Z], [Zᵀ, X]] ⪰ 0, Z upper triangular, (uᵢ, 1, Zᵢᵢ) ∈ K_exp, value Σuᵢ |
  */
 const ONE: Row = [-1, -1, 1];
 const sc = (r: Row, k: number): Row => r.map((x, i) => (i % 3 === 2 ? x * k : x));
@@ -102,6 +103,8 @@ export function canonAtom(e: Expr, canon: (a: Expr) => Lin, cones: ConeBuilder):
       cones.addPsd(new Lin(x.shape, rows));
       return t;
     }
+    case 'logDet':
+      return logDetOf(x, cones);
   }
   throw new DcpError(format(e), `no cone form for atom '${name}'`);
 }
@@ -199,4 +202,31 @@ function quadFormOf(e: Expr, x: Lin, Q: Lin, cones: ConeBuilder): Lin {
   }
   cones.addPsd(new Lin([k, k], rows));
   return t;
+}
+
+/**
+ * log det X ≥ Σᵢ log Zᵢᵢ for an upper triangular Z with [[diag(Z), Z], [Zᵀ, X]] ⪰ 0 (CVXPY's
+ * form): the Schur complement gives X ⪰ Zᵀdiag(Z)⁻¹Z = LLᵀ with L = Zᵀdiag(Z)^(−½), whose
+ * determinant is Πᵢ Zᵢᵢ, and the bound is tight at Z = diag(L)·Lᵀ of X's Cholesky factor.
+ * Each log goes through the exponential cone: e^(uᵢ) ≤ Zᵢᵢ.
+ */
+function logDetOf(X: Lin, cones: ConeBuilder): Lin {
+  const k = X.shape[0]!;
+  const z = cones.newVar([(k * (k + 1)) / 2]);
+  // z holds Z's upper triangle row by row: Z[i][j] (i ≤ j) at i·k − i(i − 1)/2 + (j − i).
+  const Z = (i: number, j: number): Row => (i <= j ? z.rows[i * k - (i * (i - 1)) / 2 + (j - i)]! : []);
+  const m = 2 * k;
+  const rows: Row[] = Array.from({ length: m * m }, () => []);
+  for (let i = 0; i < k; i++) {
+    rows[i * m + i] = Z(i, i);
+    for (let j = 0; j < k; j++) {
+      rows[i * m + k + j] = Z(i, j);
+      rows[(k + j) * m + i] = Z(i, j);
+      rows[(k + i) * m + k + j] = X.rows[i * k + j]!;
+    }
+  }
+  cones.addPsd(new Lin([m, m], rows));
+  const u = cones.newVar([k]);
+  for (let i = 0; i < k; i++) cones.addExp(u.rows[i]!, ONE, Z(i, i));
+  return linSum(u);
 }

@@ -36,6 +36,7 @@ export {
   logistic,
   huber,
   lambdaMax,
+  logDet,
   psd,
   ATOMS,
   type Sign,
