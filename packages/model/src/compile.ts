@@ -19,11 +19,11 @@ import { addQuadratic, quadraticCover } from './quad.js';
  * - 'qp': a quadratic objective with only linear constraints goes to the QP node as
  *   min ½xᵀQx + pᵀx s.t. Gx ≤ h, Ax = b, so a parametric quadForm(x, Q) is differentiable in Q
  *   through the solver's quadratic term;
- * - 'cone': everything else goes to the cone node, min ½xᵀPx + cᵀx s.t. b − Ax ∈ K, with A's
- *   values on a sparse pattern fixed at compile time and P's upper triangle (assemble.ts).
- *   Adapter, until the cone node with P and sparse A is on main: on a node without them A is
- *   dense and a quadratic objective is rewritten into cones (sumSquares by a rotated SOC, a
- *   parametric quadForm by its Schur complement in a PSD cone).
+ * - 'cone': everything else goes to the cone node, min cᵀx s.t. b − Ax ∈ K with A dense and a
+ *   quadratic objective rewritten into cones (sumSquares by a rotated SOC, a parametric
+ *   quadForm by its Schur complement in a PSD cone). `engine` opts into the node's sparse A
+ *   (values on a pattern fixed at compile time) and quadratic term ½xᵀPx (P's upper triangle);
+ *   assemble.ts says why neither is the default yet.
  */
 export interface Program {
   readonly target: 'qp' | 'cone';
@@ -149,7 +149,7 @@ export function compileProblem(
   const target = quad.length > 0 && !conic && definite && options.target !== 'cone' ? 'qp' : 'cone';
   const P = new Map<number, Row>();
   for (const q of quad) {
-    if (target === 'cone')
+    if (target === 'cone' && !engine.quadratic)
       objective = linAdd(
         objective,
         linScale(
