@@ -1,4 +1,4 @@
-import { Rng, type Runtime, type Tensor, flatten, randn, trace, vjp } from '@argmin/autodiff';
+import { type CompileOptions, Rng, type Runtime, type Tensor, flatten, randn, trace, vjp } from '@argmin/autodiff';
 import { serializeGraph } from '@argmin/graph';
 import { expect } from 'vitest';
 
@@ -9,6 +9,8 @@ export interface RoundTripOptions {
   readonly traceArgs?: readonly unknown[];
   /** Seed of the random output cotangent. */
   readonly seed?: number;
+  /** Options the file cannot hold, given to compile (see CompileOptions.bind). */
+  readonly bind?: CompileOptions['bind'];
 }
 
 /** ‖a − b‖∞ / max(‖a‖∞, ‖b‖∞), 0 when both are zero. */
@@ -44,7 +46,8 @@ export function expectRoundTrip(
   const text = serializeGraph(graph);
   const loaded = runtime.loadGraph(text);
   // With the trained parameters read from the file: the function of the other arguments.
-  const stored = runtime.compile(loaded);
+  const bind = options.bind ? { bind: options.bind } : {};
+  const stored = runtime.compile(loaded, bind);
   const inputs = args.filter((_, i) => !parameters.includes(i));
   const call = (...xs: unknown[]) => {
     const full = args.slice();
@@ -55,7 +58,12 @@ export function expectRoundTrip(
   compare(call, stored, inputs, options.seed ?? 0);
   // With every argument passed (parameters too), for the gradient in the weights.
   if (parameters.length > 0)
-    compare(f as (...a: unknown[]) => unknown, runtime.compile(loaded, { parameters: 'arguments' }), args, (options.seed ?? 0) + 1);
+    compare(
+      f as (...a: unknown[]) => unknown,
+      runtime.compile(loaded, { parameters: 'arguments', ...bind }),
+      args,
+      (options.seed ?? 0) + 1,
+    );
   return { run: stored, graph, text };
 }
 

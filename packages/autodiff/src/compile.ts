@@ -16,6 +16,12 @@ export interface CompileOptions {
    * (e.g. to differentiate with respect to the weights, or to run other weights).
    */
   readonly parameters?: 'stored' | 'arguments';
+  /**
+   * Options a graph file cannot hold (code: an MPC `dynamics` model, a CEM `objective`), given
+   * by the program that runs the graph, per node name: `{ 'control.mpc': { dynamics: pendulum } }`.
+   * They fill only what the trace recorded as `attrs.unserializable`; the file stays data.
+   */
+  readonly bind?: { readonly [node: string]: { readonly [option: string]: unknown } };
 }
 
 /** A graph as a function: same arguments (minus stored parameters) and result structure as the traced one. */
@@ -40,13 +46,15 @@ export function compileGraph(runtime: Runtime, graph: Graph, options: CompileOpt
   const constants = new Map<string, Tensor>();
   const argSlots: { readonly node: string; readonly value: string }[] = [];
   const steps: Step[] = [];
+  checkBindings(graph, options.bind);
   for (const id of order) {
     const node = graph.nodes[id]!;
     if (node.kind === 'input' || (node.kind === 'parameter' && !(useStored && node.attrs.value !== undefined))) {
       argSlots.push({ node: id, value: node.outputs[0]! });
     } else if (node.kind === 'parameter' || node.kind === 'constant') {
       constants.set(node.outputs[0]!, storedValue(graph, node));
-    } else steps.push(node.kind === 'optimization' ? nodeStep(runtime, graph, node) : opStep(runtime, graph, node));
+    } else
+      steps.push(node.kind === 'optimization' ? nodeStep(runtime, graph, node, options.bind?.[node.op]) : opStep(runtime, graph, node));
   }
   // Which traced arguments the compiled function takes, and how many leaves each has.
   const argKinds = signature.args.filter((a) => a.kind === 'input' || !useStored || !storedParams(graph));
@@ -147,14 +155,36 @@ function opStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
   };
 }
 
-function nodeStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
+/** Options of a node the file lost (functions, models), as recorded by the trace. */
+function lostOptions(node: NodeData): string[] {
+  const lost = node.attrs.unserializable;
+  return Array.isArray(lost) ? lost.map(String) : [];
+}
+
+/** Every binding must fill an option some node of that name lost: a typo is an error, not ignored. */
+function checkBindings(graph: Graph, bind: CompileOptions['bind']): void {
+  for (const [op, values] of Object.entries(bind ?? {})) {
+    const lost = new Set(graph.nodeOrder.filter((id) => graph.nodes[id]!.op === op).flatMap((id) => lostOptions(graph.nodes[id]!)));
+    for (const k of Object.keys(values)) {
+      if (!lost.has(k)) {
+        throw new InvalidInputError(
+          `graph '${graph.name}': compile option bind['${op}'].${k} fills nothing: no '${op}' node of the graph lost an option '${k}' (lost: ${[...lost].map((x) => `'${x}'`).join(', ') || 'none'})`,
+        );
+      }
+    }
+  }
+}
+
+function nodeStep(runtime: Runtime, graph: Graph, node: NodeData, bound: { readonly [option: string]: unknown } = {}): Step {
   const opt: AnyNode | undefined = runtime.node(node.op);
   if (opt === undefined) throw missing(graph, node, 'optimization node');
   const where = `graph '${graph.name}', node '${node.id}' (${node.op})`;
-  const lost = node.attrs.unserializable;
-  if (Array.isArray(lost) && lost.length > 0) {
+  const lost = lostOptions(node);
+  const unbound = lost.filter((k) => !Object.hasOwn(bound, k));
+  if (unbound.length > 0) {
+    const many = unbound.length > 1;
     throw new InvalidInputError(
-      `${where}: option${lost.length > 1 ? 's' : ''} ${lost.map((k) => `'${String(k)}'`).join(', ')} ${lost.length > 1 ? 'were' : 'was'} a function or object that a graph file cannot hold; such a node cannot be compiled (rebuild it in code, or use a plugin node that takes the model as tensors)`,
+      `${where}: option${many ? 's' : ''} ${unbound.map((k) => `'${k}'`).join(', ')} ${many ? 'were' : 'was'} a function or object that a graph file cannot hold; give ${many ? 'them' : 'it'} when compiling, compile(graph, { bind: { '${node.op}': { ${unbound[0]}: … } } }), or rebuild the node in code`,
     );
   }
   const names = node.attrs.inputNames;
@@ -172,6 +202,8 @@ function nodeStep(runtime: Runtime, graph: Graph, node: NodeData): Step {
     throw new InvalidInputError(`${where}: the node has ${solutionKeys.length} outputs, the graph lists ${node.outputs.length}`);
   }
   const callOptions: Record<string, unknown> = { ...opAttrs(node.attrs) };
+  // Defined, not assigned: a name from the file (even '__proto__') can only make an own key.
+  for (const k of lost) Object.defineProperty(callOptions, k, { value: bound[k], enumerable: true, writable: true, configurable: true });
   if (callOptions.strategy === undefined && node.strategy !== undefined && node.strategy !== 'unroll') callOptions.strategy = node.strategy;
   if (node.label !== undefined && node.label !== node.op) callOptions.label = node.label;
   return (values) => {
