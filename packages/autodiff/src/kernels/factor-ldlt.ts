@@ -50,10 +50,13 @@ export function ldltFactor(
 
 /** Columns per block of the blocked factor. */
 const NB = 24;
+/** W = L[k0:k1, :k0]·D for the blocked update, grown on demand and reused across calls. */
+let scaledRows = new Float64Array(0);
 
 /**
  * The LDLᵀ factor of the n×n matrix at a[aOff…] (lower triangle read) into ld[lOff…] in the
- * layout of LdltFactor: no allocation beyond one small scratch block and no exception. Returns
+ * layout of LdltFactor: no exception, and no allocation once a scratch block of NB·n has grown
+ * to the largest n seen. `a` and `ld` may be the same view. Returns
  * −1, or the index of the first pivot with |d| ≤ tol (its value then left on the diagonal).
  * Left-looking and blocked: each block column first subtracts all earlier columns in one gemm,
  * L[k0:n, k0:k1] −= L[k0:n, :k0]·(L[k0:k1, :k0]·D)ᵀ, then factors its rows.
@@ -65,11 +68,12 @@ export function ldltInto(a: Float64Array, n: number, ld: Float64Array, aOff = 0,
     if (a !== ld || aOff !== lOff) for (let j = 0; j <= i; j++) ld[rowL + j] = a[rowA + j]!;
     for (let j = i + 1; j < n; j++) ld[rowL + j] = 0;
   }
-  const w = n > NB ? new Float64Array(NB * n) : null;
+  if (n > NB && scaledRows.length < NB * n) scaledRows = new Float64Array(NB * n);
+  const w = scaledRows;
   for (let k0 = 0; k0 < n; k0 += NB) {
     const k1 = Math.min(n, k0 + NB);
     const diag = lOff + k0 * n + k0;
-    if (k0 > 0 && w) {
+    if (k0 > 0) {
       // W = L[k0:k1, :k0]·D (kb×k0, leading dimension k0), the scaled rows the update multiplies by.
       for (let i = k0; i < k1; i++) {
         for (let p = 0; p < k0; p++) w[(i - k0) * k0 + p] = ld[lOff + i * n + p]! * ld[lOff + p * n + p]!;

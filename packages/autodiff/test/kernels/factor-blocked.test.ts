@@ -119,18 +119,24 @@ describe('LDLᵀ', () => {
     },
   );
 
-  test.prop([order, fc.nat(1e6)], { numRuns: numRuns(20) })('agrees with Cholesky on a positive definite matrix', (n, seed) => {
-    const a = spd(n, seed);
-    const ld = new Float64Array(n * n);
-    expect(ldltInto(a, n, ld)).toBe(-1);
-    const l = new Float64Array(n * n);
-    choleskyInto(a, n, l);
-    // L_chol = L_ldlt·√D.
-    for (let i = 0; i < n; i++) {
-      for (let j = 0; j < i; j++) expect(ld[i * n + j]! * Math.sqrt(ld[j * n + j]!)).toBeCloseTo(l[i * n + j]!, 10);
-      expect(Math.sqrt(ld[i * n + i]!)).toBeCloseTo(l[i * n + i]!, 10);
-    }
-  });
+  test.prop([order, fc.nat(1e6)], { numRuns: numRuns(20) })(
+    'agrees with Cholesky on a positive definite matrix, also in place',
+    (n, seed) => {
+      const a = spd(n, seed);
+      const ld = new Float64Array(n * n);
+      expect(ldltInto(a, n, ld)).toBe(-1);
+      const inPlace = a.slice();
+      expect(ldltInto(inPlace, n, inPlace)).toBe(-1);
+      expect(maxAbsDiff(inPlace, ld)).toBe(0);
+      const l = new Float64Array(n * n);
+      choleskyInto(a, n, l);
+      // L_chol = L_ldlt·√D.
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < i; j++) expect(ld[i * n + j]! * Math.sqrt(ld[j * n + j]!)).toBeCloseTo(l[i * n + j]!, 10);
+        expect(Math.sqrt(ld[i * n + i]!)).toBeCloseTo(l[i * n + i]!, 10);
+      }
+    },
+  );
 
   it('throws naming the op, input, batch element and pivot on a singular leading minor', () => {
     const a = Float64Array.of(2, 1, 1, 2, /* element 1: */ 0, 1, 1, 0);
