@@ -1,6 +1,6 @@
 import { lml, softmaxLayer } from '@argmin/nodes-convex';
 import { describe, expect, test } from 'vitest';
-import { DifferentiationError, Rng, Tensor, add, grad, mul, randn, softmax, sum, vjp } from '../src/index.js';
+import { ConvergenceError, DifferentiationError, Rng, Tensor, add, grad, mul, randn, softmax, sum, vjp } from '../src/index.js';
 import { applyNode, defineNode } from '../src/extend.js';
 import { relErr } from './compile-helpers.js';
 
@@ -48,6 +48,21 @@ describe('second derivatives through implicit nodes are recorded, never a silent
         exact,
       ),
     ).toBeLessThan(1e-9);
+  });
+
+  test('unconverged elements follow the gradient policy at second order too', () => {
+    const xb = mul(randn([3, 4], Rng.seeded(13)), 3);
+    const vb = randn([3, 4], Rng.seeded(14));
+    const cubic = (p: Tensor) => sum(mul(p, mul(p, p)));
+    const hvpWith = (options: object) =>
+      vjp(grad((z: Tensor) => cubic(softmaxLayer({ x: z }, { maxIter: 2, ...options }).y)) as (z: Tensor) => Tensor, xb).pullback(
+        vb,
+      )[0] as Tensor;
+    expect(softmaxLayer({ x: xb }, { maxIter: 2 }).info.status).toEqual(['max_iter', 'max_iter', 'max_iter']);
+    expect(() => hvpWith({})).toThrow(ConvergenceError);
+    expect(Array.from(hvpWith({ onUnconverged: 'zero' }).data).every((d) => d === 0)).toBe(true);
+    const fallback = hvpWith({ onUnconverged: 'unroll-fallback' });
+    expect(fallback.data.every(Number.isFinite) && fallback.data.some((d) => Math.abs(d) > 1e-3)).toBe(true);
   });
 
   test('lml: the implicit HVP matches unroll', () => {
