@@ -5,14 +5,16 @@
  * which chooses between gemm's paths.
  *
  * What V8 makes of the micro-kernel decides everything here, and three things were measured to
- * matter (bench/kernels.bench.ts; x64, 15 allocatable double registers):
+ * matter (micro-kernels alone, Node 20 on x64, which has 15 allocatable double registers):
  * - The tile is MR×NR = 3×2. TurboFan schedules every product of a k-step before any of the
  *   accumulating adds, so a tile keeps 2·MR·NR doubles live; 3×2 (12) is the largest that does not
- *   spill. 4×4 spills ~17 values per k-step and runs at ~60% of 3×2's speed, 4×3 and 2×4 at ~55–65%.
+ *   spill. 4×4 spills ~17 values per k-step and ran at ~60% of 3×2's speed; 4×3, 3×4 and 2×4
+ *   at 50–65%. 3×2 reaches ~77% of the scalar peak that bench/kernels.bench.ts measures.
  * - Both panels live in one module-level `const` buffer. The JIT then folds the array's base and
  *   length into the code as constants; a buffer passed as an argument or kept in a `let` is
  *   re-checked (map, length, base pointer) on every k-step, because the loop's interrupt check
- *   may run code that could change them.
+ *   may run code that could change them. For the same reason nothing the loop reads is exported:
+ *   an exported `const` is read through a module cell, with a hole check, on every use.
  * - Panel offsets and the depth are masked to a known range before the loop. The masks never
  *   change a value (the buffer is smaller than them), but they let the JIT prove the index sums
  *   cannot overflow, which removes an overflow check from every load.
