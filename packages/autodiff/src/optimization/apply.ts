@@ -72,7 +72,7 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     }
     const cot: Record<string, Tensor | null> = {};
     solutionKeys.forEach((k, i) => (cot[k] = cots[i] ?? null));
-    // The implicit VJP is first order: its linear solves are not recorded on enclosing tapes.
+    // Nobody differentiates this gradient: the node's own VJP or the root VJP, on raw kernels, unrecorded.
     const grads = withoutRecording(() => implicitVjp(node, params, result, cot as Cotangents<S>, options, layout, plan));
     return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
   }
