@@ -24,11 +24,11 @@ import {
 
 const rng = Rng.seeded(14);
 /**
- * Exponential-cone programs on today's cone engine (ADMM + refinement) reach residuals of about
- * 1e-8, so they are solved to 1e-7 and compared to 1e-6 / 1e-5; central differences of such
- * solutions use a wider step (eps) so that the solver's error stays small against it.
+ * Exponential-cone programs are solved to 1e-10 by the interior-point cone node and compared to
+ * their closed forms to 1e-9 (solutions) and 1e-8 (gradients). Central-difference checks keep a
+ * wide step (eps), so that the solver's error stays small against it.
  */
-const EXP = { tol: 1e-7 } as const;
+const EXP = { tol: 1e-10 } as const;
 const FD = { eps: 1e-4, rtol: 2e-3, atol: 1e-5 } as const;
 const randn = (shape: number[], scale = 1) =>
   new Tensor(
@@ -112,10 +112,10 @@ describe('the talks, each in a few lines', () => {
       { parameters: [x], variables: [y] },
     );
     const xt = tensor([-1.5, -0.2, 0.4, 2]);
-    close(layer([xt], EXP)[0]!, sigmoid(xt), 1e-6);
+    close(layer([xt], EXP)[0]!, sigmoid(xt), 1e-9);
     const w = tensor([1, -2, 0.5, 3]);
     const g = grad((a: Tensor) => sum(mul(layer([a], EXP)[0]!, w)))(xt) as Tensor;
-    close(g, grad((a: Tensor) => sum(mul(sigmoid(a), w)))(xt) as Tensor, 1e-5);
+    close(g, grad((a: Tensor) => sum(mul(sigmoid(a), w)))(xt) as Tensor, 1e-8);
   });
 
   test('softmax: minimize −xᵀy − Σentr(y) s.t. Σy = 1', () => {
@@ -134,10 +134,10 @@ describe('the talks, each in a few lines', () => {
       { parameters: [x], variables: [y] },
     );
     const xt = tensor([0.3, -1, 1.2, 0]);
-    close(layer([xt], EXP)[0]!, softmax(xt), 1e-6);
+    close(layer([xt], EXP)[0]!, softmax(xt), 1e-9);
     const w = tensor([1, -2, 0.5, 3]);
     const g = grad((a: Tensor) => sum(mul(layer([a], EXP)[0]!, w)))(xt) as Tensor;
-    close(g, grad((a: Tensor) => sum(mul(softmax(a), w)))(xt) as Tensor, 1e-5);
+    close(g, grad((a: Tensor) => sum(mul(softmax(a), w)))(xt) as Tensor, 1e-8);
   });
 
   test('sparsemax: the Euclidean projection onto the simplex', () => {
@@ -145,12 +145,9 @@ describe('the talks, each in a few lines', () => {
       y = variable([5], { nonneg: true });
     const layer = convexLayer(problem(minimize(sumSquares(y.sub(x))), [y.sum().eq(1)]), { parameters: [x], variables: [y] });
     const xt = tensor([0.9, 0.1, 1.3, -0.4, 0.75]);
-    // The QP node's active-set polish reports 'failed' on this program (Q = 2I; a QP-node issue,
-    // reproduced without the layer), so its interior point result is taken unpolished.
-    const opts = { solver: { polish: false } };
-    close(layer([xt], opts)[0]!, sparsemaxLayer({ x: xt }).y, 1e-8);
+    close(layer([xt])[0]!, sparsemaxLayer({ x: xt }).y, 1e-8);
     const w = tensor([1, -2, 0.5, 3, 1]);
-    const g = grad((a: Tensor) => sum(mul(layer([a], opts)[0]!, w)))(xt) as Tensor;
+    const g = grad((a: Tensor) => sum(mul(layer([a])[0]!, w)))(xt) as Tensor;
     close(g, grad((a: Tensor) => sum(mul(sparsemaxLayer({ x: a }).y, w)))(xt) as Tensor, 1e-7);
   });
 
@@ -162,10 +159,10 @@ describe('the talks, each in a few lines', () => {
       .neg();
     const layer = convexLayer(problem(minimize(x.dot(y).neg().add(negH)), [y.sum().eq(2)]), { parameters: [x], variables: [y] });
     const xt = tensor([0.5, -1, 2, 0.1, 1]);
-    close(layer([xt], EXP)[0]!, lml(xt, { k: 2 }), 1e-6);
+    close(layer([xt], EXP)[0]!, lml(xt, { k: 2 }), 1e-9);
     const w = tensor([1, -2, 0.5, 3, 1]);
     const g = grad((a: Tensor) => sum(mul(layer([a], EXP)[0]!, w)))(xt) as Tensor;
-    close(g, grad((a: Tensor) => sum(mul(lml(a, { k: 2 }), w)))(xt) as Tensor, 1e-5);
+    close(g, grad((a: Tensor) => sum(mul(lml(a, { k: 2 }), w)))(xt) as Tensor, 1e-8);
   });
 
   test('polytope projection: minimize ½‖y − p‖² s.t. Gy ≤ h', () => {
