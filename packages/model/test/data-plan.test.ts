@@ -99,4 +99,37 @@ describe('the data plan', () => {
     close(gc!, tensor([3, 3]), 1e-6);
     expect(Array.from(gq!.data).every((v) => v === 0)).toBe(true);
   });
+
+  test('a segment reading two parameters, one batched and one shared, through the map and back', () => {
+    const p = parameter([3], { name: 'p' });
+    const q = parameter([3], { name: 'q' });
+    const y = variable([3], { name: 'y' });
+    // ½‖y‖² + (p − 2q)ᵀy s.t. Σy = 1: the linear term's segment reads p and q.
+    const layer = convexLayer(
+      problem(
+        minimize(
+          sumSquares(y)
+            .mul(0.5)
+            .add(p.sub(q.mul(2)).dot(y)),
+        ),
+        [y.sum().eq(1)],
+      ),
+      {
+        parameters: [p, q],
+        variables: [y],
+      },
+    );
+    const kinds = dataPlan(layer.program.map, layer.program.segments, layer.program.theta).map((s) => s.kind);
+    expect(kinds).toContain('map');
+    const P = randn([2, 3]);
+    const q0 = randn([3]);
+    const [yb] = layer([P, q0]);
+    for (let b = 0; b < 2; b++) {
+      const c = [0, 1, 2].map((i) => P.data[b * 3 + i]! - 2 * q0.data[i]!);
+      const mean = (c[0]! + c[1]! + c[2]!) / 3;
+      // y* = −c + (1 + Σc)/3 · 1, the projection of −c onto Σy = 1.
+      for (let i = 0; i < 3; i++) expect(yb!.data[b * 3 + i]).toBeCloseTo(-c[i]! + mean + 1 / 3, 8);
+    }
+    checkVjp((a: Tensor, bq: Tensor) => layer([a, bq])[0]!, [P, q0], { rtol: 1e-5, atol: 1e-7 });
+  });
 });
