@@ -1,6 +1,6 @@
 import { InvalidInputError } from '../errors.js';
 import { dot, gemm } from './blas.js';
-import { trsm } from './factor-triangular.js';
+import { solveRightLowerTransposed, trsm } from './factor-triangular.js';
 
 /** Who asked for a factorization, so errors name the op and its input. */
 export interface FactorContext {
@@ -85,7 +85,8 @@ export function choleskyInto(a: Float64Array, n: number, l: Float64Array, aOff =
     if (pivot >= 0) return k0 + pivot;
     // The diagonal block's gemm also wrote above its diagonal (a full square): clear that.
     for (let i = k0; i < k1; i++) for (let j = i + 1; j < k1; j++) l[lOff + i * n + j] = 0;
-    solvePanel(l, n, k0, k1, lOff);
+    // The panel below: L₂₁ = A₂₁·L₁₁⁻ᵀ.
+    solveRightLowerTransposed(false, n - k1, k1 - k0, l, diag, n, l, diag + (k1 - k0) * n, n);
   }
   return -1;
 }
@@ -114,47 +115,6 @@ function choleskyUnblocked(a: Float64Array, n: number, l: Float64Array, aOff: nu
     for (let j = i + 1; j < n; j++) l[rowI + j] = 0;
   }
   return -1;
-}
-
-/**
- * L[k1:n, k0:k1] ← L[k1:n, k0:k1]·L₁₁⁻ᵀ: forward substitution against L₁₁'s rows, four rows of
- * the panel at a time, so each entry of L₁₁ loaded serves four multiply-adds.
- */
-function solvePanel(l: Float64Array, n: number, k0: number, k1: number, lOff: number): void {
-  const kb = k1 - k0;
-  let i = k1;
-  for (; i + 3 < n; i += 4) {
-    const r0 = lOff + i * n + k0;
-    const r1 = r0 + n;
-    const r2 = r1 + n;
-    const r3 = r2 + n;
-    for (let j = 0; j < kb; j++) {
-      const rowJ = lOff + (k0 + j) * n + k0;
-      let s0 = l[r0 + j]!;
-      let s1 = l[r1 + j]!;
-      let s2 = l[r2 + j]!;
-      let s3 = l[r3 + j]!;
-      for (let p = 0; p < j; p++) {
-        const ljp = l[rowJ + p]!;
-        s0 -= l[r0 + p]! * ljp;
-        s1 -= l[r1 + p]! * ljp;
-        s2 -= l[r2 + p]! * ljp;
-        s3 -= l[r3 + p]! * ljp;
-      }
-      const inv = 1 / l[rowJ + j]!;
-      l[r0 + j] = s0 * inv;
-      l[r1 + j] = s1 * inv;
-      l[r2 + j] = s2 * inv;
-      l[r3 + j] = s3 * inv;
-    }
-  }
-  for (; i < n; i++) {
-    const row = lOff + i * n + k0;
-    for (let j = 0; j < kb; j++) {
-      const rowJ = lOff + (k0 + j) * n + k0;
-      l[row + j] = (l[row + j]! - dot(j, l, l, row, rowJ)) / l[rowJ + j]!;
-    }
-  }
 }
 
 /** Solves A_k·X = B in place for batch element k: x (n×nrhs at xOff) holds B and receives X. */

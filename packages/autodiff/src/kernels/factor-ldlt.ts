@@ -1,7 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import { dot, gemm } from './blas.js';
 import { batchLabel, type FactorContext } from './factor-cholesky.js';
-import { trsm } from './factor-triangular.js';
+import { solveRightLowerTransposed, trsm } from './factor-triangular.js';
 
 /**
  * LDLᵀ factors without pivoting, A = L·D·Lᵀ with L unit lower triangular and D diagonal, of a
@@ -81,32 +81,40 @@ export function ldltInto(a: Float64Array, n: number, ld: Float64Array, aOff = 0,
       gemm(false, true, n - k0, k1 - k0, k0, -1, ld, lOff + k0 * n, n, w, 0, k0, 1, ld, diag, n);
       for (let i = k0; i < k1; i++) for (let j = i + 1; j < k1; j++) ld[lOff + i * n + j] = 0;
     }
-    // Rows k0..n against the block's columns: the diagonal block's rows yield its pivots, the
-    // rows below it (once all pivots are known) its panel of L.
-    for (let i = k0; i < n; i++) {
+    // The diagonal block's rows, each yielding its pivot: y_j = a_ij − Σ_{p<j} y_p·L_jp, then
+    // L_ij = y_j / d_j and d_i = a_ii − Σ_j y_j·L_ij.
+    for (let i = k0; i < k1; i++) {
       const row = lOff + i * n + k0;
-      const count = Math.min(i, k1) - k0;
-      // y_j = a_ij − Σ_{p<j} y_p·L_jp, then L_ij = y_j / d_j: row i of L₂₁·D₁ solves Y·L₁₁ᵀ = A₂₁.
+      const count = i - k0;
+      for (let j = 0; j < count; j++) ld[row + j]! -= dot(j, ld, ld, row, lOff + (k0 + j) * n + k0);
       let dSum = 0;
-      for (let j = 0; j < count; j++) {
-        const rowJ = lOff + (k0 + j) * n + k0;
-        const y = ld[row + j]! - dot(j, ld, ld, row, rowJ);
-        ld[row + j] = y;
-      }
       for (let j = 0; j < count; j++) {
         const y = ld[row + j]!;
         const l = y / ld[lOff + (k0 + j) * n + k0 + j]!;
         dSum += y * l;
         ld[row + j] = l;
       }
-      if (i < k1) {
-        const d = ld[row + count]! - dSum;
-        ld[row + count] = d;
-        if (!(Math.abs(d) > tol)) return i;
-      }
+      const d = ld[row + count]! - dSum;
+      ld[row + count] = d;
+      if (!(Math.abs(d) > tol)) return i;
     }
+    solvePanel(ld, n, k0, k1, lOff);
   }
   return -1;
+}
+
+/**
+ * The panel below a diagonal block, L[k1:n, k0:k1] ← A₂₁·L₁₁⁻ᵀ·D₁⁻¹: Y = L₂₁·D₁ solves
+ * Y·L₁₁ᵀ = A₂₁ (L₁₁ unit lower), then each column is divided by its pivot.
+ */
+function solvePanel(ld: Float64Array, n: number, k0: number, k1: number, lOff: number): void {
+  const diag = lOff + k0 * n + k0;
+  const kb = k1 - k0;
+  solveRightLowerTransposed(true, n - k1, kb, ld, diag, n, ld, diag + kb * n, n);
+  for (let j = 0; j < kb; j++) {
+    const inv = 1 / ld[diag + j * n + j]!;
+    for (let r = k1; r < n; r++) ld[lOff + r * n + k0 + j]! *= inv;
+  }
 }
 
 /** Solves A_k·X = B in place for batch element k: x (n×nrhs at xOff) holds B and receives X. */

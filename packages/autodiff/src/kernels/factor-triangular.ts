@@ -97,6 +97,60 @@ function trsmUnblocked(
 }
 
 /**
+ * Solves X·Tᵀ = B in place for X (rows×n, leading dimension ldb, B on entry), T an n×n lower
+ * triangular view (unit diagonal not read if `unitDiagonal`): forward substitution along each row
+ * of X, four rows at a time so each entry of T loaded serves four multiply-adds. The panel solve of
+ * the blocked Cholesky and LDLᵀ factors, where n is one block.
+ */
+export function solveRightLowerTransposed(
+  unitDiagonal: boolean,
+  rows: number,
+  n: number,
+  t: Float64Array,
+  tOff: number,
+  ldt: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+): void {
+  let i = 0;
+  for (; i + 3 < rows; i += 4) {
+    const r0 = bOff + i * ldb;
+    const r1 = r0 + ldb;
+    const r2 = r1 + ldb;
+    const r3 = r2 + ldb;
+    for (let j = 0; j < n; j++) {
+      const rowJ = tOff + j * ldt;
+      let s0 = b[r0 + j]!;
+      let s1 = b[r1 + j]!;
+      let s2 = b[r2 + j]!;
+      let s3 = b[r3 + j]!;
+      for (let p = 0; p < j; p++) {
+        const tjp = t[rowJ + p]!;
+        s0 -= b[r0 + p]! * tjp;
+        s1 -= b[r1 + p]! * tjp;
+        s2 -= b[r2 + p]! * tjp;
+        s3 -= b[r3 + p]! * tjp;
+      }
+      const inv = unitDiagonal ? 1 : 1 / t[rowJ + j]!;
+      b[r0 + j] = s0 * inv;
+      b[r1 + j] = s1 * inv;
+      b[r2 + j] = s2 * inv;
+      b[r3 + j] = s3 * inv;
+    }
+  }
+  for (; i < rows; i++) {
+    const row = bOff + i * ldb;
+    for (let j = 0; j < n; j++) {
+      const rowJ = tOff + j * ldt;
+      let s = b[row + j]!;
+      for (let p = 0; p < j; p++) s -= b[row + p]! * t[rowJ + p]!;
+      b[row + j] = unitDiagonal ? s : s / t[rowJ + j]!;
+    }
+  }
+}
+
+/**
  * The index of the first zero or non-finite diagonal entry of an n×n view, or −1 if none: a
  * triangular matrix is singular exactly when its diagonal has a zero.
  */
