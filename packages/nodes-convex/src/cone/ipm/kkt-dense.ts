@@ -11,6 +11,32 @@ import type { Matrix } from './matrix.js';
  * matrices factored by Cholesky (gemm does the O(mn²) product); a tiny diagonal shift keeps
  * them definite and two refinement steps against the unregularised K remove its effect.
  */
+/** out += Σ_{i ∈ [from, to)} row_i(a)·v_i for a row-major a with n columns (Aᵀv by rows: contiguous). */
+function rowsTimes(a: Float64Array, from: number, to: number, n: number, v: Float64Array, out: Float64Array): void {
+  for (let i = from; i < to; i++) {
+    const vi = v[i]!;
+    if (vi === 0) continue;
+    const r = i * n;
+    for (let j = 0; j < n; j++) out[j]! += a[r + j]! * vi;
+  }
+}
+
+/** x ← (LLᵀ)⁻¹x for one right side, both sweeps along L's rows (row-major, contiguous). */
+function cholSolveVector(L: Float64Array, k: number, x: Float64Array): void {
+  for (let i = 0; i < k; i++) {
+    let v = x[i]!;
+    const r = i * k;
+    for (let p = 0; p < i; p++) v -= L[r + p]! * x[p]!;
+    x[i] = v / L[r + i]!;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    const r = i * k;
+    const xi = x[i]! / L[r + i]!;
+    x[i] = xi;
+    for (let p = 0; p < i; p++) x[p]! -= L[r + p]! * xi;
+  }
+}
+
 export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: number): KktSolver {
   const { rows: m, cols: n } = A;
   const mk = m - mz;
@@ -32,6 +58,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
   let lastRes = Number.NaN;
 
   const cholSolve = (L: Float64Array, k: number, x: Float64Array, nrhs: number) => {
+    if (nrhs === 1) return cholSolveVector(L, k, x);
     trsm({ lower: true }, k, nrhs, L, 0, k, x, 0, nrhs);
     trsm({ lower: true, transpose: true }, k, nrhs, L, 0, k, x, 0, nrhs);
   };
@@ -46,7 +73,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     // t = W⁻ᵀ r_K;  r̂ = r_x + Ā_Kᵀ t.
     for (const c of cones) if (c.kind !== 'zero') c.apply('WinvT', rz, t, 1, 1);
     rhat.set(rx);
-    if (mk > 0) gemm(true, false, n, 1, mk, 1, abar, mz * n, n, t, mz, 1, 1, rhat, 0, 1);
+    rowsTimes(abar, mz, m, n, t, rhat);
     if (mz > 0) {
       // Δz_z = T⁻¹(A_z S⁻¹ r̂ − r_z),  Δx = S⁻¹(r̂ − A_zᵀΔz_z).
       gemm(true, false, mz, 1, n, 1, Y, 0, mz, rhat, 0, 1, 0, vz, 0, 1);
@@ -58,8 +85,12 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     dx.set(rhat);
     cholSolve(Ls, n, dx, 1);
     // Δz_K = W⁻¹(Ā_KΔx − t).
-    if (mk > 0) gemm(false, false, mk, 1, n, 1, abar, mz * n, n, dx, 0, 1, 0, tmp, mz, 1);
-    for (let i = mz; i < m; i++) tmp[i]! -= t[i]!;
+    for (let i = mz; i < m; i++) {
+      let v = 0;
+      const r = i * n;
+      for (let j = 0; j < n; j++) v += abar[r + j]! * dx[j]!;
+      tmp[i] = v - t[i]!;
+    }
     for (const c of cones) if (c.kind !== 'zero') c.apply('Winv', tmp, dz, 1, 1);
   };
 
