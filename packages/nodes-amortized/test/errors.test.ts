@@ -114,7 +114,7 @@ describe('amortize: training data', () => {
   });
 
   test('dataset(x) refuses unconverged solves as regression targets', () => {
-    const capped = amortize(qpNode, net, { problem: fam.problem, loss: 'regression', nodeOptions: { maxIter: 1 } });
+    const capped = amortize(qpNode, net, { problem: fam.problem, loss: 'regression', nodeOptions: { maxIter: 1, polish: false } });
     expectError(() => capped.dataset(x), ConvergenceError, name, 'did not converge', 'max_iter', 'regression targets');
   });
 });
