@@ -52,12 +52,22 @@ export interface ConeSaved {
 
 /** A dense-A, no-P element as the residual-map code reads it. */
 export function coneData(input: ProgramInput): ConeData {
+  const { m, n, aPattern } = input;
+  // The residual map reads A densely: a sparse A's values are scattered into an m×n copy.
+  let A = input.A;
+  let aOff = input.aOff;
+  if (aPattern) {
+    A = new Float64Array(m * n);
+    for (let j = 0; j < n; j++)
+      for (let q = aPattern.colPtr[j]!; q < aPattern.colPtr[j + 1]!; q++) A[aPattern.rowIdx[q]! * n + j] = input.A[input.aOff + q]!;
+    aOff = 0;
+  }
   return {
-    m: input.m,
-    n: input.n,
+    m,
+    n,
     layout: input.layout,
-    A: input.A,
-    aOff: input.aOff,
+    A,
+    aOff,
     b: input.b,
     bOff: input.bOff,
     c: input.c,
