@@ -7,22 +7,25 @@ import type { Lin, Row } from './lin.js';
 /** What the cone node accepts: a quadratic term P, and A's values on a sparse pattern. */
 export interface ConeEngine {
   readonly quadratic: boolean;
-  readonly sparse: boolean;
+  /** A's values on a CSC pattern (`Aval`); 'auto': when A is large and mostly empty (see SPARSE_DENSITY). */
+  readonly sparse: boolean | 'auto';
 }
 
+/** 'auto' emits a sparse A when it has at least SPARSE_MIN_ENTRIES cells and at most this fraction filled. */
+export const SPARSE_DENSITY = 0.05;
+export const SPARSE_MIN_ENTRIES = 20_000;
+
 /**
- * The default: dense A, and a quadratic objective with cones rewritten into cones (a rotated SOC
- * for sumSquares, a PSD Schur complement for a parametric quadForm). The interior-point cone node
- * also takes A's values on a CSC pattern (`Aval`) and a quadratic term (`Pval`), and the compiler
- * can emit both (`engine: { sparse: true }`, `engine: { quadratic: true }`), but neither is the
- * default: on the same compiled program the node's VJP through `Aval` differs from its VJP through
- * dense A (forward solutions agree to 1e-11, gradients of b, c and A by 0.1–0.25 on the sigmoid
- * program, and the talks' closed forms side with the dense path), and with `Pval` the talks'
- * ellipsoid projection and the random-tree property test fail their gradient checks and the
- * logistic regression stops at max_iter. Both are the node's to fix; the model tests show it.
+ * The default: A dense for small or dense programs and on its sparsity pattern (`Aval`) when it is
+ * large and mostly empty ('auto'), and a quadratic objective with cones rewritten into cones (a
+ * rotated SOC for sumSquares, a PSD Schur complement for a parametric quadForm). The node also
+ * takes a quadratic term (`Pval`, `engine: { quadratic: true }`), but not by default: its VJP is
+ * then the interior point's KKT derivative at the final iterate (the exact residual-map VJP covers
+ * programs without P), accurate only to about √μ on curved cones, and the talks' ellipsoid
+ * projection and the random-tree property test fail their gradient checks with it.
  */
 export function coneEngine(): ConeEngine {
-  return { quadratic: false, sparse: false };
+  return { quadratic: false, sparse: 'auto' };
 }
 
 export interface Assembled {
@@ -130,7 +133,8 @@ export function assemble(
     constraintBlock(cones.nonneg, 'G', 'h', false);
   } else {
     const all = [...cones.zero, ...cones.nonneg, ...socRows, ...psdRows, ...expRows];
-    constraintBlock(all, engine.sparse ? 'Aval' : 'A', 'b', engine.sparse);
+    const sparse = engine.sparse === 'auto' ? mostlyEmpty(all, n) : engine.sparse;
+    constraintBlock(all, sparse ? 'Aval' : 'A', 'b', sparse);
     const upper = pEntries.filter(([i, j]) => i <= j);
     if (upper.length > 0) {
       const { pattern, pos } = patternOf(
@@ -153,4 +157,15 @@ export function assemble(
     segments,
     ...(sparsity.A || sparsity.P ? { sparsity } : {}),
   };
+}
+
+/** Whether rows over n variables fill at most SPARSE_DENSITY of a matrix of SPARSE_MIN_ENTRIES cells or more. */
+function mostlyEmpty(rows: readonly Row[], n: number): boolean {
+  const cells = rows.length * n;
+  if (cells < SPARSE_MIN_ENTRIES) return false;
+  const seen = new Set<number>();
+  rows.forEach((r, i) => {
+    for (let t = 0; t < r.length; t += 3) if (r[t]! >= 0) seen.add(i * n + r[t]!);
+  });
+  return seen.size <= SPARSE_DENSITY * cells;
 }

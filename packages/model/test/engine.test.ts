@@ -2,17 +2,13 @@ import { Tensor, vjp } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import type { ConeEngine } from '../src/assemble.js';
 import { applyData, dataPlan } from '../src/data-plan.js';
-import { convexLayer, entr, minimize, parameter, problem, variable } from '../src/index.js';
+import { abs, convexLayer, entr, minimize, norm, parameter, problem, variable } from '../src/index.js';
 import { solveProgram } from '../src/solve.js';
 
 /**
- * The cone node's sparse data form, which the compiler emits on request (assemble.ts): A's values
- * on a CSC pattern. On one compiled program it must agree with the default dense A in the data,
- * the solution and, through the node's VJP, the gradients of the data. The gradient check is an
- * expected failure today (the node's VJP through Aval disagrees with its VJP through dense A,
- * whose gradients match the talks' closed forms); when it starts passing, sparse A can become the
- * default and this a plain test. (The quadratic term P, the other opt-in form, is shown by
- * flipping `quadratic` in coneEngine: the talks' and property tests fail their gradient checks.)
+ * The cone node's sparse data form (assemble.ts): A's values on a CSC pattern. On one compiled
+ * program it must agree with dense A in the data, the solution and, through the node's VJP, the
+ * gradients of the data (the polished residual-map VJP once read Aval as if it were dense).
  */
 const n = 4;
 const x = parameter([n]);
@@ -61,9 +57,46 @@ describe('sparse A on the cone node', () => {
     expect(maxDiff(dense.x.data, sparse.x.data)).toBeLessThan(1e-9);
   });
 
-  test.fails('the same gradients of b, c and A as dense A (the node’s Aval VJP disagrees today)', () => {
+  test('the same gradients of b, c and A as dense A', () => {
     expect(maxDiff(dense.g.b!.data, sparse.g.b!.data)).toBeLessThan(1e-6);
     expect(maxDiff(dense.g.c!.data, sparse.g.c!.data)).toBeLessThan(1e-6);
     expect(maxDiff(onPattern(dense.g.A!.data), sparse.g.Aval!.data)).toBeLessThan(1e-6);
+  });
+});
+
+describe("engine 'auto' picks A's form from its structure", () => {
+  // A chain of differences |x_{i+1} − x_i| ≤ h_i with a norm objective: 2 nonzeros per row.
+  const N = 100;
+  const p = parameter([N]);
+  const h = parameter([N - 1]);
+  const z = variable([N]);
+  const chain = problem(minimize(norm(z.sub(p), 2)), [abs(z.slice(1, N).sub(z.slice(0, N - 1))).le(h)]);
+  const pt = new Tensor(
+    Float64Array.from({ length: N }, (_, i) => Math.sin(i / 7) * 3),
+    [N],
+  );
+  const ht = new Tensor(new Float64Array(N - 1).fill(0.05), [N - 1]);
+  const run = (engine?: ConeEngine) => {
+    const layer = convexLayer(chain, { parameters: [p, h], variables: [z], ...(engine ? { engine } : {}) });
+    const w = new Tensor(
+      Float64Array.from({ length: N }, (_, i) => Math.cos(i)),
+      [N],
+    );
+    const { value, pullback } = vjp((a: Tensor, b: Tensor) => layer([a, b], { tol: 1e-10 })[0]!, pt, ht);
+    return { layer, z: value, g: pullback(w) as Tensor[] };
+  };
+
+  test('a large, mostly empty A goes on its pattern, with the dense path’s solution and gradients', () => {
+    const auto = run();
+    const dense = run({ quadratic: false, sparse: false });
+    expect(auto.layer.program.sparsity?.A).toBeDefined();
+    expect(dense.layer.program.sparsity?.A).toBeUndefined();
+    expect(maxDiff(auto.z.data, dense.z.data)).toBeLessThan(1e-7);
+    expect(maxDiff(auto.g[0]!.data, dense.g[0]!.data)).toBeLessThan(1e-6);
+    expect(maxDiff(auto.g[1]!.data, dense.g[1]!.data)).toBeLessThan(1e-6);
+  });
+
+  test('a small program (the sigmoid) stays dense', () => {
+    expect(convexLayer(sigmoid, { parameters: [x], variables: [y] }).program.sparsity?.A).toBeUndefined();
   });
 });
