@@ -6,7 +6,7 @@ import { axpy, dot, gemm, gemmBatched, gemv, scal } from '../../src/kernels/blas
 import { maxAbs, maxAbsDiff, randomArray, refGemm } from './reference.js';
 
 // Sizes straddling the small-product path (≤ 128 multiply-adds), the 3×2 tile edges, the MC = 96
-// row block, the NC = 256 column block and the KC = 256 depth block.
+// row block and the KC = 256 depth block (a test below crosses the NC = 1024 column block).
 const size = fc.constantFrom(1, 2, 3, 4, 5, 7, 17, 95, 97, 257);
 const depth = fc.constantFrom(1, 3, 17, 255, 256, 300);
 
@@ -41,13 +41,22 @@ describe('gemm', () => {
     expect(Array.from(d)).toEqual([6, 6, 6, 6]);
   });
 
-  it('handles a product wider than one NC = 256 column block', () => {
+  it('handles a product wider than one NC = 1024 column block, for every transpose combination', () => {
     const [m, n, k] = [5, 1030, 7];
     const a = randomArray(m * k, 4);
     const b = randomArray(k * n, 5);
-    const c = new Float64Array(m * n);
-    gemm(false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, c, 0, n);
-    expect(maxAbsDiff(c, refGemm(false, false, m, n, k, 1, a, 0, k, b, 0, n, 0, new Float64Array(m * n), 0, n))).toBeLessThan(1e-12);
+    for (const [ta, tb] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ] as const) {
+      const [lda, ldb] = [ta ? m : k, tb ? k : n];
+      const c = new Float64Array(m * n);
+      gemm(ta, tb, m, n, k, 1, a, 0, lda, b, 0, ldb, 0, c, 0, n);
+      const ref = refGemm(ta, tb, m, n, k, 1, a, 0, lda, b, 0, ldb, 0, new Float64Array(m * n), 0, n);
+      expect(maxAbsDiff(c, ref)).toBeLessThan(1e-12);
+    }
   });
 
   it('does nothing on empty dimensions, and k = 0 gives β·C', () => {
