@@ -143,7 +143,7 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     const mu = (dot(s, z) + tau * kappa) / (nu + 1);
 
     // Convergence per row and column, in the equilibrated units (measure.ts).
-    residual = measure(x, s, z, tau).worst;
+    residual = measure(x, s, z, tau, { ax, aty: atz, px }).worst;
     if (residual <= opts.tol) {
       status = 'converged';
       break;

@@ -76,12 +76,20 @@ function norms(A: Matrix, D: (i: number) => number, E: (j: number) => number): {
   return { row, col };
 }
 
-/** A measuring function for one program (buffers allocated once), of (x, s, y)/τ. */
-export function kktMeasure(
-  prog: Program,
-  units: Units | null,
-  blocks: readonly RowBlock[],
-): (x: Float64Array, s: Float64Array, y: Float64Array, tau?: number) => KktResidual {
+/**
+ * Measures (x, s, y)/τ; `products` = (Ax, Aᵀy, Px) when the caller has them already (the
+ * engine computes them for its residuals), saving three of the six matrix–vector products.
+ */
+export type Measure = (
+  x: Float64Array,
+  s: Float64Array,
+  y: Float64Array,
+  tau?: number,
+  products?: { readonly ax: Float64Array; readonly aty: Float64Array; readonly px: Float64Array },
+) => KktResidual;
+
+/** A measuring function for one program (buffers allocated once). */
+export function kktMeasure(prog: Program, units: Units | null, blocks: readonly RowBlock[]): Measure {
   const { A, P, b, c } = prog;
   const m = A.rows;
   const n = A.cols;
@@ -106,12 +114,18 @@ export function kktMeasure(
   const absPx = new Float64Array(n);
   const rowScale = new Float64Array(m);
   const symmetric = P?.kind === 'csc';
-  return (x, s, y, tau = 1) => {
-    mulAdd(A, x, ax, 1, 0);
+  return (x, s, y, tau = 1, products) => {
+    if (products) {
+      ax.set(products.ax);
+      aty.set(products.aty);
+      px.set(products.px);
+    } else {
+      mulAdd(A, x, ax, 1, 0);
+      mulTAdd(A, y, aty, 1, 0);
+      symMulAdd(P, x, px, 1, 0);
+    }
     absMul(A, x, absAx);
-    mulTAdd(A, y, aty, 1, 0);
     absMul(A, y, absAty, true);
-    symMulAdd(P, x, px, 1, 0);
     absMul(P, x, absPx, false, symmetric);
     let primal = 0;
     for (let i = 0; i < m; i++) {

@@ -7,7 +7,7 @@ import type { KktSolver } from './kkt.js';
 import { denseKkt } from './kkt-dense.js';
 import { sparseKkt } from './kkt-sparse.js';
 import type { Matrix } from './matrix.js';
-import { certificateTests, kktMeasure, type Program, type Units } from './measure.js';
+import { certificateTests, kktMeasure, type Measure, type Program, type Units } from './measure.js';
 import { ipmCones } from './setup.js';
 
 /** One batch element's data, as views into the node's parameters (never written). */
@@ -63,10 +63,10 @@ function callerProgram(p: ProgramInput): Program {
  * point the engine accepted just below its threshold can measure just above it here). A point
  * that fails is reported as not converged.
  */
-function checked(raw: Program, units: Units, blocks: ConeLayout['blocks'], r: IpmResult, opts: IpmOptions): IpmResult {
+function checked(raw: Program, units: Units, blocks: ConeLayout['blocks'], measure: Measure, r: IpmResult, opts: IpmOptions): IpmResult {
   const finite = [r.x, r.y, r.s].every((v) => v.every(Number.isFinite));
   let ok = finite;
-  if (finite && r.status === 'converged') ok = kktMeasure(raw, units, blocks)(r.x, r.s, r.y).worst <= 2 * opts.tol;
+  if (finite && r.status === 'converged') ok = measure(r.x, r.s, r.y).worst <= 2 * opts.tol;
   else if (finite && r.status === 'infeasible') ok = certificateTests(raw, units, blocks).infeasibility(r.y) <= 2 * opts.tolInfeasible;
   else if (finite && r.status === 'unbounded') ok = certificateTests(raw, units, blocks).unboundedness(r.x, r.s) <= 2 * opts.tolInfeasible;
   if (ok) return r;
@@ -148,7 +148,7 @@ export function solveProgram(p: ProgramInput, opts: IpmOptions & { kkt?: KktChoi
   const mz = p.layout.blocks[0]?.kind === 'zero' ? p.layout.blocks[0].size : 0;
   const make = () => (dense ? denseKkt(A as Matrix & { kind: 'dense' }, P, mz) : sparseKkt(A, P, p.layout, cones));
   const raw = callerProgram(p);
-  const result = checked(raw, scaling, p.layout.blocks, solveIpm(data, cones, make(), opts), opts);
   const measure = kktMeasure(raw, scaling, p.layout.blocks);
+  const result = checked(raw, scaling, p.layout.blocks, measure, solveIpm(data, cones, make(), opts), opts);
   return { data, cones, result, kkt: () => sparseKkt(A, P, p.layout, cones), verify: (x, y, s) => measure(x, s, y).worst };
 }
