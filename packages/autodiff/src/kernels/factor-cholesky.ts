@@ -81,10 +81,9 @@ export function choleskyInto(a: Float64Array, n: number, l: Float64Array, aOff =
     const k1 = Math.min(n, k0 + NB);
     const diag = lOff + k0 * n + k0;
     if (k0 > 0) gemm(false, true, n - k0, k1 - k0, k0, -1, l, lOff + k0 * n, n, l, lOff + k0 * n, n, 1, l, diag, n);
+    // The gemm wrote the diagonal block's full square; the unblocked factor zeroes its upper part.
     const pivot = choleskyUnblocked(l, k1 - k0, l, diag, diag, n);
     if (pivot >= 0) return k0 + pivot;
-    // The diagonal block's gemm also wrote above its diagonal (a full square): clear that.
-    for (let i = k0; i < k1; i++) for (let j = i + 1; j < k1; j++) l[lOff + i * n + j] = 0;
     // The panel below: L₂₁ = A₂₁·L₁₁⁻ᵀ.
     solveRightLowerTransposed(false, n - k1, k1 - k0, l, diag, n, l, diag + (k1 - k0) * n, n);
   }
