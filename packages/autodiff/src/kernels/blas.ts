@@ -71,10 +71,10 @@ export function gemv(
 
 /**
  * Below this many multiply-adds (about 5³) even packing the operands once costs more than it
- * saves. Above it the packed path wins at every shape measured, small ones included (6³: 3.1 vs
+ * saves. Above it the packed path won at every shape measured, small ones included (6³: 3.1 vs
  * 1.3 GFLOP/s for the dot-product loop; 32×64×64: 8.3 vs 5.3 for unpacked 3×2 register tiles,
- * which pay the JIT's per-iteration checks on the caller's arrays): a product with n, k ≤ 256 is
- * one block, so each operand is copied exactly once.
+ * which pay the JIT's per-iteration checks on the caller's arrays): with n ≤ 1024 each operand
+ * is copied exactly once.
  */
 const SMALL = 128;
 

@@ -22,10 +22,13 @@
 
 const MR = 3;
 const NR = 2;
-/** Depth of a packed block: 3×KC and KC×2 panels (6 KiB, 4 KiB) stay in L1 during a micro-kernel. */
-const KC = 256;
-/** Rows of op(A) per packed block (a multiple of MR): the MC×KC block (192 KiB) stays in L2. */
-const MC = 96;
+/**
+ * Depth and rows of a packed A block (MC a multiple of MR): the MC×KC block (48 KiB) and one KC×2
+ * B panel (2 KiB) stay near L1. Block sizes from 12×256 to 96×256 and 48×128 measured within a
+ * few percent of each other at n = 256 and 512; this one was the fastest.
+ */
+const KC = 128;
+const MC = 48;
 /**
  * Columns of op(B) per packed block (a multiple of NR). A is packed again for every block of
  * columns, and in JS that copy is not free: at n = 512, NC = 1024 (A packed once) measured
@@ -34,14 +37,14 @@ const MC = 96;
 const NC = 1024;
 const A_SIZE = MC * KC;
 /**
- * The packed A block at [0, A_SIZE), the packed B block after it (2.2 MiB in all). Allocated once
+ * The packed A block at [0, A_SIZE), the packed B block after it (1.1 MiB in all). Allocated once
  * at load; the OS maps its pages when a product first touches them, so small products use few. gemm runs to completion without calling
  * out, so one buffer cannot be shared by two live calls.
  */
 const PACK = new Float64Array(A_SIZE + KC * NC);
-/** 2¹⁹ − 1 ≥ every offset into PACK (its length is 286 720), and 511 ≥ KC: see the header. */
-const OFFSET_MASK = 0x7ffff;
-const DEPTH_MASK = 0x1ff;
+/** 2¹⁸ − 1 ≥ every offset into PACK (its length is 137 216), and 255 ≥ KC: see the header. */
+const OFFSET_MASK = 0x3ffff;
+const DEPTH_MASK = 0xff;
 
 /**
  * C += α·op(A)·op(B) on the packed path. Views are (array, offset, leading dimension) of the

@@ -5,10 +5,10 @@ import { numRuns } from '@argmin/autodiff/testing';
 import { axpy, dot, gemm, gemmBatched, gemv, scal } from '../../src/kernels/blas.js';
 import { maxAbs, maxAbsDiff, randomArray, refGemm } from './reference.js';
 
-// Sizes straddling the small-product path (≤ 128 multiply-adds), the 3×2 tile edges, the MC = 96
-// row block and the KC = 256 depth block (a test below crosses the NC = 1024 column block).
-const size = fc.constantFrom(1, 2, 3, 4, 5, 7, 17, 95, 97, 257);
-const depth = fc.constantFrom(1, 3, 17, 255, 256, 300);
+// Sizes straddling the small-product path (≤ 128 multiply-adds), the 3×2 tile edges, the MC = 48
+// row block and the KC = 128 depth block (a test below crosses the NC = 1024 column block).
+const size = fc.constantFrom(1, 2, 3, 4, 5, 7, 17, 47, 49, 97, 257);
+const depth = fc.constantFrom(1, 3, 17, 127, 128, 129, 300);
 
 describe('gemm', () => {
   test.prop([size, size, depth, fc.boolean(), fc.boolean(), fc.constantFrom(1, -0.5), fc.constantFrom(0, 1, 2), fc.nat(3), fc.nat(1e6)], {
