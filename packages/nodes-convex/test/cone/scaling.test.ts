@@ -71,6 +71,24 @@ describe('convex.cone on badly scaled data', () => {
     expect(converged).toBeGreaterThanOrEqual(2);
   });
 
+  test.each([1e6, 1e10, 1e15, 1e20])('a bound of 0.5 beside a majority of bounds at %s: x₀ = 0.5 when converged', (big) => {
+    // Three of four bounds huge: the typical size of x the rows imply is `big`, and one unit of it
+    // once let x₀ = −7.7 (big = 1e10) or −1.1e6 (1e20) pass as 'converged'.
+    const n = 4;
+    const P = t(
+      Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 2 : 0)),
+      [n, n],
+    );
+    const I = t(
+      Array.from({ length: n * n }, (_, k) => (k % (n + 1) === 0 ? 1 : 0)),
+      [n, n],
+    );
+    const out = cone({ A: I, b: t([0.5, big, big, big], [n]), c: t([-2, -2, -2, -2], [n]), P }, { cones: { nonneg: n } });
+    expect(out.info.status).toEqual(['converged']);
+    expect(out.x.data[0]).toBeCloseTo(0.5, 6);
+    for (let j = 1; j < n; j++) expect(out.x.data[j]).toBeCloseTo(1, 6);
+  });
+
   test('min x s.t. x ≥ 0 (a solution at 0 with b = 0) converges', () => {
     const out = cone({ A: t([-1], [1, 1]), b: t([0], [1]), c: t([1], [1]) }, { cones: { nonneg: 1 } });
     expect(out.info.status).toEqual(['converged']);

@@ -98,10 +98,10 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
   const cost = units ? units.cost : 1;
   const { row, col } = norms(A, wD, (j) => wE(j));
   // Typical sizes of x and y in equilibrated units, as the data imply them row by row.
-  const xi = lowerMedian(
-    Array.from(b, (v, i) => (wD(i) * Math.abs(v)) / row[i]!),
-    1,
-  );
+  const implied = Array.from(b, (v, i) => (wD(i) * Math.abs(v)) / row[i]!);
+  const xi = lowerMedian(implied, 1);
+  // The least size of x a row implies: the point's own x can bring the typical size down to it.
+  const xiLeast = Math.min(xi, ...implied.filter((v) => v > 0 && Number.isFinite(v)));
   const eta = lowerMedian(
     Array.from(c, (v, j) => (cost * wE(j) * Math.abs(v)) / col[j]!),
     1,
@@ -127,12 +127,18 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
     absMul(A, x, absAx);
     absMul(A, y, absAty, true);
     absMul(P, x, absPx, false, symmetric);
+    // The typical size of x is never taken above what the point itself has (down to the least size
+    // a row implies): a majority of huge bounds (b = 1e10 beside a bound of 0.5) implies an x of
+    // 1e10, and one unit of it would hide a wrong x₀ in the bound of 0.5.
+    let xMax = 0;
+    for (let j = 0; j < n; j++) xMax = Math.max(xMax, Math.abs(x[j]!) / (tau * wE(j)));
+    const xiAt = Math.min(xi, Math.max(xMax, xiLeast));
     let primal = 0;
     for (let i = 0; i < m; i++) {
       const w = wD(i);
       const r = w * Math.abs(ax[i]! + s[i]! - b[i]! * tau);
       // A row of zeros constrains nothing: its slack is judged in one equilibrated unit.
-      rowScale[i] = tau * (row[i]! > 0 ? Math.min(1, row[i]! * xi) : 1) + w * (Math.abs(b[i]!) * tau + absAx[i]!);
+      rowScale[i] = tau * (row[i]! > 0 ? Math.min(1, row[i]! * xiAt) : 1) + w * (Math.abs(b[i]!) * tau + absAx[i]!);
       if (r > 0) primal = Math.max(primal, r / rowScale[i]!);
     }
     // Complementarity cone by cone (each orthant row its own): s_Kᵀy_K against
