@@ -89,6 +89,18 @@ describe('convex.cone on badly scaled data', () => {
     for (let j = 1; j < n; j++) expect(out.x.data[j]).toBeCloseTo(1, 6);
   });
 
+  test.each([1e3, 1e6, 1e10, 1e20])('a cost of ±1e-3 beside a majority of costs at %s: never a wrong x under converged', (big) => {
+    // The dual side: one unit of the typical y (set by the huge costs) once hid the stationarity
+    // of the column with the small cost, and x₃ ≈ 0 passed as 'converged' where x₃ = ∓1.
+    for (const small of [1e-3, -1e-3]) {
+      const out = box([big, big, big, small], 1);
+      if (out.info.status[0] === 'converged') {
+        for (let j = 0; j < 3; j++) expect(out.x.data[j]).toBeCloseTo(-1, 6);
+        expect(out.x.data[3]).toBeCloseTo(-Math.sign(small), 6);
+      } else expect(out.info.status[0]).toBe('max_iter');
+    }
+  });
+
   test('min x s.t. x ≥ 0 (a solution at 0 with b = 0) converges', () => {
     const out = cone({ A: t([-1], [1, 1]), b: t([0], [1]), c: t([1], [1]) }, { cones: { nonneg: 1 } });
     expect(out.info.status).toEqual(['converged']);

@@ -60,6 +60,41 @@ function lowerMedian(v: readonly number[], fallback: number): number {
   return a.length ? a[(a.length - 1) >> 1]! : fallback;
 }
 
+/**
+ * Per column: η for a column without cost, else min(η, max(its implied y, the largest
+ * equilibrated |y_i| of its rows)), into `out`.
+ */
+function colDualSizes(A: Matrix, yAt: (i: number) => number, impliedY: readonly number[], eta: number, out: Float64Array): void {
+  for (let j = 0; j < A.cols; j++) out[j] = impliedY[j]! > 0 && Number.isFinite(impliedY[j]!) ? impliedY[j]! : Infinity;
+  if (A.kind === 'dense') {
+    for (let i = 0; i < A.rows; i++) {
+      const v = yAt(i);
+      for (let j = 0; j < A.cols; j++) if (A.data[i * A.cols + j] !== 0 && v > out[j]!) out[j] = v;
+    }
+  } else
+    for (let j = 0; j < A.cols; j++)
+      for (let p = A.pattern.colPtr[j]!; p < A.pattern.colPtr[j + 1]!; p++) {
+        const v = A.values[p] === 0 ? 0 : yAt(A.pattern.rowIdx[p]!);
+        if (v > out[j]!) out[j] = v;
+      }
+  for (let j = 0; j < A.cols; j++) out[j] = Math.min(out[j]!, eta);
+}
+
+/** Per row: the largest implied y of the columns with a cost it touches, at most η (η if none). */
+function rowDualSizes(A: Matrix, impliedY: readonly number[], eta: number): Float64Array {
+  const out = new Float64Array(A.rows);
+  const put = (i: number, j: number, v: number) => {
+    const yj = impliedY[j]!;
+    if (v !== 0 && yj > out[i]! && Number.isFinite(yj)) out[i] = yj;
+  };
+  if (A.kind === 'dense') for (let i = 0; i < A.rows; i++) for (let j = 0; j < A.cols; j++) put(i, j, A.data[i * A.cols + j]!);
+  else
+    for (let j = 0; j < A.cols; j++)
+      for (let p = A.pattern.colPtr[j]!; p < A.pattern.colPtr[j + 1]!; p++) put(A.pattern.rowIdx[p]!, j, A.values[p]!);
+  for (let i = 0; i < out.length; i++) out[i] = out[i]! > 0 ? Math.min(out[i]!, eta) : eta;
+  return out;
+}
+
 /** Row and column ∞-norms of A in the units' scaling. */
 function norms(A: Matrix, D: (i: number) => number, E: (j: number) => number): { row: Float64Array; col: Float64Array } {
   const row = new Float64Array(A.rows);
@@ -88,8 +123,14 @@ export type Measure = (
   products?: { readonly ax: Float64Array; readonly aty: Float64Array; readonly px: Float64Array },
 ) => KktResidual;
 
-/** A measuring function for one program (buffers allocated once). */
-export function kktMeasure(prog: Program, units: Units | null, blocks: readonly RowBlock[]): Measure {
+/**
+ * A measuring function for one program (buffers allocated once). `strict` (the acceptance of a
+ * reported point, not the iteration's own progress test) judges each column that has a cost, and
+ * each row's complementarity, with the dual sizes of its own columns and rows instead of the
+ * typical y: a majority of huge costs would otherwise hide a wrong x_j where c_j is small. It is
+ * point-dependent, which is why the iteration does not steer by it.
+ */
+export function kktMeasure(prog: Program, units: Units | null, blocks: readonly RowBlock[], strict = false): Measure {
   const { A, P, b, c } = prog;
   const m = A.rows;
   const n = A.cols;
@@ -102,10 +143,9 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
   const xi = lowerMedian(implied, 1);
   // The least size of x a row implies: the point's own x can bring the typical size down to it.
   const xiLeast = Math.min(xi, ...implied.filter((v) => v > 0 && Number.isFinite(v)));
-  const eta = lowerMedian(
-    Array.from(c, (v, j) => (cost * wE(j) * Math.abs(v)) / col[j]!),
-    1,
-  );
+  const impliedY = Array.from(c, (v, j) => (cost * wE(j) * Math.abs(v)) / col[j]!);
+  const eta = lowerMedian(impliedY, 1);
+  const rowEta = strict ? rowDualSizes(A, impliedY, eta) : null;
   const ax = new Float64Array(m);
   const absAx = new Float64Array(m);
   const aty = new Float64Array(n);
@@ -113,6 +153,7 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
   const px = new Float64Array(n);
   const absPx = new Float64Array(n);
   const rowScale = new Float64Array(m);
+  const colEta = new Float64Array(n);
   const symmetric = P?.kind === 'csc';
   return (x, s, y, tau = 1, products) => {
     if (products) {
@@ -149,7 +190,7 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
       let scale = 0;
       for (let i = from; i < to; i++) {
         sy += s[i]! * y[i]!;
-        scale += rowScale[i]! * ((cost * Math.abs(y[i]!)) / wD(i) + eta * tau);
+        scale += rowScale[i]! * ((cost * Math.abs(y[i]!)) / wD(i) + (rowEta ? rowEta[i]! : eta) * tau);
       }
       if (sy !== 0) comp = Math.max(comp, (cost * Math.abs(sy)) / scale);
     };
@@ -158,10 +199,15 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
       if (blk.kind === 'nonneg') for (let i = blk.offset; i < blk.offset + blk.size; i++) complementarity(i, i + 1);
       else complementarity(blk.offset, blk.offset + blk.size);
     }
+    // A column with a cost of its own is judged with the y it implies or the largest y of its rows,
+    // never the typical y of the others: a majority of huge costs would hide a wrong x_j where c_j
+    // is small. A column without cost (an auxiliary variable) keeps the typical y.
+    if (strict) colDualSizes(A, (i) => (cost * Math.abs(y[i]!)) / (tau * wD(i)), impliedY, eta, colEta);
+    else colEta.fill(eta);
     let dual = 0;
     for (let j = 0; j < n; j++) {
       const w = cost * wE(j);
-      const unit = tau * (col[j]! > 0 ? Math.min(1, col[j]! * eta) : 1);
+      const unit = tau * (col[j]! > 0 ? Math.min(1, col[j]! * colEta[j]!) : 1);
       const r = w * Math.abs(px[j]! + aty[j]! + c[j]! * tau);
       if (r > 0) dual = Math.max(dual, r / (unit + w * (Math.abs(c[j]!) * tau + absAty[j]! + absPx[j]!)));
     }

@@ -148,7 +148,7 @@ export function solveProgram(p: ProgramInput, opts: IpmOptions & { kkt?: KktChoi
   const mz = p.layout.blocks[0]?.kind === 'zero' ? p.layout.blocks[0].size : 0;
   const make = () => (dense ? denseKkt(A as Matrix & { kind: 'dense' }, P, mz) : sparseKkt(A, P, p.layout, cones));
   const raw = callerProgram(p);
-  const measure = kktMeasure(raw, scaling, p.layout.blocks);
+  const measure = kktMeasure(raw, scaling, p.layout.blocks, true);
   const result = checked(raw, scaling, p.layout.blocks, measure, solveIpm(data, cones, make(), opts), opts);
   return { data, cones, result, kkt: () => sparseKkt(A, P, p.layout, cones), verify: (x, y, s) => measure(x, s, y).worst };
 }
