@@ -146,4 +146,17 @@ describe('issue #21: near-degenerate QPs converge forward and differentiate', ()
     if (out.info.status[0] === 'converged') expect(checkAnswer(q, out.z.data)).toBeNull();
     else expect(out.info.status[0]).toBe('failed');
   });
+
+  test.each([1e3, 1e6, 1e10, 1e20])('costs of %s beside a cost of −1 on a box: z₃ = 0.5 when converged', (big) => {
+    // Complementarity was judged against the whole objective's share γ/m, which the huge costs
+    // set: z₃ = 0.16 (big = 1e10) passed as 'converged'. Now each row against its own variables'.
+    const n = 4;
+    const G = tensor(Array.from({ length: 2 * n }, (_, r) => Array.from({ length: n }, (_, j) => (j === r % n ? (r < n ? 1 : -1) : 0))));
+    const Q = tensor(Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 2 : 0))));
+    const out = qp({ Q, p: tensor([big, big, big, -1]), G, h: tensor(new Array(2 * n).fill(1)) });
+    if (out.info.status[0] === 'converged')
+      expect(Array.from(out.z.data)).toEqual([-1, -1, -1, 0.5].map((v, j) => expect.closeTo(v, j < 3 ? 8 : 7)));
+    else expect(out.info.status[0]).toBe('failed');
+    if (big <= 1e6) expect(out.info.status[0]).toBe('converged');
+  });
 });

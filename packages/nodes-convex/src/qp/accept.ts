@@ -26,6 +26,12 @@ export function relativeKktError(el: QpElement, z: Float64Array, lam: Float64Arr
   const stat = Float64Array.from(p);
   const statScale = Float64Array.from(p, Math.abs);
   let gamma = 0;
+  // The objective's gradient terms per variable (times the largest |z|): a row's complementarity
+  // is judged against those of the variables it constrains, at most against the whole objective's
+  // share γ/m (huge costs elsewhere would hide it).
+  const objTerm = new Float64Array(n);
+  let zMax = 0;
+  for (let i = 0; i < n; i++) zMax = Math.max(zMax, Math.abs(z[i]!));
   for (let i = 0; i < n; i++) {
     let qz = 0;
     let qzAbs = 0;
@@ -36,6 +42,7 @@ export function relativeKktError(el: QpElement, z: Float64Array, lam: Float64Arr
     }
     stat[i]! += qz;
     statScale[i]! += qzAbs;
+    objTerm[i] = (qzAbs + Math.abs(p[i]!)) * zMax;
     gamma += (qzAbs + Math.abs(p[i]!)) * Math.abs(z[i]!);
   }
   for (let r = 0; r < m; r++) {
@@ -52,7 +59,9 @@ export function relativeKktError(el: QpElement, z: Float64Array, lam: Float64Arr
     const rowScale = gzAbs + Math.abs(h[r]!);
     worst = Math.max(worst, ratio(gz - h[r]!, rowScale));
     if (l < 0 || slack[r]! < 0 || !Number.isFinite(l) || !Number.isFinite(slack[r]!)) worst = Infinity;
-    worst = Math.max(worst, ratio(l * slack[r]!, Math.max(l * rowScale, gamma / m)));
+    let rowObjective = 0;
+    for (let j = 0; j < n; j++) if (G[r * n + j] !== 0) rowObjective += objTerm[j]!;
+    worst = Math.max(worst, ratio(l * slack[r]!, Math.max(l * rowScale, Math.min(gamma / m, rowObjective))));
   }
   for (let r = 0; r < k; r++) {
     let az = 0;
