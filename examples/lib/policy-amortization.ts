@@ -132,7 +132,7 @@ export function defaults(config: PolicyConfig): Required<PolicyConfig> {
     valueHorizon: config.valueHorizon ?? 60,
     steps: config.steps ?? 1600,
     batch: config.batch ?? 32,
-    lr: config.lr ?? 3e-3,
+    lr: config.lr ?? 1e-3,
     lrFinal: config.lrFinal ?? 0.05,
     fresh: config.fresh ?? 0.5,
     valueSteps: config.valueSteps ?? 2,
