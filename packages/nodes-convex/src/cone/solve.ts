@@ -3,6 +3,7 @@ import type { CscPattern } from '@argmin/autodiff/kernels';
 import type { ConeData } from './data.js';
 import { solveProgram, type KktChoice, type ProgramInput, type ProgramState } from './ipm/program.js';
 import type { ConeLayout, ConeParams, ConeSolution } from './problem.js';
+import { denseQuadratic, refineQuadratic } from './quadratic-map.js';
 import { refine } from './refine.js';
 import type { ResidualPoint } from './residual-map.js';
 
@@ -77,7 +78,9 @@ export function coneData(input: ProgramInput): ConeData {
 
 function polishes(input: ProgramInput, opts: ConeSolverOptions): boolean {
   const p = opts.polish ?? 'auto';
-  if (p === false || input.P) return false;
+  if (p === false) return false;
+  // With P the polish and its VJP are dense (quadratic-map.ts).
+  if (input.P && input.n + input.m > (opts.denseMax ?? 400)) return false;
   if (p === true) return true;
   return input.layout.blocks.some((b) => b.kind === 'soc' || b.kind === 'psd' || b.kind === 'exp') && input.n + input.m <= 1000;
 }
@@ -150,7 +153,9 @@ export function solveCone(
     // Polish a converged solution, or one the interior point left close (stalled by round-off).
     if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && polishes(input, opts)) {
       const zy = r.y.map((v, i) => v - r.s[i]!);
-      const p = refine(coneData(input), r.x, zy, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
+      const p = input.P
+        ? refineQuadratic(coneData(input), denseQuadratic(input), r.x, zy, 8)
+        : refine(coneData(input), r.x, zy, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
       // The polished point is judged by the engine's own measure, on the caller's data.
       const judged = st.verify(p.point.x, p.point.y, p.point.s);
       if (judged <= r.residual) out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: judged, steps: p.steps, point: p.point };

@@ -3,6 +3,8 @@ import type { Cotangents, SolveResult } from '@argmin/autodiff/extend';
 import { normInf } from './ipm/matrix.js';
 import type { ConeLayout, ConeParams, ConeSolution } from './problem.js';
 import { coneData, elementInput, type ConeSaved, type ConeSparsity } from './solve.js';
+import type { QuadraticPoint } from './quadratic-map.js';
+import { quadraticVjpElement } from './quadratic-map.js';
 import { residualVjpElement } from './vjp-residual.js';
 
 /**
@@ -57,7 +59,22 @@ export function coneVjp(
       const dense = gAval ? new Float64Array(m * n) : gA;
       const aOff = gAval ? 0 : A && A.ndim === 3 ? e * m * n : 0;
       const outs = { gA: dense, aOff, gb, bOff: b.ndim === 2 ? e * m : 0, gc, cOff: c.ndim === 2 ? e * n : 0 };
-      residualVjpElement(coneData(input), point, xb, yb, sb, denseMax, e, outs);
+      if ('P' in point) {
+        // A quadratic program: P̄ comes dense, and is read on the pattern for Pval.
+        const denseP = gPval ? new Float64Array(n * n) : gP!;
+        const pOff = gPval ? 0 : P && P.ndim === 3 ? e * n * n : 0;
+        quadraticVjpElement(coneData(input), point as QuadraticPoint, xb, yb, sb, e, { ...outs, gP: denseP, pOff });
+        if (gPval) {
+          const o = Pval!.ndim === 2 ? e * Pval!.shape[1]! : 0;
+          const { colPtr, rowIdx } = input.pPattern!;
+          for (let j = 0; j < n; j++)
+            for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) {
+              const i = rowIdx[q]!;
+              // An off-diagonal stored entry is both P_ij and P_ji.
+              gPval[o + q]! += i === j ? denseP[i * n + i]! : denseP[i * n + j]! + denseP[j * n + i]!;
+            }
+        }
+      } else residualVjpElement(coneData(input), point, xb, yb, sb, denseMax, e, outs);
       if (gAval && dense) {
         const o = Aval!.ndim === 2 ? e * Aval!.shape[1]! : 0;
         const { colPtr, rowIdx } = input.aPattern!;
