@@ -6,7 +6,8 @@ import type { Lin, Row } from './lin.js';
 
 /** What the cone node accepts: a quadratic term P, and A's values on a sparse pattern. */
 export interface ConeEngine {
-  readonly quadratic: boolean;
+  /** P as the node's quadratic term; 'auto': when the program has curved cones (else rewritten). */
+  readonly quadratic: boolean | 'auto';
   /** A's values on a CSC pattern (`Aval`); 'auto': when A is large and mostly empty (see SPARSE_DENSITY). */
   readonly sparse: boolean | 'auto';
 }
@@ -16,16 +17,15 @@ export const SPARSE_DENSITY = 0.05;
 export const SPARSE_MIN_ENTRIES = 20_000;
 
 /**
- * The default: A dense for small or dense programs and on its sparsity pattern (`Aval`) when it is
- * large and mostly empty ('auto'), and a quadratic objective with cones rewritten into cones (a
- * rotated SOC for sumSquares, a PSD Schur complement for a parametric quadForm). The node also
- * takes a quadratic term (`Pval`, `engine: { quadratic: true }`), but not by default: its VJP is
- * then the interior point's KKT derivative at the final iterate (the exact residual-map VJP covers
- * programs without P), accurate only to about √μ on curved cones, and the talks' ellipsoid
- * projection and the random-tree property test fail their gradient checks with it.
+ * The default ('auto' for both): A dense for small or dense programs and on its sparsity pattern
+ * (`Aval`) when it is large and mostly empty; a quadratic objective that meets curved cones as the
+ * node's quadratic term P (`Pval`: the node polishes and differentiates such programs exactly on
+ * its natural residual map, nodes-convex/src/cone/quadratic-map.ts), and one without curved cones
+ * rewritten into a rotated SOC (sumSquares) or a PSD Schur complement (a parametric quadForm),
+ * where the LP-form polish covers it. Pure QPs go to the qp node (compile.ts).
  */
 export function coneEngine(): ConeEngine {
-  return { quadratic: false, sparse: 'auto' };
+  return { quadratic: 'auto', sparse: 'auto' };
 }
 
 export interface Assembled {

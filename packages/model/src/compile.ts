@@ -148,8 +148,11 @@ export function compileProblem(
   const definite = Array.from({ length: cones.nVars }, (_, v) => covered.has(v)).every(Boolean);
   const target = quad.length > 0 && !conic && definite && options.target !== 'cone' ? 'qp' : 'cone';
   const P = new Map<number, Row>();
+  // A quadratic objective meeting curved cones goes to the cone node's P (its polish and VJP are
+  // exact there, quadratic-map.ts); without curved cones it is rewritten into a rotated SOC.
+  const quadratic = engine.quadratic === 'auto' ? conic : engine.quadratic;
   for (const q of quad) {
-    if (target === 'cone' && !engine.quadratic)
+    if (target === 'cone' && !quadratic)
       objective = linAdd(
         objective,
         linScale(

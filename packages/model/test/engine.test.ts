@@ -2,7 +2,8 @@ import { Tensor, vjp } from '@argmin/autodiff';
 import { describe, expect, test } from 'vitest';
 import type { ConeEngine } from '../src/assemble.js';
 import { applyData, dataPlan } from '../src/data-plan.js';
-import { abs, convexLayer, entr, minimize, norm, parameter, problem, variable } from '../src/index.js';
+import { abs, convexLayer, entr, minimize, norm, parameter, problem, sumSquares, variable } from '../src/index.js';
+import { checkVjp } from '@argmin/autodiff/testing';
 import { solveProgram } from '../src/solve.js';
 
 /**
@@ -98,5 +99,23 @@ describe("engine 'auto' picks A's form from its structure", () => {
 
   test('a small program (the sigmoid) stays dense', () => {
     expect(convexLayer(sigmoid, { parameters: [x], variables: [y] }).program.sparsity?.A).toBeUndefined();
+  });
+});
+
+describe("engine 'auto' sends a quadratic objective with curved cones to the node's P", () => {
+  const N = 4;
+  const p = parameter([N]);
+  const z = variable([N]);
+  // The projection onto the unit ball: sumSquares meets a second-order cone.
+  const ball = problem(minimize(sumSquares(z.sub(p))), [norm(z, 2).le(1)]);
+  const pt = new Tensor(Float64Array.from([0.9, -1.2, 0.3, 0.5]), [N]);
+
+  test('P is emitted, the answer is the projection, and the gradient matches central differences', () => {
+    const layer = convexLayer(ball, { parameters: [p], variables: [z] });
+    expect(layer.program.segments.some((s) => s.name === 'Pval' || s.name === 'P')).toBe(true);
+    const norm0 = Math.hypot(...pt.data);
+    const zt = layer([pt], { tol: 1e-10 })[0]!;
+    zt.data.forEach((v, i) => expect(v).toBeCloseTo(pt.data[i]! / norm0, 9));
+    checkVjp((a: Tensor) => layer([a], { tol: 1e-10 })[0]!, [pt], { rtol: 1e-6, atol: 1e-8 });
   });
 });
