@@ -3,6 +3,7 @@ import { luFactor, luSolve } from '@argmin/autodiff/kernels';
 import { applyConeDerivative, denseConeDerivative, projectConeWithDerivative } from './cones.js';
 import { aTimes, atTimes, type ConeData } from './data.js';
 import type { ProgramInput } from './ipm/program.js';
+import { backtrack } from './refine.js';
 import { sumSquares, type ResidualPoint } from './residual-map.js';
 
 /**
@@ -101,8 +102,8 @@ export function refineQuadratic(
 ): { point: QuadraticPoint; steps: number } {
   const { n } = d;
   let point = quadraticResidualAt(d, P, zx0, zy0);
-  let zx = Float64Array.from(zx0);
-  let zy = Float64Array.from(zy0);
+  let zx: Float64Array = Float64Array.from(zx0);
+  let zy: Float64Array = Float64Array.from(zy0);
   let steps = 0;
   while (steps < maxSteps) {
     const f0 = sumSquares(point.F);
@@ -115,22 +116,12 @@ export function refineQuadratic(
       1,
     );
     if (!delta.every(Number.isFinite)) break;
-    let accepted = false;
-    for (let t = 1, ls = 0; ls < 20; ls++, t *= 0.5) {
-      const tx = zx.map((v, j) => v + t * delta[j]!);
-      const ty = zy.map((v, i) => v + t * delta[n + i]!);
-      const trial = quadraticResidualAt(d, P, tx, ty);
-      if (sumSquares(trial.F) < (1 - 1e-4 * t) * f0) {
-        zx = tx;
-        zy = ty;
-        point = trial;
-        accepted = true;
-        break;
-      }
-    }
+    const next = backtrack(zx, zy, delta, n, f0, (tx, ty) => quadraticResidualAt(d, P, tx, ty));
     steps++;
+    if (!next) break;
+    ({ zx, zy, point } = next);
     // Quadratic convergence ends at round-off: stop once a step no longer gains a factor of 4.
-    if (!accepted || sumSquares(point.F) > 0.25 * f0) break;
+    if (sumSquares(point.F) > 0.25 * f0) break;
   }
   return { point, steps };
 }

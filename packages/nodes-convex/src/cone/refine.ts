@@ -32,8 +32,8 @@ export function scaledResidual(d: ConeData, p: ResidualPoint): number {
 export function refine(d: ConeData, zx0: Float64Array, zy0: Float64Array, opts: RefineOptions): RefineResult {
   const { n, m } = d;
   const cols = n + m;
-  let zx = Float64Array.from(zx0);
-  let zy = Float64Array.from(zy0);
+  let zx: Float64Array = Float64Array.from(zx0);
+  let zy: Float64Array = Float64Array.from(zy0);
   let point = residualAt(d, zx, zy);
   let residual = scaledResidual(d, point);
   let steps = 0;
@@ -43,22 +43,10 @@ export function refine(d: ConeData, zx0: Float64Array, zy0: Float64Array, opts: 
     const delta = gaussNewtonStep(d, point, cols, opts.denseMax);
     if (delta === null) break;
     const f0 = sumSquares(point.F);
-    let t = 1;
-    let accepted = false;
-    for (let ls = 0; ls < 20; ls++, t *= 0.5) {
-      const tx = zx.map((v, j) => v + t * delta[j]!);
-      const ty = zy.map((v, i) => v + t * delta[n + i]!);
-      const trial = residualAt(d, tx, ty);
-      if (sumSquares(trial.F) < (1 - 1e-4 * t) * f0) {
-        zx = tx;
-        zy = ty;
-        point = trial;
-        accepted = true;
-        break;
-      }
-    }
+    const next = backtrack(zx, zy, delta, n, f0, (tx, ty) => residualAt(d, tx, ty));
     steps++;
-    if (!accepted) break;
+    if (!next) break;
+    ({ zx, zy, point } = next);
     if (residual <= opts.tol && sumSquares(point.F) > 0.25 * f0) {
       residual = scaledResidual(d, point);
       break; // within tol and no longer converging fast: round-off reached
@@ -101,4 +89,25 @@ function gaussNewtonStep(d: ConeData, p: ResidualPoint, cols: number, denseMax: 
     { tol: 1e-12, maxIter: 5 * cols },
   );
   return r.x.every(Number.isFinite) ? r.x : null;
+}
+
+/**
+ * Backtracking line search on ‖F‖² along δ = (δx, δy) from (zx, zy): the first step t = 1, ½, …
+ * (at most 20) with ‖F‖² < (1 − 10⁻⁴t)·f0 (Armijo), or null if none.
+ */
+export function backtrack<P extends { readonly F: Float64Array }>(
+  zx: Float64Array,
+  zy: Float64Array,
+  delta: Float64Array,
+  n: number,
+  f0: number,
+  at: (zx: Float64Array, zy: Float64Array) => P,
+): { zx: Float64Array; zy: Float64Array; point: P } | null {
+  for (let t = 1, ls = 0; ls < 20; ls++, t *= 0.5) {
+    const tx = zx.map((v, j) => v + t * delta[j]!);
+    const ty = zy.map((v, i) => v + t * delta[n + i]!);
+    const trial = at(tx, ty);
+    if (sumSquares(trial.F) < (1 - 1e-4 * t) * f0) return { zx: tx, zy: ty, point: trial };
+  }
+  return null;
 }
