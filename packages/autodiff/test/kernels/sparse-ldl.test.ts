@@ -28,6 +28,22 @@ function denseQuasiDefinite(n: number, seed: number): SymmetricCase {
   };
 }
 
+/** The KKT matrix [[P, Aᵀ], [A, −W]] of a dense-A LP (P = 0) or QP (P diagonal), W over four decades. */
+function denseAKkt(nx: number, m: number, lp: boolean, seed: number) {
+  const n = nx + m;
+  let r = seed;
+  const u = () => ((r = (r * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+  const dense = new Float64Array(n * n);
+  for (let j = 0; j < nx; j++) dense[j * n + j] = lp ? 0 : 1 + Math.abs(u());
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < nx; j++) dense[(nx + i) * n + j] = dense[j * n + nx + i] = u();
+    dense[(nx + i) * n + nx + i] = -(10 ** (2 * u()));
+  }
+  const upper = cscUpper(cscFromDense(dense, n, n));
+  const signs = Int8Array.from({ length: n }, (_, i) => (i < nx ? 1 : -1));
+  return { dense, upper, signs, n };
+}
+
 describe('sparse LDLᵀ', () => {
   test.prop([withRhs(arbSparseSpd())], { numRuns: numRuns(60) })('SPD: relative residual ≤ 1e-12, inputs untouched', ([c, b]) => {
     const values = c.upper.values.slice();
@@ -90,18 +106,7 @@ describe('sparse LDLᵀ', () => {
   })(
     'dense-A LP/QP KKT [[P, Aᵀ], [A, −W]]: grouped Schur updates (dual rows sharing all x rows) agree with the all-sparse path',
     (nx, ratio, lp, seed) => {
-      const m = ratio * nx + 3;
-      const n = nx + m;
-      let r = seed;
-      const u = () => ((r = (r * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-      const dense = new Float64Array(n * n);
-      for (let j = 0; j < nx; j++) dense[j * n + j] = lp ? 0 : 1 + Math.abs(u());
-      for (let i = 0; i < m; i++) {
-        for (let j = 0; j < nx; j++) dense[(nx + i) * n + j] = dense[j * n + nx + i] = u();
-        dense[(nx + i) * n + nx + i] = -(10 ** (2 * u()));
-      }
-      const upper = cscUpper(cscFromDense(dense, n, n));
-      const signs = Int8Array.from({ length: n }, (_, i) => (i < nx ? 1 : -1));
+      const { dense, upper, signs, n } = denseAKkt(nx, ratio * nx + 3, lp, seed);
       const sym = analyzeLdl(upper);
       expect(sym.schurMaxRows).toBeGreaterThanOrEqual(nx - 1);
       const f = factorLdl(sym, upper.values, signs);
@@ -114,6 +119,17 @@ describe('sparse LDLᵀ', () => {
         expect(relativeResidual(dense, n, solveLdl(h, b, new Float64Array(n), { steps: 10 }), b)).toBeLessThanOrEqual(lp ? 1e-10 : 1e-12);
     },
   );
+
+  it('a grouped Schur update wider than one gemm row block (QP, 130 x rows) agrees with the all-sparse path', () => {
+    const { dense, upper, signs, n } = denseAKkt(130, 140, false, 11);
+    const sym = analyzeLdl(upper);
+    expect(sym.schurMaxRows).toBeGreaterThan(96);
+    const f = factorLdl(sym, upper.values, signs);
+    const g = factorLdl(analyzeLdl(upper, { denseTail: false }), upper.values, signs);
+    for (let k = 0; k < n; k++) expect(Math.abs(f.d[k]! - g.d[k]!)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(g.d[k]!)));
+    const b = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
+    expect(relativeResidual(dense, n, solveLdl(f, b, new Float64Array(n)), b)).toBeLessThanOrEqual(1e-12);
+  });
 
   test.prop([withRhs(arbSparseSpd(30, 80)), fc.double({ min: 1e-6, max: 1e-2, noNaN: true })], { numRuns: numRuns(40) })(
     'static regularization is removed by refinement against the unregularized matrix',

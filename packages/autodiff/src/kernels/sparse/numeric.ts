@@ -1,4 +1,4 @@
-import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride, syrkTiles } from './dense-ldl.js';
+import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride, syrkLower } from './dense-ldl.js';
 import type { LdlSymbolic } from './symbolic.js';
 
 /** The numeric buffers of one factorization of a symbolic pattern; reused by every refactorization. */
@@ -12,11 +12,11 @@ export interface LdlBuffers {
   /** Scatter vector of the up-looking phase (kept zero between rows) and the solve's pivot-order vector. */
   readonly y: Float64Array;
   readonly w: Float64Array;
-  /** Per-tail-pivot signs and the dense kernel's packed panels. */
+  /** Per-tail-pivot signs; panels of the grouped Schur updates (wp is also the dense kernel's work). */
   readonly tailSigns: Int8Array;
   readonly lp: Float64Array;
   readonly wp: Float64Array;
-  /** A grouped Schur update before it is scattered into the tail (schurMaxRows² rounded up to tiles). */
+  /** A grouped Schur update before it is scattered into the tail (at least schurMaxRows²). */
   readonly update: Float64Array;
 }
 
@@ -96,7 +96,7 @@ export function factorNumeric(
   }
   if (t === 0) return regularized;
   schurUpdate(sym, buf, ld);
-  return regularized + denseLdl(tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.lp, buf.wp);
+  return regularized + denseLdl(tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.wp);
 }
 
 /** x = P⁻¹(LDLᵀ)⁻¹P·b in the caller's order, through buf.w (pivot order). b and x may alias. */
@@ -126,7 +126,7 @@ const MIN_GROUP_ROWS = 8;
 
 /**
  * S −= L₂₁·D₁·L₂₁ᵀ into the tail's lower triangle. A run of columns sharing their tail rows is
- * packed into panels and multiplied by the dense tile kernel, then scattered once; a lone column
+ * packed into panels and multiplied by gemm (syrkLower), then scattered once; a lone column
  * is scattered directly (q(q+1)/2 indexed updates).
  */
 function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, ld: number): void {
@@ -150,25 +150,24 @@ function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, ld: number): void {
       }
       continue;
     }
-    const qp = denseStride(q);
-    update.fill(0, 0, qp * qp);
+    update.fill(0, 0, q * q);
     for (let c0 = j0; c0 < j1; c0 += DENSE_PANEL) {
       const nb = Math.min(DENSE_PANEL, j1 - c0);
+      // Column c's tail rows as row c of lp (and times d in wp): the panels syrkLower reads.
       for (let c = 0; c < nb; c++) {
         const lo = tailSplit[c0 + c]!;
         const dj = d[c0 + c]!;
-        for (let a = 0; a < qp; a++) {
-          const at = (a >> 2) * 4 * nb + 4 * c + (a & 3);
-          const l = a < q ? lx[lo + a]! : 0;
+        for (let a = 0, at = c * q; a < q; a++, at++) {
+          const l = lx[lo + a]!;
           lp[at] = l;
           wp[at] = l * dj;
         }
       }
-      syrkTiles(update, qp, 0, qp, nb, lp, wp);
+      syrkLower(q, nb, lp, wp, update, q);
     }
     for (let a = 0; a < q; a++) {
       const row = (lRowIdx[lo0 + a]! - s) * ld - s;
-      const ua = a * qp;
+      const ua = a * q;
       for (let b = 0; b <= a; b++) tail[row + lRowIdx[lo0 + b]!]! += update[ua + b]!;
     }
   }
