@@ -29,10 +29,19 @@ export interface W2DualOptions {
   readonly amortizerLr?: number;
   readonly inner?: ConjugateOptions;
   /**
-   * Regression steps of x̂ after f is trained, on the final f's conjugates (default 0): x̂ chases
-   * a moving target while f learns, and these let it catch up with the f that is deployed.
+   * Regression steps of x̂ after f is trained (default 0), on minibatches of a pool of the final
+   * f's conjugates: x̂ chases a moving target while f learns, and these fit it to the f that is
+   * deployed. The pool is solved once, so many steps are cheap.
    */
   readonly polishSteps?: number;
+  /** Target samples in the polishing pool (default 8192). */
+  readonly polishSamples?: number;
+  /**
+   * Start each inner L-BFGS with the curvature of f at x̂, H₀ = ∇²f(x̂)⁻¹ (default true): the
+   * amortized start then supplies the position and the curvature the quasi-Newton would
+   * otherwise spend its first iterations building.
+   */
+  readonly curvature?: boolean;
   readonly rng?: Rng;
   readonly onStep?: (step: W2Step) => void;
 }
@@ -64,15 +73,20 @@ export function transportMap(potential: Icnn, theta: IcnnParams, x: Float64Array
   return potential.valueAndGrad(theta, x, x.length / potential.input).grad;
 }
 
-/** The conjugates of rows y [n, d] from a start x0 (default x = y). */
+/**
+ * The conjugates of rows y [n, d] from a start x0 (default x = y). With `newtonStart`, L-BFGS
+ * starts from H₀ = ∇²f(x0)⁻¹ per row (a Newton first step) instead of γI.
+ */
 export function solveConjugate(
   potential: Icnn,
   theta: IcnnParams,
   y: Float64Array,
   x0: Float64Array = y,
-  options: ConjugateOptions = {},
+  options: ConjugateOptions & { readonly newtonStart?: boolean } = {},
 ): ConjugateResult {
-  return conjugate((x, n) => potential.valueAndGrad(theta, x, n), y, x0, potential.input, options);
+  const { newtonStart = false, ...rest } = options;
+  const inner = newtonStart ? { ...rest, initialHessian: potential.hessian(theta, x0, x0.length / potential.input) } : rest;
+  return conjugate((x, n) => potential.valueAndGrad(theta, x, n), y, x0, potential.input, inner);
 }
 
 /**
@@ -105,12 +119,22 @@ function keepRows(data: Float64Array, keep: Uint8Array, d: number): Tensor {
   return new Tensor(out, [rows.length, d]);
 }
 
+/** Rows idx of a [n, d] tensor. */
+function pickRows(t: Tensor, idx: readonly number[]): Tensor {
+  const d = t.shape[1]!;
+  const out = new Float64Array(idx.length * d);
+  idx.forEach((r, k) => out.set(t.data.subarray(r * d, (r + 1) * d), k * d));
+  return new Tensor(out, [idx.length, d]);
+}
+
 export function trainW2Dual(options: W2DualOptions): W2DualResult {
   const { potential, sampleSource, sampleTarget, steps, batchSize = 256, lr = 5e-3, amortizerLr = 3e-3, inner = {} } = options;
+  const newtonStart = options.curvature !== false;
   const d = potential.input;
   if (!(Number.isInteger(steps) && steps >= 1))
     throw new InvalidInputError(`trainW2Dual: 'steps' must be a positive integer, got ${steps}`);
-  const amortizer = options.amortizer ?? mlp({ sizes: [d, 64, 64, d], activation: 'relu', linearSkip: true, outputScale: 0.1 });
+  // tanh: x*(y) = ∇f*(y) is smooth, and a smooth fit reaches a smaller error than relu's pieces.
+  const amortizer = options.amortizer ?? mlp({ sizes: [d, 64, 64, d], activation: 'tanh', linearSkip: true, outputScale: 0.1 });
   const rng = options.rng ?? Rng.seeded(0);
   let theta = potential.init(rng);
   let phi = amortizer.init(rng);
@@ -141,7 +165,7 @@ export function trainW2Dual(options: W2DualOptions): W2DualResult {
     const yData = sampleTarget(batchSize, rng);
     const y = new Tensor(yData, [batchSize, d]);
     const x0 = amortizer.predict(phi, y).data;
-    const sol = solveConjugate(potential, theta, yData, x0, inner);
+    const sol = solveConjugate(potential, theta, yData, x0, { ...inner, newtonStart });
     const xs = keepRows(sol.x, sol.converged, d);
     const ys = keepRows(yData, sol.converged, d);
     const unconverged = batchSize - xs.shape[0]!;
@@ -164,18 +188,24 @@ export function trainW2Dual(options: W2DualOptions): W2DualResult {
     options.onStep?.(record);
   }
   const polishSteps = options.polishSteps ?? 0;
-  const optP = adam({ lr: cosineDecay(amortizerLr, Math.max(1, polishSteps), 0.02) });
-  let stateP: AdamState = optP.init(phi);
   let polishSolves = 0;
-  for (let step = 1; step <= polishSteps; step++) {
-    const yData = sampleTarget(batchSize, rng);
-    const sol = solveConjugate(potential, theta, yData, amortizer.predict(phi, new Tensor(yData, [batchSize, d])).data, inner);
+  if (polishSteps > 0) {
+    const n = options.polishSamples ?? 8192;
+    if (!(Number.isInteger(n) && n >= 1)) throw new InvalidInputError(`trainW2Dual: 'polishSamples' must be a positive integer, got ${n}`);
+    const yPool = sampleTarget(n, rng);
+    const sol = solveConjugate(potential, theta, yPool, amortizer.predict(phi, new Tensor(yPool, [n, d])).data, { ...inner, newtonStart });
+    polishSolves = n;
+    const ys = keepRows(yPool, sol.converged, d);
     const xs = keepRows(sol.x, sol.converged, d);
-    polishSolves += batchSize;
-    failed += batchSize - xs.shape[0]!;
-    if (xs.shape[0]! === 0) continue;
-    const [, g] = regression(phi, keepRows(yData, sol.converged, d), xs);
-    ({ params: phi, state: stateP } = optP.update(phi, g as MlpParams, stateP));
+    failed += n - xs.shape[0]!;
+    const kept = xs.shape[0]!;
+    const optP = adam({ lr: cosineDecay(amortizerLr, polishSteps, 0.01) });
+    let stateP: AdamState = optP.init(phi);
+    for (let step = 0; step < polishSteps && kept > 0; step++) {
+      const idx = Array.from({ length: Math.min(batchSize, kept) }, () => Math.floor(rng.uniform() * kept));
+      const [, g] = regression(phi, pickRows(ys, idx), pickRows(xs, idx));
+      ({ params: phi, state: stateP } = optP.update(phi, g as MlpParams, stateP));
+    }
   }
   return {
     theta,

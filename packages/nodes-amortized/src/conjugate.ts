@@ -15,6 +15,13 @@ export interface ConjugateOptions {
   readonly maxIter?: number;
   /** Pairs (s, y) kept per row (default 10). */
   readonly memory?: number;
+  /**
+   * Per row, a curvature B₀ [B, d, d] ≈ ∇²h_y near the solution (e.g. ∇²f at the amortized
+   * start): the two-loop recursion then starts from H₀ = B₀⁻¹ instead of γI, so the first step
+   * is Newton's and the pairs correct a good model instead of building one. Rows whose B₀ is
+   * not positive definite keep γI.
+   */
+  readonly initialHessian?: Float64Array;
 }
 
 /** f(x) [B] and ∇f(x) [B, d] at rows x [B, d] (e.g. `icnn(...).valueAndGrad` with fixed θ). */
@@ -44,6 +51,10 @@ export function conjugate(f: ValueAndGrad, y: Float64Array, x0: Float64Array, d:
     throw new ShapeError(`conjugate: y (${y.length}) and x0 (${x0.length}) must both hold B×${d} entries`);
   }
   const B = y.length / d;
+  if (options.initialHessian && options.initialHessian.length !== B * d * d) {
+    throw new ShapeError(`conjugate: initialHessian (${options.initialHessian.length}) must hold B×${d}×${d} = ${B * d * d} entries`);
+  }
+  const chol = options.initialHessian ? choleskyRows(options.initialHessian, B, d) : null;
   const x = Float64Array.from(x0);
   const h = new Float64Array(B);
   const g = new Float64Array(B * d);
@@ -164,7 +175,8 @@ export function conjugate(f: ValueAndGrad, y: Float64Array, x0: Float64Array, d:
       a[k] = rho[r * memory + slot]! * dot;
       for (let i = 0; i < d; i++) out[o + i]! -= a[k]! * Y[base + i]!;
     }
-    if (n > 0) {
+    if (chol?.ok[r]) solveCholesky(chol.L, r, d, out, o);
+    else if (n > 0) {
       const slot = (head[r]! - 1 + memory) % memory;
       const base = (r * memory + slot) * d;
       let yy = 0;
@@ -180,5 +192,42 @@ export function conjugate(f: ValueAndGrad, y: Float64Array, x0: Float64Array, d:
       const beta = rho[r * memory + slot]! * dot;
       for (let i = 0; i < d; i++) out[o + i]! += (a[k]! - beta) * S[base + i]!;
     }
+  }
+}
+
+/** Lower Cholesky factors of B symmetric d×d blocks; ok[r] = 0 where a block is not positive definite. */
+function choleskyRows(M: Float64Array, B: number, d: number): { L: Float64Array; ok: Uint8Array } {
+  const L = new Float64Array(B * d * d);
+  const ok = new Uint8Array(B).fill(1);
+  for (let r = 0; r < B; r++) {
+    const o = r * d * d;
+    for (let j = 0; j < d && ok[r]; j++) {
+      let diag = M[o + j * d + j]!;
+      for (let k = 0; k < j; k++) diag -= L[o + j * d + k]! ** 2;
+      if (!(diag > 1e-12 * Math.abs(M[o + j * d + j]!)) || !Number.isFinite(diag)) ok[r] = 0;
+      const ljj = Math.sqrt(diag);
+      L[o + j * d + j] = ljj;
+      for (let i = j + 1; i < d; i++) {
+        let v = M[o + i * d + j]!;
+        for (let k = 0; k < j; k++) v -= L[o + i * d + k]! * L[o + j * d + k]!;
+        L[o + i * d + j] = v / ljj;
+      }
+    }
+  }
+  return { L, ok };
+}
+
+/** v ← (L Lᵀ)⁻¹ v for row r's factor, v at offset o. */
+function solveCholesky(L: Float64Array, r: number, d: number, v: Float64Array, o: number): void {
+  const b = r * d * d;
+  for (let i = 0; i < d; i++) {
+    let t = v[o + i]!;
+    for (let k = 0; k < i; k++) t -= L[b + i * d + k]! * v[o + k]!;
+    v[o + i] = t / L[b + i * d + i]!;
+  }
+  for (let i = d - 1; i >= 0; i--) {
+    let t = v[o + i]!;
+    for (let k = i + 1; k < d; k++) t -= L[b + k * d + i]! * v[o + k]!;
+    v[o + i] = t / L[b + i * d + i]!;
   }
 }

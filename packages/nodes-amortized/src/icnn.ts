@@ -32,6 +32,8 @@ export interface Icnn extends Model<IcnnParams> {
   readonly input: number;
   /** f(x) [B] and ∇f(x) [B, d] at x [B, d], on raw kernels (never recorded): for inner solvers and maps. */
   valueAndGrad(theta: IcnnParams, x: Float64Array, batch: number): { value: Float64Array; grad: Float64Array };
+  /** ∇²f(x) [B, d, d] at x [B, d], exact and positive semidefinite, on raw kernels (for Newton-type inner solvers). */
+  hessian(theta: IcnnParams, x: Float64Array, batch: number): Float64Array;
 }
 
 /** softplus of a raw weight tensor, cached per tensor (inner solvers call with one θ many times). */
@@ -80,10 +82,10 @@ export function icnn(options: IcnnOptions): Icnn {
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== d) throw new ShapeError(`${name}: input of shape [${x.shape.join(',')}] must end in ${d}`);
   };
 
-  /** Forward keeping pre-activations, then the backward of Σ f (∂/∂x only). */
-  function valueAndGrad(theta: IcnnParams, x: Float64Array, B: number): { value: Float64Array; grad: Float64Array } {
+  /** The hidden layers' pre-activations sₖ and outputs zₖ [B, hₖ], and the softplus(Uₖ). */
+  function forward(theta: IcnnParams, x: Float64Array, B: number, what: string) {
     checkTheta(theta);
-    if (x.length !== B * d) throw new ShapeError(`${name}: valueAndGrad needs x of ${B}×${d} entries, got ${x.length}`);
+    if (x.length !== B * d) throw new ShapeError(`${name}: ${what} needs x of ${B}×${d} entries, got ${x.length}`);
     const pre: Float64Array[] = [];
     const zs: Float64Array[] = [];
     const posU: Float64Array[] = [];
@@ -103,6 +105,13 @@ export function icnn(options: IcnnOptions): Icnn {
       z = s.map(softplusRaw);
       zs.push(z);
     }
+    return { pre, zs, posU };
+  }
+
+  /** Forward keeping pre-activations, then the backward of Σ f (∂/∂x only). */
+  function valueAndGrad(theta: IcnnParams, x: Float64Array, B: number): { value: Float64Array; grad: Float64Array } {
+    const { pre, zs, posU } = forward(theta, x, B, 'valueAndGrad');
+    const z = zs[L - 1]!;
     const hL = hidden[L - 1]!;
     const u = positive(theta.u!);
     const w = theta.w!.data;
@@ -113,7 +122,7 @@ export function icnn(options: IcnnOptions): Icnn {
     if (Q) gemm(false, false, B, quadraticRank, d, 1, x, 0, d, Q, 0, quadraticRank, 0, qx!, 0, quadraticRank);
     for (let r = 0; r < B; r++) {
       let v = theta.c!.data[0]!;
-      for (let j = 0; j < hL; j++) v += u[j]! * z![r * hL + j]!;
+      for (let j = 0; j < hL; j++) v += u[j]! * z[r * hL + j]!;
       let xx = 0;
       for (let i = 0; i < d; i++) {
         const xi = x[r * d + i]!;
@@ -141,6 +150,60 @@ export function icnn(options: IcnnOptions): Icnn {
       delta = next;
     }
     return { value, grad };
+  }
+
+  /**
+   * Only σ is nonlinear, so ∇²f = αI + QQᵀ + Σₖ Aₖ diag(z̄ₖ ⊙ σ''(sₖ)) Aₖᵀ, with Aₖ = ∂sₖ/∂x [d, hₖ]
+   * (A₀ = W₀, Aₖ = Wₖ + Aₖ₋₁ diag(σ'(sₖ₋₁)) softplus(Uₖ)) and z̄ₖ = ∂f/∂zₖ ≥ 0 from the backward
+   * pass: every term is PSD, as convexity says.
+   */
+  function hessian(theta: IcnnParams, x: Float64Array, B: number): Float64Array {
+    const { pre, posU } = forward(theta, x, B, 'hessian');
+    const out = new Float64Array(B * d * d);
+    const Q = quadraticRank > 0 ? theta.Q!.data : null;
+    const base = new Float64Array(d * d);
+    for (let i = 0; i < d; i++) base[i * d + i] = alpha;
+    if (Q) gemm(false, true, d, d, quadraticRank, 1, Q, 0, quadraticRank, Q, 0, quadraticRank, 1, base, 0, d);
+    // Adjoints z̄ₖ per row, from the top: z̄_L = softplus(u), z̄ₖ₋₁ = softplus(Uₖ)(z̄ₖ ⊙ σ'(sₖ)).
+    const bar: Float64Array[] = new Array(L);
+    bar[L - 1] = new Float64Array(B * hidden[L - 1]!);
+    const u = positive(theta.u!);
+    for (let r = 0; r < B; r++) bar[L - 1]!.set(u, r * hidden[L - 1]!);
+    for (let k = L - 1; k > 0; k--) {
+      const h = hidden[k]!;
+      const sbar = bar[k]!.map((v, q) => v * sigmoidRaw(pre[k]![q]!));
+      bar[k - 1] = new Float64Array(B * hidden[k - 1]!);
+      gemm(false, true, B, hidden[k - 1]!, h, 1, sbar, 0, h, posU[k - 1]!, 0, h, 0, bar[k - 1]!, 0, hidden[k - 1]!);
+    }
+    const maxH = Math.max(...hidden);
+    let A = new Float64Array(d * maxH);
+    let next = new Float64Array(d * maxH);
+    const scaled = new Float64Array(d * maxH);
+    for (let r = 0; r < B; r++) {
+      const H = out.subarray(r * d * d, (r + 1) * d * d);
+      H.set(base);
+      for (let k = 0; k < L; k++) {
+        const h = hidden[k]!;
+        const Wk = theta[`W${k}`]!.data;
+        if (k === 0) A.set(Wk);
+        else {
+          // next = Wₖ + (A diag σ'(sₖ₋₁)) softplus(Uₖ)
+          const hp = hidden[k - 1]!;
+          for (let i = 0; i < d; i++)
+            for (let j = 0; j < hp; j++) scaled[i * hp + j] = A[i * hp + j]! * sigmoidRaw(pre[k - 1]![r * hp + j]!);
+          next.set(Wk);
+          gemm(false, false, d, h, hp, 1, scaled, 0, hp, posU[k - 1]!, 0, h, 1, next, 0, h);
+          [A, next] = [next, A];
+        }
+        for (let j = 0; j < h; j++) {
+          const sg = sigmoidRaw(pre[k]![r * h + j]!);
+          const c = Math.sqrt(bar[k]![r * h + j]! * sg * (1 - sg));
+          for (let i = 0; i < d; i++) scaled[i * h + j] = A[i * h + j]! * c;
+        }
+        gemm(false, true, d, d, h, 1, scaled, 0, h, scaled, 0, h, 1, H, 0, d);
+      }
+    }
+    return out;
   }
 
   return {
@@ -188,5 +251,6 @@ export function icnn(options: IcnnOptions): Icnn {
       return new Tensor(valueAndGrad(theta, x.data, B).value, [...x.shape.slice(0, -1), 1]);
     },
     valueAndGrad,
+    hessian,
   };
 }

@@ -68,6 +68,39 @@ describe('conjugate: batched L-BFGS for f*(y) = max xᵀy − f(x)', () => {
   });
 });
 
+describe('conjugate: a curvature start H₀ = B₀⁻¹', () => {
+  fcTest.prop([fc.integer({ min: 1, max: 10 }), fc.integer()], { numRuns: numRuns(20, 100) })(
+    'on quadratics the exact B₀ = A takes one (Newton) step per row; γI takes more',
+    (d, seed) => {
+      const { A, f } = quadratic(d, seed);
+      const B = 4;
+      const y = randn([B, d], Rng.seeded(seed + 1)).data;
+      const initialHessian = new Float64Array(B * d * d);
+      for (let r = 0; r < B; r++) initialHessian.set(A, r * d * d);
+      const newton = conjugate(f, y, y, d, { tol: 1e-9, initialHessian });
+      const plain = conjugate(f, y, y, d, { tol: 1e-9 });
+      expect(Array.from(newton.converged)).toEqual([1, 1, 1, 1]);
+      newton.iterations.forEach((k) => expect(k).toBeLessThanOrEqual(1));
+      newton.value.forEach((v, r) => expect(Math.abs(v - plain.value[r]!)).toBeLessThanOrEqual(1e-9 * (1 + Math.abs(v))));
+      if (d >= 3) expect(plain.iterations.reduce((s, k) => s + k, 0)).toBeGreaterThan(B);
+    },
+  );
+
+  test('a row whose B₀ is not positive definite falls back to γI and still converges', () => {
+    const d = 4;
+    const { A, f } = quadratic(d, 9);
+    const y = randn([2, d], Rng.seeded(10)).data;
+    const initialHessian = new Float64Array(2 * d * d);
+    initialHessian.set(A, 0);
+    for (let i = 0; i < d; i++) initialHessian[d * d + i * d + i] = i === 0 ? -1 : 1; // indefinite
+    const r = conjugate(f, y, y, d, { tol: 1e-9, initialHessian });
+    expect(Array.from(r.converged)).toEqual([1, 1]);
+    expect(r.iterations[0]).toBe(1);
+    expect(r.iterations[1]).toBeGreaterThan(1);
+    expectError(() => conjugate(f, y, y, d, { initialHessian: new Float64Array(3) }), Error, 'initialHessian (3)');
+  });
+});
+
 describe('envelope-theorem gradients of the ICNN conjugate', () => {
   const net = icnn({ input: 3, hidden: [6, 5], quadraticRank: 3, strongConvexity: 0.1 });
   fcTest.prop([fc.integer()], { numRuns: numRuns(8, 40) })(

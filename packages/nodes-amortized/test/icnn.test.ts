@@ -89,6 +89,46 @@ describe('icnn: gradients', () => {
   );
 });
 
+describe('icnn: Hessian', () => {
+  fcTest.prop([fc.integer({ min: 1, max: 5 }), fc.integer({ min: 0, max: 3 }), fc.integer()], { numRuns: numRuns(20, 100) })(
+    'hessian equals central differences of valueAndGrad and is positive semidefinite',
+    (d, rank, seed) => {
+      const net = icnn({ input: d, hidden: [5, 4, 3], quadraticRank: rank, strongConvexity: 0 });
+      const theta = randomTheta(net, seed, 1);
+      const rng = Rng.seeded(seed + 5);
+      const B = 3;
+      const x = randn([B, d], rng).data;
+      const H = net.hessian(theta, x, B);
+      const e = 1e-5;
+      for (let r = 0; r < B; r++) {
+        for (let i = 0; i < d; i++) {
+          const xp = Float64Array.from(x);
+          const xm = Float64Array.from(x);
+          xp[r * d + i]! += e;
+          xm[r * d + i]! -= e;
+          const gp = net.valueAndGrad(theta, xp, B).grad;
+          const gm = net.valueAndGrad(theta, xm, B).grad;
+          for (let j = 0; j < d; j++) {
+            const fd = (gp[r * d + j]! - gm[r * d + j]!) / (2 * e);
+            const h = H[r * d * d + j * d + i]!;
+            expect(Math.abs(fd - h)).toBeLessThanOrEqual(1e-5 * (1 + Math.abs(h)));
+            expect(h).toBe(H[r * d * d + i * d + j]!);
+          }
+        }
+        const v = randn([d], rng).data;
+        let vHv = 0;
+        for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) vHv += v[i]! * H[r * d * d + i * d + j]! * v[j]!;
+        expect(vHv).toBeGreaterThanOrEqual(-1e-12);
+      }
+    },
+  );
+
+  test('hessian checks its input size', () => {
+    const net = icnn({ input: 2, hidden: [3] });
+    expectError(() => net.hessian(net.init(Rng.seeded(0)), new Float64Array(5), 2), ShapeError, 'hessian needs x of 2×2');
+  });
+});
+
 describe('icnn: shapes and errors', () => {
   test('the init starts near ½‖x‖² (∇f ≈ identity), and [B, d] → [B, 1]', () => {
     const net = icnn({ input: 3, hidden: [8, 8] });
