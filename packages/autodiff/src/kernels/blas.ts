@@ -4,7 +4,7 @@
  * batch elements are addressed without copying. Kernels write only their output argument and
  * never allocate in inner loops; they do no argument validation (the ops above them do).
  */
-import { gemmPacked } from './gemm-packed.js';
+import { gemmPacked, syrkPacked } from './gemm-packed.js';
 import { gemmSmall } from './gemm-unpacked.js';
 
 // --- level 1 -----------------------------------------------------------------------------------
@@ -130,6 +130,44 @@ function scaleRows(m: number, n: number, beta: number, c: Float64Array, cOff: nu
   for (let i = 0, row = cOff; i < m; i++, row += ldc) {
     if (beta === 0) for (let j = 0; j < n; j++) c[row + j] = 0;
     else for (let j = 0; j < n; j++) c[row + j]! *= beta;
+  }
+}
+
+/**
+ * The lower triangle of C ← α·op(A)·op(A)ᵀ + β·C, where op(A) is A (an n×k view) or Aᵀ (A a k×n
+ * view), C an n×n view. Half of gemm's multiply-adds; C's strict upper triangle is neither read
+ * nor written. β = 0 overwrites the triangle without reading it.
+ */
+export function syrk(
+  trans: boolean,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  beta: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
+): void {
+  for (let i = 0, row = cOff; i < n && beta !== 1; i++, row += ldc) {
+    if (beta === 0) for (let j = 0; j <= i; j++) c[row + j] = 0;
+    else for (let j = 0; j <= i; j++) c[row + j]! *= beta;
+  }
+  if (n === 0 || k === 0 || alpha === 0) return;
+  if (n * n * k > 2 * SMALL) {
+    syrkPacked(trans, n, k, alpha, a, aOff, lda, c, cOff, ldc);
+    return;
+  }
+  const ai = trans ? 1 : lda;
+  const ap = trans ? lda : 1;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let p = 0, qi = aOff + i * ai, qj = aOff + j * ai; p < k; p++, qi += ap, qj += ap) s += a[qi]! * a[qj]!;
+      c[cOff + i * ldc + j]! += alpha * s;
+    }
   }
 }
 

@@ -4,7 +4,7 @@
  * triangle of T, so the factor may share storage with anything in the other triangle.
  */
 
-import { gemm } from './blas.js';
+import { dot, gemm } from './blas.js';
 
 export interface TriangularOptions {
   /** T is lower triangular (else upper). */
@@ -98,11 +98,34 @@ function trsmUnblocked(
 
 /**
  * Solves X·Tᵀ = B in place for X (rows×n, leading dimension ldb, B on entry), T an n×n lower
- * triangular view (unit diagonal not read if `unitDiagonal`): forward substitution along each row
- * of X, four rows at a time so each entry of T loaded serves four multiply-adds. The panel solve of
- * the blocked Cholesky and LDLᵀ factors, where n is one block.
+ * triangular view (unit diagonal not read if `unitDiagonal`). The panel solve of the blocked
+ * Cholesky and LDLᵀ factors (n one block), and L⁻¹ applied to many right-hand sides stored as
+ * rows. Large n recurses on halves of T's columns: X₁ = B₁T₁₁⁻ᵀ, B₂ −= X₁T₂₁ᵀ in one gemm,
+ * X₂ = B₂T₂₂⁻ᵀ, so all but O(rows·n·LEAF) of the rows·n²/2 multiply-adds land in gemm.
  */
 export function solveRightLowerTransposed(
+  unitDiagonal: boolean,
+  rows: number,
+  n: number,
+  t: Float64Array,
+  tOff: number,
+  ldt: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+): void {
+  if (n <= 2 * LEAF || rows < BLOCKED_MIN_RHS) {
+    solveRightLowerTransposedUnblocked(unitDiagonal, rows, n, t, tOff, ldt, b, bOff, ldb);
+    return;
+  }
+  const h = n >> 1;
+  solveRightLowerTransposed(unitDiagonal, rows, h, t, tOff, ldt, b, bOff, ldb);
+  gemm(false, true, rows, n - h, h, -1, b, bOff, ldb, t, tOff + h * ldt, ldt, 1, b, bOff + h, ldb);
+  solveRightLowerTransposed(unitDiagonal, rows, n - h, t, tOff + h * ldt + h, ldt, b, bOff + h, ldb);
+}
+
+/** Forward substitution along each row of X, four rows at a time so each entry of T loaded serves four multiply-adds. */
+function solveRightLowerTransposedUnblocked(
   unitDiagonal: boolean,
   rows: number,
   n: number,
@@ -143,8 +166,7 @@ export function solveRightLowerTransposed(
     const row = bOff + i * ldb;
     for (let j = 0; j < n; j++) {
       const rowJ = tOff + j * ldt;
-      let s = b[row + j]!;
-      for (let p = 0; p < j; p++) s -= b[row + p]! * t[rowJ + p]!;
+      const s = b[row + j]! - dot(j, b, t, row, rowJ);
       b[row + j] = unitDiagonal ? s : s / t[rowJ + j]!;
     }
   }

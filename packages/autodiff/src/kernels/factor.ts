@@ -4,7 +4,7 @@
  * is a plain object made once and solved against many times (forward passes keep theirs for the
  * backward pass). Each family lives in its own file; this module is the single import point.
  */
-export { trsm, findZeroDiagonal, type TriangularOptions } from './factor-triangular.js';
+export { trsm, solveRightLowerTransposed, findZeroDiagonal, type TriangularOptions } from './factor-triangular.js';
 export {
   choleskyFactor,
   choleskyInto,

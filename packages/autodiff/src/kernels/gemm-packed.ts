@@ -76,7 +76,47 @@ export function gemmPacked(
         const mc = Math.min(MC, m - ic);
         packA(transA, mc, kc, alpha, a, aOff, lda, ic, pc);
         for (let jr = 0; jr < nc; jr += NR) {
-          panelKernel(mc, Math.min(NR, nc - jr), kc, A_SIZE + jr * kc, c, cOff + ic * ldc + jc + jr, ldc);
+          panelKernel(mc, Math.min(NR, nc - jr), kc, A_SIZE + jr * kc, c, cOff + ic * ldc + jc + jr, ldc, NO_DIAGONAL);
+        }
+      }
+    }
+  }
+}
+
+/** A diagonal offset below every tile: panelKernel writes the whole strip. */
+const NO_DIAGONAL = -0x40000000;
+
+/**
+ * The lower triangle of C += α·op(A)·op(A)ᵀ (op(A) is n×k: A, or Aᵀ of a stored k×n A) on the
+ * packed path, gemm's blocking with the tiles strictly above the diagonal skipped and the
+ * straddling ones written below it only: half gemm's work, and C's strict upper triangle is
+ * neither read nor written. op(A)ᵀ is packed as the B operand, once per depth block.
+ */
+export function syrkPacked(
+  trans: boolean,
+  n: number,
+  k: number,
+  alpha: number,
+  a: Float64Array,
+  aOff: number,
+  lda: number,
+  c: Float64Array,
+  cOff: number,
+  ldc: number,
+): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = Math.min(KC, k - pc);
+      packB(!trans, kc, nc, a, aOff, lda, pc, jc);
+      // Row blocks wholly above this column block hold nothing of the lower triangle.
+      for (let ic = jc - (jc % MC); ic < n; ic += MC) {
+        const mc = Math.min(MC, n - ic);
+        packA(trans, mc, kc, alpha, a, aOff, lda, ic, pc);
+        // Columns past the block's last row are above the diagonal.
+        const jEnd = Math.min(nc, ic + mc - jc);
+        for (let jr = 0; jr < jEnd; jr += NR) {
+          panelKernel(mc, Math.min(NR, nc - jr), kc, A_SIZE + jr * kc, c, cOff + ic * ldc + jc + jr, ldc, jc + jr - ic);
         }
       }
     }
@@ -164,13 +204,15 @@ function packA(
 /**
  * C[block rows, 2 columns] += (packed A block)·(packed B panel at ib): the mc×nr strip of C under
  * one B panel, MR rows at a time (α is already in the packed A). Six accumulators and the five
- * loaded values fit the register file; see the header.
+ * loaded values fit the register file; see the header. With `diag` ≥ 0 (syrk) only the entries
+ * on or below C's diagonal are touched: those at strip row r, column q with r − q ≥ diag; the
+ * row tiles wholly above it are skipped.
  */
-function panelKernel(mc: number, nr: number, kc: number, ib: number, c: Float64Array, cOff: number, ldc: number): void {
+function panelKernel(mc: number, nr: number, kc: number, ib: number, c: Float64Array, cOff: number, ldc: number, diag: number): void {
   const pk = PACK;
   const bBase = ib & OFFSET_MASK;
   const depth = kc & DEPTH_MASK;
-  for (let ir = 0; ir < mc; ir += MR) {
+  for (let ir = diag > 0 ? diag - (diag % MR) : 0; ir < mc; ir += MR) {
     const aBase = (ir * kc) & OFFSET_MASK;
     let c00 = 0;
     let c01 = 0;
@@ -195,15 +237,20 @@ function panelKernel(mc: number, nr: number, kc: number, ib: number, c: Float64A
     }
     const mr = mc - ir;
     const c0 = cOff + ir * ldc;
-    c[c0]! += c00;
-    if (nr === NR) c[c0 + 1]! += c01;
+    // Columns of the tile written in row t: all when the tile is below the diagonal, else those q ≤ ir + t − diag.
+    const below = ir - diag >= NR - 1;
+    const w0 = below ? nr : Math.min(nr, ir - diag + 1);
+    if (w0 > 0) c[c0]! += c00;
+    if (w0 > 1) c[c0 + 1]! += c01;
     if (mr > 1) {
-      c[c0 + ldc]! += c10;
-      if (nr === NR) c[c0 + ldc + 1]! += c11;
+      const w1 = below ? nr : Math.min(nr, ir - diag + 2);
+      if (w1 > 0) c[c0 + ldc]! += c10;
+      if (w1 > 1) c[c0 + ldc + 1]! += c11;
     }
     if (mr > 2) {
-      c[c0 + 2 * ldc]! += c20;
-      if (nr === NR) c[c0 + 2 * ldc + 1]! += c21;
+      const w2 = below ? nr : Math.min(nr, ir - diag + 3);
+      if (w2 > 0) c[c0 + 2 * ldc]! += c20;
+      if (w2 > 1) c[c0 + 2 * ldc + 1]! += c21;
     }
   }
 }

@@ -4,6 +4,7 @@ import fc from 'fast-check';
 import { InvalidInputError } from '@argmin/autodiff';
 import { numRuns } from '@argmin/autodiff/testing';
 import { choleskyInto, ldltFactor, ldltInto, ldltNegativePivots, ldltSolve, luFactor, luSolve, trsm } from '../../src/kernels/factor.js';
+import { solveRightLowerTransposed } from '../../src/kernels/factor-triangular.js';
 import { maxAbs, maxAbsDiff, randomArray, refMatmul, refTranspose } from './reference.js';
 
 // Orders on both sides of the unblocked limits (Cholesky 24, LU 16, LDLᵀ 24, trsm 32) and of
@@ -180,6 +181,38 @@ describe('blocked triangular solves', () => {
       }
       const opT = transpose ? refTranspose(dense, n, n) : dense;
       expect(maxAbsDiff(refMatmul(opT, xs, n, n, k), bs)).toBeLessThan(1e-10);
+    },
+  );
+
+  test.prop([order, fc.constantFrom(1, 3, 4, 9), fc.boolean(), fc.nat(3), fc.nat(1e6)], { numRuns: numRuns(30) })(
+    'X·Tᵀ = B for rows of right-hand sides, on padded views with offsets',
+    (n, rows, unitDiagonal, pad, seed) => {
+      const ldt = n + pad;
+      const ldb = n + pad;
+      // Garbage in T's upper triangle (and on a unit diagonal) must not be read.
+      const t = randomArray(1 + n * ldt, seed).map((v) => v * 1e3);
+      const dense = new Float64Array(n * n);
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) {
+          const q = 1 + i * ldt + j;
+          if (i === j) t[q] = 1.5 + Math.abs(t[q]! % 1);
+          else t[q]! /= 1e3 * n;
+          dense[i * n + j] = i === j && unitDiagonal ? 1 : t[q]!;
+        }
+      }
+      const b = randomArray(2 + rows * ldb, seed + 1);
+      const x = b.slice();
+      solveRightLowerTransposed(unitDiagonal, rows, n, t, 1, ldt, x, 2, ldb);
+      const xs = new Float64Array(rows * n);
+      const bs = new Float64Array(rows * n);
+      for (let r = 0; r < rows; r++) {
+        for (let j = 0; j < n; j++) {
+          xs[r * n + j] = x[2 + r * ldb + j]!;
+          bs[r * n + j] = b[2 + r * ldb + j]!;
+        }
+        for (let j = n; j < ldb && 2 + r * ldb + j < x.length; j++) expect(x[2 + r * ldb + j]).toBe(b[2 + r * ldb + j]);
+      }
+      expect(maxAbsDiff(refMatmul(xs, refTranspose(dense, n, n), rows, n, n), bs)).toBeLessThan(1e-10);
     },
   );
 });
