@@ -1,4 +1,4 @@
-import { choleskyInto, type CholeskyFactor } from '@argmin/autodiff/kernels';
+import { choleskyInto, syrk, type CholeskyFactor } from '@argmin/autodiff/kernels';
 import type { Tensor } from '@argmin/autodiff';
 import { elementOffset, type QpDims, type QpParams } from './problem.js';
 
@@ -125,90 +125,10 @@ export function kktResidual(el: QpElement, z: Float64Array, lam: Float64Array, n
 
 /**
  * The lower triangle of X·Xᵀ (+ base) for X with `count` rows of length `len` (row-major), into
- * `out` (count×count, row-major): out[i,j] = base[i,j] + ⟨xᵢ, xⱼ⟩ for j ≤ i. Rows are taken four
- * by four so each pass over them feeds sixteen accumulators kept in registers (2–3× the speed
- * of one dot product per entry).
+ * `out` (count×count, row-major): out[i,j] = base[i,j] + ⟨xᵢ, xⱼ⟩ for j ≤ i; the strict upper
+ * triangle of `out` is not written. The packed syrk kernel does the products.
  */
 export function syrkLower(count: number, len: number, X: Float64Array, base: Float64Array | null, out: Float64Array): void {
-  for (let i = 0; i < count; i += 4) {
-    const ie = Math.min(i + 4, count);
-    for (let j = 0; j < ie; j += 4) {
-      if (ie - i === 4 && j + 4 <= ie) {
-        tile4(len, X, i, j, count, base, out);
-        continue;
-      }
-      for (let a = i; a < ie; a++) {
-        for (let b = j; b < Math.min(j + 4, a + 1); b++) {
-          let s = 0;
-          for (let r = 0; r < len; r++) s += X[a * len + r]! * X[b * len + r]!;
-          out[a * count + b] = (base ? base[a * count + b]! : 0) + s;
-        }
-      }
-    }
-  }
-}
-
-function tile4(len: number, X: Float64Array, i: number, j: number, ld: number, base: Float64Array | null, out: Float64Array): void {
-  let c00 = 0,
-    c01 = 0,
-    c02 = 0,
-    c03 = 0,
-    c10 = 0,
-    c11 = 0,
-    c12 = 0,
-    c13 = 0;
-  let c20 = 0,
-    c21 = 0,
-    c22 = 0,
-    c23 = 0,
-    c30 = 0,
-    c31 = 0,
-    c32 = 0,
-    c33 = 0;
-  const a0 = i * len,
-    a1 = a0 + len,
-    a2 = a1 + len,
-    a3 = a2 + len;
-  const b0 = j * len,
-    b1 = b0 + len,
-    b2 = b1 + len,
-    b3 = b2 + len;
-  for (let r = 0; r < len; r++) {
-    const x0 = X[a0 + r]!,
-      x1 = X[a1 + r]!,
-      x2 = X[a2 + r]!,
-      x3 = X[a3 + r]!;
-    const y0 = X[b0 + r]!,
-      y1 = X[b1 + r]!,
-      y2 = X[b2 + r]!,
-      y3 = X[b3 + r]!;
-    c00 += x0 * y0;
-    c01 += x0 * y1;
-    c02 += x0 * y2;
-    c03 += x0 * y3;
-    c10 += x1 * y0;
-    c11 += x1 * y1;
-    c12 += x1 * y2;
-    c13 += x1 * y3;
-    c20 += x2 * y0;
-    c21 += x2 * y1;
-    c22 += x2 * y2;
-    c23 += x2 * y3;
-    c30 += x3 * y0;
-    c31 += x3 * y1;
-    c32 += x3 * y2;
-    c33 += x3 * y3;
-  }
-  // Plain calls, not a closure: a function created per tile costs more than the tile at n ≈ 20.
-  putRow(out, i * ld + j, base, c00, c01, c02, c03);
-  putRow(out, (i + 1) * ld + j, base, c10, c11, c12, c13);
-  putRow(out, (i + 2) * ld + j, base, c20, c21, c22, c23);
-  putRow(out, (i + 3) * ld + j, base, c30, c31, c32, c33);
-}
-
-function putRow(out: Float64Array, o: number, base: Float64Array | null, v0: number, v1: number, v2: number, v3: number): void {
-  out[o] = v0 + (base ? base[o]! : 0);
-  out[o + 1] = v1 + (base ? base[o + 1]! : 0);
-  out[o + 2] = v2 + (base ? base[o + 2]! : 0);
-  out[o + 3] = v3 + (base ? base[o + 3]! : 0);
+  if (base) for (let i = 0; i < count; i++) for (let j = 0, o = i * count; j <= i; j++) out[o + j] = base[o + j]!;
+  syrk(false, count, len, 1, X, 0, len, base ? 1 : 0, out, 0, count);
 }

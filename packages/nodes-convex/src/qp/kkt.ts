@@ -1,4 +1,4 @@
-import { dot, type CholeskyFactor } from '@argmin/autodiff/kernels';
+import { dot, solveRightLowerTransposed, type CholeskyFactor } from '@argmin/autodiff/kernels';
 import { addMatTVec, matVec, syrkLower, tryCholesky } from './dense.js';
 
 /** The matrices of a KKT system: Q (n×n, symmetric), G (m×n), A (k×n), row-major, and E ≥ 0 (k). */
@@ -181,7 +181,7 @@ export class ReducedKkt {
     if (k === 0) return true;
     YT.set(this.data.A);
     const L = this.L!.l;
-    for (let r = 0; r < k; r++) forwardSubstitute(n, L, YT, r * n);
+    solveRightLowerTransposed(false, k, n, L, 0, n, YT, 0, n);
     syrkLower(k, n, YT, null, S);
     const e = this.data.e;
     if (e) for (let i = 0; i < k; i++) S[i * k + i]! += e[i]!;
@@ -271,9 +271,9 @@ function healthyPivots(f: CholeskyFactor, a: Float64Array, n: number): boolean {
   return true;
 }
 
-/** t ← L⁻¹t (t at offset `off`) for a row-major lower-triangular L (rows read contiguously). */
-function forwardSubstitute(n: number, L: Float64Array, t: Float64Array, off = 0): void {
-  for (let i = 0; i < n; i++) t[off + i] = (t[off + i]! - dot(i, L, t, i * n, off)) / L[i * n + i]!;
+/** t ← L⁻¹t for a row-major lower-triangular L (rows read contiguously). */
+function forwardSubstitute(n: number, L: Float64Array, t: Float64Array): void {
+  for (let i = 0; i < n; i++) t[i] = (t[i]! - dot(i, L, t, i * n, 0)) / L[i * n + i]!;
 }
 
 /** t ← L⁻ᵀt for a row-major lower-triangular L, column-oriented so rows of L are read contiguously. */

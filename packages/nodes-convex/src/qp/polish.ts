@@ -173,6 +173,7 @@ export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept
     set[worstRow] = true;
   }
   const { factor, z, y, nu } = found!;
+  snapBounds(el, z, factor.active);
   matVec(m, n, G, z, gz);
   // The unclamped point's violations catch a wrong guess of 𝒜 (a negative λ or slack).
   let worst = 0;
@@ -182,6 +183,27 @@ export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept
   const residual = Math.max(worst, kktResidual(el, z, lamOut, nu, slack));
   if (!(residual <= accept)) return null;
   return { z, lam: lamOut, nu, slack, residual, factor };
+}
+
+/**
+ * Puts each variable that an active bound row (one nonzero, gᵢⱼzⱼ ≤ hᵢ) fixes exactly on its bound.
+ * The exact solve holds it there only up to rounding, and a bound at 0 has no scale of its own: a
+ * zⱼ of −1e-16 would count as a violation of its full size (accept.ts judges each row by its own terms).
+ */
+function snapBounds(el: QpElement, z: Float64Array, active: Int32Array): void {
+  const { n, G, h } = el;
+  for (const i of active) {
+    let at = -1;
+    for (let j = 0; j < n; j++) {
+      if (G[i * n + j] === 0) continue;
+      if (at >= 0) {
+        at = -2;
+        break;
+      }
+      at = j;
+    }
+    if (at >= 0) z[at] = h[i]! / G[i * n + at]!;
+  }
 }
 
 /** A row outside 𝒜 violated by more than this fraction of its magnitude is missing from 𝒜. */

@@ -82,7 +82,8 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
     }
     // Huge bounds were dropped as absent; if that was wrong (the point violates one, or the
     // reduced problem is unbounded), solve again with every row.
-    if (el.h.some((h) => h >= hugeThreshold(el)) && !(r.status === 'converged' && satisfiesDropped(el, r.z, accept))) {
+    const huge = hugeThreshold(el);
+    if (el.h.some((h) => h >= huge) && !(r.status === 'converged' && satisfiesDropped(el, r.z, accept))) {
       const again = solveElement(el, { ...settings, withAll: true }, cache);
       if (again.status === 'converged' || r.status !== 'converged') r = again;
       else r = { ...r, status: 'failed', factor: null, method: 'none' };
