@@ -1,15 +1,18 @@
 import type { Attrs, AttrValue } from '@argmin/graph';
 import { ConvergenceError, DifferentiationError } from '../errors.js';
-import { isTrackedForGradient, record, withoutRecording, type Cotangent } from '../tape.js';
+import { isRecording, isTrackedForGradient, record, withoutRecording, type Cotangent } from '../tape.js';
 import { Tensor, zeros } from '../tensor.js';
 import { vjp } from '../transforms.js';
 import { batchElement, paramsOfElement, resolveLayout, solutionOfElement, stackBatch, type NodeLayout } from './batch.js';
 import { recordedImplicitVjp } from './higher-order.js';
 import { rootVjp } from './implicit.js';
-import type { Cotangents, OptimizationNode, SolveInfo, SolveResult, TensorRecord } from './node.js';
+import type { AnyNode, Cotangents, OptimizationNode, SolveInfo, SolveResult, TensorRecord } from './node.js';
 import { validateOptions, validateWarmStart } from './options.js';
 import { resolvePlan, type NodeCallOptions, type Plan } from './strategy.js';
 import { unrollSolve } from './unroll.js';
+import { isParallelCall, parallelTarget, solveOnWorkers } from '../parallel/call.js';
+
+type ImplicitPlan = Extract<Plan, { kind: 'implicit' }>;
 
 /** A node call's result: the solution's tensors and the solver's report. */
 export type NodeOutput<S extends TensorRecord> = S & { readonly info: SolveInfo };
@@ -35,7 +38,18 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     const { solution, info } = unrollSolve(node, params, options, layout, plan.steps);
     return { ...solution, info };
   }
-  const result = withoutRecording(() => node.solve(params, options, layout));
+  // `workers: n`: the batch is solved in slices on a worker pool, which keeps them for the backward.
+  const target = parallelTarget(node, options.workers, layout, plan.kind);
+  const result: SolveResult<S> = target
+    ? (solveOnWorkers(
+        node,
+        params,
+        options as Record<string, unknown>,
+        layout,
+        target,
+        plan.kind === 'implicit' && isRecording(),
+      ) as SolveResult<S>)
+    : withoutRecording(() => node.solve(params, options, layout));
   const paramKeys = Object.keys(node.signature.params).filter((k) => params[k] !== undefined);
   const solutionKeys = Object.keys(node.signature.solution);
   const inputs = paramKeys.map((k) => params[k]!);
@@ -121,9 +135,11 @@ function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends o
   const good = bad.length === 0 ? null : new Set(Array.from({ length: batch }, (_, b) => b).filter((b) => !bad.includes(b)));
   const maskedCot = good === null ? cot : maskCotangent(cot, good, layout);
 
-  const grads: Record<string, Tensor> = node.vjp
-    ? { ...(node.vjp(params, result, maskedCot, options, layout) as Record<string, Tensor>) }
-    : genericImplicit(node, params, result, maskedCot, options, layout, good, plan);
+  let grads: Record<string, Tensor> | null = null;
+  if (isParallelCall(result.saved)) grads = result.saved.vjp(params, maskedCot, layout);
+  // Solved on workers that no longer hold the slices (released, evicted, pool closed): solve again here.
+  const local = grads === null && isParallelCall(result.saved) ? withoutRecording(() => node.solve(params, options, layout)) : result;
+  grads ??= elementVjps(node, params, local as SolveResult<TensorRecord>, maskedCot, options, layout, plan);
   if (good !== null) zeroBadElements(grads, bad, layout);
   if (bad.length > 0 && policy === 'unroll-fallback')
     addUnrolledGradients(node, params, cot, options, layout, bad, grads, plan.fallbackSteps);
@@ -134,6 +150,27 @@ function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends o
     }
   }
   return grads as Cotangents<P>;
+}
+
+/**
+ * The VJPs of a call's (or a worker's slice's) elements, cotangents already masked: the node's
+ * own `vjp`, or the generic root VJP on the converged elements.
+ */
+export function elementVjps(
+  ...[node, params, result, cot, options, layout, plan]: [
+    AnyNode,
+    TensorRecord,
+    SolveResult<TensorRecord>,
+    Cotangents<TensorRecord>,
+    object,
+    NodeLayout,
+    ImplicitPlan,
+  ]
+): Record<string, Tensor> {
+  if (node.vjp) return { ...(node.vjp(params, result, cot, options, layout) as Record<string, Tensor>) };
+  const status = result.info.status;
+  const good = status.every((s) => s === 'converged') ? null : new Set(status.flatMap((s, b) => (s === 'converged' ? [b] : [])));
+  return genericImplicit(node, params, result, cot, options, layout, good, plan);
 }
 
 function allFinite(d: Float64Array): boolean {
@@ -259,7 +296,8 @@ function jsonAttrs(options: object): Attrs {
   const out: Record<string, AttrValue> = {};
   const lost: string[] = [];
   for (const [k, v] of Object.entries(options)) {
-    if (k === 'warmStart' || k === 'label' || v === undefined) continue;
+    // `workers` says where the call ran, not what it computes: a saved graph does not hold it.
+    if (k === 'warmStart' || k === 'label' || k === 'workers' || v === undefined) continue;
     const j = jsonData(v, 0);
     if (j === undefined) lost.push(k);
     else out[k] = j;

@@ -5,6 +5,7 @@ import type { NodeLayout } from './batch.js';
 import { assertFiniteValues } from './checks.js';
 import type { AnyNode } from './node.js';
 import { coreShapeOf, describeValue } from './signature.js';
+import { isWorkerPool, type WorkerPool } from '../parallel/pool.js';
 
 /**
  * One options schema per node: the common call options below, merged with the node's own
@@ -64,6 +65,10 @@ export const commonOptions = {
     .custom<object>((v) => typeof v === 'object' && v !== null && !(v instanceof Tensor) && !Array.isArray(v))
     .optional()
     .describe('an object of solution tensors'),
+  workers: z
+    .union([optionFields.positiveInt(), z.custom<WorkerPool>(isWorkerPool)])
+    .optional()
+    .describe('a positive integer (workers of the open pool) or a WorkerPool'),
 } satisfies z.ZodRawShape;
 
 const schemas = new WeakMap<object, z.ZodObject>();

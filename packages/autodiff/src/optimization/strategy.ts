@@ -1,6 +1,7 @@
 import { InvalidInputError } from '../errors.js';
 import type { LinearSolveOptions } from './linear-solve.js';
 import type { AnyNode, SolveControls, TensorRecord } from './node.js';
+import type { WorkerPool } from '../parallel/pool.js';
 
 /**
  * How gradients pass through an optimization node, chosen per call:
@@ -37,6 +38,11 @@ export interface NodeCallOptions<S extends TensorRecord = TensorRecord> extends 
   readonly linearSolve?: LinearSolveOptions;
   /** Label shown for this node in traced graphs. */
   readonly label?: string;
+  /**
+   * Solve the batch (and its implicit backward) in slices on this many workers of the open pool
+   * (`openWorkerPool` from '@argmin/autodiff/parallel'), or on the given pool. Off by default.
+   */
+  readonly workers?: number | WorkerPool;
 }
 
 /** A call's resolved strategy: what `applyNode` executes. */

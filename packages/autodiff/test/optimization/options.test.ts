@@ -31,7 +31,7 @@ describe('one options schema per node: the common call options merged with the n
     rejects({ maxIters: 10 }, "test.fixed: unknown option 'maxIters' (did you mean 'maxIter'?); valid options: damping, polish, strategy,");
     rejects(
       { tolerance: 1e-6 },
-      "test.fixed: unknown option 'tolerance'; valid options: damping, polish, strategy, onUnconverged, linearSolve, label, tol, maxIter, warmStart",
+      "test.fixed: unknown option 'tolerance'; valid options: damping, polish, strategy, onUnconverged, linearSolve, label, tol, maxIter, warmStart, workers",
     );
     rejects({ warmstart: { y: x } }, "unknown option 'warmstart' (did you mean 'warmStart'?)");
     rejects({ dampign: 0.5 }, "unknown option 'dampign' (did you mean 'damping'?)");
