@@ -37,6 +37,12 @@ export interface IpmCone {
   stepLength(s: Float64Array, z: Float64Array, ds: Float64Array, dz: Float64Array, alphaMax: number): number;
   /** H = WᵀW as a dense row-major size×size block (for KKT assembly). */
   hessian(out: Float64Array): void;
+  /**
+   * Second-order cones: H = diag(d) + uuᵀ − vvᵀ (block-local vectors of length size) with
+   * diag(d) − vvᵀ positive definite, so the sparse KKT matrix can carry H as a diagonal and two
+   * extra columns (ECOS's expansion) and stay quasi-definite.
+   */
+  lowRank?(d: Float64Array, u: Float64Array, v: Float64Array): void;
   /** Whether the point is acceptable for the neighbourhood check of nonsymmetric cones. */
   central?(s: Float64Array, z: Float64Array, mu: number): boolean;
 }

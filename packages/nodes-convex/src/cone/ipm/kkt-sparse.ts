@@ -7,8 +7,14 @@ import type { Matrix } from './matrix.js';
 /**
  * KKT solves by sparse LDLᵀ of the quasi-definite matrix K = [[P, Aᵀ], [A, −H]] (upper triangle,
  * CSC, n primal columns then m dual ones), as Clarabel and ECOS do. H is block diagonal: a
- * diagonal for the orthant (and zeros for the zero cone), dense blocks for second-order, PSD and
- * exponential cones. The pattern and its symbolic analysis (AMD ordering, elimination tree, L's
+ * diagonal for the orthant (and zeros for the zero cone), dense blocks for PSD, exponential and
+ * small second-order cones. A second-order cone of size ≥ SOC_EXPAND_MIN enters expanded, as in
+ * ECOS: H = diag(d) + uuᵀ − vvᵀ (soc.ts) is −diag(d) on the block's diagonal plus two columns
+ * appended after the m dual ones,
+ *   column p: v on the block's rows, −1 on the diagonal;  column r: u on its rows, +1,
+ * whose elimination gives back −diag(d) − uuᵀ + vvᵀ = −H. The matrix stays quasi-definite (the
+ * negative part [[−diag(d), v], [vᵀ, −1]] is definite because diag(d) − vvᵀ is) and O(size), so
+ * a large cone does not densify it. The pattern and its symbolic analysis (AMD ordering, elimination tree, L's
  * pattern) are built once per (A pattern, P pattern, cones) and shared by every iteration,
  * batch element and call; each iteration only rewrites the H entries through a position map.
  */
@@ -20,8 +26,14 @@ interface KktPattern {
   readonly aMap: Int32Array;
   /** Where P's entries go (CSC order of its upper triangle, or row-major upper for dense P); −1 when absent. */
   readonly pMap: Int32Array;
-  /** Per cone, where its H block's upper-triangle entries go (row-major block order, −1 below the diagonal). */
+  /**
+   * Per cone, where its H entries go: the diagonal (map[i]) for the orthant and zero cones; for an
+   * expanded second-order cone (see expands) the diagonal, then v's rows 1…size−1, p's diagonal,
+   * u's rows and r's diagonal; otherwise the upper triangle in row-major block order (−1 below).
+   */
   readonly hMap: readonly Int32Array[];
+  /** Order of the matrix: n + m + 2 per expanded cone. */
+  readonly order: number;
   /** The P pattern this entry was built for (a second key beside A's). */
   readonly pPattern?: CscPattern | null;
 }
@@ -48,9 +60,24 @@ function kktPattern(A: Matrix, P: Matrix | null, layout: ConeLayout, cones: read
   return hit;
 }
 
+/**
+ * Second-order cones from this size on are expanded. A dense block of size k has k(k+1)/2
+ * entries and fills a k-clique; the expansion has 3k + 2 entries and two more pivots, which
+ * only pays off for cones well past the sizes of a typical SOCP's norms.
+ */
+export const SOC_EXPAND_MIN = 12;
+
+/** Whether cone c enters the sparse KKT matrix expanded (diagonal plus two columns). */
+export function expands(c: { readonly kind: string; readonly size: number }): boolean {
+  return c.kind === 'soc' && c.size >= SOC_EXPAND_MIN;
+}
+
+const diagonalCone = (c: IpmCone) => c.kind === 'nonneg' || c.kind === 'zero';
+
 function buildPattern(A: Matrix, P: Matrix | null, cones: readonly IpmCone[]): KktPattern {
   const { rows: m, cols: n } = A;
-  const N = n + m;
+  const extra = cones.filter(expands).length;
+  const N = n + m + 2 * extra;
   // Column lists of (row, source) pairs; sources: 0 = P, 1 = A, 2 = H, 3 = empty diagonal.
   const cols: { row: number; kind: number; idx: number }[][] = Array.from({ length: N }, () => []);
   if (P) {
@@ -65,12 +92,26 @@ function buildPattern(A: Matrix, P: Matrix | null, cones: readonly IpmCone[]): K
     const { colPtr, rowIdx } = A.pattern;
     for (let j = 0; j < n; j++) for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) cols[n + rowIdx[q]!]!.push({ row: j, kind: 1, idx: q });
   } else for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) cols[n + i]!.push({ row: j, kind: 1, idx: i * n + j });
+  const hMap: Int32Array[] = [];
+  let next = n + m;
   cones.forEach((c, ci) => {
     const { offset, size } = c;
-    const diag = c.kind === 'nonneg' || c.kind === 'zero';
-    for (let b = 0; b < size; b++)
-      for (let a = diag ? b : 0; a <= b; a++)
-        cols[n + offset + b]!.push({ row: n + offset + a, kind: 2, idx: ci * 0x10000000 + a * size + b });
+    const h = (col: number, row: number, slot: number) => cols[col]!.push({ row, kind: 2, idx: ci * 0x10000000 + slot });
+    const z = n + offset;
+    if (diagonalCone(c) || expands(c)) for (let b = 0; b < size; b++) h(z + b, z + b, b);
+    if (expands(c)) {
+      const p = next++;
+      const r = next++;
+      for (let b = 1; b < size; b++) h(p, z + b, size + b - 1);
+      h(p, p, 2 * size - 1);
+      for (let b = 0; b < size; b++) h(r, z + b, 2 * size + b);
+      h(r, r, 3 * size);
+      hMap.push(new Int32Array(3 * size + 1));
+    } else if (diagonalCone(c)) hMap.push(new Int32Array(size));
+    else {
+      for (let b = 0; b < size; b++) for (let a = 0; a <= b; a++) h(z + b, z + a, a * size + b);
+      hMap.push(new Int32Array(size * size).fill(-1));
+    }
   });
   const colPtr = new Int32Array(N + 1);
   cols.forEach((c, j) => {
@@ -81,7 +122,6 @@ function buildPattern(A: Matrix, P: Matrix | null, cones: readonly IpmCone[]): K
   const rowIdx = new Int32Array(nnz);
   const aMap = new Int32Array(A.kind === 'csc' ? A.values.length : m * n);
   const pMap = new Int32Array(P ? (P.kind === 'csc' ? P.values.length : n * n) : 0).fill(-1);
-  const hMap = cones.map((c) => new Int32Array(c.size * c.size).fill(-1));
   let q = 0;
   for (const col of cols)
     for (const e of col) {
@@ -98,13 +138,15 @@ function buildPattern(A: Matrix, P: Matrix | null, cones: readonly IpmCone[]): K
   const signs = new Int8Array(N);
   signs.fill(1, 0, n);
   signs.fill(-1, n);
-  return { upper, sym: analyzeLdl(upper, { ordering: 'amd' }), signs, aMap, pMap, hMap };
+  // Each expansion's r column is on the positive side.
+  for (let e = 0; e < extra; e++) signs[n + m + 2 * e + 1] = 1;
+  return { upper, sym: analyzeLdl(upper, { ordering: 'amd' }), signs, aMap, pMap, hMap, order: N };
 }
 
 export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones0: readonly IpmCone[]): KktSolver {
   const pat = kktPattern(A, P, layout, cones0);
   const { rows: m, cols: n } = A;
-  const N = n + m;
+  const N = pat.order;
   const values = new Float64Array(pat.upper.colPtr[N]!);
   const aVals = A.kind === 'csc' ? A.values : A.data;
   for (let q = 0; q < pat.aMap.length; q++) values[pat.aMap[q]!]! += aVals[q]!;
@@ -112,7 +154,9 @@ export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones
     const pv = P.kind === 'csc' ? P.values : P.data;
     for (let q = 0; q < pat.pMap.length; q++) if (pat.pMap[q]! >= 0) values[pat.pMap[q]!]! += pv[q]!;
   }
-  const hbuf = new Float64Array(Math.max(1, ...cones0.map((c) => (c.kind === 'nonneg' || c.kind === 'zero' ? 1 : c.size * c.size))));
+  const denseSize = (c: IpmCone) => (diagonalCone(c) ? 1 : expands(c) ? 3 * c.size : c.size * c.size);
+  const hbuf = new Float64Array(Math.max(1, ...cones0.map(denseSize)));
+  // The expansion columns' right-hand sides stay zero.
   const rhs = new Float64Array(N);
   const sol = new Float64Array(N);
   let factor: LdlFactor | undefined;
@@ -122,13 +166,15 @@ export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones
         const map = pat.hMap[ci]!;
         const { size } = c;
         if (c.kind === 'zero') {
-          for (let i = 0; i < size; i++) values[map[i * size + i]!] = 0;
+          for (let i = 0; i < size; i++) values[map[i]!] = 0;
           return;
         }
         if (c.kind === 'nonneg') {
-          // H = diag(w²): read it through apply(W) on unit vectors would be O(size²); the cone
-          // gives its diagonal through hessian() only for small blocks, so use W twice on e.
-          diagonalH(c, hbuf, values, map);
+          diagonalH(c, values, map);
+          return;
+        }
+        if (expands(c)) {
+          expandedH(c, hbuf, values, map);
           return;
         }
         c.hessian(hbuf);
@@ -146,16 +192,32 @@ export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones
       rhs.set(rz, n);
       solveLdl(factor!, rhs, sol, { steps: 10, tol: 1e-14 });
       dx.set(sol.subarray(0, n));
-      dz.set(sol.subarray(n, N));
+      dz.set(sol.subarray(n, n + m));
     },
     lastResidual: () => factor!.lastSolve.residual,
   };
 }
 
+/** An expanded second-order cone's entries: −d on the diagonal, v and −1 in column p, u and +1 in column r. */
+function expandedH(c: IpmCone, buf: Float64Array, values: Float64Array, map: Int32Array): void {
+  const { size } = c;
+  const d = buf.subarray(0, size);
+  const u = buf.subarray(size, 2 * size);
+  const v = buf.subarray(2 * size, 3 * size);
+  c.lowRank!(d, u, v);
+  for (let i = 0; i < size; i++) {
+    values[map[i]!] = -d[i]!;
+    values[map[2 * size + i]!] = u[i]!;
+  }
+  for (let i = 1; i < size; i++) values[map[size + i - 1]!] = v[i]!;
+  values[map[2 * size - 1]!] = -1;
+  values[map[3 * size]!] = 1;
+}
+
 /** −H on an orthant block's diagonal (H = W², W diagonal: W applied to the all-ones vector). */
 let ones = new Float64Array(0);
 let wbuf = new Float64Array(0);
-function diagonalH(c: IpmCone, _tmp: Float64Array, values: Float64Array, map: Int32Array): void {
+function diagonalH(c: IpmCone, values: Float64Array, map: Int32Array): void {
   const end = c.offset + c.size;
   if (ones.length < end) {
     ones = new Float64Array(end).fill(1);
@@ -164,6 +226,6 @@ function diagonalH(c: IpmCone, _tmp: Float64Array, values: Float64Array, map: In
   c.apply('W', ones, wbuf, 1, 1);
   for (let i = 0; i < c.size; i++) {
     const w = wbuf[c.offset + i]!;
-    values[map[i * c.size + i]!] = -w * w;
+    values[map[i]!] = -w * w;
   }
 }

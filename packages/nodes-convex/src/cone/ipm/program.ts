@@ -5,7 +5,7 @@ import { solveIpm, type IpmData, type IpmOptions, type IpmResult } from './engin
 import { equilibrate } from './equilibrate.js';
 import type { KktSolver } from './kkt.js';
 import { denseKkt } from './kkt-dense.js';
-import { sparseKkt } from './kkt-sparse.js';
+import { expands, sparseKkt } from './kkt-sparse.js';
 import type { Matrix } from './matrix.js';
 import { certificateTests, kktMeasure, type Measure, type Program, type Units } from './measure.js';
 import { ipmCones } from './setup.js';
@@ -124,11 +124,12 @@ function chooseDense(p: ProgramInput, choice: KktChoice): boolean {
   if (p.aPattern || p.pPattern) return false;
   if (p.layout.blocks.some((b) => b.kind === 'exp')) return false;
   if (p.n > 1500) return false;
-  // Second-order and PSD blocks put dense size×size blocks into the KKT matrix (their scalings
-  // are dense): when those hold a quarter of m·n entries the sparse factorization works on a
-  // dense matrix anyway, slower than the normal equations (SDP of order 15: about 1.8× here).
+  // PSD and small second-order blocks put dense size×size blocks into the KKT matrix (their
+  // scalings are dense; large second-order cones enter expanded, O(size)): when those hold a
+  // quarter of m·n entries the sparse factorization works on a dense matrix anyway, slower than
+  // the normal equations (SDP of order 15: about 1.8× here).
   let blocks = 0;
-  for (const b of p.layout.blocks) if (b.kind === 'soc' || b.kind === 'psd') blocks += b.size * b.size;
+  for (const b of p.layout.blocks) if (b.kind === 'psd' || (b.kind === 'soc' && !expands(b))) blocks += b.size * b.size;
   if (blocks >= 0.25 * p.m * p.n) return true;
   let nz = 0;
   const size = p.m * p.n;

@@ -99,6 +99,32 @@ export function socCone(offset: number, size: number): IpmCone {
       map1(false, dz, offset, t2, 0, 1);
       return Math.min(alphaMax, socStep(lambda, t1, size), socStep(lambda, t2, size));
     },
+    lowRank(d, u, v) {
+      // W² = η²[[a² + ‖q‖², β qᵀ], [β q, I + κ qqᵀ]] with β = a + 1 + ‖q‖²/(1+a) and
+      // κ = 1 + (2 + ‖q‖²/(1+a))/(1+a) (2a and 2 when a² − ‖q‖² = 1). Split as
+      // η²(diag(d₁, 1, …) + uuᵀ − vvᵀ) with u = (u₀, u₁q), v = (0, v₁q): u₀u₁ = β, u₁² − v₁² = κ,
+      // d₁ + u₀² = a² + ‖q‖². d₁ = 1/(2(a² + ‖q‖²)) keeps diag(d) − vvᵀ positive definite (both
+      // its margins are then about 1/(2(a² + ‖q‖²))), and u₀² ≥ 1/2.
+      let w = 0;
+      for (let i = 0; i < size - 1; i++) w += q[i]! * q[i]!;
+      const c = 1 / (1 + a);
+      const beta = a + 1 + c * w;
+      const kappa = 1 + c * (2 + c * w);
+      const top = a * a + w;
+      const d1 = 1 / (2 * top);
+      const u0 = Math.sqrt(top - d1);
+      const u1 = beta / u0;
+      const v1 = Math.sqrt(Math.max(u1 * u1 - kappa, 0));
+      const e2 = eta * eta;
+      d.fill(e2, 0, size);
+      d[0] = e2 * d1;
+      u[0] = eta * u0;
+      v[0] = 0;
+      for (let i = 1; i < size; i++) {
+        u[i] = eta * u1 * q[i - 1]!;
+        v[i] = eta * v1 * q[i - 1]!;
+      }
+    },
     hessian(out) {
       // H = W² column by column.
       for (let j = 0; j < size; j++) {
