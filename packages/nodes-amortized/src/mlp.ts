@@ -2,8 +2,12 @@ import {
   InvalidInputError,
   ShapeError,
   Tensor,
+  abs,
   add,
+  div,
   matmul,
+  maximum,
+  minimum,
   randn,
   relu,
   sigmoid,
@@ -12,11 +16,10 @@ import {
   zeros,
   type Rng,
 } from '@argmin/autodiff';
-import { gemm } from '@argmin/autodiff/kernels';
+import { type Activation, type DensePlan, denseForward } from './dense-infer.js';
 import type { Model } from './model.js';
 
-/** Activations of the hidden layers (and optionally of the output). */
-export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'softplus' | 'identity';
+export type { Activation };
 
 export interface MlpOptions {
   /** Layer widths [input, hidden..., output], e.g. [10, 64, 64, 50]. */
@@ -33,21 +36,19 @@ export interface MlpOptions {
    * the rest (solution maps of parametric QPs are piecewise affine). Default false.
    */
   readonly linearSkip?: boolean;
+  /**
+   * Clips the output onto the box [lower, upper] (after the skip path): the projection onto
+   * box constraints as part of the model, so the deployed `predict` does it in the same pass.
+   */
+  readonly outputBounds?: readonly [number, number];
 }
 
 /** The MLP's parameters: weights `W<i>` `[in, out]` and biases `b<i>` `[out]`, layer by layer (and `Wskip`). */
 export type MlpParams = { readonly [key: string]: Tensor };
 
-const OPS: Record<Activation, (x: Tensor) => Tensor> = { relu, tanh, sigmoid, softplus, identity: (x) => x };
-
-/** The same functions on numbers, for the recording-free `predict`. */
-const RAW: Record<Activation, ((v: number) => number) | null> = {
-  relu: (v) => Math.max(v, 0),
-  tanh: Math.tanh,
-  sigmoid: (v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))),
-  softplus: (v) => Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))),
-  identity: null,
-};
+/** softsign v/(1 + |v|): saturating like tanh at a division's cost instead of a transcendental's. */
+const softsign = (x: Tensor): Tensor => div(x, add(abs(x), 1));
+const OPS: Record<Activation, (x: Tensor) => Tensor> = { relu, tanh, sigmoid, softplus, softsign, identity: (x) => x };
 
 /**
  * A multilayer perceptron x ↦ W_L·σ(… σ(W_1 x + b_1) …) + b_L. Weights start Gaussian with
@@ -55,7 +56,7 @@ const RAW: Record<Activation, ((v: number) => number) | null> = {
  * seeded `Rng`: `const net = mlp({ sizes: [10, 64, 50] }); const θ = net.init(Rng.seeded(0))`.
  */
 export function mlp(options: MlpOptions): Model<MlpParams> {
-  const { sizes, activation = 'relu', outputActivation = 'identity', outputScale = 1, linearSkip = false } = options;
+  const { sizes, activation = 'relu', outputActivation = 'identity', outputScale = 1, linearSkip = false, outputBounds } = options;
   const name = `mlp[${sizes.join(',')}]`;
   if (sizes.length < 2 || !sizes.every((s) => Number.isInteger(s) && s >= 1)) {
     throw new InvalidInputError(
@@ -70,6 +71,13 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
   }
   if (!(Number.isFinite(outputScale) && outputScale > 0))
     throw new InvalidInputError(`mlp: 'outputScale' must be a positive number, got ${outputScale}`);
+  if (outputBounds !== undefined) {
+    const [lo, hi] = outputBounds;
+    if (!(Number.isFinite(lo) && Number.isFinite(hi) && lo < hi))
+      throw new InvalidInputError(
+        `mlp: 'outputBounds' must be finite numbers [lower, upper] with lower < upper, got [${outputBounds.join(', ')}]`,
+      );
+  }
   const layers = sizes.length - 1;
   const act = (i: number): Activation => (i === layers - 1 ? outputActivation : activation);
   const inputSize = sizes[0]!;
@@ -116,29 +124,25 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
       checkInput(x);
       let h = x;
       for (let i = 0; i < layers; i++) h = OPS[act(i)](add(matmul(h, theta[`W${i}`]!), theta[`b${i}`]!));
-      return linearSkip ? add(h, matmul(x, theta.Wskip!)) : h;
+      if (linearSkip) h = add(h, matmul(x, theta.Wskip!));
+      return outputBounds ? minimum(maximum(h, outputBounds[0]), outputBounds[1]) : h;
     },
     predict(theta: MlpParams, x: Tensor): Tensor {
       checkTheta(theta);
       checkInput(x);
-      const rows = x.size / inputSize;
-      let h = x.data;
-      for (let i = 0; i < layers; i++) {
-        const [k, m] = [sizes[i]!, sizes[i + 1]!];
-        const out = new Float64Array(rows * m);
-        gemm(false, false, rows, m, k, 1, h, 0, k, theta[`W${i}`]!.data, 0, m, 0, out, 0, m);
-        const b = theta[`b${i}`]!.data;
-        const f = RAW[act(i)];
-        for (let r = 0; r < rows; r++) {
-          const o = r * m;
-          if (f === null) for (let j = 0; j < m; j++) out[o + j]! += b[j]!;
-          else for (let j = 0; j < m; j++) out[o + j] = f(out[o + j]! + b[j]!);
-        }
-        h = out;
-      }
-      if (linearSkip)
-        gemm(false, false, rows, outputSize, inputSize, 1, x.data, 0, inputSize, theta.Wskip!.data, 0, outputSize, 1, h, 0, outputSize);
-      return new Tensor(h, [...x.shape.slice(0, -1), outputSize]);
+      const plan: DensePlan = {
+        layers: Array.from({ length: layers }, (_, i) => ({
+          W: theta[`W${i}`]!.data,
+          b: theta[`b${i}`]!.data,
+          k: sizes[i]!,
+          m: sizes[i + 1]!,
+          activation: act(i),
+        })),
+        skip: linearSkip ? theta.Wskip!.data : null,
+        bounds: outputBounds ?? null,
+      };
+      const y = denseForward(plan, x.data, x.size / inputSize);
+      return new Tensor(y, [...x.shape.slice(0, -1), outputSize]);
     },
   };
 }

@@ -7,7 +7,7 @@ import { mlp, type Activation } from '../src/mlp.js';
 import { parameterCount } from '../src/model.js';
 import { expectError, maxAbsDiff } from './helpers/assert.js';
 
-const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'softplus', 'identity'];
+const ACTIVATIONS: readonly Activation[] = ['relu', 'tanh', 'sigmoid', 'softplus', 'softsign', 'identity'];
 
 describe('mlp: parameters and shapes', () => {
   test('one weight [in, out] and bias [out] per layer, plus Wskip [in, out] with linearSkip', () => {
@@ -68,25 +68,59 @@ describe('mlp: predict (raw kernels) computes what apply (ops) computes', () => 
   fcTest.prop(
     [
       fc.record({
-        sizes: fc.array(fc.integer({ min: 1, max: 6 }), { minLength: 2, maxLength: 4 }),
+        // Widths past the kernels' small-matrix threshold too, so the packed gemm path is covered.
+        sizes: fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 2, maxLength: 4 }),
         activation: fc.constantFrom(...ACTIVATIONS),
         linearSkip: fc.boolean(),
-        rows: fc.integer({ min: 1, max: 5 }),
+        bounds: fc.option(fc.constantFrom<[number, number]>([-1, 1], [-0.3, 2]), { nil: undefined }),
+        rows: fc.integer({ min: 1, max: 70 }),
         seed: fc.integer({ min: 0, max: 1e6 }),
       }),
     ],
-    { numRuns: numRuns(20) },
-  )('random architectures, with and without linearSkip', ({ sizes, activation, linearSkip, rows, seed }) => {
-    const net = mlp({ sizes, activation, linearSkip });
+    { numRuns: numRuns(30) },
+  )('random architectures, with and without linearSkip and outputBounds', ({ sizes, activation, linearSkip, bounds, rows, seed }) => {
+    const net = mlp({ sizes, activation, linearSkip, ...(bounds ? { outputBounds: bounds } : {}) });
     const rng = Rng.seeded(seed);
     const theta = withRandomBiases(net.init(rng), seed + 1, linearSkip);
     const x = randn([rows, sizes[0]!], rng, 2);
     expect(maxAbsDiff(net.predict(theta, x), net.apply(theta, x))).toBeLessThan(1e-12);
   });
+
+  test('outputBounds clip the output (skip path included) onto the box in both paths', () => {
+    const net = mlp({ sizes: [10, 16, 50], activation: 'softsign', linearSkip: true, outputBounds: [-1, 1] });
+    const theta = withRandomBiases(net.init(Rng.seeded(21)), 22, true);
+    const x = randn([200, 10], Rng.seeded(23), 3);
+    const [fast, taped] = [net.predict(theta, x), net.apply(theta, x)];
+    expect(maxAbsDiff(fast, taped)).toBeLessThan(1e-12);
+    expect(fast.data.every((v) => v >= -1 && v <= 1)).toBe(true);
+    // Wide enough inputs put outputs on both bounds, and others strictly inside.
+    expect(fast.data.filter((v) => v === 1).length).toBeGreaterThan(0);
+    expect(fast.data.filter((v) => v === -1).length).toBeGreaterThan(0);
+    expect(fast.data.filter((v) => Math.abs(v) < 1).length).toBeGreaterThan(0);
+    const unclipped = mlp({ sizes: [10, 16, 50], activation: 'softsign', linearSkip: true }).predict(theta, x);
+    expect(
+      maxAbsDiff(
+        fast,
+        new Tensor(
+          unclipped.data.map((v) => Math.min(Math.max(v, -1), 1)),
+          unclipped.shape,
+        ),
+      ),
+    ).toBe(0);
+  });
+
+  test('predict leaves x and θ as they were', () => {
+    const net = mlp({ sizes: [10, 16, 50], activation: 'tanh', linearSkip: true, outputBounds: [-1, 1] });
+    const theta = withRandomBiases(net.init(Rng.seeded(24)), 25, true);
+    const x = randn([64, 10], Rng.seeded(26));
+    const before = [x, ...Object.values(theta)].map((t) => Array.from(t.data));
+    net.predict(theta, x);
+    expect([x, ...Object.values(theta)].map((t) => Array.from(t.data))).toEqual(before);
+  });
 });
 
 describe('mlp: gradients', () => {
-  for (const activation of ['tanh', 'sigmoid', 'softplus', 'relu'] as const) {
+  for (const activation of ['tanh', 'sigmoid', 'softplus', 'softsign', 'relu'] as const) {
     test(`the VJP of apply in θ and x passes the dot-product test (${activation}, linearSkip)`, () => {
       const net = mlp({ sizes: [3, 5, 4, 2], activation, linearSkip: true });
       const theta = withRandomBiases(net.init(Rng.seeded(7)), 8, true);
@@ -95,6 +129,17 @@ describe('mlp: gradients', () => {
       checkVjp((t: typeof theta, xs: Tensor) => net.apply(t, xs), [theta, x], { seed: 1, rtol: 1e-6 });
     });
   }
+});
+
+test('the VJP through outputBounds passes the dot-product test; clipped outputs pass no gradient', () => {
+  const net = mlp({ sizes: [3, 5, 4], activation: 'softsign', linearSkip: true, outputBounds: [-0.5, 0.5] });
+  const theta = withRandomBiases(net.init(Rng.seeded(27)), 28, true);
+  const x = randn([6, 3], Rng.seeded(29));
+  const y = net.apply(theta, x);
+  // Some outputs clipped, some not (no output within ε of a bound with these seeds).
+  expect(y.data.some((v) => Math.abs(v) === 0.5)).toBe(true);
+  expect(y.data.some((v) => Math.abs(v) < 0.5)).toBe(true);
+  checkVjp((t: typeof theta, xs: Tensor) => net.apply(t, xs), [theta, x], { seed: 2, rtol: 1e-6 });
 });
 
 describe('mlp: initialization', () => {
@@ -127,6 +172,14 @@ describe('mlp: bad input', () => {
     expectError(() => mlp({ sizes: [3, 1], outputActivation: 'swish' as Activation }), InvalidInputError, "outputActivation 'swish'");
     expectError(() => mlp({ sizes: [3, 1], outputScale: 0 }), InvalidInputError, "'outputScale'");
     expectError(() => mlp({ sizes: [3, 1], outputActivation: 'tanh', linearSkip: true }), InvalidInputError, 'mlp[3,1]', 'linearSkip');
+    for (const bad of [
+      [1, -1],
+      [0, 0],
+      [Number.NaN, 1],
+      [-Infinity, 1],
+    ] as [number, number][]) {
+      expectError(() => mlp({ sizes: [3, 1], outputBounds: bad }), InvalidInputError, "'outputBounds'", 'lower < upper');
+    }
   });
 
   test('inputs of the wrong width, and θ with a missing or misshapen parameter, name the model and the parameter', () => {

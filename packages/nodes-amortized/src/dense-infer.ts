@@ -1,0 +1,125 @@
+// The MLP's deployed forward pass on raw Float64Arrays: one gemm per layer over every row of
+// the batch, then one pass that adds the bias and applies the activation (and, on the output,
+// the clip onto the box). No Tensor, tape or closure per layer: what remains per context is
+// the arithmetic of the products.
+import { gemm } from '@argmin/autodiff/kernels';
+
+/** Activations of the hidden layers (and optionally of the output). */
+export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'softplus' | 'softsign' | 'identity';
+
+export interface DenseLayer {
+  /** Weights `[k, m]` (row-major) and bias `[m]`. */
+  readonly W: Float64Array;
+  readonly b: Float64Array;
+  readonly k: number;
+  readonly m: number;
+  readonly activation: Activation;
+}
+
+export interface DensePlan {
+  readonly layers: readonly DenseLayer[];
+  /** The linear path x·W_skip `[input, output]` added to the last layer's output, if any. */
+  readonly skip: Float64Array | null;
+  /** Clip onto [lower, upper] after everything else, if any. */
+  readonly bounds: readonly [number, number] | null;
+}
+
+/** The network's output `[rows, m_last]` for inputs `x [rows, k_0]`, as a fresh array. */
+export function denseForward(plan: DensePlan, x: Float64Array, rows: number): Float64Array {
+  const { layers, skip, bounds } = plan;
+  const L = layers.length;
+  const dx = layers[0]!.k;
+  // With a skip path, the last layer reads [h | x] against [W_last; W_skip]: one product of
+  // depth k + dx instead of two, the layer before writing h into the first k columns.
+  const stack = skip !== null && L >= 2;
+  let h = x;
+  let ld = dx;
+  for (let i = 0; i < L; i++) {
+    const { W, b, k, m, activation } = layers[i]!;
+    const last = i === L - 1;
+    const width = stack && i === L - 2 ? m + dx : m;
+    // A fresh array is zero already: β = 1 spares gemm its pass that writes zeros.
+    const out = new Float64Array(rows * width);
+    if (last && stack) gemm(false, false, rows, m, k + dx, 1, h, 0, ld, stacked(W, skip, k, dx, m), 0, m, 1, out, 0, m);
+    else gemm(false, false, rows, m, k, 1, h, 0, ld, W, 0, m, 1, out, 0, width);
+    // A skip path on a single layer: a second product accumulated before the bias pass.
+    if (last && skip && !stack) gemm(false, false, rows, m, dx, 1, x, 0, dx, skip, 0, m, 1, out, 0, m);
+    biasActivate(out, rows, m, width, b, activation, last ? bounds : null);
+    if (width > m) copyColumns(x, rows, dx, out, width, m);
+    h = out;
+    ld = width;
+  }
+  return h;
+}
+
+/** dst[r, at + j] ← src[r, j] for the `cols` columns of every row. */
+function copyColumns(src: Float64Array, rows: number, cols: number, dst: Float64Array, ld: number, at: number): void {
+  for (let r = 0; r < rows; r++) {
+    const s = r * cols;
+    const d = r * ld + at;
+    for (let j = 0; j < cols; j++) dst[d + j] = src[s + j]!;
+  }
+}
+
+/** [W; W_skip] `[k + dx, m]`. */
+function stacked(W: Float64Array, skip: Float64Array, k: number, dx: number, m: number): Float64Array {
+  const out = new Float64Array((k + dx) * m);
+  out.set(W.subarray(0, k * m), 0);
+  out.set(skip.subarray(0, dx * m), k * m);
+  return out;
+}
+
+/**
+ * out[r, j] ← clip(σ(out[r, j] + b[j])) on rows of stride `ld`; without bounds the clip is
+ * onto ±∞, which changes no value. One loop nest per activation, so each body is a straight
+ * line the JIT compiles without a call.
+ */
+function biasActivate(
+  out: Float64Array,
+  rows: number,
+  m: number,
+  ld: number,
+  b: Float64Array,
+  activation: Activation,
+  bounds: readonly [number, number] | null,
+): void {
+  const lo = bounds ? bounds[0] : -Infinity;
+  const hi = bounds ? bounds[1] : Infinity;
+  switch (activation) {
+    case 'identity':
+      for (let o = 0; o < rows * ld; o += ld) for (let j = 0; j < m; j++) out[o + j] = Math.min(Math.max(out[o + j]! + b[j]!, lo), hi);
+      return;
+    case 'relu':
+      for (let o = 0; o < rows * ld; o += ld)
+        for (let j = 0; j < m; j++) out[o + j] = Math.min(Math.max(Math.max(out[o + j]! + b[j]!, 0), lo), hi);
+      return;
+    case 'softsign':
+      for (let o = 0; o < rows * ld; o += ld) {
+        for (let j = 0; j < m; j++) {
+          const v = out[o + j]! + b[j]!;
+          out[o + j] = Math.min(Math.max(v / (1 + Math.abs(v)), lo), hi);
+        }
+      }
+      return;
+    case 'tanh':
+      for (let o = 0; o < rows * ld; o += ld)
+        for (let j = 0; j < m; j++) out[o + j] = Math.min(Math.max(Math.tanh(out[o + j]! + b[j]!), lo), hi);
+      return;
+    case 'sigmoid':
+      for (let o = 0; o < rows * ld; o += ld) {
+        for (let j = 0; j < m; j++) {
+          const v = out[o + j]! + b[j]!;
+          out[o + j] = Math.min(Math.max(v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)), lo), hi);
+        }
+      }
+      return;
+    case 'softplus':
+      for (let o = 0; o < rows * ld; o += ld) {
+        for (let j = 0; j < m; j++) {
+          const v = out[o + j]! + b[j]!;
+          out[o + j] = Math.min(Math.max(Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), lo), hi);
+        }
+      }
+      return;
+  }
+}
