@@ -108,7 +108,13 @@ export function amortize<P extends TensorRecord, S extends TensorRecord, O exten
     options,
     init: (rng) => model.init(rng),
     predict: (theta, x) => finish(prepare(x), model.apply(theta, x), true),
-    infer: (theta, x) => withoutRecording(() => finish(prepare(x), model.predict(theta, x), true)),
+    // With nothing to project or refine, the deployed path never needs the problem's parameters.
+    infer: (theta, x) =>
+      withoutRecording(() => {
+        if (project || options.refine) return finish(prepare(x), model.predict(theta, x), true);
+        checkContexts(x);
+        return splitOutput(resolveLayout(x), model.predict(theta, x)) as Partial<S>;
+      }),
     solve(x, controls) {
       checkContexts(x);
       return solveContexts(x, controls);
