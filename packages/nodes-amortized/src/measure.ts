@@ -30,7 +30,7 @@ export function summary(values: ArrayLike<number>): { mean: number; median: numb
 
 export interface AmortizationReport {
   readonly contexts: number;
-  /** Solver time from scratch over amortized prediction time, on the same contexts (batched). */
+  /** Solver time from scratch over amortized prediction time, on the same contexts (batched; medians). */
   readonly speedup: number;
   /** Milliseconds per context. */
   readonly solveMs: number;
@@ -50,17 +50,17 @@ export interface AmortizationReport {
 export interface EvaluateOptions<S extends TensorRecord> {
   /** Solutions of the contexts if already computed (the solve is timed anyway). */
   readonly reference?: NodeOutput<S>;
-  /** Rounds of timing (default 3): each times one batched solve and `predictRepeats` (default 10) predictions. */
+  /** Rounds of timing (default 5): each times one batched solve and `predictRepeats` (default 10) predictions. */
   readonly rounds?: number;
   readonly predictRepeats?: number;
 }
 
 /**
  * The tutorial's measurements of an amortized model on held-out contexts x `[B, dx]`: the
- * speed-up (batched solve from scratch over batched `infer`) and the relative suboptimality of
- * the predictions, with their constraint violation beside it. Solves and predictions are timed
- * in interleaved rounds and each side keeps its fastest run: on a shared machine the minimum is
- * the least disturbed measurement, and interleaving exposes both sides to the same load.
+ * speed-up (batched solve from scratch over batched `infer`, both per context) and the relative
+ * suboptimality of the predictions, with their constraint violation beside it. Solves and
+ * predictions are timed in interleaved rounds, so both sides see the same load, and each side
+ * reports its median run.
  */
 export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord, Theta>(
   am: Amortized<P, S, Theta>,
@@ -69,25 +69,20 @@ export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord
   options: EvaluateOptions<S> = {},
 ): AmortizationReport {
   const B = x.shape[0]!;
-  const rounds = Math.max(1, options.rounds ?? 3);
+  const rounds = Math.max(1, options.rounds ?? 5);
   const repeats = Math.max(1, options.predictRepeats ?? 10);
   let solved: NodeOutput<S> | undefined;
+  // One untimed prediction first (the JIT's first compilation is no deployment cost); a cold
+  // first solve is one of several rounds and does not move the median.
   let prediction: Partial<S> = am.infer(theta, x);
-  let solveMs = Infinity;
-  let predictMs = Infinity;
+  const solveTimes: number[] = [];
+  const predictTimes: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    solveMs = Math.min(
-      solveMs,
-      timed(() => (solved = am.solve(x))),
-    );
-    for (let k = 0; k < repeats; k++)
-      predictMs = Math.min(
-        predictMs,
-        timed(() => (prediction = am.infer(theta, x))),
-      );
+    solveTimes.push(timed(() => (solved = am.solve(x))));
+    for (let k = 0; k < repeats; k++) predictTimes.push(timed(() => (prediction = am.infer(theta, x))));
   }
-  solveMs /= B;
-  predictMs /= B;
+  const solveMs = summary(solveTimes).median / B;
+  const predictMs = summary(predictTimes).median / B;
   // A given reference is what the predictions are measured against; the solve is only timed.
   const ref = options.reference ?? solved!;
   const bad = ref.info.status.filter((s) => s !== 'converged').length;
