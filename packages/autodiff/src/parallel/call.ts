@@ -104,7 +104,7 @@ export function solveOnWorkers(
     };
     return { worker, message };
   });
-  const replies = exchange(target.pool, requests, node.name);
+  const replies = exchange(target.pool, requests, node.name, ranges);
   const sol: Record<string, Tensor> = {};
   for (const k of Object.keys(solution)) sol[k] = new Tensor(out[k]!, shapes[k]!);
   const info = mergeInfo(replies.map((r) => (r as Extract<WorkerReply, { kind: 'solved' }>).info));
@@ -138,7 +138,7 @@ export class ParallelCall {
         grads[k] = layout.batched.has(k) ? whole[k]! : whole[k]!.subarray(worker * params[k]!.size, (worker + 1) * params[k]!.size);
       return { worker, message: { kind: 'vjp', id: this.id, cot: cots, grads } satisfies WorkerRequest };
     });
-    const replies = exchange(this.pool, requests, this.node.name);
+    const replies = exchange(this.pool, requests, this.node.name, this.ranges);
     if (replies.some((r) => r.kind === 'missing')) return null;
     const present = new Set(replies.flatMap((r) => (r.kind === 'grads' ? r.present : [])));
     const grads: Record<string, Tensor> = {};
@@ -167,9 +167,19 @@ const released = new FinalizationRegistry<{ pool: WorkerPool; id: number; worker
   for (let w = 0; w < workers; w++) pool.post(w, { kind: 'release', ids: [id] });
 });
 
-function exchange(pool: WorkerPool, requests: { worker: number; message: WorkerRequest }[], where: string): WorkerReply[] {
+function exchange(
+  pool: WorkerPool,
+  requests: { worker: number; message: WorkerRequest }[],
+  where: string,
+  ranges: readonly (readonly [number, number])[],
+): WorkerReply[] {
   const replies = pool.exchange(requests);
-  for (const r of replies) if (r.kind === 'error') rethrow(r, where);
+  replies.forEach((r, w) => {
+    // A worker numbers the elements of its slice from 0: say where the slice starts.
+    const [lo, hi] = ranges[w]!;
+    if (r.kind === 'error')
+      rethrow(r, where, `worker ${w} had batch elements ${lo}–${hi - 1}; element numbers in this message count from ${lo}`);
+  });
   return replies;
 }
 

@@ -1,9 +1,9 @@
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import Tinypool from 'tinypool';
-import { InvalidInputError, PluginError } from '../errors.js';
+import { ArgminError, InvalidInputError, PluginError } from '../errors.js';
 import { setDefaultWorkerPool, defaultWorkerPool, type WorkerPool } from './pool.js';
 import { rethrow, type WorkerReply, type WorkerRequest } from './protocol.js';
-import type { ServeTask } from './worker-task.js';
+import { WORKER_EXITED, type ServeTask } from './worker-task.js';
 
 export interface WorkerPoolOptions {
   /** Number of worker threads (at most the machine's cores pays). */
@@ -97,9 +97,27 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
       return exchanges;
     },
     exchange(requests) {
+      if (closed) throw new ArgminError('worker pool: the pool is closed');
       exchanges++;
-      for (const { worker, message } of requests) send(worker, message);
-      return requests.map(({ worker }) => take(ports[worker]!, seen, signal, worker));
+      let sent = 0;
+      try {
+        for (const { worker, message } of requests) {
+          send(worker, message);
+          sent++;
+        }
+      } finally {
+        // Every request posted gets its reply taken, even when a later one could not be sent.
+        if (sent < requests.length) for (const { worker } of requests.slice(0, sent)) take(ports[worker]!, seen, signal, worker);
+      }
+      return requests.map(({ worker }) => {
+        try {
+          return take(ports[worker]!, seen, signal, worker);
+        } catch (e) {
+          closed = true;
+          void pool.destroy();
+          throw e;
+        }
+      });
     },
     post: send,
     async close() {
@@ -130,6 +148,7 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
 function take(port: MessagePort, seen: Int32Array, signal: Int32Array, w: number): WorkerReply {
   const expected = ++seen[w]!;
   for (let v = Atomics.load(signal, w); v < expected; v = Atomics.load(signal, w)) Atomics.wait(signal, w, v);
+  if (Atomics.load(signal, w) >= WORKER_EXITED) throw new ArgminError(`worker pool: worker ${w} exited; the pool is closed`);
   for (;;) {
     const got = receiveMessageOnPort(port);
     if (got !== undefined) return got.message as WorkerReply;

@@ -121,8 +121,9 @@ export function errorReply(e: unknown): WorkerReply {
 }
 
 /** A worker's error as the same typed error on the calling thread. */
-export function rethrow(reply: Extract<WorkerReply, { kind: 'error' }>, where: string): never {
+export function rethrow(reply: Extract<WorkerReply, { kind: 'error' }>, where: string, context = ''): never {
+  const message = context ? `${reply.message} (${context})` : reply.message;
   const Class = errorClasses[reply.name];
-  if (Class) throw new Class(reply.message);
-  throw new ArgminError(`${where}: ${reply.name}: ${reply.message}`);
+  if (Class) throw new Class(message);
+  throw new ArgminError(`${where}: ${reply.name}: ${message}`);
 }

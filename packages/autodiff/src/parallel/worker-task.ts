@@ -14,6 +14,9 @@ export interface ServeTask {
   readonly keepLimit: number;
 }
 
+/** Added to a worker's signal when its thread exits, so a caller blocked on it wakes and fails. */
+export const WORKER_EXITED = 1 << 30;
+
 /**
  * A worker's life: import the plugin modules, find their nodes by name, report them, then
  * answer requests from its port until 'stop'. Each reply is posted before the signal is raised,
@@ -22,10 +25,20 @@ export interface ServeTask {
 export async function serve(task: ServeTask): Promise<void> {
   const { port, signal, index } = task;
   const reply = (r: WorkerReply): void => {
-    port.postMessage(r);
+    try {
+      port.postMessage(r);
+    } catch (e) {
+      port.postMessage(errorReply(e));
+    }
     Atomics.add(signal, index, 1);
     Atomics.notify(signal, index);
   };
+  let stopped = false;
+  process.on('exit', () => {
+    if (stopped) return;
+    Atomics.add(signal, index, WORKER_EXITED);
+    Atomics.notify(signal, index);
+  });
   let handle: (m: WorkerRequest) => WorkerReply | null;
   try {
     const nodes = new Map<string, AnyNode>();
@@ -44,6 +57,7 @@ export async function serve(task: ServeTask): Promise<void> {
       const r = handle(m);
       if (r !== null) reply(r);
       if (m.kind === 'stop') {
+        stopped = true;
         port.close();
         resolve();
       }

@@ -1,7 +1,9 @@
 import { qp, sinkhorn } from '@argmin/nodes-convex';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { InvalidInputError, Rng, Tensor, randn, randu, vjp } from '../../src/index.js';
+import { applyNode } from '../../src/extend.js';
+import { ArgminError, InvalidInputError, Rng, Tensor, randn, randu, vjp } from '../../src/index.js';
 import { openWorkerPool, type WorkerPool } from '../../src/parallel/index.js';
+import { scaleNode } from './fixture-plugin.js';
 
 /**
  * Node calls split across worker threads (`workers: n`) compute what the in-thread call
@@ -9,7 +11,7 @@ import { openWorkerPool, type WorkerPool } from '../../src/parallel/index.js';
  * that do not divide evenly, and after the workers dropped what they kept for the backward.
  */
 
-const plugins = [new URL('../../../nodes-convex/src/index.ts', import.meta.url)];
+const plugins = [new URL('../../../nodes-convex/src/index.ts', import.meta.url), new URL('./fixture-plugin.ts', import.meta.url)];
 let pool: WorkerPool;
 beforeAll(async () => {
   pool = await openWorkerPool({ size: 2, plugins });
@@ -74,6 +76,19 @@ describe('workers: the parallel path equals the in-thread call', () => {
     expect(pool.exchanges - before, 'one forward and one backward exchange').toBe(2);
     expect(maxRelDiff(here.out, there.out)).toBeLessThanOrEqual(1e-12);
     expect(there.info).toEqual(here.info);
+    expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
+  });
+
+  test('a batched warm start is cut to each worker’s slice', () => {
+    const params = randomQp(5, 11, 12);
+    const start = qp(params as never).z;
+    const warm = new Tensor(
+      start.data.map((v, i) => v + 0.01 * Math.sin(i)),
+      start.shape,
+    );
+    const here = solveAndVjp((p) => qp(p as never, { warmStart: { z: warm } }), params, 13);
+    const there = solveAndVjp((p) => qp(p as never, { warmStart: { z: warm }, workers: 2 }), params, 13);
+    expect(maxRelDiff(here.out, there.out)).toBeLessThanOrEqual(1e-12);
     expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
   });
 
@@ -164,5 +179,34 @@ describe('workers: bad values are typed errors naming the node and the option', 
     const other = await openWorkerPool({ size: 1, plugins, makeDefault: false });
     await other.close();
     expect(() => qp(params as never, { workers: other })).toThrow(/closed/);
+  });
+});
+
+describe('workers: what fails in a worker fails in the caller, typed', () => {
+  const x = new Tensor(
+    Float64Array.from({ length: 40 }, (_, i) => i),
+    [10, 4],
+  );
+  const c = new Tensor(new Float64Array(10).fill(2), [10]);
+  test('an error of the solve names the element within the worker’s slice and where the slice starts', () => {
+    expect(applyNode(scaleNode, { x, c }, { workers: 2, strategy: 'solve' }).y.data[39]).toBe(78);
+    const call = () => applyNode(scaleNode, { x, c }, { workers: 2, strategy: 'solve', failOn: 29 });
+    expect(call).toThrow(InvalidInputError);
+    expect(call).toThrow(
+      'test.scale: x of element 2 holds 29 (worker 1 had batch elements 5–9; element numbers in this message count from 5)',
+    );
+    // The pool is still usable.
+    expect(applyNode(scaleNode, { x, c }, { workers: 2, strategy: 'solve' }).y.data[0]).toBe(0);
+  });
+  test('an option holding code cannot travel', () => {
+    expect(() => applyNode(scaleNode, { x, c }, { workers: 2, strategy: 'solve', map: () => {} })).toThrow(
+      /test\.scale: option 'map' is a function, which cannot be sent to a worker/,
+    );
+  });
+  test('a worker thread that exits fails the call and closes the pool', async () => {
+    const doomed = await openWorkerPool({ size: 2, plugins, makeDefault: false });
+    expect(() => applyNode(scaleNode, { x, c }, { workers: doomed, strategy: 'solve', exitOn: 30 })).toThrow(ArgminError);
+    expect(doomed.closed).toBe(true);
+    await doomed.close();
   });
 });
