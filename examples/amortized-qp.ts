@@ -40,10 +40,10 @@ console.log(
   `QP family: n = ${n}, box −1 ≤ z ≤ 1 (${pct(result.activeFraction)} of bounds active at the solutions), contexts in R^${result.config.dx}`,
 );
 console.log(
-  `model: MLP ${[result.config.dx, ...result.config.hidden, n].join('→')} + linear skip, ${result.parameters} parameters, trained ${result.config.steps} steps in ${result.trainSeconds.toFixed(1)} s on the objective loss`,
+  `model: MLP ${[result.config.dx, ...result.config.hidden, n].join('→')} (${result.config.activation}) + linear skip, clamped onto the box, ${result.parameters} parameters, trained ${result.config.steps} steps in ${result.trainSeconds.toFixed(1)} s on the objective loss`,
 );
 console.log(
-  `held-out (${a.contexts} contexts): solve ${a.solveMs.toFixed(3)} ms/context, predict ${(1000 * a.predictMs).toFixed(1)} µs/context → speed-up ${a.speedup.toFixed(0)}×`,
+  `held-out (${a.contexts} contexts, one batch, medians): solve ${a.solveMs.toFixed(3)} ms/context, predict ${(1000 * a.predictMs).toFixed(2)} µs/context → speed-up ${a.speedup.toFixed(0)}×`,
 );
 console.log(
   `  suboptimality: mean ${pct(a.gap)}, median ${pct(a.gapMedian)}, max ${pct(a.gapMax)}; constraint violation ${a.violationMax.toExponential(1)} (clamped onto the box)`,

@@ -5,10 +5,12 @@
  *   z*(x) = argmin ½zᵀQz + (xᵀP + p₀)z  s.t.  −1 ≤ z ≤ 1     (Q = MMᵀ/n + I fixed),
  *
  * and a model ẑ_θ(x) = clamp(MLP_θ(x), −1, 1) is trained with the objective loss, with no
- * solver in the loop. On held-out contexts we measure what the tutorial measures: the speed-up
- * of the prediction over solving from scratch, the relative suboptimality of the predictions
- * (with their constraint violation), and how much the prediction saves the interior-point
- * solver as its warm start — plus what K refinement steps on the objective buy.
+ * solver in the loop. The clamp is the model's `outputBounds`, so the deployed prediction is one
+ * pass of small gemms from the contexts to ẑ on the box. On held-out contexts we measure what the
+ * tutorial measures: the speed-up of the prediction over solving from scratch, the relative
+ * suboptimality of the predictions (with their constraint violation), and how much the prediction
+ * saves the interior-point solver as its warm start — plus what K refinement steps on the
+ * objective buy.
  */
 import { Rng, Tensor, add, matmul, maximum, minimum, randn } from '@argmin/autodiff';
 import {
@@ -19,6 +21,7 @@ import {
   evaluateAmortized,
   mlp,
   parameterCount,
+  type Activation,
   type AmortizationReport,
   type TrainProgress,
   type WarmStartReport,
@@ -36,8 +39,13 @@ export interface AmortizedQpConfig {
   readonly steps?: number;
   readonly batchSize?: number;
   readonly lr?: number;
-  /** Hidden widths of the tanh MLP (default [64, 64]; it also has a linear skip path). */
+  /**
+   * Hidden widths of the MLP (default [16]; it also has a linear skip path) and their activation
+   * (default 'softsign'): at n = 50 the smallest network whose mean gap stays under 0.5%, since
+   * the skip path carries most of the near-affine solution map.
+   */
   readonly hidden?: readonly number[];
+  readonly activation?: Activation;
   /** Projected-gradient refinement steps measured after training (default 5). */
   readonly refineSteps?: number;
   readonly seed?: number;
@@ -104,7 +112,8 @@ export function runAmortizedQp(config: AmortizedQpConfig = {}): AmortizedQpResul
     steps: 4000,
     batchSize: 64,
     lr: 3e-2,
-    hidden: [64, 64],
+    hidden: [16],
+    activation: 'softsign',
     refineSteps: 5,
     seed: 0,
     ...Object.fromEntries(Object.entries(config).filter(([k, v]) => k !== 'onProgress' && v !== undefined)),
@@ -113,9 +122,9 @@ export function runAmortizedQp(config: AmortizedQpConfig = {}): AmortizedQpResul
   const fam = qpFamily(cfg.n, cfg.dx, rng);
   const xTrain = randn([cfg.nTrain, cfg.dx], rng);
   const xTest = randn([cfg.nTest, cfg.dx], rng);
-  const net = mlp({ sizes: [cfg.dx, ...cfg.hidden, cfg.n], activation: 'tanh', linearSkip: true });
-  const clamp = (_: QpParams, s: { z?: Tensor }) => ({ z: minimum(maximum(s.z!, -1), 1) });
-  const am = amortize(qpNode, net, { problem: fam.problem, loss: 'objective', project: clamp, shapes: { z: [cfg.n] } });
+  // The output clamped onto the box is feasible, so the QP's penalty on Gz ≤ h is zero: weight 0 skips it.
+  const net = mlp({ sizes: [cfg.dx, ...cfg.hidden, cfg.n], activation: cfg.activation, linearSkip: true, outputBounds: [-1, 1] });
+  const am = amortize(qpNode, net, { problem: fam.problem, loss: 'objective', penaltyWeight: 0, shapes: { z: [cfg.n] } });
 
   const fit = am.fit(
     am.init(rng.split()),
@@ -136,9 +145,12 @@ export function runAmortizedQp(config: AmortizedQpConfig = {}): AmortizedQpResul
   const amortized = evaluateAmortized(am, theta, xTest, { reference });
   // 1/L with L the largest eigenvalue of Q bounded by its largest row sum.
   const step = 1 / maxRowSum(fam.Q);
+  // Projected gradient steps need the projection onto the box after each step.
+  const clamp = (_: QpParams, s: { z?: Tensor }) => ({ z: minimum(maximum(s.z!, -1), 1) });
   const refinedModel = amortize(qpNode, net, {
     problem: fam.problem,
     loss: 'objective',
+    penaltyWeight: 0,
     project: clamp,
     shapes: { z: [cfg.n] },
     refine: { kind: 'gradient', steps: cfg.refineSteps, stepSize: step },
