@@ -22,6 +22,7 @@ export {
 export { otSemiDual, otSemiDualLoss, semiDualOp, type SemiDualAttrs } from './meta-ot-dual.js';
 export { metaOt, trainMetaOt, type MetaOt, type MetaOtOptions, type MetaOtTrainOptions } from './meta-ot.js';
 export { evaluateMetaOt, marginalErrorCurve, type MetaOtEvalOptions, type MetaOtPairReport, type MetaOtReport } from './meta-ot-eval.js';
+export { coarseStart, type CoarseStart, type CoarseStartOptions } from './meta-ot-coarse.js';
 export { icnn, type Icnn, type IcnnOptions, type IcnnParams } from './icnn.js';
 export { conjugate, type ConjugateOptions, type ConjugateResult, type ValueAndGrad } from './conjugate.js';
 export {

@@ -1,6 +1,7 @@
 import { InvalidInputError, Tensor } from '@argmin/autodiff';
 import { sinkhorn } from '@argmin/nodes-convex';
 import { otSemiDual } from './meta-ot-dual.js';
+import type { CoarseStart } from './meta-ot-coarse.js';
 import type { MetaOt } from './meta-ot.js';
 import type { MlpParams } from './mlp.js';
 
@@ -21,6 +22,8 @@ export interface MetaOtEvalOptions {
   readonly maxIter?: number;
   /** Timed runs per pair and start (default 3; the median is kept). */
   readonly repeats?: number;
+  /** Also time this unlearned start (coarse solve included), interleaved with the others. */
+  readonly coarse?: CoarseStart;
 }
 
 export interface MetaOtPairReport {
@@ -32,12 +35,22 @@ export interface MetaOtPairReport {
   readonly predictMs: number;
   /** Marginal error of the plan of (f̂, c-transform of f̂), before any iteration. */
   readonly rawMarginalError: number;
+  /** ‖f̂ − f*‖ in units of ε, a-weighted RMS, f̂ shifted to f*'s gauge (see `potentialError`). */
+  readonly potentialError: number;
   /** value* − D(f̂), absolute and over |value*|. */
   readonly dualGap: number;
   readonly relativeDualGap: number;
   /** max |P_cold − P_warm| of the two starts solved to exactTol. */
   readonly planDiff: number;
   readonly converged: boolean;
+  /** With `coarse`: fine iterations from its start, its coarse iterations, time (all included), raw error. */
+  readonly coarse?: {
+    readonly iterations: number;
+    readonly coarseIterations: number;
+    readonly ms: number;
+    readonly rawMarginalError: number;
+    readonly potentialError: number;
+  };
 }
 
 export interface MetaOtReport {
@@ -54,8 +67,17 @@ export interface MetaOtReport {
   readonly meanDualGap: number;
   readonly meanRelativeDualGap: number;
   readonly meanRawMarginalError: number;
+  readonly meanPotentialError: number;
   /** All solves reached tol within maxIter. */
   readonly allConverged: boolean;
+  /** With `coarse`: its mean fine iterations, cold over them, and the time ratio. */
+  readonly coarse?: {
+    readonly meanIterations: number;
+    readonly iterReduction: number;
+    readonly timeSpeedup: number;
+    readonly meanRawMarginalError: number;
+    readonly meanPotentialError: number;
+  };
 }
 
 const median = (xs: number[]): number => {
@@ -85,6 +107,8 @@ export function evaluateMetaOt(
     const coldT: number[] = [];
     const warmT: number[] = [];
     const predT: number[] = [];
+    const coarseT: number[] = [];
+    let coarseRun: { iterations: number; coarseIterations: number; f: Tensor } | null = null;
     let cold = sinkhorn(params, { epsilon, tol, maxIter });
     let warm = cold;
     let f = meta.predict(theta, a, b);
@@ -99,6 +123,13 @@ export function evaluateMetaOt(
       coldT.push(t1 - t0);
       warmT.push(t3 - t1);
       predT.push(t2 - t1);
+      if (options.coarse) {
+        const t4 = performance.now();
+        const start = options.coarse.predict(a, b);
+        const solved = sinkhorn(params, { epsilon, tol, maxIter, warmStart: { f: start.f } });
+        coarseT.push(performance.now() - t4);
+        coarseRun = { iterations: solved.info.iterations[0]!, coarseIterations: start.iterations, f: start.f };
+      }
     }
     const raw = sinkhorn(params, { epsilon, maxIter: 0, warmStart: { f } });
     const exactCold = sinkhorn(params, { epsilon, tol: exactTol, maxIter });
@@ -114,10 +145,22 @@ export function evaluateMetaOt(
       warmMs: median(warmT),
       predictMs: median(predT),
       rawMarginalError: raw.info.residual[0]!,
+      potentialError: potentialError(f.data, exactCold.f.data, a.data, epsilon),
       dualGap: gap,
       relativeDualGap: gap / Math.abs(value),
       planDiff,
       converged: [cold, warm, exactCold, exactWarm].every((s) => s.info.status[0] === 'converged'),
+      ...(coarseRun
+        ? {
+            coarse: {
+              iterations: coarseRun.iterations,
+              coarseIterations: coarseRun.coarseIterations,
+              ms: median(coarseT),
+              rawMarginalError: sinkhorn(params, { epsilon, maxIter: 0, warmStart: { f: coarseRun.f } }).info.residual[0]!,
+              potentialError: potentialError(coarseRun.f.data, exactCold.f.data, a.data, epsilon),
+            },
+          }
+        : {}),
     });
   }
   const mean = (key: keyof MetaOtPairReport) => reports.reduce((s, r) => s + (r[key] as number), 0) / reports.length;
@@ -134,7 +177,35 @@ export function evaluateMetaOt(
     meanDualGap: mean('dualGap'),
     meanRelativeDualGap: mean('relativeDualGap'),
     meanRawMarginalError: mean('rawMarginalError'),
+    meanPotentialError: mean('potentialError'),
     allConverged: reports.every((r) => r.converged),
+    ...(options.coarse ? { coarse: coarseSummary(reports) } : {}),
+  };
+}
+
+/**
+ * (Σᵢ aᵢ (f̂ᵢ − f*ᵢ − κ)²)^½ / ε with κ = Σᵢ aᵢ (f̂ᵢ − f*ᵢ), the a-weighted gauge: how far a start is
+ * from the solution in units of ε, which is what sets Sinkhorn's iterations from it (errors of
+ * a few hundredths of ε still cost ~5–8 iterations at ε = 0.01 on a 16×16 grid).
+ */
+export function potentialError(f: Float64Array, fStar: Float64Array, a: Float64Array, epsilon: number): number {
+  let kappa = 0;
+  for (let i = 0; i < f.length; i++) kappa += a[i]! * (f[i]! - fStar[i]!);
+  let s = 0;
+  for (let i = 0; i < f.length; i++) s += a[i]! * (f[i]! - fStar[i]! - kappa) ** 2;
+  return Math.sqrt(s) / epsilon;
+}
+
+function coarseSummary(reports: readonly MetaOtPairReport[]) {
+  const runs = reports.map((r) => r.coarse!);
+  const meanIterations = runs.reduce((s, c) => s + c.iterations, 0) / runs.length;
+  const cold = reports.reduce((s, r) => s + r.coldIterations, 0) / reports.length;
+  return {
+    meanIterations,
+    iterReduction: cold / Math.max(meanIterations, 1e-12),
+    timeSpeedup: reports.reduce((s, r) => s + r.coldMs, 0) / runs.reduce((s, c) => s + c.ms, 0),
+    meanRawMarginalError: runs.reduce((s, c) => s + c.rawMarginalError, 0) / runs.length,
+    meanPotentialError: runs.reduce((s, c) => s + c.potentialError, 0) / runs.length,
   };
 }
 
