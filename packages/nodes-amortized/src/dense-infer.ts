@@ -69,6 +69,10 @@ function stacked(W: Float64Array, skip: Float64Array, k: number, dx: number, m: 
   return out;
 }
 
+/** v clipped onto [lo, hi], NaN kept. */
+// biome-ignore lint/complexity/useMathMinMax: compares compile tighter than Math.min/max here (2.6 vs 3.9 ns an element).
+const clip = (v: number, lo: number, hi: number): number => (v < lo ? lo : v > hi ? hi : v);
+
 /**
  * out[r, j] ← clip(σ(out[r, j] + b[j])) on rows of stride `ld`; without bounds the clip is
  * onto ±∞, which changes no value. One loop nest per activation, so each body is a straight
@@ -87,29 +91,27 @@ function biasActivate(
   const hi = bounds ? bounds[1] : Infinity;
   switch (activation) {
     case 'identity':
-      for (let o = 0; o < rows * ld; o += ld) for (let j = 0; j < m; j++) out[o + j] = Math.min(Math.max(out[o + j]! + b[j]!, lo), hi);
+      for (let o = 0; o < rows * ld; o += ld) for (let j = 0; j < m; j++) out[o + j] = clip(out[o + j]! + b[j]!, lo, hi);
       return;
     case 'relu':
-      for (let o = 0; o < rows * ld; o += ld)
-        for (let j = 0; j < m; j++) out[o + j] = Math.min(Math.max(Math.max(out[o + j]! + b[j]!, 0), lo), hi);
+      for (let o = 0; o < rows * ld; o += ld) for (let j = 0; j < m; j++) out[o + j] = clip(Math.max(out[o + j]! + b[j]!, 0), lo, hi);
       return;
     case 'softsign':
       for (let o = 0; o < rows * ld; o += ld) {
         for (let j = 0; j < m; j++) {
           const v = out[o + j]! + b[j]!;
-          out[o + j] = Math.min(Math.max(v / (1 + Math.abs(v)), lo), hi);
+          out[o + j] = clip(v / (1 + Math.abs(v)), lo, hi);
         }
       }
       return;
     case 'tanh':
-      for (let o = 0; o < rows * ld; o += ld)
-        for (let j = 0; j < m; j++) out[o + j] = Math.min(Math.max(Math.tanh(out[o + j]! + b[j]!), lo), hi);
+      for (let o = 0; o < rows * ld; o += ld) for (let j = 0; j < m; j++) out[o + j] = clip(Math.tanh(out[o + j]! + b[j]!), lo, hi);
       return;
     case 'sigmoid':
       for (let o = 0; o < rows * ld; o += ld) {
         for (let j = 0; j < m; j++) {
           const v = out[o + j]! + b[j]!;
-          out[o + j] = Math.min(Math.max(v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)), lo), hi);
+          out[o + j] = clip(v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v)), lo, hi);
         }
       }
       return;
@@ -117,7 +119,7 @@ function biasActivate(
       for (let o = 0; o < rows * ld; o += ld) {
         for (let j = 0; j < m; j++) {
           const v = out[o + j]! + b[j]!;
-          out[o + j] = Math.min(Math.max(Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), lo), hi);
+          out[o + j] = clip(Math.max(v, 0) + Math.log1p(Math.exp(-Math.abs(v))), lo, hi);
         }
       }
       return;
