@@ -2,7 +2,7 @@ import type { SolveStatus } from '@argmin/autodiff';
 import type { IpmCone } from './cone.js';
 import type { Scaling } from './equilibrate.js';
 import { applyH, type KktSolver } from './kkt.js';
-import { dot, mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
+import { dot, mulBoth, symMulAdd, type Matrix } from './matrix.js';
 import { certificateTests, kktMeasure } from './measure.js';
 
 /**
@@ -132,8 +132,7 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
   for (iter = 0; iter <= opts.maxIter; iter++) {
     // Residuals of the embedding.
     symMulAdd(P, x, px, 1, 0);
-    mulAdd(A, x, ax, 1, 0);
-    mulTAdd(A, z, atz, 1, 0);
+    mulBoth(A, x, z, ax, atz);
     for (let j = 0; j < n; j++) rx[j] = px[j]! + atz[j]! + c[j]! * tau;
     for (let i = 0; i < m; i++) rz[i] = ax[i]! + s[i]! - b[i]! * tau;
     const xPx = dot(x, px);

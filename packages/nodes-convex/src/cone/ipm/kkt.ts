@@ -1,5 +1,4 @@
 import type { IpmCone } from './cone.js';
-import { mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
 
 /**
  * The linear algebra of one interior-point iteration: the quasi-definite KKT system
@@ -21,25 +20,4 @@ export function applyH(cones: readonly IpmCone[], v: Float64Array, out: Float64A
     c.apply('W', v, tmp, 1, 1);
     c.apply('Wt', tmp, out, 1, 1);
   }
-}
-
-/** The residual (ex, ez) = (rx, rz) − K·(dx, dz) of the unregularised system. */
-export function kktResidual(
-  A: Matrix,
-  P: Matrix | null,
-  cones: readonly IpmCone[],
-  rx: Float64Array,
-  rz: Float64Array,
-  dx: Float64Array,
-  dz: Float64Array,
-  ex: Float64Array,
-  ez: Float64Array,
-  tmp: Float64Array,
-): void {
-  symMulAdd(P, dx, ex, -1, 0);
-  mulTAdd(A, dz, ex, -1, 1);
-  for (let j = 0; j < ex.length; j++) ex[j]! += rx[j]!;
-  applyH(cones, dz, ez, tmp);
-  mulAdd(A, dx, ez, -1, 1);
-  for (let i = 0; i < ez.length; i++) ez[i]! += rz[i]!;
 }

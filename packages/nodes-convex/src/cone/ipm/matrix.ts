@@ -1,4 +1,4 @@
-import type { CscPattern } from '@argmin/autodiff/kernels';
+import { dot as dotView, type CscPattern } from '@argmin/autodiff/kernels';
 
 /**
  * The program's matrices as the engine holds them: A dense (row-major m×n) or sparse (CSC on a
@@ -15,12 +15,7 @@ export function mulAdd(M: Matrix, x: Float64Array, out: Float64Array, alpha: num
   if (beta !== 1) for (let i = 0; i < rows; i++) out[i] = beta === 0 ? 0 : beta * out[i]!;
   if (M.kind === 'dense') {
     const a = M.data;
-    for (let i = 0; i < rows; i++) {
-      let v = 0;
-      const r = i * cols;
-      for (let j = 0; j < cols; j++) v += a[r + j]! * x[j]!;
-      out[i]! += alpha * v;
-    }
+    for (let i = 0; i < rows; i++) out[i]! += alpha * dotView(cols, a, x, i * cols);
     return;
   }
   const { colPtr, rowIdx } = M.pattern;
@@ -52,6 +47,25 @@ export function mulTAdd(M: Matrix, y: Float64Array, out: Float64Array, alpha: nu
     let v = 0;
     for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) v += vals[p]! * y[rowIdx[p]!]!;
     out[j]! += alpha * v;
+  }
+}
+
+/** ax ← M·x and aty ← Mᵀ·y; a dense M is read once for both. */
+export function mulBoth(M: Matrix, x: Float64Array, y: Float64Array, ax: Float64Array, aty: Float64Array): void {
+  if (M.kind !== 'dense') {
+    mulAdd(M, x, ax, 1, 0);
+    mulTAdd(M, y, aty, 1, 0);
+    return;
+  }
+  const { rows, cols } = M;
+  const a = M.data;
+  aty.fill(0, 0, cols);
+  for (let i = 0; i < rows; i++) {
+    const r = i * cols;
+    ax[i] = dotView(cols, a, x, r);
+    const yi = y[i]!;
+    if (yi === 0) continue;
+    for (let j = 0; j < cols; j++) aty[j]! += a[r + j]! * yi;
   }
 }
 
@@ -162,4 +176,37 @@ export function absMul(M: Matrix | null, x: Float64Array, out: Float64Array, tra
       else out[i]! += v * Math.abs(x[j]!);
       if (symmetric && i !== j) out[j]! += v * Math.abs(x[i]!);
     }
+}
+
+/** absMul(M, x, outX) and absMul(M, y, outY, true) (a general M), a dense M read once for both. */
+export function absMulBoth(M: Matrix, x: Float64Array, y: Float64Array, outX: Float64Array, outY: Float64Array): void {
+  if (M.kind !== 'dense') {
+    absMul(M, x, outX);
+    absMul(M, y, outY, true);
+    return;
+  }
+  const { rows, cols } = M;
+  const a = M.data;
+  outY.fill(0, 0, cols);
+  for (let i = 0; i < rows; i++) {
+    const r = i * cols;
+    const yi = Math.abs(y[i]!);
+    let v0 = 0;
+    let v1 = 0;
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      const a0 = Math.abs(a[r + j]!);
+      const a1 = Math.abs(a[r + j + 1]!);
+      v0 += a0 * Math.abs(x[j]!);
+      v1 += a1 * Math.abs(x[j + 1]!);
+      outY[j]! += a0 * yi;
+      outY[j + 1]! += a1 * yi;
+    }
+    for (; j < cols; j++) {
+      const a0 = Math.abs(a[r + j]!);
+      v0 += a0 * Math.abs(x[j]!);
+      outY[j]! += a0 * yi;
+    }
+    outX[i] = v0 + v1;
+  }
 }

@@ -1,4 +1,4 @@
-import { absMul, dot, mulAdd, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
+import { absMul, absMulBoth, dot, mulAdd, mulBoth, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
 
 /**
  * When a point is a solution, or a certificate, of  min ½xᵀPx + cᵀx  s.t.  Ax + s = b, s ∈ K.
@@ -161,12 +161,10 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
       aty.set(products.aty);
       px.set(products.px);
     } else {
-      mulAdd(A, x, ax, 1, 0);
-      mulTAdd(A, y, aty, 1, 0);
+      mulBoth(A, x, y, ax, aty);
       symMulAdd(P, x, px, 1, 0);
     }
-    absMul(A, x, absAx);
-    absMul(A, y, absAty, true);
+    absMulBoth(A, x, y, absAx, absAty);
     absMul(P, x, absPx, false, symmetric);
     // The typical size of x is never taken above what the point itself has (down to the least size
     // a row implies): a majority of huge bounds (b = 1e10 beside a bound of 0.5) implies an x of

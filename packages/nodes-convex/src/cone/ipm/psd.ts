@@ -1,4 +1,4 @@
-import { symmetricEigen } from '@argmin/autodiff/kernels';
+import { dot, symmetricEigen } from '@argmin/autodiff/kernels';
 import { smatInto, svecInto } from '../psd.js';
 import type { IpmCone } from './cone.js';
 import { applyDense, cholInPlace, jacobiSvd, svecIndex, svecOperator } from './dense-small.js';
@@ -36,14 +36,8 @@ export function psdCone(offset: number, k: number): IpmCone {
     if (tmp.length < n) tmp = new Float64Array(n);
     return tmp;
   };
-  const applyVec = (mat: Float64Array, transpose: boolean, x: Float64Array, xo: number, out: Float64Array, oo: number) => {
-    for (let i = 0; i < p; i++) {
-      let v = 0;
-      if (transpose) for (let j = 0; j < p; j++) v += mat[j * p + i]! * x[xo + j]!;
-      else for (let j = 0; j < p; j++) v += mat[i * p + j]! * x[xo + j]!;
-      out[oo + i] = v;
-    }
-  };
+  const applyVec = (mat: Float64Array, transpose: boolean, x: Float64Array, xo: number, out: Float64Array, oo: number) =>
+    matVec(mat, p, transpose, x, xo, out, oo);
   /** min over the scaled direction d (svec, local): largest α with Λ + αD ⪰ 0. */
   const scaledStep = (d: Float64Array): number => {
     smatInto(d, 0, k, m1);
@@ -143,4 +137,22 @@ export function psdCone(offset: number, k: number): IpmCone {
       svecOperator(m1, k, out);
     },
   };
+}
+
+/**
+ * out[oo…oo+p) = op(mat)·x[xo…] for a p×p row-major mat: rows as four-sum dot products, the
+ * transpose as a sum of scaled rows (contiguous reads either way; out must not overlap x).
+ */
+function matVec(mat: Float64Array, p: number, transpose: boolean, x: Float64Array, xo: number, out: Float64Array, oo: number): void {
+  if (!transpose) {
+    for (let i = 0; i < p; i++) out[oo + i] = dot(p, mat, x, i * p, xo);
+    return;
+  }
+  out.fill(0, oo, oo + p);
+  for (let j = 0; j < p; j++) {
+    const xj = x[xo + j]!;
+    if (xj === 0) continue;
+    const r = j * p;
+    for (let i = 0; i < p; i++) out[oo + i]! += mat[r + i]! * xj;
+  }
 }
