@@ -5,6 +5,7 @@ import type { AnyNode, Cotangents, SolveInfo, SolveResult, TensorRecord } from '
 import { coreShapeOf, rankOf, type CoreSpec } from '../optimization/signature.js';
 import { defaultWorkerPool, isWorkerPool, type WorkerPool } from './pool.js';
 import {
+  SharedBatch,
   elementRange,
   encodeValue,
   rethrow,
@@ -70,8 +71,10 @@ export function solveOnWorkers(
 ): SolveResult<TensorRecord> {
   const batch = layout.size!;
   const ranges = splitBatch(batch, target.count);
-  const shared: Record<string, Float64Array> = {};
-  for (const [k, t] of Object.entries(params)) if (t !== undefined) shared[k] = sharedCopy(t.data);
+  const shared: Record<string, SharedBatch | Float64Array> = {};
+  for (const [k, t] of Object.entries(params)) {
+    if (t !== undefined) shared[k] = layout.batched.has(k) ? new SharedBatch(t.data, batch) : sharedCopy(t.data);
+  }
   const solution = node.signature.solution as Record<string, CoreSpec>;
   const shapes: Record<string, number[]> = {};
   const out: Record<string, Float64Array> = {};
@@ -80,13 +83,12 @@ export function solveOnWorkers(
     out[k] = sharedZeros(shapes[k].reduce((a, b) => a * b, 1));
   }
   const id = nextId++;
-  const requests = ranges.map(([lo, hi], worker) => {
+  const requests = ranges.map(([lo, hi], worker) => () => {
     const slice: Record<string, SharedTensor> = {};
     for (const [k, t] of Object.entries(params)) {
       if (t === undefined) continue;
-      slice[k] = layout.batched.has(k)
-        ? { data: elementRange(shared[k]!, batch, lo, hi), shape: [hi - lo, ...t.shape.slice(1)] }
-        : { data: shared[k]!, shape: t.shape };
+      const s = shared[k]!;
+      slice[k] = s instanceof SharedBatch ? { data: s.range(lo, hi), shape: [hi - lo, ...t.shape.slice(1)] } : { data: s, shape: t.shape };
     }
     const message: WorkerRequest = {
       kind: 'solve',
@@ -126,17 +128,23 @@ export class ParallelCall {
   /** The slices' VJPs on their workers, combined; null when a worker no longer holds its slice. */
   vjp(params: TensorRecord, cot: Cotangents<TensorRecord>, layout: NodeLayout): Record<string, Tensor> | null {
     if (this.pool.closed) return null;
-    const cots: Record<string, Float64Array | null> = {};
-    for (const [k, c] of Object.entries(cot)) cots[k] = c ? sharedCopy(c.data) : null;
+    const cots: Record<string, SharedBatch | null> = {};
+    for (const [k, c] of Object.entries(cot)) cots[k] = c ? new SharedBatch(c.data, this.batch) : null;
     const frozen = new Set<string>(this.node.signature.nondifferentiable ?? []);
     const keys = Object.keys(params).filter((k) => params[k] !== undefined && !frozen.has(k));
     const whole: Record<string, Float64Array> = {};
     for (const k of keys) whole[k] = sharedZeros(layout.batched.has(k) ? params[k]!.size : params[k]!.size * this.ranges.length);
-    const requests = this.ranges.map((_, worker) => {
+    const requests = this.ranges.map(([lo, hi], worker) => () => {
+      // The whole-batch views, with this worker's elements copied in.
+      const cotViews: Record<string, Float64Array | null> = {};
+      for (const [k, c] of Object.entries(cots)) {
+        c?.range(lo, hi);
+        cotViews[k] = c ? c.data : null;
+      }
       const grads: Record<string, Float64Array> = {};
       for (const k of keys)
         grads[k] = layout.batched.has(k) ? whole[k]! : whole[k]!.subarray(worker * params[k]!.size, (worker + 1) * params[k]!.size);
-      return { worker, message: { kind: 'vjp', id: this.id, cot: cots, grads } satisfies WorkerRequest };
+      return { worker, message: { kind: 'vjp', id: this.id, cot: cotViews, grads } satisfies WorkerRequest };
     });
     const replies = exchange(this.pool, requests, this.node.name, this.ranges);
     if (replies.some((r) => r.kind === 'missing')) return null;
@@ -169,11 +177,16 @@ const released = new FinalizationRegistry<{ pool: WorkerPool; id: number; worker
 
 function exchange(
   pool: WorkerPool,
-  requests: { worker: number; message: WorkerRequest }[],
+  requests: readonly (() => { worker: number; message: WorkerRequest })[],
   where: string,
   ranges: readonly (readonly [number, number])[],
 ): WorkerReply[] {
-  const replies = pool.exchange(requests);
+  // Each request is built just before it is sent, so the next slice's copy overlaps the previous worker's work.
+  const replies = pool.exchange(
+    (function* () {
+      for (const make of requests) yield make();
+    })(),
+  );
   replies.forEach((r, w) => {
     // A worker numbers the elements of its slice from 0: say where the slice starts.
     const [lo, hi] = ranges[w]!;

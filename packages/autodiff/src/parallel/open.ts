@@ -99,17 +99,18 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
     exchange(requests) {
       if (closed) throw new ArgminError('worker pool: the pool is closed');
       exchanges++;
-      let sent = 0;
+      const sent: number[] = [];
       try {
         for (const { worker, message } of requests) {
           send(worker, message);
-          sent++;
+          sent.push(worker);
         }
-      } finally {
-        // Every request posted gets its reply taken, even when a later one could not be sent.
-        if (sent < requests.length) for (const { worker } of requests.slice(0, sent)) take(ports[worker]!, seen, signal, worker);
+      } catch (e) {
+        // Every request posted gets its reply taken, even when a later one could not be built or sent.
+        for (const worker of sent) take(ports[worker]!, seen, signal, worker);
+        throw e;
       }
-      return requests.map(({ worker }) => {
+      return sent.map((worker) => {
         try {
           return take(ports[worker]!, seen, signal, worker);
         } catch (e) {

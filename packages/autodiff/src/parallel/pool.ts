@@ -17,8 +17,11 @@ export interface WorkerPool {
   readonly closed: boolean;
   /** Exchanges made so far (one per parallel forward or backward), for tests and tools. */
   readonly exchanges: number;
-  /** Sends each request to its worker, then waits for all replies; replies in request order. */
-  exchange(requests: readonly { readonly worker: number; readonly message: WorkerRequest }[]): WorkerReply[];
+  /**
+   * Sends each request to its worker as the iterable yields it (a request can be built while
+   * earlier workers already compute), then waits for all replies; replies in request order.
+   */
+  exchange(requests: Iterable<{ readonly worker: number; readonly message: WorkerRequest }>): WorkerReply[];
   /** Sends a message that has no reply (e.g. releasing the state a worker keeps for a backward). */
   post(worker: number, message: WorkerRequest): void;
   /** Stops the workers. Calls that name this pool afterwards are typed errors. */

@@ -67,6 +67,29 @@ export function sharedCopy(data: Float64Array): Float64Array {
   return out;
 }
 
+/**
+ * A batch-major array on shared memory, copied slice by slice as each worker's request is
+ * built, so copying the next slice overlaps the solve of the previous one.
+ */
+export class SharedBatch {
+  readonly data: Float64Array;
+  private readonly copies: boolean;
+  constructor(
+    private readonly source: Float64Array,
+    private readonly batch: number,
+  ) {
+    this.copies = !(source.buffer instanceof SharedArrayBuffer);
+    this.data = this.copies ? sharedZeros(source.length) : source;
+  }
+
+  /** Elements [lo, hi), now on shared memory. */
+  range(lo: number, hi: number): Float64Array {
+    const view = elementRange(this.data, this.batch, lo, hi);
+    if (this.copies) view.set(elementRange(this.source, this.batch, lo, hi));
+    return view;
+  }
+}
+
 export function sharedZeros(length: number): Float64Array {
   return new Float64Array(new SharedArrayBuffer(length * Float64Array.BYTES_PER_ELEMENT));
 }
