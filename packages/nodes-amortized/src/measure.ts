@@ -50,7 +50,10 @@ export interface AmortizationReport {
 export interface EvaluateOptions<S extends TensorRecord> {
   /** Solutions of the contexts if already computed (the solve is timed anyway). */
   readonly reference?: NodeOutput<S>;
-  /** Rounds of timing (default 5): each times one batched solve and `predictRepeats` (default 10) predictions. */
+  /**
+   * Rounds of timing (default 5): each times one batched solve, then a block of batched
+   * predictions: at least `predictRepeats` (default 10), and enough to last a quarter of the solve.
+   */
   readonly rounds?: number;
   readonly predictRepeats?: number;
 }
@@ -60,7 +63,9 @@ export interface EvaluateOptions<S extends TensorRecord> {
  * speed-up (batched solve from scratch over batched `infer`, both per context) and the relative
  * suboptimality of the predictions, with their constraint violation beside it. Solves and
  * predictions are timed in interleaved rounds, so both sides see the same load, and each side
- * reports its median run.
+ * reports its median round. On a shared machine a burst of predictions far shorter than the
+ * solve would run in a less disturbed slice of time than the solve: each round's predictions
+ * therefore run for at least a quarter of its solve's time.
  */
 export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord, Theta>(
   am: Amortized<P, S, Theta>,
@@ -72,14 +77,24 @@ export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord
   const rounds = Math.max(1, options.rounds ?? 5);
   const repeats = Math.max(1, options.predictRepeats ?? 10);
   let solved: NodeOutput<S> | undefined;
-  // One untimed prediction first (the JIT's first compilation is no deployment cost); a cold
-  // first solve is one of several rounds and does not move the median.
+  // Predictions first, timed only to size the first block (the JIT's first compilation is no
+  // deployment cost); a cold first solve is one of several rounds and does not move the median.
   let prediction: Partial<S> = am.infer(theta, x);
+  let perPrediction =
+    timed(() => {
+      for (let k = 0; k < repeats; k++) prediction = am.infer(theta, x);
+    }) / repeats;
   const solveTimes: number[] = [];
   const predictTimes: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    solveTimes.push(timed(() => (solved = am.solve(x))));
-    for (let k = 0; k < repeats; k++) predictTimes.push(timed(() => (prediction = am.infer(theta, x))));
+    const solveTime = timed(() => (solved = am.solve(x)));
+    const calls = Math.max(repeats, Math.ceil(solveTime / 4 / Math.max(perPrediction, 1e-6)));
+    perPrediction =
+      timed(() => {
+        for (let k = 0; k < calls; k++) prediction = am.infer(theta, x);
+      }) / calls;
+    solveTimes.push(solveTime);
+    predictTimes.push(perPrediction);
   }
   const solveMs = summary(solveTimes).median / B;
   const predictMs = summary(predictTimes).median / B;

@@ -56,6 +56,27 @@ describe('evaluateAmortized', () => {
   });
 });
 
+test("each round's predictions last at least about a quarter of its solve, and at least predictRepeats calls", () => {
+  let predictions = 0;
+  const busy = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end);
+  };
+  // A solve of 20 ms against predictions of well under a millisecond.
+  const slow = {
+    ...am,
+    solve: (xs: Tensor) => (busy(20), am.solve(xs)),
+    infer: (t: typeof theta, xs: Tensor) => (predictions++, am.infer(t, xs)),
+  };
+  const report = evaluateAmortized(slow, theta, x, { rounds: 3, predictRepeats: 2 });
+  // One warm-up and one sizing block of predictRepeats, then three timed blocks.
+  const timed = predictions - 1 - 2;
+  expect(timed).toBeGreaterThanOrEqual(3 * 2);
+  const blockMs = (timed / 3) * report.predictMs * x.shape[0]!;
+  expect(blockMs).toBeGreaterThan(0.1 * report.solveMs * x.shape[0]!);
+  expect(report.solveMs * x.shape[0]!).toBeGreaterThanOrEqual(20);
+});
+
 describe('medianMs', () => {
   test('runs warm-up plus repeats and returns the median time', () => {
     let calls = 0;
