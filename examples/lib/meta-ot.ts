@@ -51,6 +51,8 @@ export interface MetaOtGridResult {
     readonly iterations: readonly number[];
     readonly cold: readonly number[];
     readonly warm: readonly number[];
+    /** From the unlearned coarse-grid start. */
+    readonly coarse: readonly number[];
   };
 }
 
@@ -86,7 +88,8 @@ export function runMetaOtGrid(cfg: MetaOtGridConfig, onStep?: (step: number, los
     ...(onStep ? { onStep: (p: { step: number; loss: number }) => onStep(p.step, p.loss) } : {}),
   });
   const theta = trained.params;
-  const report = evaluateMetaOt(meta, theta, test, { tol: 1e-4, repeats: 3, coarse: coarseStart(geometry, EPSILON) });
+  const coarse = coarseStart(geometry, EPSILON);
+  const report = evaluateMetaOt(meta, theta, test, { tol: 1e-4, repeats: 3, coarse });
   const small = { a: rows(test.a, cfg.nTestSmallEps), b: rows(test.b, cfg.nTestSmallEps) };
   const reportSmallEps = evaluateMetaOt(meta, theta, small, {
     tol: 1e-4,
@@ -119,6 +122,7 @@ export function runMetaOtGrid(cfg: MetaOtGridConfig, onStep?: (step: number, los
       iterations,
       cold: marginalErrorCurve(params, EPSILON, iterations),
       warm: marginalErrorCurve(params, EPSILON, iterations, f),
+      coarse: marginalErrorCurve(params, EPSILON, iterations, coarse.predict(a, b).f),
     },
   };
 }
