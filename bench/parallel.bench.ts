@@ -125,7 +125,11 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
         const times = new Map<number | undefined, { wall: number; path: number; total: number; main: number }[]>(
           configs.map((w) => [w, []]),
         );
-        for (const w of configs) for (let i = 0; i < 2; i++) c.fwdBwd(w); // warm-up, here and in the workers
+        // Warm-up, here and in the workers (each worker's JIT sees only its calls): ≥ 3 calls and ~200 ms per configuration.
+        for (const w of configs) {
+          const start = performance.now();
+          for (let i = 0; i < 3 || (i < 200 && performance.now() - start < 200); i++) c.fwdBwd(w);
+        }
         const rounds = quick ? 5 : batch >= 128 ? 9 : 15;
         for (let r = 0; r < rounds; r++) {
           for (const w of r % 2 ? [...configs].reverse() : configs) {

@@ -41,6 +41,7 @@ export { matmul, matmulT, solve, triangularSolve, triangle, symmetrize, cholesky
 export type { OptimizationNode, SolveInfo, SolveStatus } from './optimization/node.js';
 export type { NodeOutput } from './optimization/apply.js';
 export type { Strategy, GradientPolicy, NodeCallOptions } from './optimization/strategy.js';
+export type { WorkerPool } from './parallel/pool.js';
 export type { Plugin } from './plugin.js';
 export { createRuntime, type Runtime, type RuntimeOptions } from './runtime.js';
 export { compileGraph, type CompiledGraph, type CompileOptions } from './compile.js';

@@ -12,7 +12,11 @@ export interface WorkerPoolOptions {
   readonly plugins: readonly (string | URL)[];
   /** Calls with a smaller batch run in-thread (default 8: below it the exchange costs more than it saves, docs/performance.md). */
   readonly minBatch?: number;
-  /** Node calls whose slices a worker keeps for their backward before evicting the oldest (default 256). */
+  /**
+   * Node calls whose slices a worker keeps for their backward before evicting the oldest
+   * (default 32). Kept slices are released when the call's tape is collected, which in a loop
+   * that never yields to the event loop is never: this bounds the memory they hold.
+   */
   readonly keepLimit?: number;
   /** Node flags of the workers (default: the process's; from TypeScript sources, `--conditions=source` and a tsx loader). */
   readonly execArgv?: readonly string[];
@@ -35,6 +39,9 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
     throw new InvalidInputError("openWorkerPool: option 'plugins' must be a non-empty array of module specifiers (strings or URLs)");
   }
   const minBatch = options.minBatch ?? 8;
+  const keepLimit = options.keepLimit ?? 32;
+  if (!Number.isInteger(keepLimit) || keepLimit < 0)
+    throw new InvalidInputError(`openWorkerPool: option 'keepLimit' must be an integer ≥ 0, got ${String(keepLimit)}`);
   if (!Number.isInteger(minBatch) || minBatch < 0)
     throw new InvalidInputError(`openWorkerPool: option 'minBatch' must be an integer ≥ 0, got ${String(minBatch)}`);
   const specifiers = plugins.map((p) => (p instanceof URL ? p.href : p.startsWith('/') ? new URL(`file://${p}`).href : p));
@@ -61,7 +68,7 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
   for (let index = 0; index < size; index++) {
     const { port1, port2 } = new MessageChannel();
     ports.push(port1);
-    const task: ServeTask = { index, plugins: specifiers, port: port2 as ServeTask['port'], signal, keepLimit: options.keepLimit ?? 256 };
+    const task: ServeTask = { index, plugins: specifiers, port: port2 as ServeTask['port'], signal, keepLimit };
     tasks.push(pool.run(task, { transferList: [port2] }));
   }
   const seen = new Int32Array(size);
