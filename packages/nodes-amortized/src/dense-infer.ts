@@ -24,8 +24,28 @@ export interface DensePlan {
   readonly bounds: readonly [number, number] | null;
 }
 
+/**
+ * Buffers kept between calls for what is not part of the result (hidden activations, stacked
+ * weights): typed arrays of this size live outside V8's heap, and allocating ~100 KB of them per
+ * call made the collector run full mark-compacts for the external memory every few dozen calls.
+ * A scratch grows to the largest batch seen; calls are synchronous, so one per model suffices.
+ */
+export class DenseScratch {
+  private readonly buffers = new Map<string, Float64Array>();
+
+  /** A buffer of at least `size` values under `key`; with `zero`, its first `size` values are 0. */
+  take(key: string, size: number, zero: boolean): Float64Array {
+    let buffer = this.buffers.get(key);
+    if (!buffer || buffer.length < size) {
+      buffer = new Float64Array(size);
+      this.buffers.set(key, buffer);
+    } else if (zero) buffer.fill(0, 0, size);
+    return buffer;
+  }
+}
+
 /** The network's output `[rows, m_last]` for inputs `x [rows, k_0]`, as a fresh array. */
-export function denseForward(plan: DensePlan, x: Float64Array, rows: number): Float64Array {
+export function denseForward(plan: DensePlan, x: Float64Array, rows: number, scratch: DenseScratch): Float64Array {
   const { layers, skip, bounds } = plan;
   const L = layers.length;
   const dx = layers[0]!.k;
@@ -38,9 +58,9 @@ export function denseForward(plan: DensePlan, x: Float64Array, rows: number): Fl
     const { W, b, k, m, activation } = layers[i]!;
     const last = i === L - 1;
     const width = stack && i === L - 2 ? m + dx : m;
-    // A fresh array is zero already: β = 1 spares gemm its pass that writes zeros.
-    const out = new Float64Array(rows * width);
-    if (last && stack) gemm(false, false, rows, m, k + dx, 1, h, 0, ld, stacked(W, skip, k, dx, m), 0, m, 1, out, 0, m);
+    // Outputs start at zero (fresh, or cleared): β = 1 spares gemm its pass that writes zeros.
+    const out = last ? new Float64Array(rows * width) : scratch.take(`h${i}`, rows * width, true);
+    if (last && stack) gemm(false, false, rows, m, k + dx, 1, h, 0, ld, stacked(W, skip, k, dx, m, scratch), 0, m, 1, out, 0, m);
     else gemm(false, false, rows, m, k, 1, h, 0, ld, W, 0, m, 1, out, 0, width);
     // A skip path on a single layer: a second product accumulated before the bias pass.
     if (last && skip && !stack) gemm(false, false, rows, m, dx, 1, x, 0, dx, skip, 0, m, 1, out, 0, m);
@@ -61,9 +81,9 @@ function copyColumns(src: Float64Array, rows: number, cols: number, dst: Float64
   }
 }
 
-/** [W; W_skip] `[k + dx, m]`. */
-function stacked(W: Float64Array, skip: Float64Array, k: number, dx: number, m: number): Float64Array {
-  const out = new Float64Array((k + dx) * m);
+/** [W; W_skip] `[k + dx, m]`, copied every call (θ may change between calls). */
+function stacked(W: Float64Array, skip: Float64Array, k: number, dx: number, m: number, scratch: DenseScratch): Float64Array {
+  const out = scratch.take('stacked', (k + dx) * m, false);
   out.set(W.subarray(0, k * m), 0);
   out.set(skip.subarray(0, dx * m), k * m);
   return out;

@@ -16,7 +16,7 @@ import {
   zeros,
   type Rng,
 } from '@argmin/autodiff';
-import { type Activation, type DensePlan, denseForward } from './dense-infer.js';
+import { type Activation, type DensePlan, DenseScratch, denseForward } from './dense-infer.js';
 import type { Model } from './model.js';
 
 export type { Activation };
@@ -104,6 +104,7 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
     }
   };
 
+  const scratch = new DenseScratch();
   return {
     name,
     inputSize,
@@ -141,7 +142,7 @@ export function mlp(options: MlpOptions): Model<MlpParams> {
         skip: linearSkip ? theta.Wskip!.data : null,
         bounds: outputBounds ?? null,
       };
-      const y = denseForward(plan, x.data, x.size / inputSize);
+      const y = denseForward(plan, x.data, x.size / inputSize, scratch);
       return new Tensor(y, [...x.shape.slice(0, -1), outputSize]);
     },
   };

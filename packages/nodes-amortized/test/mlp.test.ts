@@ -109,6 +109,25 @@ describe('mlp: predict (raw kernels) computes what apply (ops) computes', () => 
     ).toBe(0);
   });
 
+  test('buffers kept between calls: batches that shrink and grow, and θ that changes, still give apply', () => {
+    const net = mlp({ sizes: [10, 16, 8, 50], activation: 'softsign', linearSkip: true, outputBounds: [-1, 1] });
+    for (const [rows, seed] of [
+      [70, 30],
+      [3, 31],
+      [40, 32],
+      [120, 33],
+    ] as const) {
+      const theta = withRandomBiases(net.init(Rng.seeded(seed)), seed + 100, true);
+      const x = randn([rows, 10], Rng.seeded(seed + 200), 2);
+      const first = net.predict(theta, x);
+      expect(maxAbsDiff(first, net.apply(theta, x))).toBeLessThan(1e-12);
+      // A later call does not write into an earlier result.
+      const copy = Float64Array.from(first.data);
+      net.predict(theta, randn([rows, 10], Rng.seeded(seed + 300)));
+      expect(first.data).toEqual(copy);
+    }
+  });
+
   test('predict leaves x and θ as they were', () => {
     const net = mlp({ sizes: [10, 16, 50], activation: 'tanh', linearSkip: true, outputBounds: [-1, 1] });
     const theta = withRandomBiases(net.init(Rng.seeded(24)), 25, true);
