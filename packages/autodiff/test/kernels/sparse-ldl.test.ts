@@ -3,7 +3,7 @@ import { test } from '@fast-check/vitest';
 import fc from 'fast-check';
 import { InvalidInputError } from '@argmin/autodiff';
 import { numRuns } from '@argmin/autodiff/testing';
-import { analyzeLdl, cscFromDense, cscUpper, factorLdl, solveLdl } from '../../src/kernels/sparse/index.js';
+import { analyzeLdl, cscFromDense, cscFromTriplets, cscUpper, factorLdl, solveLdl } from '../../src/kernels/sparse/index.js';
 import { arbKkt, arbSparseSpd, type SymmetricCase, relativeResidual } from './sparse-arbitraries.js';
 
 // Right-hand sides on a grid of 1e-3 (no subnormals: refinement's stopping test is absolute for ‖b‖ ≪ 1).
@@ -129,6 +129,44 @@ describe('sparse LDLᵀ', () => {
     for (let k = 0; k < n; k++) expect(Math.abs(f.d[k]! - g.d[k]!)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(g.d[k]!)));
     const b = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
     expect(relativeResidual(dense, n, solveLdl(f, b, new Float64Array(n)), b)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('a random sparse LP KKT: lone columns feeding over a quarter of the dense tail are moved into it', () => {
+    // n = 300 x, m = 600 rows of 6 random entries each, W over four decades: AMD leaves a few x
+    // columns outside the tail whose Schur updates cover most of it.
+    const nx = 300;
+    const m = 600;
+    let r = 5;
+    const u = () => (r = (r * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rows: number[] = [];
+    const cols: number[] = [];
+    const vals: number[] = [];
+    for (let j = 0; j < nx; j++) rows.push(j), cols.push(j), vals.push(0);
+    for (let i = 0; i < m; i++) {
+      const picked = new Set<number>();
+      while (picked.size < 6) picked.add(Math.floor(u() * nx));
+      for (const j of picked) rows.push(j), cols.push(nx + i), vals.push(2 * u() - 1);
+      rows.push(nx + i), cols.push(nx + i), vals.push(-(10 ** (4 * u() - 2)));
+    }
+    const n = nx + m;
+    const upper = cscFromTriplets(n, n, rows, cols, vals);
+    const signs = Int8Array.from({ length: n }, (_, i) => (i < nx ? 1 : -1));
+    const sym = analyzeLdl(upper);
+    const t = n - sym.tailStart;
+    expect(t).toBeGreaterThan(100);
+    for (let g = 0; g + 1 < sym.schurGroups.length; g++) {
+      const j = sym.schurGroups[g]!;
+      if (sym.schurGroups[g + 1]! - j === 1) expect(sym.lColPtr[j + 1]! - sym.tailSplit[j]!).toBeLessThanOrEqual(0.25 * t);
+    }
+    const dense = new Float64Array(n * n);
+    for (let j = 0; j < n; j++)
+      for (let q = upper.colPtr[j]!; q < upper.colPtr[j + 1]!; q++) {
+        const i = upper.rowIdx[q]!;
+        dense[i * n + j] = dense[j * n + i] = upper.values[q]!;
+      }
+    const b = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
+    const f = factorLdl(sym, upper.values, signs);
+    expect(relativeResidual(dense, n, solveLdl(f, b, new Float64Array(n), { steps: 10 }), b)).toBeLessThanOrEqual(1e-12);
   });
 
   test.prop([withRhs(arbSparseSpd(30, 80)), fc.double({ min: 1e-6, max: 1e-2, noNaN: true })], { numRuns: numRuns(40) })(

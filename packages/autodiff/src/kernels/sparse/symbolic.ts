@@ -104,7 +104,7 @@ function permuteUpper(upper: CscPattern, iperm: Int32Array): { colPtr: Int32Arra
  * pattern, in O(nnz(L)): row k of L is the set of etree paths from C's column-k rows up to k.
  * With `denseTail`, a trailing block dense enough to pay for a dense factorization is split off.
  */
-export function symbolicFactor(upper: CscPattern, perm: Int32Array, iperm: Int32Array, denseTail = true): LdlSymbolic {
+export function symbolicFactor(upper: CscPattern, perm: Int32Array, iperm: Int32Array, denseTail = true, tailFrom?: number): LdlSymbolic {
   const n = upper.ncols;
   const { colPtr: cPtr, rowIdx: cRow, source } = permuteUpper(upper, iperm);
   const parent = new Int32Array(n).fill(-1);
@@ -124,7 +124,7 @@ export function symbolicFactor(upper: CscPattern, perm: Int32Array, iperm: Int32
       }
     }
   }
-  const tailStart = denseTail ? chooseTail(colCounts, parent) : n;
+  const tailStart = denseTail ? Math.min(chooseTail(colCounts, parent), tailFrom ?? n) : n;
   // Pass 2, over sparse columns only: a row's etree walk stops at the tail (ancestors only grow).
   const rowCounts = new Int32Array(n);
   mark.fill(-1);
