@@ -129,8 +129,8 @@ describe('workers: the parallel path equals the in-thread call', () => {
     expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
   });
 
-  test('after the workers evicted a kept slice, the backward solves again in-thread', async () => {
-    const small = await openWorkerPool({ size: 2, plugins, keepLimit: 1, minBatch: 0, makeDefault: false });
+  test('after the workers evicted a kept slice, the backward solves again in-thread (replies in 64-byte chunks)', async () => {
+    const small = await openWorkerPool({ size: 2, plugins, keepLimit: 1, minBatch: 0, mailboxBytes: 64, makeDefault: false });
     try {
       const a = randomQp(5, 6, 7);
       const b = randomQp(5, 6, 8);
@@ -143,6 +143,10 @@ describe('workers: the parallel path equals the in-thread call', () => {
       const here = solveAndVjp((p) => call(p), a, 9);
       const there = solveAndVjp((p) => call(p, small), a, 9);
       expect(small.exchanges, 'two forwards, two backwards (the first finds its slices gone)').toBe(4);
+      const { info: i1, ...x } = qp(a as never, { workers: small });
+      const { info: i2, ...y } = qp(a as never);
+      expect(maxRelDiff(x, y)).toBe(0);
+      expect(i1).toEqual(i2);
       expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
     } finally {
       await small.close();
