@@ -3,6 +3,8 @@ import { certifiesInfeasible, certifiesUnbounded, relativeKktError, weaklyActive
 import { kktResidual, matVec, type QpElement } from './dense.js';
 import { identityScaling, ruiz, scaleElement, scalePoint, unscalePoint, type Scaling } from './equilibrate.js';
 import { interiorPoint, ipmWorkspace, type IpmWorkspace, type WarmPoint } from './ipm.js';
+import { activeSetSolve, warmGuess } from './active-set.js';
+import { polishFinish } from './finish.js';
 import { factorPartitioned, polish, type PartitionedKkt, type Polished } from './polish.js';
 
 /**
@@ -20,11 +22,13 @@ export function hugeThreshold(el: QpElement): number {
   const typical = mags.length > 0 ? mags[(mags.length - 1) >> 1]! : 1;
   return HUGE_BOUND * Math.max(1, typical);
 }
+/** Rounds of the active-set method before the interior point takes over (2–9 on the bench's QPs). */
+const ACTIVE_SET_ROUNDS = 20;
 /** A constraint is weakly active when both λᵢ and sᵢ are below this fraction of their scales. */
 export const WEAK_MARGIN = 1e-6;
 
 /** How the accepted point was obtained, reported per element in `info.method`. */
-export type QpMethod = 'polish' | 'interior' | 'degenerate-polish' | 'none';
+export type QpMethod = 'active-set' | 'polish' | 'interior' | 'degenerate-polish' | 'none';
 
 export interface ElementSolution {
   readonly status: SolveStatus;
@@ -58,12 +62,14 @@ export type WorkCache = Map<string, IpmWorkspace>;
  * 1. rows with hᵢ ≥ hugeThreshold are dropped (absent); `withAll` keeps them (the caller retries
  *    that way when the solution violates one of them);
  * 2. Ruiz equilibration (equilibrate.ts), exact in powers of two;
- * 3. the interior point with the active-set polish, its certificates of infeasibility or
+ * 3. with the polish on and Q positive definite, the primal–dual active-set method (active-set.ts)
+ *    from the warm start's guess of the active set, accepted if its point passes the check;
+ * 4. otherwise the interior point with the active-set polish, its certificates of infeasibility or
  *    unboundedness confirmed on the original data before they are reported;
- * 4. the degenerate path: when the interior point stalls, fails or returns a point the check
+ * 5. the degenerate path: when the interior point stalls, fails or returns a point the check
  *    rejects, the polish is retried on the other natural guesses of the active set (the
  *    primal one {sᵢ ≈ 0} and the strict one {λᵢ ≫ 0}), keeping the first that passes;
- * 5. 'converged' only for a point whose relative KKT error is within `accept`; otherwise the
+ * 6. 'converged' only for a point whose relative KKT error is within `accept`; otherwise the
  *    best point found is returned with the interior point's status (or 'failed').
  */
 export function solveElement(
@@ -89,17 +95,33 @@ export function solveElement(
   const warm = opts.warm ? scalePoint(sc, rows ? pickWarm(opts.warm, rows) : opts.warm) : undefined;
 
   const original = { scaling: sc, rows, m: full.m };
-  let polished: Polished | null = null;
-  // The polish ends the interior point as soon as it passes the acceptance test itself (on the
-  // original data), not some proxy of it: no iteration is spent beyond what that test asks.
-  const finish = opts.polish
-    ? (_x: Float64Array, lam: Float64Array, _nu: Float64Array, s: Float64Array) => {
-        const p = polish(se, lam, s, Infinity);
-        if (p === null || !(relativeKktError(el, ...pointOf(unscalePoint(sc, p))) <= opts.accept)) return false;
-        polished = p;
-        return true;
-      }
-    : undefined;
+  const withOriginal = (f: PartitionedKkt): PartitionedKkt => ({ ...f, original });
+  const fromPolish = (p: Polished): Point => unscalePoint(sc, { z: p.z, lam: p.lam, nu: p.nu, slack: p.slack });
+  const done = (
+    status: SolveStatus,
+    iterations: number,
+    pt: Point,
+    factor: ElementSolution['factor'],
+    method: QpMethod,
+    error: number,
+  ): ElementSolution => {
+    const out = rows ? expand(full, rows, pt) : pt;
+    const weak = status === 'converged' ? weaklyActive(el, pt.z, pt.lam, pt.slack, WEAK_MARGIN).map((i) => (rows ? rows[i]! : i)) : [];
+    return { status, iterations, ...out, factor, method, weak, error };
+  };
+  const check = (pt: Point) => relativeKktError(el, pt.z, pt.lam, pt.nu, pt.slack);
+  const polishing = opts.polish ? polishFinish(se, el, sc, opts.accept) : null;
+  const finish = polishing?.finish;
+  const cached = { cache: polishing?.cache };
+  // A strictly convex element first gets the active-set method from the warm start's guess (or
+  // none); only if its point fails the acceptance test does the interior point run.
+  if (polishing && polishing.cache.L !== null) {
+    const a = activeSetSolve(se, warmGuess(se, warm), polishing.cache, Math.min(ACTIVE_SET_ROUNDS, opts.maxIter));
+    if (a && polishing.passes(a)) {
+      const pt = fromPolish(a);
+      return done('converged', a.rounds, pt, { kind: 'active', factor: withOriginal(a.factor) }, 'active-set', check(pt));
+    }
+  }
   const certify = (kind: 'infeasible' | 'unbounded', x: Float64Array, lam: Float64Array, nu: Float64Array) =>
     kind === 'unbounded'
       ? certifiesUnbounded(
@@ -115,25 +137,18 @@ export function solveElement(
   // 0/∞ limits by the final complementarity: one more decade of it is worth an iteration.
   const ipmTol = opts.polish ? opts.tol : opts.tol / 10;
   const r = interiorPoint(se, { tol: ipmTol, maxIter: opts.maxIter, warm, finish, certify }, work);
-  const done = (status: SolveStatus, pt: Point, factor: ElementSolution['factor'], method: QpMethod, error: number): ElementSolution => {
-    const out = rows ? expand(full, rows, pt) : pt;
-    const weak = status === 'converged' ? weaklyActive(el, pt.z, pt.lam, pt.slack, WEAK_MARGIN).map((i) => (rows ? rows[i]! : i)) : [];
-    return { status, iterations: r.iterations, ...out, factor, method, weak, error };
-  };
+  const it = r.iterations;
   if (r.status === 'infeasible' || r.status === 'unbounded') {
     const zeros = { z: new Float64Array(el.n), lam: new Float64Array(el.m), nu: new Float64Array(el.k), slack: new Float64Array(el.m) };
-    return done(r.status, zeros, null, 'none', Infinity);
+    return done(r.status, it, zeros, null, 'none', Infinity);
   }
-  const check = (pt: Point) => relativeKktError(el, pt.z, pt.lam, pt.nu, pt.slack);
-  const withOriginal = (f: PartitionedKkt): PartitionedKkt => ({ ...f, original });
-  const fromPolish = (p: Polished): Point => unscalePoint(sc, { z: p.z, lam: p.lam, nu: p.nu, slack: p.slack });
 
   // The candidates in order of preference: the polish (exact on its active set), then — the
   // degenerate path — the polish on the other natural guesses of the active set, and only then
   // the interior point's own iterate (whose accuracy degrades near a degenerate vertex).
   const iterate = unscalePoint(sc, { z: r.x, lam: r.lam, nu: r.nu, slack: r.s });
   const iterateError = check(iterate);
-  const p0 = (polished as Polished | null) ?? (opts.polish ? polish(se, r.lam, r.s, Infinity) : null);
+  const p0 = polishing?.polished() ?? (opts.polish ? polish(se, r.lam, r.s, Infinity, undefined, cached) : null);
   if (p0) {
     const pt = fromPolish(p0);
     const err = check(pt);
@@ -141,27 +156,26 @@ export function solveElement(
     // is smaller: near a degenerate vertex an interior iterate with a tiny KKT residual can sit
     // √residual away from the solution, the polished one is exact on its active set.
     if (err <= opts.accept) {
-      return done('converged', pt, { kind: 'active', factor: withOriginal(p0.factor) }, 'polish', err);
+      return done('converged', it, pt, { kind: 'active', factor: withOriginal(p0.factor) }, 'polish', err);
     }
   }
   if (opts.polish && !(p0 && check(fromPolish(p0)) <= opts.accept)) {
     for (const guess of activeSetGuesses(se, r.lam, r.s).slice(1)) {
-      const p = polish(se, r.lam, r.s, Infinity, guess);
+      const p = polish(se, r.lam, r.s, Infinity, guess, cached);
       if (!p) continue;
       const pt = fromPolish(p);
       const err = check(pt);
-      if (err <= opts.accept) return done('converged', pt, { kind: 'active', factor: withOriginal(p.factor) }, 'degenerate-polish', err);
+      if (err <= opts.accept)
+        return done('converged', it, pt, { kind: 'active', factor: withOriginal(p.factor) }, 'degenerate-polish', err);
     }
   }
   if (r.status === 'converged' && iterateError <= opts.accept) {
     const f = factorPartitioned(se, r.lam, r.s, false);
-    if (f) return done('converged', iterate, { kind: 'interior', factor: withOriginal(f) }, 'interior', iterateError);
+    if (f) return done('converged', it, iterate, { kind: 'interior', factor: withOriginal(f) }, 'interior', iterateError);
   }
   const status: SolveStatus = r.status === 'converged' ? 'failed' : r.status;
-  return done(status, iterate, null, 'none', iterateError);
+  return done(status, it, iterate, null, 'none', iterateError);
 }
-
-const pointOf = (p: Point): [Float64Array, Float64Array, Float64Array, Float64Array] => [p.z, p.lam, p.nu, p.slack];
 
 /** The per-element residual reported in `info.residual` (absolute, on the original data). */
 export function absoluteResidual(el: QpElement, s: ElementSolution): number {

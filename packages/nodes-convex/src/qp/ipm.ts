@@ -17,11 +17,11 @@ export interface IpmSettings {
   readonly maxIter: number;
   readonly warm?: WarmPoint | undefined;
   /**
-   * Called with the (normalized) iterate once the relative residual is below 1e-4, and again
-   * every time it has dropped another 100-fold; returning true ends the solve as converged
-   * (the polish step: it takes over the iterate if it finds a better KKT point).
+   * Called with the (normalized) iterate and its relative residual at every iteration; returning
+   * true ends the solve as converged (the polish step: it takes over the iterate if it finds a
+   * KKT point that passes the acceptance test, and decides itself when an attempt is worth it).
    */
-  readonly finish?: ((x: Float64Array, lam: Float64Array, nu: Float64Array, s: Float64Array) => boolean) | undefined;
+  readonly finish?: ((x: Float64Array, lam: Float64Array, nu: Float64Array, s: Float64Array, rel: number) => boolean) | undefined;
   /**
    * Confirms a certificate before it is reported (the caller checks it on the original,
    * unscaled data): the unnormalized iterate's λ, ν for 'infeasible', x for 'unbounded'.
@@ -64,13 +64,9 @@ export function interiorPoint(el: QpElement, settings: IpmSettings, work: IpmWor
   if (work.kkt.n !== el.n || work.kkt.m !== el.m || work.kkt.k !== el.k) throw new Error('interiorPoint: workspace of other sizes');
   const run = new IpmRun(el, settings, work);
   if (!run.initialize()) return run.result('failed', 0, false);
-  let nextFinish = 1e-4;
   for (let iter = 0; ; iter++) {
     const rel = run.residuals();
-    if (settings.finish && rel <= nextFinish) {
-      nextFinish = rel * 1e-2;
-      if (run.offerFinish(settings.finish)) return run.result('converged', iter, true);
-    }
+    if (settings.finish && run.offerFinish(settings.finish, rel)) return run.result('converged', iter, true);
     if (rel <= settings.tol) return run.result('converged', iter, false);
     const certificate = run.certificate();
     if (certificate !== null && run.confirm(certificate, settings.certify)) return run.result(certificate, iter, false);
@@ -176,9 +172,9 @@ class IpmRun {
   }
 
   /** Hands the normalized iterate to the polish step; true when it took over. */
-  offerFinish(finish: NonNullable<IpmSettings['finish']>): boolean {
+  offerFinish(finish: NonNullable<IpmSettings['finish']>, rel: number): boolean {
     const { x, lam, nu, s } = this.w;
-    return finish(this.scaled(x), this.scaled(lam), this.scaled(nu), this.scaled(s));
+    return finish(this.scaled(x), this.scaled(lam), this.scaled(nu), this.scaled(s), rel);
   }
 
   /** An infeasibility or unboundedness certificate, on the unnormalized iterate (after `residuals`). */

@@ -62,14 +62,15 @@ export class ReducedKkt {
   private qMax = 0;
   private aMax = 0;
   private gMax = 0;
-  private readonly H: Float64Array;
+  private hBuf: Float64Array | null = null;
   private readonly GsT: Float64Array;
   private readonly YT: Float64Array;
   private readonly S: Float64Array;
   private L: CholeskyFactor | null = null;
   private Sf: CholeskyFactor | null = null;
-  // The buffers L and Sf are factored into, reused by every factorization of the batch.
-  private readonly lBuf: CholeskyFactor;
+  // The buffers L and Sf are factored into, reused by every factorization of the batch (L's and
+  // H's made on first use: a system factored with a given L never needs them).
+  private lFactor: CholeskyFactor | null = null;
   private readonly sBuf: CholeskyFactor;
   // Scratch of the solves.
   private readonly t: Float64Array;
@@ -90,7 +91,6 @@ export class ReducedKkt {
     this.k = k;
     const vec = (len: number) => new Float64Array(len);
     this.GT = vec(n * m);
-    this.H = vec(n * n);
     this.GsT = vec(n * m);
     this.YT = vec(k * n);
     this.S = vec(k * k);
@@ -104,7 +104,6 @@ export class ReducedKkt {
     this.cl = vec(m);
     this.cn = vec(k);
     this.zeroM = vec(m);
-    this.lBuf = { kind: 'cholesky', n, batch: 1, l: vec(n * n) };
     this.sBuf = { kind: 'cholesky', n: k, batch: 1, l: vec(k * k) };
     this.data = data;
     this.load(data);
@@ -148,9 +147,17 @@ export class ReducedKkt {
     return true;
   }
 
+  private get H(): Float64Array {
+    return (this.hBuf ??= new Float64Array(this.n * this.n));
+  }
+
+  private get lBuf(): CholeskyFactor {
+    return (this.lFactor ??= { kind: 'cholesky', n: this.n, batch: 1, l: new Float64Array(this.n * this.n) });
+  }
+
   /** Factors the system for D = lam / s (elementwise). Returns false if it could not be factored. */
   factor(lam: Float64Array, s: Float64Array): boolean {
-    const { n, m, d, H, GsT, GT } = this;
+    const { n, m, d, H, GsT, GT, YT } = this;
     const sq = this.gx;
     for (let i = 0; i < m; i++) {
       d[i] = lam[i]! / s[i]!;
@@ -167,6 +174,22 @@ export class ReducedKkt {
     const scale = Math.max(1, this.qMax, this.gMax * this.gMax, this.rho * this.aMax * this.aMax);
     if (this.L === null && this.options.regularize) this.L = this.shifted(H, n, this.lBuf, 1e-11 * scale, 1e-3 * scale);
     if (this.L === null) return false;
+    YT.set(this.data.A);
+    solveRightLowerTransposed(false, this.k, n, this.L.l, 0, n, YT, 0, n);
+    return this.factorSchur();
+  }
+
+  /**
+   * Factors a system without inequality rows (m = 0) and without augmentation, whose H = Q the
+   * caller has factored, given Yᵀ = A·L⁻ᵀ (k rows): only the Schur complement is factored. For
+   * systems that differ only in their rows of A (the polish's guesses of the active set), L and
+   * L⁻¹ of every candidate row are then computed once. `L` is kept by reference, not copied.
+   */
+  factorGiven(L: CholeskyFactor, YT: Float64Array): boolean {
+    if (this.m !== 0 || this.rho !== 0) throw new Error('ReducedKkt.factorGiven: only for m = 0 without augmentation');
+    this.regularized = false;
+    this.L = L;
+    this.YT.set(YT.subarray(0, this.k * this.n));
     return this.factorSchur();
   }
 
@@ -175,13 +198,10 @@ export class ReducedKkt {
     syrkLower(this.n, this.m, this.GsT, this.QA, this.H);
   }
 
-  /** Yᵀ = A L⁻ᵀ (row r: L⁻¹aᵣ) and the Cholesky factor of S = YᵀY + E = A H⁻¹ Aᵀ + E. */
+  /** The Cholesky factor of S = YᵀY + E = A H⁻¹ Aᵀ + E, for Yᵀ = A L⁻ᵀ (row r: L⁻¹aᵣ) already in YT. */
   private factorSchur(): boolean {
     const { n, k, YT, S } = this;
     if (k === 0) return true;
-    YT.set(this.data.A);
-    const L = this.L!.l;
-    solveRightLowerTransposed(false, k, n, L, 0, n, YT, 0, n);
     syrkLower(k, n, YT, null, S);
     const e = this.data.e;
     if (e) for (let i = 0; i < k; i++) S[i * k + i]! += e[i]!;
@@ -260,6 +280,15 @@ export class ReducedKkt {
     matVec(m, n, data.G, x, gx);
     for (let i = 0; i < m; i++) l[i] = d[i]! * (gx[i]! - rl[i]!);
   }
+}
+
+/**
+ * The Cholesky factor of the n×n matrix `a` (lower triangle read) when it exists and every pivot
+ * is healthy (the test of augment 'fallback'), else null.
+ */
+export function healthyCholesky(a: Float64Array, n: number): CholeskyFactor | null {
+  const f = tryCholesky(a, n);
+  return f !== null && healthyPivots(f, a, n) ? f : null;
 }
 
 /** Whether every pivot of the factor keeps at least PIVOT_RTOL of its matrix's diagonal entry. */

@@ -1,6 +1,7 @@
 import { kktResidual, matVec, type QpElement } from './dense.js';
 import type { Scaling } from './equilibrate.js';
 import { ReducedKkt } from './kkt.js';
+import type { PolishCache } from './polish-cache.js';
 
 /**
  * The KKT matrix of a QP at a point (λ, s), partitioned by the active set 𝒜 = {i : λᵢ > sᵢ}:
@@ -35,7 +36,8 @@ export interface PartitionedKkt {
 
 /**
  * Factors the partitioned KKT matrix; null if it is singular (e.g. dependent active constraints).
- * The active set is {i : λᵢ > sᵢ} unless given.
+ * The active set is {i : λᵢ > sᵢ} unless given. In exact mode a cache of the element (the same
+ * `el`) supplies Q's factor and the rows of C·L⁻ᵀ when Q is positive definite.
  */
 export function factorPartitioned(
   el: QpElement,
@@ -43,6 +45,7 @@ export function factorPartitioned(
   s: Float64Array,
   exact: boolean,
   activeSet?: readonly boolean[],
+  cache?: PolishCache,
 ): PartitionedKkt | null {
   const { n, m, k, Q, G, A } = el;
   const act: number[] = [];
@@ -68,6 +71,8 @@ export function factorPartitioned(
     { n, m: inactive.length, k: a + k, Q, G: rows(inactive), A: C, ...(e ? { e } : {}) },
     { augment: 'fallback', regularize: !exact },
   );
+  const L = exact && cache ? cache.L : null;
+  if (L) return kkt.factorGiven(L, cache!.schurRows(active)) ? { active, inactive, kkt } : null;
   const pick = (v: Float64Array) => Float64Array.from(inactive, (i) => v[i]!);
   return kkt.factor(pick(lam), pick(s)) ? { active, inactive, kkt } : null;
 }
@@ -131,6 +136,13 @@ function solveInner(
   nu.set(yC.subarray(a));
 }
 
+export interface PolishOptions {
+  /** The element's cache (of this `el`): Q's factor and the constraint rows' L⁻¹cᵢ, shared by the polishes. */
+  readonly cache?: PolishCache | undefined;
+  /** Rows the polish may add to a guess that the exact solve violates before it gives up (default m). */
+  readonly maxRounds?: number | undefined;
+}
+
 export interface Polished {
   readonly z: Float64Array;
   readonly lam: Float64Array;
@@ -146,19 +158,26 @@ export interface Polished {
  * guess of 𝒜 was right: λ𝒜 ≥ 0 and the other constraints hold), else null. Multipliers and
  * slacks below zero by rounding are clamped to 0.
  */
-export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept: number, activeSet?: readonly boolean[]): Polished | null {
-  const { n, m, k, p, G, h, b } = el;
+export function polish(
+  el: QpElement,
+  lam: Float64Array,
+  s: Float64Array,
+  accept: number,
+  activeSet?: readonly boolean[],
+  options: PolishOptions = {},
+): Polished | null {
+  const { n, m, k, p, h, b } = el;
+  const maxRounds = Math.min(m, options.maxRounds ?? m);
   const set = activeSet ? [...activeSet] : Array.from(lam, (l, i) => l > s[i]!);
   const rhsX = p.map((v) => -v);
-  const gz = new Float64Array(m);
   let found: { factor: PartitionedKkt; z: Float64Array; y: Float64Array; nu: Float64Array } | null = null;
   // An exact solve on 𝒜 that violates a row outside 𝒜 beyond rounding has the wrong active set:
   // add the most violated row and solve again. Near a degenerate vertex (a weakly active row
   // nearly parallel to a free direction) such a violation passes every relative test while z
   // sits far from the solution. A row that makes the system singular is dependent on 𝒜 and
   // is left out.
-  for (let round = 0; round <= m; round++) {
-    const factor = factorPartitioned(el, lam, s, true, set);
+  for (let round = 0; round <= maxRounds; round++) {
+    const factor = factorPartitioned(el, lam, s, true, set, options.cache);
     if (factor === null) {
       if (found === null) return null;
       break;
@@ -170,9 +189,28 @@ export function polish(el: QpElement, lam: Float64Array, s: Float64Array, accept
     found = { factor, z, y, nu };
     const worstRow = mostViolatedRow(el, z, set);
     if (worstRow < 0) break;
+    if (round === maxRounds) return null;
     set[worstRow] = true;
   }
   const { factor, z, y, nu } = found!;
+  return polishedPoint(el, factor, z, y, nu, accept);
+}
+
+/**
+ * The point of an exact solve on an active set (z, multipliers y of every row, 0 off 𝒜, and ν),
+ * or null if its KKT residual exceeds `accept`. Multipliers and slacks below zero by rounding are
+ * clamped to 0, bound rows of 𝒜 snapped.
+ */
+export function polishedPoint(
+  el: QpElement,
+  factor: PartitionedKkt,
+  z: Float64Array,
+  y: Float64Array,
+  nu: Float64Array,
+  accept: number,
+): Polished | null {
+  const { n, m, G, h } = el;
+  const gz = new Float64Array(m);
   snapBounds(el, z, factor.active);
   matVec(m, n, G, z, gz);
   // The unclamped point's violations catch a wrong guess of 𝒜 (a negative λ or slack).
@@ -211,23 +249,28 @@ const ROW_VIOLATION = 1e-11;
 
 /** The row outside the active set violated the most, relative to its magnitude (−1: none beyond rounding). */
 function mostViolatedRow(el: QpElement, z: Float64Array, set: readonly boolean[]): number {
-  const { n, m, G, h } = el;
   let worst = ROW_VIOLATION;
   let at = -1;
-  for (let i = 0; i < m; i++) {
+  for (let i = 0; i < el.m; i++) {
     if (set[i]) continue;
-    let gz = 0;
-    let mag = Math.abs(h[i]!);
-    for (let j = 0; j < n; j++) {
-      const v = G[i * n + j]! * z[j]!;
-      gz += v;
-      mag += Math.abs(v);
-    }
-    const violation = mag > 0 ? (gz - h[i]!) / mag : 0;
+    const violation = rowViolation(el, z, i);
     if (violation > worst) {
       worst = violation;
       at = i;
     }
   }
   return at;
+}
+
+/** (gᵢz − hᵢ) relative to the row's magnitude |hᵢ| + Σⱼ|gᵢⱼzⱼ| (0 for a row of magnitude 0). */
+export function rowViolation(el: QpElement, z: Float64Array, i: number): number {
+  const { n, G, h } = el;
+  let gz = 0;
+  let mag = Math.abs(h[i]!);
+  for (let j = 0; j < n; j++) {
+    const v = G[i * n + j]! * z[j]!;
+    gz += v;
+    mag += Math.abs(v);
+  }
+  return mag > 0 ? (gz - h[i]!) / mag : 0;
 }
