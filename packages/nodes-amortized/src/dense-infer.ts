@@ -26,8 +26,9 @@ export interface DensePlan {
 
 /**
  * Buffers kept between calls for what is not part of the result (hidden activations, stacked
- * weights): typed arrays of this size live outside V8's heap, and allocating ~100 KB of them per
- * call made the collector run full mark-compacts for the external memory every few dozen calls.
+ * weights): typed arrays of this size live outside V8's heap, and allocating ~50 KB of them per
+ * call (10→16→50, 200 contexts) made the collector run mark-compacts for the external memory
+ * every few dozen calls.
  * A scratch grows to the largest batch seen; calls are synchronous, so one per model suffices.
  */
 export class DenseScratch {
