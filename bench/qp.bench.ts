@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Rng, Tensor, vjp } from '@argmin/autodiff';
 import { qp, type QpParams } from '../packages/nodes-convex/src/qp/node.js';
@@ -9,7 +10,10 @@ import type { BenchRow } from './types.js';
  * the generator of the shared fixtures (Q = LLᵀ/n + 0.1I, Gaussian G and A, h = Gz₀ + s₀ with
  * s₀ ~ U[0, 1), b = Az₀): forward, and forward + backward (the VJP of z for a random cotangent),
  * for batch 1 and 64. The peer column is the `quadprog` npm package (Goldfarb–Idnani dual
- * active set, forward only, one element at a time) on the same instances.
+ * active set, forward only, one element at a time) on the same instances; for n = 50, 100, 200
+ * at B = 1 a second row has cvxopt's solvers.qp (C and BLAS, one thread, its default tolerances)
+ * as the peer, measured in the same run by bench/peers/cvxopt_qp.py on the same instances when
+ * /usr/bin/python3 has cvxopt (otherwise those rows have no peer).
  *
  *   pnpm exec tsx --conditions=source bench/qp.bench.ts [--quick]
  *
@@ -117,7 +121,48 @@ function medianRoundMs(fn: () => unknown, budgetMs: number): number {
   return median(times);
 }
 
-const TARGETS: Record<string, string> = { 'fwd+bwd n=20 B=1': '≤ 1 ms', 'fwd+bwd n=50 B=1': '≤ 5 ms', 'fwd+bwd n=20 B=64': '≤ 25 ms' };
+const TARGETS: Record<string, string> = {
+  'fwd+bwd n=20 B=1': '≤ 1 ms',
+  'fwd+bwd n=50 B=1': '≤ 5 ms',
+  'fwd+bwd n=20 B=64': '≤ 25 ms',
+  'fwd n=50 B=1 vs cvxopt': '≤ 1.0× cvxopt',
+  'fwd n=100 B=1 vs cvxopt': '≤ 1.0× cvxopt',
+  'fwd n=200 B=1 vs cvxopt': '≤ 1.5× cvxopt',
+};
+/** The sizes with a cvxopt row (B = 1). */
+const CVXOPT_SIZES = [50, 100, 200];
+
+/** cvxopt's median wall time per instance (n = 50, 100, 200, B = 1), or null when /usr/bin/python3 has no cvxopt. */
+function cvxopt(runs: number): Record<string, { ms: number; iterations: number; status: string; z: number[] }> | null {
+  try {
+    execFileSync('/usr/bin/python3', ['-c', 'import cvxopt'], { stdio: 'ignore' });
+  } catch {
+    return null;
+  }
+  const instances = CVXOPT_SIZES.map((n) => {
+    const params = randomQp(n, 1, 1000 * n + 1);
+    const list = (t: Tensor | undefined) => Array.from(t!.data);
+    const [m, k] = [params.h!.shape[1]!, params.b!.shape[1]!];
+    return {
+      name: `n=${n}`,
+      n,
+      m,
+      k,
+      Q: list(params.Q),
+      p: list(params.p),
+      G: list(params.G),
+      h: list(params.h),
+      A: list(params.A),
+      b: list(params.b),
+    };
+  });
+  const out = execFileSync('/usr/bin/python3', [new URL('./peers/cvxopt_qp.py', import.meta.url).pathname], {
+    input: JSON.stringify({ runs, instances }),
+    env: { ...process.env, OPENBLAS_NUM_THREADS: '1' },
+    maxBuffer: 1 << 26,
+  });
+  return JSON.parse(out.toString());
+}
 const REFERENCES: Record<string, string> = {
   'fwd n=5 B=1': 'cvxopt 0.8–1.3 ms',
   'fwd n=20 B=1': 'cvxopt 0.8–1.3 ms',
@@ -131,6 +176,7 @@ const REFERENCES: Record<string, string> = {
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   const budget = quick ? 300 : 1500;
+  const peerCvxopt = cvxopt(quick ? 7 : 21);
   for (const n of [5, 20, 50, 100, 200]) {
     for (const batch of [1, 64]) {
       if (quick && n * batch > 3200) continue;
@@ -169,6 +215,23 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
           ...(what === 'fwd' ? { peer, peerName: 'quadprog' } : {}),
           ...(TARGETS[label] ? { target: TARGETS[label] } : {}),
           ...(REFERENCES[label] ? { reference: REFERENCES[label] } : {}),
+        });
+      }
+      const c = batch === 1 ? peerCvxopt?.[`n=${n}`] : undefined;
+      if (c) {
+        // cvxopt stops at its default tolerances (about 1e-7 relative): it agrees to that, not to ours.
+        let off = 0;
+        c.z.forEach((v, i) => (off = Math.max(off, Math.abs(v - out.z.data[i]!) / (1 + Math.abs(out.z.data[i]!)))));
+        if (c.status !== 'optimal' || !(off <= 1e-3)) throw new Error(`qp bench: cvxopt ${c.status}, off by ${off} at n=${n}`);
+        const label = `${name('fwd')} vs cvxopt`;
+        rows.push({
+          group: 'convex.qp',
+          name: label,
+          ours: fwd,
+          unit: 'ms',
+          peer: c.ms,
+          peerName: `cvxopt qp, ${c.iterations} it.`,
+          target: TARGETS[label]!,
         });
       }
     }
