@@ -50,6 +50,13 @@ function lowerGram(a: Float64Array, off: number, rows: number, n: number, beta: 
 
 /** A solve whose first residual is at most this (relative) is refined once without measuring again. */
 const TRUSTED = 1e-9;
+/** Relative diagonal shifts tried in turn to keep S and T definite (refinement removes their effect). */
+const SHIFTS = [1e-14, 1e-12];
+/**
+ * Refinement stops below this residual relative to the right side: 1000× under the engine's
+ * tightest per-row tolerance on equilibrated data (rows and x near 1).
+ */
+const SOLVE_TOL = 1e-12;
 
 export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: number): KktSolver {
   const { rows: m, cols: n } = A;
@@ -79,9 +86,16 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
   const shifted = (M: Float64Array, k: number, L: Float64Array): boolean => {
     let dmax = 0;
     for (let i = 0; i < k; i++) dmax = Math.max(dmax, M[i * k + i]!);
-    const shift = 1e-12 * Math.max(dmax, 1);
-    for (let i = 0; i < k; i++) M[i * k + i]! += shift;
-    return choleskyInto(M, k, L) < 0;
+    // The smallest shift first (its solves then rarely need refining), a larger one if S is
+    // not numerically definite with it.
+    let added = 0;
+    for (const rel of SHIFTS) {
+      const shift = rel * Math.max(dmax, 1);
+      for (let i = 0; i < k; i++) M[i * k + i]! += shift - added;
+      added = shift;
+      if (choleskyInto(M, k, L) < 0) return true;
+    }
+    return false;
   };
   const solveOnce = (rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array) => {
     // t = W⁻ᵀ r_K;  r̂ = r_x + Ā_Kᵀ t.
@@ -154,7 +168,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
       for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(rx[j]!));
       for (let i = 0; i < m; i++) scale = Math.max(scale, Math.abs(rz[i]!));
       scale += 1;
-      const bound = 1e-14 * scale;
+      const bound = SOLVE_TOL * scale;
       let last = Infinity;
       pending = false;
       for (let step = 0; step < 8; step++) {
