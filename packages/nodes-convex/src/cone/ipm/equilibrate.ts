@@ -1,5 +1,5 @@
 import type { ConeLayout } from '../problem.js';
-import { absMax, scaleInPlace, type Matrix } from './matrix.js';
+import { absMax, scaleAbsMax, scaleInPlace, type Matrix } from './matrix.js';
 
 /**
  * Equilibration in two stages, all by powers of two (they do not round):
@@ -104,13 +104,10 @@ function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, 
   const dStep = new Float64Array(m);
   const eStep = new Float64Array(n);
   const clamp = (v: number) => Math.min(Math.max(v, 1e-4), 1e4);
+  const symmetric = P?.kind === 'csc';
+  absMax(A, rowN, colN);
+  if (P) absMax(P, pRow, pCol, symmetric);
   for (let it = 0; it < iterations; it++) {
-    rowN.fill(0);
-    colN.fill(0);
-    pRow.fill(0);
-    pCol.fill(0);
-    absMax(A, rowN, colN);
-    if (P) absMax(P, pRow, pCol, P.kind === 'csc');
     let worst = 0;
     for (let j = 0; j < n; j++) {
       const v = Math.max(colN[j]!, pCol[j]!);
@@ -129,8 +126,13 @@ function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, 
       dStep.fill(mean, blk.offset, blk.offset + blk.size);
     }
     if (worst < 1e-3) break;
-    scaleInPlace(A, dStep, eStep);
-    if (P) scaleInPlace(P, eStep, eStep);
+    // Scaling and the next iteration's norms in one pass.
+    rowN.fill(0);
+    colN.fill(0);
+    pRow.fill(0);
+    pCol.fill(0);
+    scaleAbsMax(A, dStep, eStep, rowN, colN);
+    if (P) scaleAbsMax(P, eStep, eStep, pRow, pCol, symmetric);
     for (let i = 0; i < m; i++) D[i]! *= dStep[i]!;
     for (let j = 0; j < n; j++) E[j]! *= eStep[j]!;
   }

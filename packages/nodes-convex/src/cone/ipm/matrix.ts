@@ -102,6 +102,37 @@ export function scaleInPlace(M: Matrix, r: Float64Array, c: Float64Array): void 
   for (let j = 0; j < M.cols; j++) for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) M.values[p]! *= r[rowIdx[p]!]! * c[j]!;
 }
 
+/** scaleInPlace(M, r, c), then absMax(M, rowOut, colOut, symmetric) of the result, in one pass. */
+export function scaleAbsMax(
+  M: Matrix,
+  r: Float64Array,
+  c: Float64Array,
+  rowOut: Float64Array,
+  colOut: Float64Array,
+  symmetric = false,
+): void {
+  if (M.kind === 'dense') {
+    const a = M.data;
+    const cols = M.cols;
+    for (let i = 0; i < M.rows; i++) {
+      const ri = r[i]!;
+      const row = i * cols;
+      let rmax = rowOut[i]!;
+      for (let j = 0; j < cols; j++) {
+        const v = a[row + j]! * (ri * c[j]!);
+        a[row + j] = v;
+        const av = Math.abs(v);
+        if (av > rmax) rmax = av;
+        if (av > colOut[j]!) colOut[j] = av;
+      }
+      rowOut[i] = rmax;
+    }
+    return;
+  }
+  scaleInPlace(M, r, c);
+  absMax(M, rowOut, colOut, symmetric);
+}
+
 /** Column and row ∞-norms of M, maxed into `rowOut` and `colOut` (symmetric storage counts both). */
 export function absMax(M: Matrix, rowOut: Float64Array, colOut: Float64Array, symmetric = false): void {
   if (M.kind === 'dense') {
