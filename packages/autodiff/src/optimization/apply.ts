@@ -81,7 +81,8 @@ export function applyNode<P extends TensorRecord, S extends TensorRecord, O exte
     // Differentiated again (a Hessian-vector product, a hypergradient): record the implicit
     // VJP as ops, so the enclosing tape sees how it depends on the parameters and cotangents.
     if (inputs.some(isTrackedForGradient) || cots.some((c) => c !== null && isTrackedForGradient(c))) {
-      const grads = recordedImplicitVjp(node, params, result, cots, options, layout, plan);
+      // Recorded, in this thread: a call solved on workers has no `saved` here (see `solvedHere`).
+      const grads = recordedImplicitVjp(node, params, solvedHere(node, params, result, options, layout), cots, options, layout, plan);
       return paramKeys.map((k) => (frozen.has(k) ? null : (grads[k] ?? null)));
     }
     const cot: Record<string, Tensor | null> = {};
@@ -138,7 +139,7 @@ function implicitVjp<P extends TensorRecord, S extends TensorRecord, O extends o
   let grads: Record<string, Tensor> | null = null;
   if (isParallelCall(result.saved)) grads = result.saved.vjp(params, maskedCot, layout);
   // Solved on workers that no longer hold the slices (released, evicted, pool closed): solve again here.
-  const local = grads === null && isParallelCall(result.saved) ? withoutRecording(() => node.solve(params, options, layout)) : result;
+  const local = grads === null ? solvedHere(node, params, result, options, layout) : result;
   grads ??= elementVjps(node, params, local as SolveResult<TensorRecord>, maskedCot, options, layout, plan);
   if (good !== null) zeroBadElements(grads, bad, layout);
   if (bad.length > 0 && policy === 'unroll-fallback')
@@ -289,6 +290,23 @@ function addUnrolledGradients<P extends TensorRecord, S extends TensorRecord, O 
       grads[k] = new Tensor(d, prev.shape);
     }
   }
+}
+
+/**
+ * A call's result with what its VJP reuses (`saved`) in this thread: a call solved on workers is
+ * solved again here, keeping the recorded solution tensors (the same values), so a recorded VJP
+ * still depends on the outputs the tapes track.
+ */
+function solvedHere<P extends TensorRecord, S extends TensorRecord, O extends object>(
+  node: OptimizationNode<P, S, O>,
+  params: P,
+  result: SolveResult<S>,
+  options: O & NodeCallOptions<S>,
+  layout: NodeLayout,
+): SolveResult<S> {
+  if (!isParallelCall(result.saved)) return result;
+  const again = withoutRecording(() => node.solve(params, options, layout));
+  return { ...again, solution: result.solution };
 }
 
 /** The JSON-compatible options of a call, recorded as the node's attrs in traced graphs. */

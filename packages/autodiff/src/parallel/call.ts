@@ -224,6 +224,11 @@ function sliceOptions(
         warm[key] = sliced ? new Tensor(elementRange(t.data, batch, lo, hi), [hi - lo, ...t.shape.slice(1)]) : t;
       }
       out[k] = encodeValue(warm);
+    } else if (v instanceof Tensor && v.ndim > 0 && v.shape[0] === batch) {
+      // Only the node knows whether such a tensor is per batch element; sent whole, a slice would misread it.
+      throw new InvalidInputError(
+        `${node.name}: option '${k}' is a tensor whose leading axis has the batch size (${batch}); a worker cannot tell whether it holds one entry per batch element: call the node without 'workers'`,
+      );
     } else out[k] = encodeValue(v);
   }
   return out;

@@ -7,13 +7,18 @@ import { Tensor } from '../../src/tensor.js';
  * A node for the worker tests: y = c·x per element, whose solve can fail in ways only the solve
  * sees (`failOn`: a typed error naming the element; `exitOn`: the worker thread exits).
  */
-export const scaleNode = defineNode<{ x: Tensor; c: Tensor }, { y: Tensor }, { failOn?: number; exitOn?: number; map?: () => void }>({
+export const scaleNode = defineNode<
+  { x: Tensor; c: Tensor },
+  { y: Tensor },
+  { failOn?: number; exitOn?: number; map?: () => void; weights?: Tensor }
+>({
   name: 'test.scale',
   signature: { params: { x: '(n)', c: '()' }, solution: { y: '(n)' } },
   options: {
     failOn: optionFields.finite().optional(),
     exitOn: optionFields.finite().optional(),
     map: optionFields.fn<() => void>().optional(),
+    weights: optionFields.tensor().optional(),
   },
   solve({ x, c }, options) {
     const y = new Float64Array(x.size);

@@ -153,6 +153,28 @@ describe('workers: the parallel path equals the in-thread call', () => {
     }
   });
 
+  test('a second derivative through a call solved on workers (recorded implicit VJP, in-thread)', () => {
+    const rng = Rng.seeded(14);
+    const norm = (t: Tensor) =>
+      new Tensor(
+        t.data.map((v) => v / t.data.reduce((x, y) => x + y, 0)),
+        t.shape,
+      );
+    const a = norm(randu([6], rng, 0.5, 1.5));
+    const b = norm(randu([5], rng, 0.5, 1.5));
+    const C = randu([9, 6, 5], rng);
+    const W = randn([9, 6, 5], rng);
+    const V = randn([9, 6, 5], rng);
+    const second = (workers?: number) => {
+      const inner = (c: Tensor) =>
+        (
+          vjp((cc: Tensor) => sinkhorn({ a, b, C: cc }, { epsilon: 0.2, ...(workers ? { workers } : {}) }).plan, c).pullback(W) as [Tensor]
+        )[0];
+      return (vjp(inner, C).pullback(V) as [Tensor])[0];
+    };
+    expect(maxRelDiff({ g: second() }, { g: second(2) })).toBeLessThanOrEqual(1e-12);
+  });
+
   test('an unbatched call or a batch under minBatch runs in-thread with the same result', () => {
     const params = randomQp(4, 3, 10);
     const single = Object.fromEntries(
@@ -206,6 +228,13 @@ describe('workers: what fails in a worker fails in the caller, typed', () => {
     expect(() => applyNode(scaleNode, { x, c }, { workers: 2, strategy: 'solve', map: () => {} })).toThrow(
       /test\.scale: option 'map' is a function, which cannot be sent to a worker/,
     );
+  });
+  test('a tensor option with a batch-sized leading axis is refused; another travels whole', () => {
+    const call = (weights: Tensor) => applyNode(scaleNode, { x, c }, { workers: 2, strategy: 'solve', weights });
+    expect(() => call(new Tensor(new Float64Array(10), [10]))).toThrow(
+      /test\.scale: option 'weights' is a tensor whose leading axis has the batch size \(10\)/,
+    );
+    expect(call(new Tensor(new Float64Array(3), [3])).y.data[5]).toBe(10);
   });
   test('a worker thread that exits fails the call and closes the pool', async () => {
     const doomed = await openWorkerPool({ size: 2, plugins, makeDefault: false });
