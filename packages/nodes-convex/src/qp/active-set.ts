@@ -1,5 +1,5 @@
 import type { QpElement } from './dense.js';
-import { factorPartitioned, polishedPoint, rowViolation, solvePartitioned, type Polished } from './polish.js';
+import { factorPartitioned, polishedPoint, rowViolation, type Polished } from './polish.js';
 import type { PolishCache } from './polish-cache.js';
 
 /**
@@ -29,10 +29,9 @@ const EXCHANGE_TOL = 1e-14;
  * cache (which must hold Q's factor: `cache.L` not null).
  */
 export function activeSetSolve(el: QpElement, guess: readonly boolean[], cache: PolishCache, maxRounds: number): ActiveSetResult | null {
-  const { n, m, k, p, h, b } = el;
+  const { n, m, k } = el;
   let set = [...guess];
   const seen = new Set<string>();
-  const rhsX = p.map((v) => -v);
   const none = new Float64Array(m);
   // The last exchange, to redo with its most violated row alone when its guess is singular.
   let last: { from: boolean[]; drops: number[]; joins: number[] } | null = null;
@@ -49,20 +48,20 @@ export function activeSetSolve(el: QpElement, guess: readonly boolean[], cache: 
       continue;
     }
     seen.add(key);
-    const factor = factorPartitioned(el, none, none, true, set, cache);
-    if (factor === null) {
+    const active = Int32Array.from(set.flatMap((inSet, i) => (inSet ? [i] : [])));
+    const sol = cache.solveOn(active);
+    if (sol === null) {
       if (last === null || last.joins.length <= 1) return null;
       last = { from: last.from, drops: last.drops, joins: last.joins.slice(0, 1) };
       set = applied(last.from, last.drops, last.joins);
       continue;
     }
-    const z = new Float64Array(n);
-    const y = new Float64Array(m);
-    const nu = new Float64Array(k);
-    solvePartitioned(factor, rhsX, h, b, z, y, nu);
+    const { z, y, nu } = sol;
     const { drops, joins } = exchange(el, z, y, set, single);
     if (drops.length === 0 && joins.length === 0) {
-      const point = polishedPoint(el, factor, z, y, nu, Infinity);
+      // The factor the backward pass reuses, of this guess.
+      const factor = factorPartitioned(el, none, none, true, set, cache);
+      const point = factor && polishedPoint(el, factor, z, y, nu, Infinity);
       return point && { ...point, rounds: round };
     }
     // No more rows join than the equalities leave room for (n − k − |𝒜|): more would be dependent.
