@@ -122,6 +122,25 @@ export function sparseLp(n: number, density: number, rng: Rng): { params: ConePa
   return { params: { Aval: new Tensor(Aval, [Aval.length]), b: new Tensor(b, [m]), c: new Tensor(c, [n]) }, cones: { nonneg: m }, pattern };
 }
 
+/**
+ * min cᵀx s.t. ‖x − x₀‖ ≤ r, A sparse (one entry per column): a single second-order cone of size
+ * n + 1, which the sparse KKT matrix carries expanded (diagonal plus two columns) instead of as a
+ * dense (n+1)² block. Known answer x₀ − r·c/‖c‖.
+ */
+export function sparseBall(n: number, rng: Rng): { params: ConeParams; cones: ConeSpec; pattern: CscPattern } {
+  const x0 = Float64Array.from({ length: n }, () => rng.normal());
+  const c = Float64Array.from({ length: n }, () => rng.normal());
+  const b = Float64Array.from([0.5 + rng.uniform(), ...x0.map((v) => -v)]);
+  const pattern: CscPattern = {
+    nrows: n + 1,
+    ncols: n,
+    colPtr: Int32Array.from({ length: n + 1 }, (_, j) => j),
+    rowIdx: Int32Array.from({ length: n }, (_, j) => 1 + j),
+  };
+  const Aval = new Float64Array(n).fill(-1);
+  return { params: { Aval: new Tensor(Aval, [n]), b: new Tensor(b, [n + 1]), c: new Tensor(c, [n]) }, cones: { soc: [n + 1] }, pattern };
+}
+
 type Instance = { name: string; params: ConeParams; cones: ConeSpec; pattern?: CscPattern; tol?: number };
 
 /** cvxopt's median per instance, or null when /usr/bin/python3 has no cvxopt. */
@@ -170,9 +189,10 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     const inst = sparseLp(n, 0.01, rng);
     return { name: `sparse LP n=${n} m=${2 * n} 1%`, ...inst, tol: 1e-8 };
   });
+  const ball: Instance = { name: 'sparse SOCP one SOC(1001) n=1000', ...sparseBall(1000, rng), tol: 1e-9 };
   const runs = quick ? 5 : 15;
   // cvxopt forms the dense normal equations for the sparse LPs too: skip its n = 2000 run (minutes under load).
-  const peer = cvxopt([...dense, ...sparse.filter((s) => s.params.c.size <= 1000)], quick ? 3 : runs);
+  const peer = cvxopt([...dense, ...sparse.filter((s) => s.params.c.size <= 1000), ball], quick ? 3 : runs);
   const peerCell = (name: string) =>
     peer?.[name] ? { peer: peer[name]!.ms, peerName: `cvxopt conelp, ${peer[name]!.iterations} it., tol ${peer[name]!.tol}` } : {};
   const targets: Record<string, string> = {
@@ -240,8 +260,9 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
       target: `≤ 1.3× fwd (${(1.3 * fwd).toFixed(1)})`,
     });
   }
-  for (const { name, params, cones, pattern, tol } of sparse) {
-    const opts = { cones, sparsity: { A: pattern! }, tol: tol! };
+  for (const { name, params, cones, pattern, tol } of [...sparse, ball]) {
+    // The interior point alone for the cone: the default polish's dense residual-map LU is O((n+m)³).
+    const opts = { cones, sparsity: { A: pattern! }, tol: tol!, ...(cones.soc ? { polish: false } : {}) };
     const check = cone(params, opts);
     if (check.info.status[0] !== 'converged') throw new Error(`${name}: ${check.info.status[0]}`);
     // One timed run after the check solve (n = 2000 takes tens of seconds on a loaded machine).

@@ -21,7 +21,7 @@ def set_tol(tol):
 
 
 def convert_sparse(inst):
-    # Only orthant programs come sparse: G = A (CSC given), h = b.
+    # Sparse programs come with orthant and second-order cones only: G = A (CSC given), h = b.
     m, n = inst["m"], inst["n"]
     cp, ri, vs = inst["colPtr"], inst["rowIdx"], inst["values"]
     I, J = [], []
@@ -30,7 +30,7 @@ def convert_sparse(inst):
             I.append(ri[q])
             J.append(j)
     G = spmatrix([float(v) for v in vs], I, J, (m, n))
-    return dict(c=matrix([float(v) for v in inst["c"]], tc="d"), G=G, h=matrix([float(v) for v in inst["b"]], tc="d"), dims={"l": m, "q": [], "s": []})
+    return dict(c=matrix([float(v) for v in inst["c"]], tc="d"), G=G, h=matrix([float(v) for v in inst["b"]], tc="d"), dims={"l": inst["cones"].get("nonneg", 0), "q": list(inst["cones"].get("soc", [])), "s": []})
 
 
 def convert(inst):
