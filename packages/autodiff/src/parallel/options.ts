@@ -5,7 +5,11 @@ export interface WorkerPoolOptions {
   readonly size: number;
   /** Module specifiers (URLs or absolute paths; resolve bare names with import.meta.resolve) whose exported plugins the workers load. */
   readonly plugins: readonly (string | URL)[];
-  /** Calls with a smaller batch run in-thread (default 8: below it the exchange costs more than it saves, docs/performance.md). */
+  /**
+   * Calls with a smaller batch run in-thread (default 16: for QP n = 20 and Sinkhorn 50×50, 2
+   * workers break even with one thread near B = 8 and win from B = 16, docs/performance.md;
+   * nodes whose elements cost microseconds need a larger one).
+   */
   readonly minBatch?: number;
   /**
    * Node calls whose slices a worker keeps for their backward before evicting the oldest
@@ -46,7 +50,7 @@ export function checkPoolOptions(where: string, options: WorkerPoolOptions): Che
   return {
     size,
     plugins: plugins.map((p) => (p instanceof URL ? p.href : p.startsWith('/') ? new URL(`file://${p}`).href : p)),
-    minBatch: count('minBatch', options.minBatch, 0, 8),
+    minBatch: count('minBatch', options.minBatch, 0, 16),
     keepLimit: count('keepLimit', options.keepLimit, 0, 32),
     mailboxBytes: count('mailboxBytes', options.mailboxBytes, 64, 1 << 20),
     makeDefault: options.makeDefault !== false,

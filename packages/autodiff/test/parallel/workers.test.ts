@@ -14,7 +14,8 @@ import { scaleNode } from './fixture-plugin.js';
 const plugins = [new URL('../../../nodes-convex/src/index.ts', import.meta.url), new URL('./fixture-plugin.ts', import.meta.url)];
 let pool: WorkerPool;
 beforeAll(async () => {
-  pool = await openWorkerPool({ size: 2, plugins });
+  // minBatch 4: the small batches below go to the workers (the default, 16, is the measured crossover).
+  pool = await openWorkerPool({ size: 2, plugins, minBatch: 4 });
 });
 afterAll(async () => {
   await pool?.close();
@@ -87,7 +88,9 @@ describe('workers: the parallel path equals the in-thread call', () => {
       start.shape,
     );
     const here = solveAndVjp((p) => qp(p as never, { warmStart: { z: warm } }), params, 13);
+    const before = pool.exchanges;
     const there = solveAndVjp((p) => qp(p as never, { warmStart: { z: warm }, workers: 2 }), params, 13);
+    expect(pool.exchanges - before).toBe(2);
     expect(maxRelDiff(here.out, there.out)).toBeLessThanOrEqual(1e-12);
     expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
   });
@@ -105,7 +108,9 @@ describe('workers: the parallel path equals the in-thread call', () => {
     };
     const params = { a: norm(randu([9, 7], rng, 0.5, 1.5)), b: norm(randu([9, 5], rng, 0.5, 1.5)), C: randu([7, 5], rng) };
     const here = solveAndVjp((p) => sinkhorn(p as never, { epsilon: 0.1 }), params, 4);
+    const before = pool.exchanges;
     const there = solveAndVjp((p) => sinkhorn(p as never, { epsilon: 0.1, workers: 2 }), params, 4);
+    expect(pool.exchanges - before).toBe(2);
     expect(maxRelDiff(here.out, there.out)).toBeLessThanOrEqual(1e-12);
     expect(there.info).toEqual(here.info);
     expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
@@ -123,7 +128,9 @@ describe('workers: the parallel path equals the in-thread call', () => {
     h[17] = -1;
     const bad = { ...params, G: new Tensor(G, params.G!.shape), h: new Tensor(h, params.h!.shape) };
     const here = solveAndVjp((p) => qp(p as never, { onUnconverged: 'zero' }), bad, 6);
+    const before = pool.exchanges;
     const there = solveAndVjp((p) => qp(p as never, { onUnconverged: 'zero', workers: 2 }), bad, 6);
+    expect(pool.exchanges - before).toBe(2);
     expect((there.info as { status: string[] }).status[4]).toBe('infeasible');
     expect(there.info).toEqual(here.info);
     expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
@@ -172,7 +179,11 @@ describe('workers: the parallel path equals the in-thread call', () => {
         )[0];
       return (vjp(inner, C).pullback(V) as [Tensor])[0];
     };
-    expect(maxRelDiff({ g: second() }, { g: second(2) })).toBeLessThanOrEqual(1e-12);
+    const here = second();
+    const before = pool.exchanges;
+    const there = second(2);
+    expect(pool.exchanges - before, 'the forward and the first-order backward on the workers').toBe(2);
+    expect(maxRelDiff({ g: here }, { g: there })).toBeLessThanOrEqual(1e-12);
   });
 
   test('an unbatched call or a batch under minBatch runs in-thread with the same result', () => {
@@ -237,7 +248,7 @@ describe('workers: what fails in a worker fails in the caller, typed', () => {
     expect(call(new Tensor(new Float64Array(3), [3])).y.data[5]).toBe(10);
   });
   test('a worker thread that exits fails the call and closes the pool', async () => {
-    const doomed = await openWorkerPool({ size: 2, plugins, makeDefault: false });
+    const doomed = await openWorkerPool({ size: 2, plugins, minBatch: 0, makeDefault: false });
     expect(() => applyNode(scaleNode, { x, c }, { workers: doomed, strategy: 'solve', exitOn: 30 })).toThrow(ArgminError);
     expect(doomed.closed).toBe(true);
     await doomed.close();

@@ -38,6 +38,7 @@ try {
     size: 2,
     plugins: [new URL('./nodes-convex.js', import.meta.url).href],
     workerUrl: new URL('./worker.js', import.meta.url),
+    minBatch: 2,
   });
   const params = problem(6, 13);
   const here = run(params);
