@@ -140,7 +140,6 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
         for (const w of configs) {
           rows.push({ group: 'parallel', name: `fwd+bwd ${c.name}, ${label(w)}, wall`, ours: med(w, 'wall'), unit: 'ms' });
           rows.push({ group: 'parallel', name: `fwd+bwd ${c.name}, ${label(w)}, CPU critical path`, ours: med(w, 'path'), unit: 'ms' });
-          rows.push({ group: 'parallel', name: `fwd+bwd ${c.name}, ${label(w)}, CPU all threads`, ours: med(w, 'total'), unit: 'ms' });
         }
         for (const key of ['wall', 'path'] as const) {
           const what = key === 'wall' ? 'wall' : 'CPU critical path';
