@@ -1,4 +1,4 @@
-import { choleskyInto, dot, gemm, trsm } from '@argmin/autodiff/kernels';
+import { choleskyInto, dot, gemm, syrk, trsm } from '@argmin/autodiff/kernels';
 import type { IpmCone } from './cone.js';
 import { applyH, type KktSolver } from './kkt.js';
 import { symMulAdd, type Matrix } from './matrix.js';
@@ -32,19 +32,6 @@ function cholSolveVector(L: Float64Array, k: number, x: Float64Array): void {
     const xi = x[i]! / L[r + i]!;
     x[i] = xi;
     for (let p = 0; p < i; p++) x[p]! -= L[r + p]! * xi;
-  }
-}
-
-/**
- * The lower triangle (and diagonal blocks) of S ← β·S + ĀᵀĀ for Ā (rows×n, row-major at off), in
- * block rows of S, each one gemm against the columns up to its diagonal: Cholesky reads only the
- * lower triangle, so this does about (1 + 1/blocks)/2 of the full product's work.
- */
-function lowerGram(a: Float64Array, off: number, rows: number, n: number, beta: number, S: Float64Array): void {
-  const nb = Math.max(32, Math.ceil(n / 4));
-  for (let i0 = 0; i0 < n; i0 += nb) {
-    const i1 = Math.min(n, i0 + nb);
-    gemm(true, false, i1 - i0, i1, rows, 1, a, off + i0, n, a, off, n, beta, S, i0 * n, n);
   }
 }
 
@@ -148,7 +135,8 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
         if (P.kind === 'dense') S.set(P.data);
         else throw new Error('denseKkt: sparse P with dense A is converted by the engine');
       }
-      if (mk > 0) lowerGram(abar, mz * n, mk, n, P ? 1 : 0, S);
+      // The lower triangle of S ← β·S + ĀᵀĀ (Cholesky reads only that).
+      if (mk > 0) syrk(true, n, mk, 1, abar, mz * n, n, P ? 1 : 0, S, 0, n);
       else if (!P) S.fill(0);
       if (!shifted(S, n, Ls)) return false;
       if (mz > 0) {
