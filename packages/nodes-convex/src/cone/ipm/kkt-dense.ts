@@ -21,6 +21,25 @@ function rowsTimes(a: Float64Array, from: number, to: number, n: number, v: Floa
   }
 }
 
+/** ez −= A·dx and ex −= Aᵀ·dz in one pass over the rows of a (m×n, row-major). */
+function subtractProducts(
+  a: Float64Array,
+  m: number,
+  n: number,
+  dx: Float64Array,
+  dz: Float64Array,
+  ez: Float64Array,
+  ex: Float64Array,
+): void {
+  for (let i = 0; i < m; i++) {
+    const r = i * n;
+    ez[i]! -= dot(n, a, dx, r);
+    const zi = dz[i]!;
+    if (zi === 0) continue;
+    for (let j = 0; j < n; j++) ex[j]! -= a[r + j]! * zi;
+  }
+}
+
 /** x ← (LLᵀ)⁻¹x for one right side, both sweeps along L's rows (row-major, contiguous). */
 function cholSolveVector(L: Float64Array, k: number, x: Float64Array): void {
   for (let i = 0; i < k; i++) {
@@ -116,14 +135,8 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
   const residual = (rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array) => {
     symMulAdd(P, dx, ex, -1, 0);
     applyH(cones, dz, ez, tmp);
-    const a = A.data;
-    for (let i = 0; i < m; i++) {
-      const r = i * n;
-      ez[i]! += rz[i]! - dot(n, a, dx, r);
-      const zi = dz[i]!;
-      if (zi === 0) continue;
-      for (let j = 0; j < n; j++) ex[j]! -= a[r + j]! * zi;
-    }
+    subtractProducts(A.data, m, n, dx, dz, ez, ex);
+    for (let i = 0; i < m; i++) ez[i]! += rz[i]!;
     for (let j = 0; j < n; j++) ex[j]! += rx[j]!;
   };
 
