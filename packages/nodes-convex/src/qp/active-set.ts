@@ -9,6 +9,8 @@ import type { PolishCache } from './polish-cache.js';
  * what rounding can flip back and forth ends in a repeated guess, and the interior point.
  */
 const EXCHANGE_TOL = 1e-14;
+/** Rounds in a row with more exchanges than the fewest so far that end the method. */
+const PATIENCE = 3;
 
 /**
  * The primal–dual active-set method (Hintermüller, Ito & Kunisch, 2002) on one strictly convex
@@ -20,7 +22,8 @@ const EXCHANGE_TOL = 1e-14;
  * It is not globally convergent: it can cycle, and rows that are dependent make a system singular.
  * No more rows join than the equalities leave room for, a singular guess is retried with the
  * last exchange's most violated row alone, and after a repeated guess rows are exchanged one at
- * a time; it gives up on a second repetition, a singular single-row guess or after `maxRounds`,
+ * a time; it gives up on a second repetition, a singular single-row guess, three rounds with more
+ * exchanges than the fewest so far (it is wandering, not converging) or after `maxRounds`,
  * and the caller checks what it returns with the acceptance test. On well-posed strictly convex
  * QPs it finds the active set in a few rounds from the empty guess (the bench's random QPs,
  * n = 5…200: 2–9 rounds), where the interior point needs 7–11 iterations to reach the polish;
@@ -38,6 +41,7 @@ export function activeSetSolve(el: QpElement, guess: readonly boolean[], cache: 
   // After a repeated guess, rows are exchanged one at a time (the most negative multiplier
   // leaves, else the most violated row joins): slower, but it breaks most cycles.
   let single = false;
+  let [fewest, fewestAt] = [Infinity, 0];
   for (let round = 1; round <= maxRounds; round++) {
     const key = set.map(Number).join('');
     if (seen.has(key)) {
@@ -58,6 +62,12 @@ export function activeSetSolve(el: QpElement, guess: readonly boolean[], cache: 
     }
     const { z, y, nu } = sol;
     const { drops, joins } = exchange(el, z, y, set, single);
+    // Where it converges the exchanges shrink about geometrically (the bench's n = 200: 99 69 45
+    // 24 17 7 4 1 0); where they hover it would not converge soon: three rounds with more than the
+    // fewest so far end it (150 of 150 bench QPs, n = 5…200, still converge).
+    const changes = drops.length + joins.length;
+    if (changes <= fewest) [fewest, fewestAt] = [changes, round];
+    else if (round - fewestAt >= PATIENCE) return null;
     if (drops.length === 0 && joins.length === 0) {
       // The factor the backward pass reuses, of this guess.
       const factor = factorPartitioned(el, none, none, true, set, cache);
