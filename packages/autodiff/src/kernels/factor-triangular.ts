@@ -71,6 +71,10 @@ function trsmUnblocked(
   ldb: number,
 ): void {
   const { lower, transpose = false, unitDiagonal = false } = opts;
+  if (nrhs === 1 && lower && !unitDiagonal) {
+    solveLowerVector(transpose, n, t, tOff, ldt, b, bOff, ldb);
+    return;
+  }
   // Element (i, j) of op(T) sits at tOff + i*si + j*sj.
   const si = transpose ? 1 : ldt;
   const sj = transpose ? ldt : 1;
@@ -93,6 +97,39 @@ function trsmUnblocked(
       const inv = 1 / t[tOff + i * ldt + i]!;
       for (let r = 0; r < nrhs; r++) b[rowI + r]! *= inv;
     }
+  }
+}
+
+/**
+ * L·x = b or Lᵀ·x = b for one right-hand side (entries ldb apart) and a lower triangular L, both
+ * reading L by rows: forward substitution with dot products, back substitution with axpys.
+ */
+function solveLowerVector(
+  transpose: boolean,
+  n: number,
+  t: Float64Array,
+  tOff: number,
+  ldt: number,
+  b: Float64Array,
+  bOff: number,
+  ldb: number,
+): void {
+  if (!transpose) {
+    if (ldb === 1) {
+      for (let i = 0, row = tOff; i < n; i++, row += ldt) b[bOff + i] = (b[bOff + i]! - dot(i, t, b, row, bOff)) / t[row + i]!;
+      return;
+    }
+    for (let i = 0, row = tOff; i < n; i++, row += ldt) {
+      let s = b[bOff + i * ldb]!;
+      for (let j = 0; j < i; j++) s -= t[row + j]! * b[bOff + j * ldb]!;
+      b[bOff + i * ldb] = s / t[row + i]!;
+    }
+    return;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const row = tOff + i * ldt;
+    const xi = (b[bOff + i * ldb] = b[bOff + i * ldb]! / t[row + i]!);
+    if (xi !== 0) for (let j = 0; j < i; j++) b[bOff + j * ldb]! -= t[row + j]! * xi;
   }
 }
 

@@ -89,9 +89,6 @@ export function solveElement(
   const el = rows ? pickRows(full, rows) : full;
   const sc = opts.equilibrate ? ruiz(el) : identityScaling(el);
   const se = scaleElement(el, sc);
-  const key = `${se.n},${se.m},${se.k}`;
-  let work = cache.get(key);
-  if (!work) cache.set(key, (work = ipmWorkspace(se)));
   const warm = opts.warm ? scalePoint(sc, rows ? pickWarm(opts.warm, rows) : opts.warm) : undefined;
 
   const original = { scaling: sc, rows, m: full.m };
@@ -136,6 +133,9 @@ export function solveElement(
   // Without the polish the derivative is taken at the final iterate, where D = λ/s is off its
   // 0/∞ limits by the final complementarity: one more decade of it is worth an iteration.
   const ipmTol = opts.polish ? opts.tol : opts.tol / 10;
+  const key = `${se.n},${se.m},${se.k}`;
+  let work = cache.get(key);
+  if (!work) cache.set(key, (work = ipmWorkspace(se)));
   const r = interiorPoint(se, { tol: ipmTol, maxIter: opts.maxIter, warm, finish, certify }, work);
   const it = r.iterations;
   if (r.status === 'infeasible' || r.status === 'unbounded') {
