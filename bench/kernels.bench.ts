@@ -1,7 +1,7 @@
 import { loadavg } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Rng } from '@argmin/autodiff';
-import { choleskyInto, gemm, ldltInto, luFactor, trsm } from '@argmin/autodiff/kernels';
+import { choleskyInto, gemm, ldltInto, luFactor, syrk, trsm } from '@argmin/autodiff/kernels';
 import { median, medianMs, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
@@ -122,6 +122,9 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     rows.push({ group: 'kernels', name: `Cholesky n=${n}`, ours: time(() => choleskyInto(a, n, out)), unit: 'ms' });
     rows.push({ group: 'kernels', name: `LDLᵀ n=${n}`, ours: time(() => ldltInto(a, n, out)), unit: 'ms' });
     rows.push({ group: 'kernels', name: `LU n=${n}`, ours: time(() => luFactor(a, n)), unit: 'ms' });
+    // The lower triangle of X·Xᵀ for a square X (the QP's Q + GᵀDG): n³ flops.
+    const syrkMs = time(() => syrk(false, n, n, 1, a, 0, n, 0, out, 0, n));
+    rows.push({ group: 'kernels', name: `syrk ${n}×${n} (lower)`, ours: n ** 3 / syrkMs / 1e6, unit: 'GFLOP/s' });
     choleskyInto(a, n, out);
     const rhs = randomMatrix(n, rng);
     const x = new Float64Array(n * n);
