@@ -51,8 +51,9 @@ export interface EvaluateOptions<S extends TensorRecord> {
   /** Solutions of the contexts if already computed (the solve is timed anyway). */
   readonly reference?: NodeOutput<S>;
   /**
-   * Rounds of timing (default 5): each times one batched solve, then a block of batched
-   * predictions: at least `predictRepeats` (default 10), and enough to last a quarter of the solve.
+   * Rounds of timing (default 5): each runs one batched solve untimed and one timed, then a
+   * block of predictions untimed and one timed: at least `predictRepeats` (default 10) calls,
+   * and enough to last a quarter of the solve.
    */
   readonly rounds?: number;
   readonly predictRepeats?: number;
@@ -65,7 +66,11 @@ export interface EvaluateOptions<S extends TensorRecord> {
  * predictions are timed in interleaved rounds, so both sides see the same load, and each side
  * reports its median round. On a shared machine a burst of predictions far shorter than the
  * solve would run in a less disturbed slice of time than the solve: each round's predictions
- * therefore run for at least a quarter of its solve's time.
+ * therefore run for at least a quarter of its solve's time. Each side is timed in its own steady
+ * state: the untimed run after a switch pays for collecting the other side's garbage (the solve
+ * leaves megabytes; predictions timed right after it ran ~1.3× slower), and forcing a collection
+ * instead is no fairer (a full GC shrinks the young generation, which made the next solve ~1.5×
+ * slower).
  */
 export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord, Theta>(
   am: Amortized<P, S, Theta>,
@@ -77,22 +82,22 @@ export function evaluateAmortized<P extends TensorRecord, S extends TensorRecord
   const rounds = Math.max(1, options.rounds ?? 5);
   const repeats = Math.max(1, options.predictRepeats ?? 10);
   let solved: NodeOutput<S> | undefined;
-  // Predictions first, timed only to size the first block (the JIT's first compilation is no
-  // deployment cost); a cold first solve is one of several rounds and does not move the median.
   let prediction: Partial<S> = am.infer(theta, x);
-  let perPrediction =
+  /** Milliseconds per call of a block of `calls` predictions. */
+  const predictBlock = (calls: number) =>
     timed(() => {
-      for (let k = 0; k < repeats; k++) prediction = am.infer(theta, x);
-    }) / repeats;
+      for (let k = 0; k < calls; k++) prediction = am.infer(theta, x);
+    }) / calls;
+  // Timed only to size the first round's blocks (the JIT's first compilation is no deployment cost).
+  let perPrediction = predictBlock(repeats);
   const solveTimes: number[] = [];
   const predictTimes: number[] = [];
   for (let r = 0; r < rounds; r++) {
+    am.solve(x);
     const solveTime = timed(() => (solved = am.solve(x)));
     const calls = Math.max(repeats, Math.ceil(solveTime / 4 / Math.max(perPrediction, 1e-6)));
-    perPrediction =
-      timed(() => {
-        for (let k = 0; k < calls; k++) prediction = am.infer(theta, x);
-      }) / calls;
+    predictBlock(calls);
+    perPrediction = predictBlock(calls);
     solveTimes.push(solveTime);
     predictTimes.push(perPrediction);
   }
