@@ -17,7 +17,7 @@ import type { BenchRow } from './types.js';
  * everything from the context tensor to the prediction on the constraints), timed in alternating
  * rounds (medians), and one training step on the objective loss (batch 64). Timing does not
  * depend on θ, so the model is at its initialization; the examples report the trained model's gap
- * and warm-start savings. The QP's deployed model is the example's (10→16→50 softsign, linear
+ * and warm-start savings. The QP's deployed model is the example's (10→12→50 softsign, linear
  * skip, clamped onto the box in the model); 10→64→64→50 tanh is the larger one it replaced.
  *
  *   pnpm exec tsx bench/amortized.bench.ts [--quick]
@@ -57,7 +57,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const fam = qpFamily(50, 10, rng);
   const qpX = randn([200, 10], rng);
   const qpTrain = randn([64, 10], rng);
-  const deployed = mlp({ sizes: [10, 16, 50], activation: 'softsign', linearSkip: true, outputBounds: [-1, 1] });
+  const deployed = mlp({ sizes: [10, 12, 50], activation: 'softsign', linearSkip: true, outputBounds: [-1, 1] });
   const qpAm = amortize(qpNode, deployed, { problem: fam.problem, loss: 'objective', penaltyWeight: 0, shapes: { z: [50] } });
   add('amortized', 'box QP n=50', qpAm, qpX, qpTrain, { target: '≥ 1000' });
   const larger = mlp({ sizes: [10, 64, 64, 50], activation: 'tanh', linearSkip: true, outputBounds: [-1, 1] });

@@ -68,7 +68,7 @@ export interface EvaluateOptions<S extends TensorRecord> {
  * solve would run in a less disturbed slice of time than the solve: each round's predictions
  * therefore run for at least a quarter of its solve's time. Each side is timed in its own steady
  * state: the untimed run after a switch pays for collecting the other side's garbage (the solve
- * leaves megabytes; predictions timed right after it ran ~1.3× slower), and forcing a collection
+ * leaves megabytes; predictions timed right after it ran up to ~1.4× slower), and forcing a collection
  * instead is no fairer (a full GC shrinks the young generation, which made the next solve ~1.5×
  * slower).
  */
