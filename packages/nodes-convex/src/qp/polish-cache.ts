@@ -1,4 +1,4 @@
-import { choleskySolve, dot, gemm, solveRightLowerTransposed, trsm, type CholeskyFactor } from '@argmin/autodiff/kernels';
+import { choleskySolve, dot, gemm, solveRightLowerTransposed, syrk, trsm, type CholeskyFactor } from '@argmin/autodiff/kernels';
 import type { QpElement } from './dense.js';
 import { healthyCholesky } from './kkt.js';
 
@@ -105,16 +105,12 @@ export class PolishCache {
     this.formed += missing.length;
     solveRightLowerTransposed(false, missing.length, n, L, 0, n, rows, first * n, n);
     for (let s = first; s < this.formed; s++) wt[s] = dot(n, rows, t0, s * n, 0);
-    // ⟨new, every formed⟩ in one product, mirrored into the old rows' entries.
+    // ⟨new, old⟩ in one gemm and ⟨new, new⟩ in one syrk, straight into the Gram rows of the new
+    // slots, then mirrored into their columns.
     const f = this.formed;
-    const prod = new Float64Array(missing.length * f);
-    gemm(false, true, missing.length, f, n, 1, rows, first * n, n, rows, 0, n, 0, prod, 0, f);
-    for (let q = 0; q < missing.length; q++) {
-      const s = first + q;
-      for (let c = 0; c < f; c++) {
-        gram[s * cap + c] = prod[q * f + c]!;
-        gram[c * cap + s] = prod[q * f + c]!;
-      }
-    }
+    const fresh = f - first;
+    if (first > 0) gemm(false, true, fresh, first, n, 1, rows, first * n, n, rows, 0, n, 0, gram, first * cap, cap);
+    syrk(false, fresh, n, 1, rows, first * n, n, 0, gram, first * cap + first, cap);
+    for (let s = first; s < f; s++) for (let c = 0; c < s; c++) gram[c * cap + s] = gram[s * cap + c]!;
   }
 }
