@@ -60,7 +60,7 @@ export function activeSetSolve(el: QpElement, guess: readonly boolean[], cache: 
       set = applied(last.from, last.drops, last.joins);
       continue;
     }
-    const { z, y, nu } = sol;
+    const { z, y, nu, schur } = sol;
     const { drops, joins } = exchange(el, z, y, set, single);
     // Where it converges the exchanges shrink about geometrically (the bench's n = 200: 99 69 45
     // 24 17 7 4 1 0); where they hover it would not converge soon: three rounds with more than the
@@ -70,7 +70,7 @@ export function activeSetSolve(el: QpElement, guess: readonly boolean[], cache: 
     else if (round - fewestAt >= PATIENCE) return null;
     if (drops.length === 0 && joins.length === 0) {
       // The factor the backward pass reuses, of this guess.
-      const factor = factorPartitioned(el, none, none, true, set, cache);
+      const factor = factorPartitioned(el, none, none, true, set, cache, schur ?? undefined);
       const point = factor && polishedPoint(el, factor, z, y, nu, Infinity);
       return point && { ...point, rounds: round };
     }

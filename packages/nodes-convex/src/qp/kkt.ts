@@ -183,13 +183,18 @@ export class ReducedKkt {
    * Factors a system without inequality rows (m = 0) and without augmentation, whose H = Q the
    * caller has factored, given Yᵀ = A·L⁻ᵀ (k rows): only the Schur complement is factored. For
    * systems that differ only in their rows of A (the polish's guesses of the active set), L and
-   * L⁻¹ of every candidate row are then computed once. `L` is kept by reference, not copied.
+   * L⁻¹ of every candidate row are then computed once. `L` is kept by reference, not copied, and
+   * so is `schur`, the factor of S = YᵀY when the caller has it (it is then not formed again).
    */
-  factorGiven(L: CholeskyFactor, YT: Float64Array): boolean {
+  factorGiven(L: CholeskyFactor, YT: Float64Array, schur?: CholeskyFactor): boolean {
     if (this.m !== 0 || this.rho !== 0) throw new Error('ReducedKkt.factorGiven: only for m = 0 without augmentation');
     this.regularized = false;
     this.L = L;
     this.YT.set(YT.subarray(0, this.k * this.n));
+    if (schur && schur.n === this.k) {
+      this.Sf = schur;
+      return true;
+    }
     return this.factorSchur();
   }
 

@@ -45,9 +45,9 @@ export class PolishCache {
 
   /**
    * The exact solution on the guess `active` (rows of G): z, the multipliers y (one per row of G,
-   * 0 off the guess) and ν, or null when its S is singular; needs L.
+   * 0 off the guess), ν and the factor of S (rows `active`, then A's), or null when S is singular; needs L.
    */
-  solveOn(active: Int32Array): { z: Float64Array; y: Float64Array; nu: Float64Array } | null {
+  solveOn(active: Int32Array): { z: Float64Array; y: Float64Array; nu: Float64Array; schur: CholeskyFactor | null } | null {
     const { n, m, k, h, b } = this.el;
     const idx = this.candidates(active);
     this.form(idx);
@@ -71,7 +71,7 @@ export class PolishCache {
     trsm({ lower: true, transpose: true }, n, 1, this.L!.l, 0, n, t, 0, 1);
     const y = new Float64Array(m);
     active.forEach((i, r) => (y[i] = nuAll[r]!));
-    return { z: t, y, nu: nuAll.slice(active.length) };
+    return { z: t, y, nu: nuAll.slice(active.length), schur: Sf };
   }
 
   /** The rows of C for a guess: `active`, then the m + r of A's rows. */

@@ -1,3 +1,4 @@
+import type { CholeskyFactor } from '@argmin/autodiff/kernels';
 import { kktResidual, matVec, type QpElement } from './dense.js';
 import type { Scaling } from './equilibrate.js';
 import { ReducedKkt } from './kkt.js';
@@ -37,7 +38,8 @@ export interface PartitionedKkt {
 /**
  * Factors the partitioned KKT matrix; null if it is singular (e.g. dependent active constraints).
  * The active set is {i : λᵢ > sᵢ} unless given. In exact mode a cache of the element (the same
- * `el`) supplies Q's factor and the rows of C·L⁻ᵀ when Q is positive definite.
+ * `el`) supplies Q's factor and the rows of C·L⁻ᵀ when Q is positive definite, and `schur` the
+ * factor of C·Q⁻¹·Cᵀ if the caller has it (PolishCache.solveOn's, for this guess).
  */
 export function factorPartitioned(
   el: QpElement,
@@ -46,6 +48,7 @@ export function factorPartitioned(
   exact: boolean,
   activeSet?: readonly boolean[],
   cache?: PolishCache,
+  schur?: CholeskyFactor,
 ): PartitionedKkt | null {
   const { n, m, k, Q, G, A } = el;
   const act: number[] = [];
@@ -72,7 +75,7 @@ export function factorPartitioned(
     { augment: 'fallback', regularize: !exact },
   );
   const L = exact && cache ? cache.L : null;
-  if (L) return kkt.factorGiven(L, cache!.schurRows(active)) ? { active, inactive, kkt } : null;
+  if (L) return kkt.factorGiven(L, cache!.schurRows(active), schur) ? { active, inactive, kkt } : null;
   const pick = (v: Float64Array) => Float64Array.from(inactive, (i) => v[i]!);
   return kkt.factor(pick(lam), pick(s)) ? { active, inactive, kkt } : null;
 }
