@@ -39,8 +39,9 @@ export function acceptanceTol(tol: number): number {
 
 /**
  * The batched forward: validates, then solves every batch element on equilibrated data by the
- * interior-point method (ipm.ts), polished on its active set (polish.ts), with a degenerate
- * path and an acceptance test on the original data (element.ts). Infeasible and unbounded
+ * primal–dual active-set method when Q is positive definite (active-set.ts), else or when that
+ * gives up by the interior-point method (ipm.ts) polished on its active set (polish.ts), with a
+ * degenerate path and an acceptance test on the original data (element.ts). Infeasible and unbounded
  * elements are reported in `info.status` with zeros as their solution; an element that is
  * neither solved nor certified keeps the best point found under 'max_iter' or 'failed'.
  * `info.method` says how each point was obtained, `info.weaklyActive` lists the constraints
