@@ -23,7 +23,7 @@ export interface SolveInfo {
   readonly history?: readonly (readonly number[])[];
   /**
    * How each element's solution was obtained, when the solver has several paths (e.g. the QP's
-   * 'polish', 'interior', 'degenerate-polish' after a stalled interior point, 'none').
+   * 'active-set', 'polish', 'interior', 'degenerate-polish' after a stalled interior point, 'none').
    */
   readonly method?: readonly string[];
   /**
