@@ -137,14 +137,73 @@ export function arbQpParts({ n, m, k }: QpShape): fc.Arbitrary<QpParts> {
 }
 
 /**
- * Random strictly complementary QPs of a fixed shape, built from arbitrary parts. Instances
- * whose binding constraints are close to dependent (Gram pivot² < 0.05) are filtered out: there
- * the solution map is ill-conditioned and central differences, not the node, would be wrong.
+ * Random strictly complementary QPs of a fixed shape, built from arbitrary parts. Filtered out:
+ * instances whose binding constraints are close to dependent (Gram pivot² < 0.05), where the
+ * solution map is ill-conditioned, and instances within 1e-3 (in h) of a change of active set,
+ * where a central difference's step crosses the kink: a multiplier of 0.2 on a row of norm 5e-4
+ * leaves its row active only while h moves by less than 3e-8. Both are failures of central
+ * differences, not of the node.
  */
 export function arbQp(shape: QpShape): fc.Arbitrary<QpParams> {
   return arbQpParts(shape)
     .filter((parts) => activeIndependence(shape, parts) >= 0.05)
+    .filter((parts) => kinkDistance(shape, parts) >= 1e-3)
     .map((parts) => buildQp(shape, parts).params);
+}
+
+/**
+ * How far h can move before an active row's multiplier reaches 0: min over active rows i of
+ * λᵢ / (M⁻¹)ᵢᵢ with M = R Q⁻¹ Rᵀ, R the rows of A and the active rows of G (dλ = −M⁻¹ dh on
+ * the active set). Infinity when nothing is active; 0 when M is singular.
+ */
+export function kinkDistance(shape: QpShape, parts: QpParts): number {
+  const { n, k } = shape;
+  const { params, lam } = buildQp(shape, parts);
+  const active = activeRows(shape, parts);
+  const rows: Float64Array[] = [];
+  for (let r = 0; r < k; r++) rows.push(parts.A.subarray(r * n, (r + 1) * n));
+  const activeIdx: number[] = [];
+  active.forEach((a, i) => a && (activeIdx.push(i), rows.push(parts.G.subarray(i * n, (i + 1) * n))));
+  if (activeIdx.length === 0) return Infinity;
+  const qInvRt = rows.map((row) => solveDense(params.Q.data, n, row));
+  const r = rows.length;
+  const M = Float64Array.from({ length: r * r }, (_, ij) => {
+    let s = 0;
+    for (let t = 0; t < n; t++) s += rows[Math.floor(ij / r)]![t]! * qInvRt[ij % r]![t]!;
+    return s;
+  });
+  let worst = Infinity;
+  activeIdx.forEach((i, a) => {
+    const e = new Float64Array(r);
+    e[k + a] = 1;
+    const diag = solveDense(M, r, e)[k + a]!;
+    worst = Math.min(worst, Number.isFinite(diag) && diag > 0 ? lam[i]! / diag : 0);
+  });
+  return worst;
+}
+
+/** x = S⁻¹ rhs by Gaussian elimination with partial pivoting (S small, row-major); NaN if singular. */
+function solveDense(S: Float64Array, n: number, rhs: Float64Array): Float64Array {
+  const a = Float64Array.from(S);
+  const x = Float64Array.from(rhs);
+  for (let c = 0; c < n; c++) {
+    let piv = c;
+    for (let i = c + 1; i < n; i++) if (Math.abs(a[i * n + c]!) > Math.abs(a[piv * n + c]!)) piv = i;
+    if (!(Math.abs(a[piv * n + c]!) > 1e-300)) return x.fill(Number.NaN);
+    for (let j = 0; j < n; j++) [a[c * n + j], a[piv * n + j]] = [a[piv * n + j]!, a[c * n + j]!];
+    [x[c], x[piv]] = [x[piv]!, x[c]!];
+    for (let i = c + 1; i < n; i++) {
+      const f = a[i * n + c]! / a[c * n + c]!;
+      for (let j = c; j < n; j++) a[i * n + j]! -= f * a[c * n + j]!;
+      x[i]! -= f * x[c]!;
+    }
+  }
+  for (let c = n - 1; c >= 0; c--) {
+    let s = x[c]!;
+    for (let j = c + 1; j < n; j++) s -= a[c * n + j]! * x[j]!;
+    x[c] = s / a[c * n + c]!;
+  }
+  return x;
 }
 
 /** One QP from a seed, for tests that need a fixed instance (the same construction as arbQp). */
