@@ -121,6 +121,20 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     for (let i = 0; i < m; i++) ds[i] = -dSt[i]! - ds[i]!;
     return { dtau, dkappa: -(dkappa + kappa * dtau) / tau };
   };
+  /** The step along (dx, ds, dz, comb): to the cones' boundary, then backed off until the new point is near the central path (nonsymmetric cones). */
+  const centralStep = (comb: { dtau: number; dkappa: number }): number => {
+    let alpha = Math.min(1, 0.99 * stepTo(comb.dtau, comb.dkappa, 1 / 0.99));
+    for (let bt = 0; bt < 30 && cones.some((k) => k.central); bt++) {
+      for (let i = 0; i < m; i++) {
+        tmp[i] = s[i]! + alpha * ds[i]!;
+        tmp2[i] = z[i]! + alpha * dz[i]!;
+      }
+      const muNew = (dot(tmp, tmp2) + (tau + alpha * comb.dtau) * (kappa + alpha * comb.dkappa)) / (nu + 1);
+      if (cones.every((k) => !k.central || k.central(tmp, tmp2, muNew))) break;
+      alpha *= 0.8;
+    }
+    return alpha;
+  };
   const stepTo = (dtau: number, dkap: number, alphaMax: number): number => {
     let a = alphaMax;
     if (dtau < 0) a = Math.min(a, -tau / dtau);
@@ -186,19 +200,16 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     dsa.set(ds);
     // Corrector (Mehrotra): d_s = λ∘λ + (W⁻ᵀΔs_a)∘(WΔz_a) − σμe; d_κ = τκ + Δτ_aΔκ_a − σμ.
     for (const k of cones) k.combinedDs(s, z, dsa, dza, sigma * mu, dS);
-    const comb = direction(1 - sigma, (1 - sigma) * rtau, tau * kappa + aff.dtau * aff.dkappa - sigma * mu);
-    let alpha = Math.min(1, 0.99 * stepTo(comb.dtau, comb.dkappa, 1 / 0.99));
-    // Nonsymmetric cones: back off until the new point is near the central path.
-    for (let bt = 0; bt < 30 && cones.some((k) => k.central); bt++) {
-      const ns = (i: number) => s[i]! + alpha * ds[i]!;
-      const nz = (i: number) => z[i]! + alpha * dz[i]!;
-      for (let i = 0; i < m; i++) {
-        tmp[i] = ns(i);
-        tmp2[i] = nz(i);
-      }
-      const muNew = (dot(tmp, tmp2) + (tau + alpha * comb.dtau) * (kappa + alpha * comb.dkappa)) / (nu + 1);
-      if (cones.every((k) => !k.central || k.central(tmp, tmp2, muNew))) break;
-      alpha *= 0.8;
+    let comb = direction(1 - sigma, (1 - sigma) * rtau, tau * kappa + aff.dtau * aff.dkappa - sigma * mu);
+    let alpha = centralStep(comb);
+    // Off the central path the corrected direction can leave no step inside the nonsymmetric
+    // cones' neighbourhood: take a pure centring step (σ = 1, no second-order term) instead.
+    if (alpha < 1e-3 * alphaAff && cones.some((k) => k.central)) {
+      dsa.fill(0);
+      dza.fill(0);
+      for (const k of cones) k.combinedDs(s, z, dsa, dza, mu, dS);
+      comb = direction(0, 0, tau * kappa - mu);
+      alpha = centralStep(comb);
     }
     stalled = alpha < 1e-10 ? stalled + 1 : 0;
     for (let j = 0; j < n; j++) x[j]! += alpha * dx[j]!;
