@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { Rng, Tensor } from '@argmin/autodiff';
+import { InvalidInputError, Rng, Tensor } from '@argmin/autodiff';
+import { luFactor, luSolve } from '@argmin/autodiff/kernels';
 import type { QpParams } from '../../src/qp/node.js';
 
 export interface QpShape {
@@ -159,51 +160,37 @@ export function arbQp(shape: QpShape): fc.Arbitrary<QpParams> {
 export function kinkDistance(shape: QpShape, parts: QpParts): number {
   const { n, k } = shape;
   const { params, lam } = buildQp(shape, parts);
-  const active = activeRows(shape, parts);
   const rows: Float64Array[] = [];
   for (let r = 0; r < k; r++) rows.push(parts.A.subarray(r * n, (r + 1) * n));
   const activeIdx: number[] = [];
-  active.forEach((a, i) => a && (activeIdx.push(i), rows.push(parts.G.subarray(i * n, (i + 1) * n))));
+  activeRows(shape, parts).forEach((a, i) => a && (activeIdx.push(i), rows.push(parts.G.subarray(i * n, (i + 1) * n))));
   if (activeIdx.length === 0) return Infinity;
-  const qInvRt = rows.map((row) => solveDense(params.Q.data, n, row));
   const r = rows.length;
+  // Q⁻¹Rᵀ (n×r), then M = R·Q⁻¹Rᵀ and the diagonal of M⁻¹.
+  const rt = Float64Array.from({ length: n * r }, (_, ta) => rows[ta % r]![Math.floor(ta / r)]!);
+  const qInvRt = luSolve(luFactor(params.Q.data, n), rt, r);
   const M = Float64Array.from({ length: r * r }, (_, ij) => {
     let s = 0;
-    for (let t = 0; t < n; t++) s += rows[Math.floor(ij / r)]![t]! * qInvRt[ij % r]![t]!;
+    for (let t = 0; t < n; t++) s += rows[Math.floor(ij / r)]![t]! * qInvRt[t * r + (ij % r)]!;
     return s;
   });
+  let mInv: Float64Array;
+  try {
+    mInv = luSolve(
+      luFactor(M, r),
+      Float64Array.from({ length: r * r }, (_, ij) => (ij % (r + 1) === 0 ? 1 : 0)),
+      r,
+    );
+  } catch (e) {
+    if (e instanceof InvalidInputError) return 0; // M singular: the binding rows are dependent
+    throw e;
+  }
   let worst = Infinity;
   activeIdx.forEach((i, a) => {
-    const e = new Float64Array(r);
-    e[k + a] = 1;
-    const diag = solveDense(M, r, e)[k + a]!;
-    worst = Math.min(worst, Number.isFinite(diag) && diag > 0 ? lam[i]! / diag : 0);
+    const diag = mInv[(k + a) * (r + 1)]!;
+    worst = Math.min(worst, diag > 0 ? lam[i]! / diag : 0);
   });
   return worst;
-}
-
-/** x = S⁻¹ rhs by Gaussian elimination with partial pivoting (S small, row-major); NaN if singular. */
-function solveDense(S: Float64Array, n: number, rhs: Float64Array): Float64Array {
-  const a = Float64Array.from(S);
-  const x = Float64Array.from(rhs);
-  for (let c = 0; c < n; c++) {
-    let piv = c;
-    for (let i = c + 1; i < n; i++) if (Math.abs(a[i * n + c]!) > Math.abs(a[piv * n + c]!)) piv = i;
-    if (!(Math.abs(a[piv * n + c]!) > 1e-300)) return x.fill(Number.NaN);
-    for (let j = 0; j < n; j++) [a[c * n + j], a[piv * n + j]] = [a[piv * n + j]!, a[c * n + j]!];
-    [x[c], x[piv]] = [x[piv]!, x[c]!];
-    for (let i = c + 1; i < n; i++) {
-      const f = a[i * n + c]! / a[c * n + c]!;
-      for (let j = c; j < n; j++) a[i * n + j]! -= f * a[c * n + j]!;
-      x[i]! -= f * x[c]!;
-    }
-  }
-  for (let c = n - 1; c >= 0; c--) {
-    let s = x[c]!;
-    for (let j = c + 1; j < n; j++) s -= a[c * n + j]! * x[j]!;
-    x[c] = s / a[c * n + c]!;
-  }
-  return x;
 }
 
 /** One QP from a seed, for tests that need a fixed instance (the same construction as arbQp). */
