@@ -21,7 +21,10 @@ function rowsTimes(a: Float64Array, from: number, to: number, n: number, v: Floa
   }
 }
 
-/** ez −= A·dx and ex −= Aᵀ·dz in one pass over the rows of a (m×n, row-major). */
+/**
+ * ez −= A·dx and ex −= Aᵀ·dz in one pass over the rows of a (m×n, row-major): each entry is
+ * loaded once for both products, and four partial sums keep the dot product's add chain short.
+ */
 function subtractProducts(
   a: Float64Array,
   m: number,
@@ -33,10 +36,32 @@ function subtractProducts(
 ): void {
   for (let i = 0; i < m; i++) {
     const r = i * n;
-    ez[i]! -= dot(n, a, dx, r);
     const zi = dz[i]!;
-    if (zi === 0) continue;
-    for (let j = 0; j < n; j++) ex[j]! -= a[r + j]! * zi;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let j = 0;
+    for (; j + 3 < n; j += 4) {
+      const a0 = a[r + j]!;
+      const a1 = a[r + j + 1]!;
+      const a2 = a[r + j + 2]!;
+      const a3 = a[r + j + 3]!;
+      s0 += a0 * dx[j]!;
+      s1 += a1 * dx[j + 1]!;
+      s2 += a2 * dx[j + 2]!;
+      s3 += a3 * dx[j + 3]!;
+      ex[j]! -= a0 * zi;
+      ex[j + 1]! -= a1 * zi;
+      ex[j + 2]! -= a2 * zi;
+      ex[j + 3]! -= a3 * zi;
+    }
+    for (; j < n; j++) {
+      const aj = a[r + j]!;
+      s0 += aj * dx[j]!;
+      ex[j]! -= aj * zi;
+    }
+    ez[i]! -= s0 + s1 + (s2 + s3);
   }
 }
 

@@ -94,8 +94,12 @@ export function symMulAdd(P: Matrix | null, x: Float64Array, out: Float64Array, 
 /** Scales M in place to diag(r)·M·diag(c). */
 export function scaleInPlace(M: Matrix, r: Float64Array, c: Float64Array): void {
   if (M.kind === 'dense') {
-    const a = M.data;
-    for (let i = 0; i < M.rows; i++) for (let j = 0; j < M.cols; j++) a[i * M.cols + j]! *= r[i]! * c[j]!;
+    const { rows, cols, data: a } = M;
+    for (let i = 0; i < rows; i++) {
+      const ri = r[i]!;
+      const row = i * cols;
+      for (let j = 0; j < cols; j++) a[row + j]! *= ri * c[j]!;
+    }
     return;
   }
   const { colPtr, rowIdx } = M.pattern;
@@ -136,13 +140,17 @@ export function scaleAbsMax(
 /** Column and row ∞-norms of M, maxed into `rowOut` and `colOut` (symmetric storage counts both). */
 export function absMax(M: Matrix, rowOut: Float64Array, colOut: Float64Array, symmetric = false): void {
   if (M.kind === 'dense') {
-    const a = M.data;
-    for (let i = 0; i < M.rows; i++)
-      for (let j = 0; j < M.cols; j++) {
-        const v = Math.abs(a[i * M.cols + j]!);
-        if (v > rowOut[i]!) rowOut[i] = v;
+    const { rows, cols, data: a } = M;
+    for (let i = 0; i < rows; i++) {
+      const row = i * cols;
+      let rmax = rowOut[i]!;
+      for (let j = 0; j < cols; j++) {
+        const v = Math.abs(a[row + j]!);
+        if (v > rmax) rmax = v;
         if (v > colOut[j]!) colOut[j] = v;
       }
+      rowOut[i] = rmax;
+    }
     return;
   }
   const { colPtr, rowIdx } = M.pattern;

@@ -83,31 +83,61 @@ function colDualSizes(A: Matrix, yAt: (i: number) => number, impliedY: readonly 
 /** Per row: the largest implied y of the columns with a cost it touches, at most η (η if none). */
 function rowDualSizes(A: Matrix, impliedY: readonly number[], eta: number): Float64Array {
   const out = new Float64Array(A.rows);
-  const put = (i: number, j: number, v: number) => {
-    const yj = impliedY[j]!;
-    if (v !== 0 && yj > out[i]! && Number.isFinite(yj)) out[i] = yj;
-  };
-  if (A.kind === 'dense') for (let i = 0; i < A.rows; i++) for (let j = 0; j < A.cols; j++) put(i, j, A.data[i * A.cols + j]!);
-  else
+  // Only the finite implied y count; a column without one contributes nothing.
+  const yj = Float64Array.from(impliedY, (v) => (Number.isFinite(v) ? v : 0));
+  if (A.kind === 'dense') {
+    const { rows, cols, data } = A;
+    for (let i = 0; i < rows; i++) {
+      const r = i * cols;
+      let v = 0;
+      for (let j = 0; j < cols; j++) if (data[r + j] !== 0 && yj[j]! > v) v = yj[j]!;
+      out[i] = v;
+    }
+  } else {
+    const { colPtr, rowIdx } = A.pattern;
     for (let j = 0; j < A.cols; j++)
-      for (let p = A.pattern.colPtr[j]!; p < A.pattern.colPtr[j + 1]!; p++) put(A.pattern.rowIdx[p]!, j, A.values[p]!);
+      for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
+        const i = rowIdx[p]!;
+        if (A.values[p] !== 0 && yj[j]! > out[i]!) out[i] = yj[j]!;
+      }
+  }
   for (let i = 0; i < out.length; i++) out[i] = out[i]! > 0 ? Math.min(out[i]!, eta) : eta;
   return out;
 }
 
-/** Row and column ∞-norms of A in the units' scaling. */
-function norms(A: Matrix, D: (i: number) => number, E: (j: number) => number): { row: Float64Array; col: Float64Array } {
-  const row = new Float64Array(A.rows);
-  const col = new Float64Array(A.cols);
-  const put = (i: number, j: number, v: number) => {
-    const a = Math.abs(v) * D(i) * E(j);
-    if (a > row[i]!) row[i] = a;
-    if (a > col[j]!) col[j] = a;
-  };
-  if (A.kind === 'dense') for (let i = 0; i < A.rows; i++) for (let j = 0; j < A.cols; j++) put(i, j, A.data[i * A.cols + j]!);
-  else
-    for (let j = 0; j < A.cols; j++)
-      for (let p = A.pattern.colPtr[j]!; p < A.pattern.colPtr[j + 1]!; p++) put(A.pattern.rowIdx[p]!, j, A.values[p]!);
+/** Row and column ∞-norms of A in the units' scaling (D per row, E per column). */
+function norms(A: Matrix, D: Float64Array, E: Float64Array): { row: Float64Array; col: Float64Array } {
+  const { rows, cols } = A;
+  const row = new Float64Array(rows);
+  const col = new Float64Array(cols);
+  if (A.kind === 'dense') {
+    const a = A.data;
+    for (let i = 0; i < rows; i++) {
+      const r = i * cols;
+      const di = D[i]!;
+      let rmax = 0;
+      for (let j = 0; j < cols; j++) {
+        const v = Math.abs(a[r + j]!) * di * E[j]!;
+        if (v > rmax) rmax = v;
+        if (v > col[j]!) col[j] = v;
+      }
+      row[i] = rmax;
+    }
+    return { row, col };
+  }
+  const { colPtr, rowIdx } = A.pattern;
+  const vals = A.values;
+  for (let j = 0; j < cols; j++) {
+    const ej = E[j]!;
+    let cmax = 0;
+    for (let p = colPtr[j]!; p < colPtr[j + 1]!; p++) {
+      const i = rowIdx[p]!;
+      const v = Math.abs(vals[p]!) * D[i]! * ej;
+      if (v > row[i]!) row[i] = v;
+      if (v > cmax) cmax = v;
+    }
+    col[j] = cmax;
+  }
   return { row, col };
 }
 
@@ -134,16 +164,16 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
   const { A, P, b, c } = prog;
   const m = A.rows;
   const n = A.cols;
-  const wD = (i: number) => (units ? units.D[i]! : 1);
-  const wE = (j: number) => (units ? units.E[j]! : 1);
+  const wD = units ? units.D : new Float64Array(m).fill(1);
+  const wE = units ? units.E : new Float64Array(n).fill(1);
   const cost = units ? units.cost : 1;
-  const { row, col } = norms(A, wD, (j) => wE(j));
+  const { row, col } = norms(A, wD, wE);
   // Typical sizes of x and y in equilibrated units, as the data imply them row by row.
-  const implied = Array.from(b, (v, i) => (wD(i) * Math.abs(v)) / row[i]!);
+  const implied = Array.from(b, (v, i) => (wD[i]! * Math.abs(v)) / row[i]!);
   const xi = lowerMedian(implied, 1);
   // The least size of x a row implies: the point's own x can bring the typical size down to it.
   const xiLeast = Math.min(xi, ...implied.filter((v) => v > 0 && Number.isFinite(v)));
-  const impliedY = Array.from(c, (v, j) => (cost * wE(j) * Math.abs(v)) / col[j]!);
+  const impliedY = Array.from(c, (v, j) => (cost * wE[j]! * Math.abs(v)) / col[j]!);
   const eta = lowerMedian(impliedY, 1);
   const rowEta = strict ? rowDualSizes(A, impliedY, eta) : null;
   const ax = new Float64Array(m);
@@ -170,11 +200,11 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
     // a row implies): a majority of huge bounds (b = 1e10 beside a bound of 0.5) implies an x of
     // 1e10, and one unit of it would hide a wrong x₀ in the bound of 0.5.
     let xMax = 0;
-    for (let j = 0; j < n; j++) xMax = Math.max(xMax, Math.abs(x[j]!) / (tau * wE(j)));
+    for (let j = 0; j < n; j++) xMax = Math.max(xMax, Math.abs(x[j]!) / (tau * wE[j]!));
     const xiAt = Math.min(xi, Math.max(xMax, xiLeast));
     let primal = 0;
     for (let i = 0; i < m; i++) {
-      const w = wD(i);
+      const w = wD[i]!;
       const r = w * Math.abs(ax[i]! + s[i]! - b[i]! * tau);
       // A row of zeros constrains nothing: its slack is judged in one equilibrated unit.
       rowScale[i] = tau * (row[i]! > 0 ? Math.min(1, row[i]! * xiAt) : 1) + w * (Math.abs(b[i]!) * tau + absAx[i]!);
@@ -188,7 +218,7 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
       let scale = 0;
       for (let i = from; i < to; i++) {
         sy += s[i]! * y[i]!;
-        scale += rowScale[i]! * ((cost * Math.abs(y[i]!)) / wD(i) + (rowEta ? rowEta[i]! : eta) * tau);
+        scale += rowScale[i]! * ((cost * Math.abs(y[i]!)) / wD[i]! + (rowEta ? rowEta[i]! : eta) * tau);
       }
       if (sy !== 0) comp = Math.max(comp, (cost * Math.abs(sy)) / scale);
     };
@@ -200,11 +230,11 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
     // A column with a cost of its own is judged with the y it implies or the largest y of its rows,
     // never the typical y of the others: a majority of huge costs would hide a wrong x_j where c_j
     // is small. A column without cost (an auxiliary variable) keeps the typical y.
-    if (strict) colDualSizes(A, (i) => (cost * Math.abs(y[i]!)) / (tau * wD(i)), impliedY, eta, colEta);
+    if (strict) colDualSizes(A, (i) => (cost * Math.abs(y[i]!)) / (tau * wD[i]!), impliedY, eta, colEta);
     else colEta.fill(eta);
     let dual = 0;
     for (let j = 0; j < n; j++) {
-      const w = cost * wE(j);
+      const w = cost * wE[j]!;
       const unit = tau * (col[j]! > 0 ? Math.min(1, col[j]! * colEta[j]!) : 1);
       const r = w * Math.abs(px[j]! + aty[j]! + c[j]! * tau);
       if (r > 0) dual = Math.max(dual, r / (unit + w * (Math.abs(c[j]!) * tau + absAty[j]! + absPx[j]!)));
@@ -245,13 +275,13 @@ export function certificateTests(prog: Program, units: Units | null, blocks: rea
   const { A, P, b, c } = prog;
   const m = A.rows;
   const n = A.cols;
-  const D = (i: number) => (units ? units.D[i]! : 1);
-  const E = (j: number) => (units ? units.E[j]! : 1);
+  const D = units ? units.D : new Float64Array(m).fill(1);
+  const E = units ? units.E : new Float64Array(n).fill(1);
   const cost = units ? units.cost : 1;
-  const ones = new Float64Array(n).map((_, j) => E(j));
+  const ones = E;
   const rho = new Float64Array(m);
   absMul(A, ones, rho);
-  for (let i = 0; i < m; i++) rho[i] = rho[i]! * D(i);
+  for (let i = 0; i < m; i++) rho[i] = rho[i]! * D[i]!;
   for (const blk of blocks) {
     if (blk.kind === 'nonneg' || blk.kind === 'zero') continue;
     let v = 0;
@@ -259,9 +289,9 @@ export function certificateTests(prog: Program, units: Units | null, blocks: rea
     rho.fill(v, blk.offset, blk.offset + blk.size);
   }
   let bScale = 0;
-  for (let i = 0; i < m; i++) if (rho[i]! > 0) bScale = Math.max(bScale, (D(i) * Math.abs(b[i]!)) / rho[i]!);
+  for (let i = 0; i < m; i++) if (rho[i]! > 0) bScale = Math.max(bScale, (D[i]! * Math.abs(b[i]!)) / rho[i]!);
   let cScale = 0;
-  for (let j = 0; j < n; j++) cScale = Math.max(cScale, cost * E(j) * Math.abs(c[j]!));
+  for (let j = 0; j < n; j++) cScale = Math.max(cScale, cost * E[j]! * Math.abs(c[j]!));
   const wm = new Float64Array(m);
   const wn = new Float64Array(n);
   return {
@@ -270,7 +300,7 @@ export function certificateTests(prog: Program, units: Units | null, blocks: rea
       if (!(by < 0)) return Infinity;
       mulTAdd(A, y, wn, 1, 0);
       let r = 0;
-      for (let j = 0; j < n; j++) r = Math.max(r, cost * E(j) * Math.abs(wn[j]!));
+      for (let j = 0; j < n; j++) r = Math.max(r, cost * E[j]! * Math.abs(wn[j]!));
       return (r * bScale) / -by;
     },
     unboundedness(x, s) {
@@ -278,13 +308,13 @@ export function certificateTests(prog: Program, units: Units | null, blocks: rea
       if (!(cx < 0)) return Infinity;
       mulAdd(A, x, wm, 1, 0);
       let rp = 0;
-      for (let i = 0; i < m; i++) if (rho[i]! > 0) rp = Math.max(rp, (D(i) * Math.abs(wm[i]! + s[i]!)) / rho[i]!);
+      for (let i = 0; i < m; i++) if (rho[i]! > 0) rp = Math.max(rp, (D[i]! * Math.abs(wm[i]! + s[i]!)) / rho[i]!);
       let rq = 0;
       let xn = 0;
-      for (let j = 0; j < n; j++) xn = Math.max(xn, Math.abs(x[j]!) / E(j));
+      for (let j = 0; j < n; j++) xn = Math.max(xn, Math.abs(x[j]!) / E[j]!);
       if (P) {
         symMulAdd(P, x, wn, 1, 0);
-        for (let j = 0; j < n; j++) rq = Math.max(rq, cost * E(j) * Math.abs(wn[j]!));
+        for (let j = 0; j < n; j++) rq = Math.max(rq, cost * E[j]! * Math.abs(wn[j]!));
       }
       return Math.max((rp * cScale) / -cx, (rq * xn) / -cx);
     },
