@@ -165,7 +165,14 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     for (let j = 0; j < n; j++) ex[j]! += rx[j]!;
   };
 
+  // S = P + ĀᵀĀ (lower half) and its Cholesky, Y and T for the equality rows; a solve reads Ā
+  // twice and A once (the residual), and sweeps L twice.
+  const work = {
+    factor: (mk * n * (n + 1)) / 2 + n ** 3 / 6 + mz * n * n + (mz * mz * n) / 2 + mz ** 3 / 6,
+    solve: 4 * m * n + n * n + mz * (2 * n + mz),
+  };
   return {
+    work,
     factor(cs) {
       cones = cs;
       for (const c of cs) if (c.kind !== 'zero') c.apply('WinvT', A.data, abar, n, n);

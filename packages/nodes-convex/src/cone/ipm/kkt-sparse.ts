@@ -161,6 +161,8 @@ export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones
   const sol = new Float64Array(N);
   let factor: LdlFactor | undefined;
   return {
+    // One refined solve: two sweeps of L and a product with K for the residual.
+    work: { factor: pat.sym.flops, solve: 2 * pat.sym.nnzL + pat.upper.colPtr[N]! + N },
     factor(cones) {
       cones.forEach((c, ci) => {
         const map = pat.hMap[ci]!;

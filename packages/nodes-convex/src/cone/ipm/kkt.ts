@@ -12,6 +12,11 @@ export interface KktSolver {
   solve(rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array): void;
   /** ‖r − K·d‖∞ of the last solve after refinement (how well the system could be solved). */
   lastResidual(): number;
+  /**
+   * Multiply–adds of one factorization and of one refined solve, from the sizes and the symbolic
+   * analysis (never timed, so the iteration does not depend on the machine's speed).
+   */
+  readonly work: { readonly factor: number; readonly solve: number };
 }
 
 /** out ← H·v (block by block, H = WᵀW). */
