@@ -5,6 +5,7 @@ import { solveIpm, type IpmData, type IpmOptions, type IpmResult } from './engin
 import { equilibrate } from './equilibrate.js';
 import type { KktSolver } from './kkt.js';
 import { denseKkt } from './kkt-dense.js';
+import { finalKkt } from './kkt-final.js';
 import { expands, sparseKkt } from './kkt-sparse.js';
 import type { Matrix } from './matrix.js';
 import { certificateTests, kktMeasure, type Measure, type Program, type Units } from './measure.js';
@@ -37,9 +38,10 @@ export interface ProgramState {
   readonly cones: readonly IpmCone[];
   readonly result: IpmResult;
   /**
-   * A KKT solver for the VJP (factored lazily at the final point): always the sparse LDLᵀ of
-   * the whole quasi-definite matrix, which stays accurate at μ ≈ 1e-10 where the normal
-   * equations of the dense path lose digits (their refinement stalls near cond(S)·ε).
+   * A KKT solver for the VJP (factored lazily at the final point), one that stays accurate at
+   * μ ≈ 1e-10 where the normal equations of the dense path lose digits (their refinement stalls
+   * near cond(S)·ε): for a dense orthant program the reduced system of kkt-final.ts, otherwise
+   * the sparse LDLᵀ of the whole quasi-definite matrix.
    */
   readonly kkt: () => KktSolver;
   /** The acceptance measure (measure.ts) of a point (x, y, s) on the caller's, unscaled data. */
@@ -151,5 +153,7 @@ export function solveProgram(p: ProgramInput, opts: IpmOptions & { kkt?: KktChoi
   const raw = callerProgram(p);
   const measure = kktMeasure(raw, scaling, p.layout.blocks, true);
   const result = checked(raw, scaling, p.layout.blocks, measure, solveIpm(data, cones, make(), opts), opts);
-  return { data, cones, result, kkt: () => sparseKkt(A, P, p.layout, cones), verify: (x, y, s) => measure(x, s, y).worst };
+  const orthant = dense && p.layout.blocks.every((b) => b.kind === 'zero' || b.kind === 'nonneg');
+  const final = () => (orthant ? finalKkt(A as Matrix & { kind: 'dense' }, P) : sparseKkt(A, P, p.layout, cones));
+  return { data, cones, result, kkt: final, verify: (x, y, s) => measure(x, s, y).worst };
 }

@@ -1,0 +1,172 @@
+import { dot, ldltInto, syrk } from '@argmin/autodiff/kernels';
+import type { IpmCone } from './cone.js';
+import type { KktSolver } from './kkt.js';
+import { symMulAdd, type Matrix } from './matrix.js';
+
+/**
+ * The KKT system K = [[P, Aᵀ], [A, −H]] at the interior point's final iterate of an orthant
+ * program (zero and nonnegative cones, dense A), for the VJP. There H = diag(s/z) spans 1/μ to μ.
+ * Rows with H_ii ≥ 1 (slack above multiplier: inactive) are eliminated into the primal block,
+ * Δz_i = (A_iΔx − r_i)/H_ii, which adds A_iᵀA_i/H_ii (at most A_iᵀA_i) to it; the other rows
+ * (active and equality rows) stay with −H_ii ∈ (−1, 0]. The reduced matrix
+ *   [[P + Σ_inactive A_iᵀA_i/H_ii, A_Rᵀ], [A_R, −H_R]]
+ * has entries bounded by the data, tends to the active face's KKT matrix [[P, A_actᵀ], [A_act, 0]]
+ * as μ → 0, and is quasi-definite after a small static shift: a dense LDLᵀ without pivoting of
+ * order n + |R| factors it, and refinement against the unreduced, unshifted K removes the shift.
+ * The forward's normal equations (kkt-dense.ts) instead carry the active rows' 1/H ≈ 1/μ and
+ * lose digits there; the sparse LDLᵀ of the whole K is exact but factors all m + n rows.
+ */
+export function finalKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null): KktSolver {
+  const { rows: m, cols: n, data: a } = A;
+  const h = new Float64Array(m);
+  const ones = new Float64Array(m).fill(1);
+  /** Rows kept in the reduced system, in order, then the eliminated ones. */
+  const kept = new Int32Array(m);
+  const dropped = new Int32Array(m);
+  let nk = 0;
+  let nd = 0;
+  const scaledRows = new Float64Array(m * n);
+  let order = n;
+  let reduced = new Float64Array(0);
+  let ld = new Float64Array(0);
+  const ex = new Float64Array(n);
+  const ez = new Float64Array(m);
+  const cx = new Float64Array(n);
+  const cz = new Float64Array(m);
+  let rhs = new Float64Array(0);
+  let lastRes = Number.NaN;
+
+  const solveOnce = (rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array) => {
+    rhs.fill(0);
+    for (let j = 0; j < n; j++) rhs[j] = rx[j]!;
+    for (let q = 0; q < nd; q++) {
+      const i = dropped[q]!;
+      const f = rz[i]! / h[i]!;
+      const r = i * n;
+      for (let j = 0; j < n; j++) rhs[j]! += a[r + j]! * f;
+    }
+    for (let q = 0; q < nk; q++) rhs[n + q] = rz[kept[q]!]!;
+    ldlSolveVector(ld, order, rhs);
+    for (let j = 0; j < n; j++) dx[j] = rhs[j]!;
+    for (let q = 0; q < nk; q++) dz[kept[q]!] = rhs[n + q]!;
+    for (let q = 0; q < nd; q++) {
+      const i = dropped[q]!;
+      const r = i * n;
+      let v = -rz[i]!;
+      for (let j = 0; j < n; j++) v += a[r + j]! * dx[j]!;
+      dz[i] = v / h[i]!;
+    }
+  };
+  /** (ex, ez) = (rx, rz) − K·(dx, dz), and its largest entry. */
+  const residual = (rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array): number => {
+    symMulAdd(P, dx, ex, -1, 0);
+    for (let j = 0; j < n; j++) ex[j]! += rx[j]!;
+    for (let i = 0; i < m; i++) {
+      const r = i * n;
+      const zi = dz[i]!;
+      let v = 0;
+      for (let j = 0; j < n; j++) {
+        v += a[r + j]! * dx[j]!;
+        ex[j]! -= a[r + j]! * zi;
+      }
+      ez[i] = rz[i]! - v + h[i]! * zi;
+    }
+    let res = 0;
+    for (let j = 0; j < n; j++) res = Math.max(res, Math.abs(ex[j]!));
+    for (let i = 0; i < m; i++) res = Math.max(res, Math.abs(ez[i]!));
+    return res;
+  };
+
+  return {
+    // A syrk of the eliminated rows, an LDLᵀ of order n + |R|; a solve reads A about three times.
+    work: { factor: (m * n * n) / 2 + (n + m) ** 3 / 3, solve: 3 * m * n + (n + m) ** 2 },
+    factor(cones: readonly IpmCone[]) {
+      h.fill(0);
+      for (const c of cones) {
+        if (c.kind === 'zero') continue;
+        if (c.kind !== 'nonneg') throw new Error('finalKkt: orthant programs only');
+        c.apply('W', ones, h, 1, 1);
+      }
+      nk = 0;
+      nd = 0;
+      for (let i = 0; i < m; i++) {
+        h[i] = h[i]! * h[i]!;
+        if (h[i]! >= 1) dropped[nd++] = i;
+        else kept[nk++] = i;
+      }
+      order = n + nk;
+      if (reduced.length !== order * order) {
+        reduced = new Float64Array(order * order);
+        rhs = new Float64Array(order);
+      } else reduced.fill(0);
+      // The primal block: P + Σ A_iᵀA_i/H_ii over the eliminated rows, by one syrk of the scaled rows.
+      for (let q = 0; q < nd; q++) {
+        const i = dropped[q]!;
+        const f = 1 / Math.sqrt(h[i]!);
+        for (let j = 0; j < n; j++) scaledRows[q * n + j] = a[i * n + j]! * f;
+      }
+      const block = new Float64Array(n * n);
+      if (P) block.set(P.kind === 'dense' ? P.data : denseSymmetric(P, n));
+      if (nd > 0) syrk(true, n, nd, 1, scaledRows, 0, n, P ? 1 : 0, block, 0, n);
+      let scale = 1;
+      for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(block[j * n + j]!));
+      for (let q = 0; q < nk; q++) for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(a[kept[q]! * n + j]!));
+      // The shift keeps the matrix quasi-definite where P and the eliminated rows leave the primal
+      // block singular or the kept rows are dependent; refinement takes it out again.
+      const shift = 1e-10 * scale;
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j <= i; j++) reduced[i * order + j] = block[i * n + j]!;
+        reduced[i * order + i]! += shift;
+      }
+      for (let q = 0; q < nk; q++) {
+        const row = (n + q) * order;
+        const i = kept[q]!;
+        for (let j = 0; j < n; j++) reduced[row + j] = a[i * n + j]!;
+        reduced[row + n + q] = -h[i]! - shift;
+      }
+      if (ld.length !== order * order) ld = new Float64Array(order * order);
+      return ldltInto(reduced, order, ld, 0, 0, 0) < 0;
+    },
+    solve(rx, rz, dx, dz) {
+      solveOnce(rx, rz, dx, dz);
+      let scale = 1;
+      for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(rx[j]!));
+      for (let i = 0; i < m; i++) scale = Math.max(scale, Math.abs(rz[i]!));
+      let last = Infinity;
+      for (let step = 0; step < 6; step++) {
+        const res = residual(rx, rz, dx, dz);
+        lastRes = res;
+        if (res <= 1e-14 * scale || res > 0.5 * last) break;
+        last = res;
+        solveOnce(ex, ez, cx, cz);
+        for (let j = 0; j < n; j++) dx[j]! += cx[j]!;
+        for (let i = 0; i < m; i++) dz[i]! += cz[i]!;
+      }
+    },
+    lastResidual: () => lastRes,
+  };
+}
+
+/** x ← (LDLᵀ)⁻¹x for one right side (ldltInto's layout: unit L below the diagonal, D on it), along L's rows. */
+function ldlSolveVector(ld: Float64Array, k: number, x: Float64Array): void {
+  for (let i = 0; i < k; i++) x[i] = x[i]! - dot(i, ld, x, i * k);
+  for (let i = 0; i < k; i++) x[i] = x[i]! / ld[i * k + i]!;
+  for (let i = k - 1; i >= 0; i--) {
+    const r = i * k;
+    const xi = x[i]!;
+    for (let p = 0; p < i; p++) x[p]! -= ld[r + p]! * xi;
+  }
+}
+
+/** A CSC upper triangle as a dense symmetric n×n matrix. */
+function denseSymmetric(P: Matrix & { kind: 'csc' }, n: number): Float64Array {
+  const out = new Float64Array(n * n);
+  const { colPtr, rowIdx } = P.pattern;
+  for (let j = 0; j < n; j++)
+    for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) {
+      const i = rowIdx[q]!;
+      out[i * n + j] = P.values[q]!;
+      out[j * n + i] = P.values[q]!;
+    }
+  return out;
+}
