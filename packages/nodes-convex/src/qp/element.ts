@@ -7,6 +7,7 @@ import { activeSetSolve, warmGuess } from './active-set.js';
 import { polishFinish } from './finish.js';
 import { PolishCache } from './polish-cache.js';
 import { factorPartitioned, polish, type PartitionedKkt, type Polished } from './polish.js';
+import type { SparseKkt } from './sparse-kkt.js';
 
 /**
  * A bound at least this many times the typical bound is absent (1e20 is Clarabel's convention
@@ -29,7 +30,7 @@ const ACTIVE_SET_ROUNDS = 20;
 export const WEAK_MARGIN = 1e-6;
 
 /** How the accepted point was obtained, reported per element in `info.method`. */
-export type QpMethod = 'active-set' | 'polish' | 'interior' | 'degenerate-polish' | 'none';
+export type QpMethod = 'active-set' | 'polish' | 'interior' | 'degenerate-polish' | 'sparse-polish' | 'sparse-ipm' | 'none';
 
 export interface ElementSolution {
   readonly status: SolveStatus;
@@ -38,15 +39,17 @@ export interface ElementSolution {
   readonly lam: Float64Array;
   readonly nu: Float64Array;
   readonly slack: Float64Array;
-  /** The KKT factor at the solution, in original units, when converged. */
-  readonly factor: { readonly kind: 'active' | 'interior'; readonly factor: PartitionedKkt } | null;
+  /** The KKT factor at the solution, in original units, when converged (sparse for routed elements). */
+  readonly factor: { readonly kind: 'active' | 'interior'; readonly factor: PartitionedKkt | SparseKkt } | null;
   readonly method: QpMethod;
   readonly weak: readonly number[];
   /** The worst per-condition relative KKT error on the original data (∞ when not a solution). */
   readonly error: number;
+  /** kktResidual of the point on the full element, when the solver computed it (the sparse route). */
+  readonly absolute?: number;
 }
 
-interface Point {
+export interface Point {
   z: Float64Array;
   lam: Float64Array;
   nu: Float64Array;
@@ -204,14 +207,14 @@ export function solveElement(
 
 /** The per-element residual reported in `info.residual` (absolute, on the original data). */
 export function absoluteResidual(el: QpElement, s: ElementSolution): number {
-  return kktResidual(el, s.z, s.lam, s.nu, s.slack);
+  return s.absolute ?? kktResidual(el, s.z, s.lam, s.nu, s.slack);
 }
 
 /**
  * Guesses of the active set at a stalled iterate (scaled data, so slacks and multipliers are
  * comparable with 1): {sᵢ small} keeps weakly active rows, {λᵢ not small} drops them.
  */
-function activeSetGuesses(se: QpElement, lam: Float64Array, s: Float64Array): boolean[][] {
+export function activeSetGuesses(se: QpElement, lam: Float64Array, s: Float64Array): boolean[][] {
   const m = se.m;
   if (m === 0) return [];
   let lMax = 0;
@@ -243,14 +246,14 @@ function reshapes(sc: Scaling): boolean {
   return far(sc.c) || sc.d.some(far) || sc.e.some(far) || sc.f.some(far);
 }
 
-function keptRows(el: QpElement): Int32Array | null {
+export function keptRows(el: QpElement): Int32Array | null {
   const huge = hugeThreshold(el);
   const kept: number[] = [];
   for (let i = 0; i < el.m; i++) if (el.h[i]! < huge) kept.push(i);
   return kept.length === el.m ? null : Int32Array.from(kept);
 }
 
-function pickRows(el: QpElement, rows: Int32Array): QpElement {
+export function pickRows(el: QpElement, rows: Int32Array): QpElement {
   const { n } = el;
   const G = new Float64Array(rows.length * n);
   rows.forEach((i, r) => G.set(el.G.subarray(i * n, (i + 1) * n), r * n));
@@ -267,7 +270,7 @@ function pickWarm(w: WarmPoint, rows: Int32Array): WarmPoint {
 }
 
 /** A solution of the row-reduced problem as one of the full problem (λ = 0, s = h − Gz on dropped rows). */
-function expand(full: QpElement, rows: Int32Array, pt: Point): Point {
+export function expand(full: QpElement, rows: Int32Array, pt: Point): Point {
   const gz = new Float64Array(full.m);
   matVec(full.m, full.n, full.G, pt.z, gz);
   const lam = new Float64Array(full.m);

@@ -28,6 +28,15 @@ export interface QpOptions {
    * rounding and the exact active-set derivative; it is kept only if it is a better KKT point.
    */
   readonly polish?: boolean;
+  /**
+   * The solver of each batch element: 'dense' (this node's own active-set and interior-point
+   * methods), 'sparse' (the cone engine's sparse interior point on the CSC form of Q, G and A,
+   * then a sparse active-set polish), or 'auto' (default): sparse when the element is large and
+   * mostly zero (route.ts), falling back to dense if the engine neither solves nor certifies it.
+   * Routed elements have `info.method` 'sparse-polish' or 'sparse-ipm'. The sparse route
+   * ignores `warmStart`; the 'unroll' strategy is always dense.
+   */
+  readonly solver?: 'auto' | 'dense' | 'sparse';
 }
 
 export const NODE = 'convex.qp';

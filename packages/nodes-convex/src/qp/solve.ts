@@ -1,9 +1,21 @@
 import { ShapeError, Tensor, type SolveStatus } from '@argmin/autodiff';
 import type { SolveControls, SolveResult } from '@argmin/autodiff/extend';
 import { qpElement, type QpElement } from './dense.js';
-import { absoluteResidual, hugeThreshold, satisfiesDropped, solveElement, type QpMethod, type WorkCache } from './element.js';
+import {
+  absoluteResidual,
+  hugeThreshold,
+  satisfiesDropped,
+  solveElement,
+  type ElementSolution,
+  type QpMethod,
+  type WorkCache,
+} from './element.js';
 import type { WarmPoint } from './ipm.js';
 import type { PartitionedKkt } from './polish.js';
+import { routeElement } from './route.js';
+import type { SparseQp } from './sparse-data.js';
+import type { SparseKkt } from './sparse-kkt.js';
+import { solveSparseElement } from './sparse-solve.js';
 import { NODE, qpDims, type QpDims, type QpOptions, type QpParams, type QpSolution } from './problem.js';
 
 /**
@@ -16,7 +28,7 @@ import { NODE, qpDims, type QpDims, type QpOptions, type QpParams, type QpSoluti
 export interface ElementFactor {
   readonly kind: 'active' | 'interior';
   readonly el: QpElement;
-  readonly factor: PartitionedKkt;
+  readonly factor: PartitionedKkt | SparseKkt;
 }
 
 export interface QpSaved {
@@ -44,6 +56,8 @@ export function acceptanceTol(tol: number): number {
  * degenerate path and an acceptance test on the original data (element.ts). Infeasible and unbounded
  * elements are reported in `info.status` with zeros as their solution; an element that is
  * neither solved nor certified keeps the best point found under 'max_iter' or 'failed'.
+ * Elements routed to the sparse conic engine (`options.solver`, route.ts) have `info.method`
+ * 'sparse-polish' or 'sparse-ipm' (sparse-solve.ts), whatever their status.
  * `info.method` says how each point was obtained, `info.weaklyActive` lists the constraints
  * without strict complementarity (where the gradient is one of several one-sided ones).
  */
@@ -67,6 +81,7 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
   const residual: number[] = [];
   const factors: (ElementFactor | null)[] = [];
   const method: QpMethod[] = [];
+  const choice = options.solver ?? 'auto';
   const weaklyActive: (readonly number[])[] = [];
   const sharedQ: { q?: Float64Array } = {};
   const cache: WorkCache = new Map();
@@ -74,20 +89,11 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
   for (let e = 0; e < batch; e++) {
     const el = qpElement(params, dims, e, sharedQ);
     const settings = { tol, maxIter, polish: usePolish, accept, warm: warm(e), withAll: false, equilibrate: true };
-    let r = solveElement(el, settings, cache);
-    // The interior point's path depends on the scaling; when the equilibrated solve neither
-    // converges nor certifies, the data as given get a second chance (both are checked alike).
-    if (r.status === 'max_iter' || r.status === 'failed') {
-      const plain = solveElement(el, { ...settings, equilibrate: false }, cache);
-      if (plain.status === 'converged' || plain.status === 'infeasible' || plain.status === 'unbounded') r = plain;
-    }
-    // Huge bounds were dropped as absent; if that was wrong (the point violates one, or the
-    // reduced problem is unbounded), solve again with every row.
-    const huge = hugeThreshold(el);
-    if (el.h.some((h) => h >= huge) && !(r.status === 'converged' && satisfiesDropped(el, r.z, accept))) {
-      const again = solveElement(el, { ...settings, withAll: true }, cache);
-      if (again.status === 'converged' || r.status !== 'converged') r = again;
-      else r = { ...r, status: 'failed', factor: null, method: 'none' };
+    const route = routeElement(el, choice);
+    let r = route.solver === 'sparse' ? solveRouted(el, settings, route.sparse) : null;
+    // An element 'auto' routed that the engine neither solved nor certified gets the dense path.
+    if (r === null || (choice === 'auto' && !(r.status === 'converged' || r.status === 'infeasible' || r.status === 'unbounded'))) {
+      r = solveDense(el, settings, cache);
     }
     out.z.set(r.z, e * n);
     out.lam.set(r.lam, e * m);
@@ -111,6 +117,40 @@ export function solveQp(params: QpParams, options: QpOptions & SolveControls<QpS
     info: { status, iterations, residual, method, weaklyActive },
     saved: { dims, factors } satisfies QpSaved,
   };
+}
+
+type Settings = Parameters<typeof solveElement>[1];
+
+/** The dense path of one element (element.ts), with its retries. */
+function solveDense(el: QpElement, settings: Settings, cache: WorkCache): ElementSolution {
+  let r = solveElement(el, settings, cache);
+  // The interior point's path depends on the scaling; when the equilibrated solve neither
+  // converges nor certifies, the data as given get a second chance (both are checked alike).
+  if (r.status === 'max_iter' || r.status === 'failed') {
+    const plain = solveElement(el, { ...settings, equilibrate: false }, cache);
+    if (plain.status === 'converged' || plain.status === 'infeasible' || plain.status === 'unbounded') r = plain;
+  }
+  return withDroppedRows(el, settings.accept, r, (withAll) => solveElement(el, { ...settings, withAll }, cache));
+}
+
+/** The sparse route of one element (sparse-solve.ts), with the same check of dropped rows. */
+function solveRouted(el: QpElement, settings: Settings, built: SparseQp | undefined): ElementSolution {
+  const solve = (withAll: boolean) => solveSparseElement(el, { ...settings, withAll }, withAll ? undefined : built);
+  return withDroppedRows(el, settings.accept, solve(false), solve);
+}
+
+/**
+ * Huge bounds were dropped as absent; if that was wrong (the point violates one, or the
+ * reduced problem is unbounded), solve again with every row.
+ */
+function withDroppedRows(el: QpElement, accept: number, r: ElementSolution, solve: (withAll: boolean) => ElementSolution): ElementSolution {
+  const huge = hugeThreshold(el);
+  if (el.h.some((h) => h >= huge) && !(r.status === 'converged' && satisfiesDropped(el, r.z, accept))) {
+    const again = solve(true);
+    if (again.status === 'converged' || r.status !== 'converged') return again;
+    return { ...r, status: 'failed', factor: null, method: 'none' };
+  }
+  return r;
 }
 
 /** Per-element views of a warm start given batched (`[B, …]`) or shared (`[…]`). */

@@ -2,6 +2,7 @@ import { Tensor } from '@argmin/autodiff';
 import type { Cotangents, SolveResult } from '@argmin/autodiff/extend';
 import { addMatTVec } from './dense.js';
 import { solvePartitioned } from './polish.js';
+import { SparseKkt } from './sparse-kkt.js';
 import { elementOffset, type QpParams, type QpSolution } from './problem.js';
 import type { ElementFactor, QpSaved } from './solve.js';
 
@@ -110,5 +111,6 @@ function adjointSolve(
   if (lamBar) for (let i = 0; i < m; i++) negLam[i] = -lamBar[i]!;
   const negNu = new Float64Array(k);
   if (nuBar) for (let i = 0; i < k; i++) negNu[i] = -nuBar[i]!;
-  solvePartitioned(f.factor, rhs, negLam, negNu, u, v, w);
+  if (f.factor instanceof SparseKkt) f.factor.solve(rhs, negLam, negNu, u, v, w);
+  else solvePartitioned(f.factor, rhs, negLam, negNu, u, v, w);
 }

@@ -1,0 +1,57 @@
+import type { QpElement } from './dense.js';
+import type { QpOptions } from './problem.js';
+import { sparseQp, type SparseQp } from './sparse-data.js';
+import { kktFlops } from './sparse-kkt.js';
+
+/** Which solver a QP element gets: `options.solver` of the node. */
+export type QpSolver = NonNullable<QpOptions['solver']>;
+
+/** Below this many variables, or above this fraction of nonzeros in Q, G, A, 'auto' stays dense without measuring more. */
+export const ROUTE_MIN_N = 64;
+export const ROUTE_MAX_DENSITY = 0.1;
+
+/**
+ * The cost model of 'auto', in nanoseconds, fitted on bench/qp.bench.ts's sparse rows (2 cores,
+ * Node 20). The sparse route costs about SPARSE_ITERATIONS factorizations of the KKT matrix, whose
+ * multiply–adds the symbolic analysis counts exactly (`flops`, at SPARSE_NS_PER_FLOP each: indexed
+ * scatters), plus SPARSE_NS_PER_ROW per row n + k + m of that matrix (the engine's vector work, its
+ * refined solves, the polish and the checks). The dense path costs at best one Cholesky of Q and
+ * the rows' L⁻¹gᵢ (n³/3 + m·n²/2 multiply–adds at DENSE_NS_PER_FLOP: blocked kernels) when the
+ * active-set method solves it, which it typically does with fewer inequalities than variables; with
+ * more, its interior point usually runs, about DENSE_IPM_FACTOR times that.
+ */
+const SPARSE_ITERATIONS = 15;
+const SPARSE_NS_PER_FLOP = 1.2;
+const SPARSE_NS_PER_ROW = 20_000;
+const DENSE_NS_PER_FLOP = 0.8;
+const DENSE_IPM_FACTOR = 12;
+
+/** The route of one element and, when it was built to decide, the element's CSC form. */
+export interface Route {
+  readonly solver: 'dense' | 'sparse';
+  readonly sparse?: SparseQp;
+}
+
+/**
+ * The solver of one element. Elements without constraints stay dense (the engine's cone
+ * program needs at least one row); 'sparse' forces the route otherwise, 'dense' never takes it;
+ * 'auto' compares the two cost estimates above.
+ */
+export function routeElement(el: QpElement, choice: QpSolver): Route {
+  const { n, m, k } = el;
+  if (choice === 'dense' || m + k === 0) return { solver: 'dense' };
+  if (choice === 'sparse') return { solver: 'sparse' };
+  if (n < ROUTE_MIN_N) return { solver: 'dense' };
+  const sq = sparseQp(el, ROUTE_MAX_DENSITY * (n + m + k) * n);
+  if (sq === null) return { solver: 'dense' };
+  const { sparseNs, denseNs } = routeEstimates(sq);
+  return sparseNs < denseNs ? { solver: 'sparse', sparse: sq } : { solver: 'dense' };
+}
+
+/** The two estimates of the cost model, in nanoseconds (exported for the benchmark's report). */
+export function routeEstimates(sq: SparseQp): { sparseNs: number; denseNs: number } {
+  const { n, m, k } = sq;
+  const sparseNs = SPARSE_ITERATIONS * SPARSE_NS_PER_FLOP * kktFlops(sq) + SPARSE_NS_PER_ROW * (n + k + m);
+  const denseNs = DENSE_NS_PER_FLOP * (n ** 3 / 3 + (m * n * n) / 2) * (m > n ? DENSE_IPM_FACTOR : 1);
+  return { sparseNs, denseNs };
+}
