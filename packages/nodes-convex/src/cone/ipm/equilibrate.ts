@@ -91,6 +91,9 @@ function normalize(
   return { row, x, cost };
 }
 
+/** Ruiz's iteration stops when every row and column ∞-norm is within this of 1. */
+const RUIZ_TOL = 0.05;
+
 /** Ruiz's iteration on the normalised data; returns its own factors. */
 function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, c: Float64Array, iterations: number): Scaling {
   const m = A.rows;
@@ -125,7 +128,9 @@ function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, 
       mean /= blk.size;
       dStep.fill(mean, blk.offset, blk.offset + blk.size);
     }
-    if (worst < 1e-3) break;
+    // Norms within 5% of 1 condition the KKT system as well as exact ones (iteration counts of
+    // the LP and sparse LP benchmarks are the same as at 1e-3), at half the passes.
+    if (worst < RUIZ_TOL) break;
     // Scaling and the next iteration's norms in one pass.
     rowN.fill(0);
     colN.fill(0);
