@@ -1,7 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { Rng, Tensor, vjp } from '@argmin/autodiff';
+import { assertPsdBlocks } from '../packages/autodiff/src/optimization/checks.js';
+import { qpElement } from '../packages/nodes-convex/src/qp/dense.js';
 import { qp, type QpParams } from '../packages/nodes-convex/src/qp/node.js';
+import { qpDims } from '../packages/nodes-convex/src/qp/problem.js';
+import { routeEstimates } from '../packages/nodes-convex/src/qp/route.js';
+import { sparseQp } from '../packages/nodes-convex/src/qp/sparse-data.js';
 import { median, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
@@ -18,6 +23,12 @@ import type { BenchRow } from './types.js';
  *   pnpm exec tsx --conditions=source bench/qp.bench.ts [--quick]
  *
  * Times are the median over rounds of the mean per call in a round, after a warm-up.
+ *
+ * The 'convex.qp sparse' rows (issue #20) time the sparse route (solver: 'sparse', the cone
+ * engine's sparse LDLᵀ interior point and a sparse polish) against the dense path (solver:
+ * 'dense') on two families of large sparse QPs, node calls with batch 1 (both pay the node's
+ * validation, whose PSD check of Q is a dense Cholesky: its own row). Each name says which route
+ * 'auto' takes there and the router's two estimates (route.ts).
  */
 
 const require = createRequire(import.meta.url);
@@ -173,8 +184,150 @@ const REFERENCES: Record<string, string> = {
   'fwd+bwd n=20 B=64': 'qpth 15.6 ms at B=8',
 };
 
+const T = (data: Float64Array, shape: number[]) => new Tensor(data, shape);
+
+/**
+ * A banded QP (smoothing with bounds, as in MPC): Q = DᵀD + diag(0.1 + U[0,1)) with D the second
+ * differences (pentadiagonal), |zᵢ| ≤ 1 and |zᵢ₊₁ − zᵢ| ≤ 0.37 (m = 4n − 2), n/50 equalities on
+ * three consecutive variables, p ~ N(0, 1). About 11/(5n) of the entries are nonzero.
+ */
+export function bandedQp(n: number, seed: number): QpParams {
+  const rng = Rng.seeded(seed);
+  const Q = new Float64Array(n * n);
+  for (let i = 0; i + 2 < n; i++)
+    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Q[(i + a) * n + i + b]! += [1, -2, 1][a]! * [1, -2, 1][b]!;
+  for (let i = 0; i < n; i++) Q[i * n + i]! += 0.1 + rng.uniform();
+  const m = 4 * n - 2;
+  const G = new Float64Array(m * n);
+  const h = new Float64Array(m);
+  let r = 0;
+  const row = (entries: [number, number][], bound: number) => {
+    for (const [j, v] of entries) G[r * n + j] = v;
+    h[r++] = bound;
+  };
+  for (let i = 0; i < n; i++) row([[i, 1]], 1), row([[i, -1]], 1);
+  for (let i = 0; i + 1 < n; i++)
+    row(
+      [
+        [i + 1, 1],
+        [i, -1],
+      ],
+      0.37,
+    ),
+      row(
+        [
+          [i + 1, -1],
+          [i, 1],
+        ],
+        0.37,
+      );
+  const k = Math.max(1, Math.floor(n / 50));
+  const A = new Float64Array(k * n);
+  const b = new Float64Array(k);
+  for (let e = 0; e < k; e++) {
+    const c = Math.floor(rng.uniform() * (n - 3));
+    for (let t = 0; t < 3; t++) A[e * n + c + t] = rng.normal();
+    b[e] = 0.1 * rng.normal();
+  }
+  const p = Float64Array.from({ length: n }, () => rng.normal());
+  return { Q: T(Q, [n, n]), p: T(p, [n]), G: T(G, [m, n]), h: T(h, [m]), A: T(A, [k, n]), b: T(b, [k]) };
+}
+
+/**
+ * A scattered sparse QP: Q = BᵀB + 0.1I with two random entries per row of B (about 4/n of Q
+ * nonzero), m = n inequalities and n/20 equalities with 1% random nonzeros per row (at least 2),
+ * h = Gz₀ + U[0,1), b = Az₀. Random patterns fill the LDLᵀ factor far more than a band does.
+ */
+export function scatteredQp(n: number, seed: number): QpParams {
+  const rng = Rng.seeded(seed);
+  const pick = () => Math.floor(rng.uniform() * n);
+  const Q = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    const [a, c, va, vc] = [pick(), pick(), rng.normal(), rng.normal()];
+    for (const [x, vx] of [
+      [a, va],
+      [c, vc],
+    ] as const)
+      for (const [y, vy] of [
+        [a, va],
+        [c, vc],
+      ] as const)
+        Q[x * n + y]! += vx * vy;
+    Q[i * n + i]! += 0.1;
+  }
+  const z0 = Float64Array.from({ length: n }, () => rng.normal());
+  const perRow = Math.max(2, Math.round(0.01 * n));
+  const sparseRows = (rows: number, slack: boolean) => {
+    const M = new Float64Array(rows * n);
+    const rhs = new Float64Array(rows);
+    for (let i = 0; i < rows; i++) {
+      for (let t = 0; t < perRow; t++) M[i * n + pick()] = rng.normal();
+      let v = slack ? rng.uniform() : 0;
+      for (let j = 0; j < n; j++) v += M[i * n + j]! * z0[j]!;
+      rhs[i] = v;
+    }
+    return [M, rhs] as const;
+  };
+  const [G, h] = sparseRows(n, true);
+  const k = Math.max(1, Math.floor(n / 20));
+  const [A, b] = sparseRows(k, false);
+  const p = Float64Array.from({ length: n }, () => rng.normal());
+  return { Q: T(Q, [n, n]), p: T(p, [n]), G: T(G, [n, n]), h: T(h, [n]), A: T(A, [k, n]), b: T(b, [k]) };
+}
+
+/** Sparse route vs dense path on the sparse families; every pair is checked to agree first. */
+function sparseRows(quick: boolean, budget: number): BenchRow[] {
+  const rows: BenchRow[] = [];
+  const families = [
+    // The dense path is timed up to `denseMax` (beyond, seconds to minutes a call).
+    ['banded', bandedQp, quick ? [100, 250] : [100, 250, 500, 1000, 2000], 500],
+    ['scattered', scatteredQp, quick ? [250] : [250, 500, 1000], 1000],
+  ] as const;
+  for (const [family, make, sizes, denseMax] of families) {
+    for (const n of sizes) {
+      const params = make(n, n);
+      const routed = qp(params, { solver: 'sparse' });
+      const dense = n <= denseMax ? qp(params, { solver: 'dense' }) : null;
+      if (routed.info.status[0] !== 'converged' || (dense && dense.info.status[0] !== 'converged'))
+        throw new Error(`qp bench: ${family} n=${n}: ${routed.info.status} (sparse), ${dense?.info.status} (dense)`);
+      let off = 0;
+      if (dense) routed.z.data.forEach((v, i) => (off = Math.max(off, Math.abs(v - dense.z.data[i]!) / (1 + Math.abs(v)))));
+      if (!(off <= 1e-6)) throw new Error(`qp bench: ${family} n=${n}: the routes disagree by ${off}`);
+      const auto = qp(params).info.method![0]!.startsWith('sparse-') ? 'sparse' : 'dense';
+      const el = qpElement(params, qpDims(params), 0);
+      const est = routeEstimates(sparseQp(el));
+      const nnz = [params.Q, params.G!, params.A!].reduce((a, t) => a + t.data.filter((v) => v !== 0).length, 0);
+      const density = (100 * nnz) / (params.Q.size + params.G!.size + params.A!.size);
+      const tag = `${family} n=${n} m=${el.m} (${density.toPrecision(2)}% nz, auto→${auto}, est. ${(est.sparseNs / 1e6).toPrecision(2)}/${(est.denseNs / 1e6).toPrecision(2)} ms)`;
+      const ms = (solver: 'sparse' | 'dense') => medianRoundMs(() => qp(params, { solver }), budget);
+      const row = (name: string, ours: number, peer?: number, peerName?: string): BenchRow => ({
+        group: 'convex.qp sparse',
+        ...{ name, ours, unit: 'ms' },
+        ...(peer === undefined ? {} : { peer, peerName: peerName ?? 'dense path' }),
+      });
+      const peer = dense ? ms('dense') : undefined;
+      rows.push(row(`fwd ${tag}`, ms('sparse'), peer, `dense path, ${dense?.info.method![0]}`));
+      if (n === 500 || n === 2000) {
+        const psd = medianRoundMs(() => assertPsdBlocks('convex.qp', 'Q', params.Q, 'symmetric'), budget);
+        rows.push(row(`  of which the node's PSD check of Q, n=${n}`, psd));
+      }
+      if (n === 250 || n === 500) {
+        const cot = T(
+          Float64Array.from({ length: n }, (_, i) => Math.sin(i + 1)),
+          [n],
+        );
+        const fb = (solver: 'sparse' | 'dense') =>
+          medianRoundMs(() => vjp((p: QpParams) => qp(p, { solver }).z, params).pullback(cot), budget);
+        rows.push(row(`fwd+bwd ${family} n=${n}`, fb('sparse'), fb('dense')));
+      }
+    }
+  }
+  return rows;
+}
+
 export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
+  if (process.argv.includes('--sparse-only')) return sparseRows(quick, quick ? 300 : 1500);
   const budget = quick ? 300 : 1500;
   const peerCvxopt = cvxopt(quick ? 7 : 21);
   for (const n of [5, 20, 50, 100, 200]) {
@@ -236,6 +389,7 @@ export async function run({ quick }: { quick: boolean }): Promise<BenchRow[]> {
       }
     }
   }
+  rows.push(...sparseRows(quick, budget));
   return rows;
 }
 

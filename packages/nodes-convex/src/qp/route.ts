@@ -6,7 +6,10 @@ import { kktFlops } from './sparse-kkt.js';
 /** Which solver a QP element gets: `options.solver` of the node. */
 export type QpSolver = NonNullable<QpOptions['solver']>;
 
-/** Below this many variables, or above this fraction of nonzeros in Q, G, A, 'auto' stays dense without measuring more. */
+/**
+ * Below this many variables, or above this fraction of nonzeros in Q, G, A, 'auto' stays dense
+ * without measuring more (the sparse route's fixed costs, a few ms, are then most of a solve).
+ */
 export const ROUTE_MIN_N = 64;
 export const ROUTE_MAX_DENSITY = 0.1;
 
