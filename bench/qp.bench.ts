@@ -306,7 +306,7 @@ function sparseRows(quick: boolean, budget: number): BenchRow[] {
         ...(peer === undefined ? {} : { peer, peerName: peerName ?? 'dense path' }),
       });
       const peer = dense ? ms('dense') : undefined;
-      rows.push(row(`fwd ${tag}`, ms('sparse'), peer, `dense path, ${dense?.info.method![0]}`));
+      rows.push(row(`fwd ${tag}`, ms('sparse'), peer, `dense path, ${dense?.info.method?.[0]}`));
       if (n === 500 || n === 2000) {
         const psd = medianRoundMs(() => assertPsdBlocks('convex.qp', 'Q', params.Q, 'symmetric'), budget);
         rows.push(row(`  of which the node's PSD check of Q, n=${n}`, psd));
