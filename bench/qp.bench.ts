@@ -235,10 +235,10 @@ export function bandedQp(n: number, seed: number): QpParams {
 
 /**
  * A scattered sparse QP: Q = BᵀB + 0.1I with two random entries per row of B (about 4/n of Q
- * nonzero), m = n inequalities and n/20 equalities with 1% random nonzeros per row (at least 2),
- * h = Gz₀ + U[0,1), b = Az₀. Random patterns fill the LDLᵀ factor far more than a band does.
+ * nonzero), m = n inequalities and n/20 equalities with `perRow` random nonzeros per row (default
+ * 1%, at least 2), h = Gz₀ + U[0,1), b = Az₀. Random patterns fill the LDLᵀ factor far more than a band.
  */
-export function scatteredQp(n: number, seed: number): QpParams {
+export function scatteredQp(n: number, seed: number, perRow = Math.max(2, Math.round(0.01 * n))): QpParams {
   const rng = Rng.seeded(seed);
   const pick = () => Math.floor(rng.uniform() * n);
   const Q = new Float64Array(n * n);
@@ -256,7 +256,6 @@ export function scatteredQp(n: number, seed: number): QpParams {
     Q[i * n + i]! += 0.1;
   }
   const z0 = Float64Array.from({ length: n }, () => rng.normal());
-  const perRow = Math.max(2, Math.round(0.01 * n));
   const sparseRows = (rows: number, slack: boolean) => {
     const M = new Float64Array(rows * n);
     const rhs = new Float64Array(rows);
@@ -282,6 +281,7 @@ function sparseRows(quick: boolean, budget: number): BenchRow[] {
     // The dense path is timed up to `denseMax` (beyond, seconds to minutes a call).
     ['banded', bandedQp, quick ? [100, 250] : [100, 250, 500, 1000, 2000], 500],
     ['scattered', scatteredQp, quick ? [250] : [250, 500, 1000], 1000],
+    ['scattered 2/row', (n: number, seed: number) => scatteredQp(n, seed, 2), quick ? [] : [1000, 2000], 1000],
   ] as const;
   for (const [family, make, sizes, denseMax] of families) {
     for (const n of sizes) {

@@ -15,17 +15,20 @@ export const ROUTE_MAX_DENSITY = 0.1;
 
 /**
  * The cost model of 'auto', in nanoseconds, fitted on bench/qp.bench.ts's sparse rows (2 cores,
- * Node 20). The sparse route costs about SPARSE_ITERATIONS factorizations of the KKT matrix, whose
- * multiply–adds the symbolic analysis counts exactly (`flops`, at SPARSE_NS_PER_FLOP each: indexed
- * scatters), plus SPARSE_NS_PER_ROW per row n + k + m of that matrix (the engine's vector work, its
- * refined solves, the polish and the checks). The dense path costs at best one Cholesky of Q and
- * the rows' L⁻¹gᵢ (n³/3 + m·n²/2 multiply–adds at DENSE_NS_PER_FLOP: blocked kernels) when the
- * active-set method solves it, which it typically does with fewer inequalities than variables; with
- * more, its interior point usually runs, about DENSE_IPM_FACTOR times that.
+ * Node 20; within 1.5× of every measured sparse and dense time there). The sparse route costs
+ * about SPARSE_ITERATIONS factorizations of the KKT matrix, whose multiply–adds the symbolic
+ * analysis counts exactly: those of its sparse columns (indexed scatters, SPARSE_NS_PER_FLOP) and
+ * of its dense tail (a blocked kernel, TAIL_NS_PER_FLOP), plus SPARSE_NS_PER_ROW per row n + k + m
+ * of that matrix (the engine's vector work and refined solves, the polish, the checks). The dense
+ * path costs at best one Cholesky of Q and the rows' L⁻¹gᵢ (n³/3 + m·n²/2 multiply–adds at
+ * DENSE_NS_PER_FLOP) when its active-set method solves the problem, which it typically does with
+ * fewer inequalities than variables; with more, its interior point usually runs, about
+ * DENSE_IPM_FACTOR times that.
  */
 const SPARSE_ITERATIONS = 15;
-const SPARSE_NS_PER_FLOP = 1.2;
-const SPARSE_NS_PER_ROW = 20_000;
+const SPARSE_NS_PER_FLOP = 6;
+const TAIL_NS_PER_FLOP = 0.3;
+const SPARSE_NS_PER_ROW = 25_000;
 const DENSE_NS_PER_FLOP = 0.8;
 const DENSE_IPM_FACTOR = 12;
 
@@ -54,7 +57,9 @@ export function routeElement(el: QpElement, choice: QpSolver): Route {
 /** The two estimates of the cost model, in nanoseconds (exported for the benchmark's report). */
 export function routeEstimates(sq: SparseQp): { sparseNs: number; denseNs: number } {
   const { n, m, k } = sq;
-  const sparseNs = SPARSE_ITERATIONS * SPARSE_NS_PER_FLOP * kktFlops(sq) + SPARSE_NS_PER_ROW * (n + k + m);
+  const flops = kktFlops(sq);
+  const factorNs = SPARSE_NS_PER_FLOP * flops.sparse + TAIL_NS_PER_FLOP * flops.tail;
+  const sparseNs = SPARSE_ITERATIONS * factorNs + SPARSE_NS_PER_ROW * (n + k + m);
   const denseNs = DENSE_NS_PER_FLOP * (n ** 3 / 3 + (m * n * n) / 2) * (m > n ? DENSE_IPM_FACTOR : 1);
   return { sparseNs, denseNs };
 }
