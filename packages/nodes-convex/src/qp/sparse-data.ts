@@ -34,7 +34,16 @@ export function sparseQp(el: QpElement, maxNnz = Infinity): SparseQp | null {
   // Counts first. Upper triangle of Q: column j holds rows i ≤ j, the diagonal always stored;
   // C = [A; G]: row r < k is A's row r, row k + i is G's row i.
   const pCount = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) if (Q[i * n + j] !== 0) pCount[j + 1]!++;
+  let seen = 0;
+  for (let i = 0; i < n; i++) {
+    for (let j = i + 1; j < n; j++) {
+      if (Q[i * n + j] === 0) continue;
+      pCount[j + 1]!++;
+      seen++;
+    }
+    // Dense data are told apart within the first rows of Q, before any pass over G and A.
+    if (2 * seen > maxNnz) return null;
+  }
   const rows = k + m;
   const rowOf = (r: number) => (r < k ? A.subarray(r * n, (r + 1) * n) : G.subarray((r - k) * n, (r - k + 1) * n));
   const cCount = new Int32Array(n + 1);
