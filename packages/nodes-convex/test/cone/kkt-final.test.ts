@@ -15,16 +15,16 @@ type Kkt = 'dense' | 'sparse';
 
 /** ∂⟨w, (x, y, s)⟩ with respect to (A, b, c, P) through the cone node with the given KKT path. */
 function gradients(params: ConeParams, cones: ConeSpec, kkt: Kkt, w: readonly Float64Array[]): Float64Array[] {
-  const inputs = [params.A!, params.b, params.c, ...(params.P ? [params.P] : [])];
-  const { value, pullback } = vjp(
-    (A: Tensor, b: Tensor, c: Tensor, P?: Tensor) => {
-      const o = cone({ A, b, c, ...(P ? { P } : {}) }, { cones, kkt, polish: false });
-      expect(o.info.status).toEqual(['converged']);
-      return [o.x, o.y, o.s];
-    },
-    ...inputs,
-  );
-  return pullback(value.map((t, k) => new Tensor(w[k]!, t.shape))).map((g) => (g as Tensor).data);
+  const solve = (A: Tensor, b: Tensor, c: Tensor, P?: Tensor) => {
+    const o = cone({ A, b, c, ...(P ? { P } : {}) }, { cones, kkt, polish: false });
+    expect(o.info.status).toEqual(['converged']);
+    return [o.x, o.y, o.s];
+  };
+  const { value, pullback } = params.P
+    ? vjp((A: Tensor, b: Tensor, c: Tensor, P: Tensor) => solve(A, b, c, P), params.A!, params.b, params.c, params.P)
+    : vjp((A: Tensor, b: Tensor, c: Tensor) => solve(A, b, c), params.A!, params.b, params.c);
+  const grads = pullback(value.map((t, k) => new Tensor(w[k]!, t.shape))) as readonly Tensor[];
+  return grads.map((g) => g.data);
 }
 
 function expectAgree(a: Float64Array[], b: Float64Array[]): void {
