@@ -7,6 +7,7 @@ import { qp, type QpParams } from '../packages/nodes-convex/src/qp/node.js';
 import { qpDims } from '../packages/nodes-convex/src/qp/problem.js';
 import { routeEstimates } from '../packages/nodes-convex/src/qp/route.js';
 import { sparseQp } from '../packages/nodes-convex/src/qp/sparse-data.js';
+import { bandedQp } from '../packages/nodes-convex/test/qp/banded.js';
 import { median, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
@@ -185,53 +186,6 @@ const REFERENCES: Record<string, string> = {
 };
 
 const T = (data: Float64Array, shape: number[]) => new Tensor(data, shape);
-
-/**
- * A banded QP (smoothing with bounds, as in MPC): Q = DᵀD + diag(0.1 + U[0,1)) with D the second
- * differences (pentadiagonal), |zᵢ| ≤ 1 and |zᵢ₊₁ − zᵢ| ≤ 0.37 (m = 4n − 2), n/50 equalities on
- * three consecutive variables, p ~ N(0, 1). About 11/(5n) of the entries are nonzero.
- */
-export function bandedQp(n: number, seed: number): QpParams {
-  const rng = Rng.seeded(seed);
-  const Q = new Float64Array(n * n);
-  for (let i = 0; i + 2 < n; i++)
-    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Q[(i + a) * n + i + b]! += [1, -2, 1][a]! * [1, -2, 1][b]!;
-  for (let i = 0; i < n; i++) Q[i * n + i]! += 0.1 + rng.uniform();
-  const m = 4 * n - 2;
-  const G = new Float64Array(m * n);
-  const h = new Float64Array(m);
-  let r = 0;
-  const row = (entries: [number, number][], bound: number) => {
-    for (const [j, v] of entries) G[r * n + j] = v;
-    h[r++] = bound;
-  };
-  for (let i = 0; i < n; i++) row([[i, 1]], 1), row([[i, -1]], 1);
-  for (let i = 0; i + 1 < n; i++)
-    row(
-      [
-        [i + 1, 1],
-        [i, -1],
-      ],
-      0.37,
-    ),
-      row(
-        [
-          [i + 1, -1],
-          [i, 1],
-        ],
-        0.37,
-      );
-  const k = Math.max(1, Math.floor(n / 50));
-  const A = new Float64Array(k * n);
-  const b = new Float64Array(k);
-  for (let e = 0; e < k; e++) {
-    const c = Math.floor(rng.uniform() * (n - 3));
-    for (let t = 0; t < 3; t++) A[e * n + c + t] = rng.normal();
-    b[e] = 0.1 * rng.normal();
-  }
-  const p = Float64Array.from({ length: n }, () => rng.normal());
-  return { Q: T(Q, [n, n]), p: T(p, [n]), G: T(G, [m, n]), h: T(h, [m]), A: T(A, [k, n]), b: T(b, [k]) };
-}
 
 /**
  * A scattered sparse QP: Q = BᵀB + 0.1I with two random entries per row of B (about 4/n of Q

@@ -9,6 +9,7 @@ import { kktResidual, qpElement } from '../../src/qp/dense.js';
 import { qpDims } from '../../src/qp/problem.js';
 import { sparseQp } from '../../src/qp/sparse-data.js';
 import { activeIndependence, arbQpParts, buildQp, kinkDistance, symmetricTangent, type QpParts, type QpShape } from './arbitraries.js';
+import { bandedQp } from './banded.js';
 
 type Solver = 'auto' | 'dense' | 'sparse';
 const isRouted = (method: string) => method.startsWith('sparse-');
@@ -67,59 +68,6 @@ const relDiff = (a: Tensor, b: Tensor) => {
   for (let i = 0; i < a.size; i++) d = Math.max(d, Math.abs(a.data[i]! - b.data[i]!));
   return d / scale;
 };
-
-/**
- * A banded QP of n variables: Q tridiagonal second differences plus a random diagonal, box
- * bounds |zᵢ| ≤ 1 and steps |zᵢ₊₁ − zᵢ| ≤ 0.37, a few local equalities (as bench/qp.bench.ts).
- */
-export function bandedQp(n: number, seed: number): QpParams {
-  const rng = Rng.seeded(seed);
-  const Q = new Float64Array(n * n);
-  for (let i = 0; i + 2 < n; i++)
-    for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) Q[(i + a) * n + i + b]! += [1, -2, 1][a]! * [1, -2, 1][b]!;
-  for (let i = 0; i < n; i++) Q[i * n + i]! += 0.1 + rng.uniform();
-  const m = 4 * n - 2;
-  const G = new Float64Array(m * n);
-  const h = new Float64Array(m);
-  let r = 0;
-  const row = (entries: [number, number][], bound: number) => {
-    for (const [j, v] of entries) G[r * n + j] = v;
-    h[r++] = bound;
-  };
-  for (let i = 0; i < n; i++) row([[i, 1]], 1), row([[i, -1]], 1);
-  for (let i = 0; i + 1 < n; i++)
-    row(
-      [
-        [i + 1, 1],
-        [i, -1],
-      ],
-      0.37,
-    ),
-      row(
-        [
-          [i + 1, -1],
-          [i, 1],
-        ],
-        0.37,
-      );
-  const k = Math.max(1, Math.floor(n / 50));
-  const A = new Float64Array(k * n);
-  const b = new Float64Array(k);
-  for (let e = 0; e < k; e++) {
-    const c = Math.floor(rng.uniform() * (n - 3));
-    for (let t = 0; t < 3; t++) A[e * n + c + t] = rng.normal();
-    b[e] = 0.1 * rng.normal();
-  }
-  const p = Float64Array.from({ length: n }, () => rng.normal());
-  return {
-    Q: new Tensor(Q, [n, n]),
-    p: new Tensor(p, [n]),
-    G: new Tensor(G, [m, n]),
-    h: new Tensor(h, [m]),
-    A: new Tensor(A, [k, n]),
-    b: new Tensor(b, [k]),
-  };
-}
 
 describe('convex.qp — the sparse route agrees with the dense path', () => {
   test('random sparse QPs: same status, solution and gradients', () => {

@@ -16,7 +16,7 @@ import { symMulAdd, type Matrix } from './matrix.js';
  * The forward's normal equations (kkt-dense.ts) instead carry the active rows' 1/H ≈ 1/μ and
  * lose digits there; the sparse LDLᵀ of the whole K is exact but factors all m + n rows.
  */
-export function finalKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null): KktSolver {
+export function finalKkt(A: Matrix & { kind: 'dense' }, P: (Matrix & { kind: 'dense' }) | null): KktSolver {
   const { rows: m, cols: n, data: a } = A;
   const h = new Float64Array(m);
   const ones = new Float64Array(m).fill(1);
@@ -106,7 +106,7 @@ export function finalKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null): KktSo
         for (let j = 0; j < n; j++) scaledRows[q * n + j] = a[i * n + j]! * f;
       }
       const block = new Float64Array(n * n);
-      if (P) block.set(P.kind === 'dense' ? P.data : denseSymmetric(P, n));
+      if (P) block.set(P.data);
       if (nd > 0) syrk(true, n, nd, 1, scaledRows, 0, n, P ? 1 : 0, block, 0, n);
       let scale = 1;
       for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(block[j * n + j]!));
@@ -156,17 +156,4 @@ function ldlSolveVector(ld: Float64Array, k: number, x: Float64Array): void {
     const xi = x[i]!;
     for (let p = 0; p < i; p++) x[p]! -= ld[r + p]! * xi;
   }
-}
-
-/** A CSC upper triangle as a dense symmetric n×n matrix. */
-function denseSymmetric(P: Matrix & { kind: 'csc' }, n: number): Float64Array {
-  const out = new Float64Array(n * n);
-  const { colPtr, rowIdx } = P.pattern;
-  for (let j = 0; j < n; j++)
-    for (let q = colPtr[j]!; q < colPtr[j + 1]!; q++) {
-      const i = rowIdx[q]!;
-      out[i * n + j] = P.values[q]!;
-      out[j * n + i] = P.values[q]!;
-    }
-  return out;
 }

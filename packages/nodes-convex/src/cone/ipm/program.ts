@@ -154,6 +154,7 @@ export function solveProgram(p: ProgramInput, opts: IpmOptions & { kkt?: KktChoi
   const measure = kktMeasure(raw, scaling, p.layout.blocks, true);
   const result = checked(raw, scaling, p.layout.blocks, measure, solveIpm(data, cones, make(), opts), opts);
   const orthant = dense && p.layout.blocks.every((b) => b.kind === 'zero' || b.kind === 'nonneg');
-  const final = () => (orthant ? finalKkt(A as Matrix & { kind: 'dense' }, P) : sparseKkt(A, P, p.layout, cones));
+  const final = () =>
+    orthant ? finalKkt(A as Matrix & { kind: 'dense' }, P as (Matrix & { kind: 'dense' }) | null) : sparseKkt(A, P, p.layout, cones);
   return { data, cones, result, kkt: final, verify: (x, y, s) => measure(x, s, y).worst };
 }
