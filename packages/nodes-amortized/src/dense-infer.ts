@@ -3,6 +3,7 @@
 // the clip onto the box). No Tensor, tape or closure per layer: what remains per context is
 // the arithmetic of the products.
 import { gemm } from '@argmin/autodiff/kernels';
+import { tiledForward } from './dense-tiled.js';
 
 /** Activations of the hidden layers (and optionally of the output). */
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'softplus' | 'softsign' | 'identity';
@@ -45,8 +46,16 @@ export class DenseScratch {
   }
 }
 
-/** The network's output `[rows, m_last]` for inputs `x [rows, k_0]`, as a fresh array. */
+/**
+ * The network's output `[rows, m_last]` for inputs `x [rows, k_0]`, as a fresh array: on the
+ * tiled path (dense-tiled.ts) when the plan fits its buffers, else one gemm per layer.
+ */
 export function denseForward(plan: DensePlan, x: Float64Array, rows: number, scratch: DenseScratch): Float64Array {
+  return tiledForward(plan, x, rows) ?? gemmForward(plan, x, rows, scratch);
+}
+
+/** denseForward with one gemm per layer (any sizes; the reference the tiled path is tested against). */
+export function gemmForward(plan: DensePlan, x: Float64Array, rows: number, scratch: DenseScratch): Float64Array {
   const { layers, skip, bounds } = plan;
   const L = layers.length;
   const dx = layers[0]!.k;
