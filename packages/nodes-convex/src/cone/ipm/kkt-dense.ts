@@ -150,6 +150,22 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
 
   const keep = { rx: new Float64Array(n), rz: new Float64Array(m), dx: new Float64Array(n), dz: new Float64Array(m) };
   let pending = false;
+  /**
+   * Whether the current factor's first solve met SOLVE_TOL without refinement. The later solves
+   * with the same factor (the iteration's predictor, corrector and centrality correctors) are then
+   * taken unrefined and unmeasured: a refined solve costs a residual pass over A besides the
+   * solve's two over Ā, and the accuracy of a normal-equations solve is set by the factor's
+   * conditioning, which the first solve has just measured.
+   */
+  let clean = false;
+  let solvesOfFactor = 0;
+  const keepForLater = (rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array) => {
+    keep.rx.set(rx);
+    keep.rz.set(rz);
+    keep.dx.set(dx);
+    keep.dz.set(dz);
+    pending = true;
+  };
   const maxResidual = () => {
     let res = 0;
     for (let j = 0; j < n; j++) res = Math.max(res, Math.abs(ex[j]!));
@@ -175,6 +191,8 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     work,
     factor(cs) {
       cones = cs;
+      clean = false;
+      solvesOfFactor = 0;
       for (const c of cs) if (c.kind !== 'zero') c.apply('WinvT', A.data, abar, n, n);
       if (P) {
         if (P.kind === 'dense') S.set(P.data);
@@ -195,6 +213,12 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     },
     solve(rx, rz, dx, dz) {
       solveOnce(rx, rz, dx, dz);
+      if (clean) {
+        // The residual is measured only if lastResidual() asks for it.
+        keepForLater(rx, rz, dx, dz);
+        return;
+      }
+      const first = solvesOfFactor++ === 0;
       // Refine until the residual of the unregularised K stops shrinking (the normal equations
       // lose accuracy like cond(S) as μ → 0; refinement recovers it while it contracts).
       let scale = 0;
@@ -208,6 +232,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
         residual(rx, rz, dx, dz);
         const res = maxResidual();
         lastRes = res;
+        if (res <= bound && step === 0 && first) clean = true;
         if (res <= bound || res > 0.5 * last) break;
         last = res;
         solveOnce(ex, ez, cx, cz);
@@ -216,11 +241,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
         if (res <= TRUSTED * scale) {
           // One step from here contracts to round-off (the residual shrinks by about its own
           // relative size): the residual is measured only if lastResidual() asks for it.
-          keep.rx.set(rx);
-          keep.rz.set(rz);
-          keep.dx.set(dx);
-          keep.dz.set(dz);
-          pending = true;
+          keepForLater(rx, rz, dx, dz);
           break;
         }
       }
