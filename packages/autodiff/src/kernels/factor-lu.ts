@@ -47,6 +47,22 @@ export function luFactor(a: Float64Array, n: number, batch: number = a.length / 
   return { kind: 'lu', n, batch, lu, pivots };
 }
 
+/**
+ * The LU factor of the n×n matrix at a[aOff…] (not written) into `lu` and `pivots` (luFactor's
+ * layout, batch element 0), without allocating or throwing: for solvers that try a factor and
+ * fall back to another method when it is singular. Returns −1, or the first column with no pivot
+ * above n·ε·max|Aᵢⱼ| (the factor is then incomplete).
+ */
+export function luInto(a: Float64Array, n: number, lu: Float64Array, pivots: Int32Array, aOff = 0): number {
+  let scale = 0;
+  for (let i = 0; i < n * n; i++) {
+    const v = a[aOff + i]!;
+    lu[i] = v;
+    scale = Math.max(scale, Math.abs(v));
+  }
+  return luInPlace(lu, n, 0, pivots, 0, n * EPS * scale);
+}
+
 /** Columns per panel of the blocked factor; a matrix this small is one panel (the unblocked algorithm). */
 const NB = 16;
 

@@ -15,5 +15,5 @@ export {
   type CholeskyFactor,
   type FactorContext,
 } from './factor-cholesky.js';
-export { luFactor, luSolve, luSolveInto, luDet, luLogAbsDet, type LuFactor } from './factor-lu.js';
+export { luFactor, luInto, luSolve, luSolveInto, luDet, luLogAbsDet, type LuFactor } from './factor-lu.js';
 export { ldltFactor, ldltInto, ldltSolve, ldltSolveInto, ldltNegativePivots, type LdltFactor } from './factor-ldlt.js';
