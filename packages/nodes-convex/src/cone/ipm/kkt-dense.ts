@@ -1,5 +1,6 @@
 import { choleskyInto, dot, gemm, syrk, trsm } from '@argmin/autodiff/kernels';
 import type { IpmCone } from './cone.js';
+import { addRowsTimes, rowsTimesVector } from './dense-rows.js';
 import { applyH, type KktSolver } from './kkt.js';
 import { symMulAdd, type Matrix } from './matrix.js';
 
@@ -11,16 +12,6 @@ import { symMulAdd, type Matrix } from './matrix.js';
  * matrices factored by Cholesky (gemm does the O(mn²) product); a tiny diagonal shift keeps
  * them definite and two refinement steps against the unregularised K remove its effect.
  */
-/** out += Σ_{i ∈ [from, to)} row_i(a)·v_i for a row-major a with n columns (Aᵀv by rows: contiguous). */
-function rowsTimes(a: Float64Array, from: number, to: number, n: number, v: Float64Array, out: Float64Array): void {
-  for (let i = from; i < to; i++) {
-    const vi = v[i]!;
-    if (vi === 0) continue;
-    const r = i * n;
-    for (let j = 0; j < n; j++) out[j]! += a[r + j]! * vi;
-  }
-}
-
 /**
  * ez −= A·dx and ex −= Aᵀ·dz in one pass over the rows of a (m×n, row-major): each entry is
  * loaded once for both products, and four partial sums keep the dot product's add chain short.
@@ -132,7 +123,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     // t = W⁻ᵀ r_K;  r̂ = r_x + Ā_Kᵀ t.
     for (const c of cones) if (c.kind !== 'zero') c.apply('WinvT', rz, t, 1, 1);
     rhat.set(rx);
-    rowsTimes(abar, mz, m, n, t, rhat);
+    addRowsTimes(abar, mz, m, n, t, rhat);
     if (mz > 0) {
       // Δz_z = T⁻¹(A_z S⁻¹ r̂ − r_z),  Δx = S⁻¹(r̂ − A_zᵀΔz_z).
       gemm(true, false, mz, 1, n, 1, Y, 0, mz, rhat, 0, 1, 0, vz, 0, 1);
@@ -144,7 +135,8 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     dx.set(rhat);
     cholSolve(Ls, n, dx, 1);
     // Δz_K = W⁻¹(Ā_KΔx − t).
-    for (let i = mz; i < m; i++) tmp[i] = dot(n, abar, dx, i * n) - t[i]!;
+    rowsTimesVector(abar, mz, m, n, dx, tmp);
+    for (let i = mz; i < m; i++) tmp[i]! -= t[i]!;
     for (const c of cones) if (c.kind !== 'zero') c.apply('Winv', tmp, dz, 1, 1);
   };
 
