@@ -3,6 +3,7 @@
 // the clip onto the box). No Tensor, tape or closure per layer: what remains per context is
 // the arithmetic of the products.
 import { gemm } from '@argmin/autodiff/kernels';
+import { simdForward } from './dense-simd.js';
 import { tiledForward } from './dense-tiled.js';
 
 /** Activations of the hidden layers (and optionally of the output). */
@@ -47,11 +48,13 @@ export class DenseScratch {
 }
 
 /**
- * The network's output `[rows, m_last]` for inputs `x [rows, k_0]`, as a fresh array: on the
- * tiled path (dense-tiled.ts) when the plan fits its buffers, else one gemm per layer.
+ * The network's output `[rows, m_last]` for inputs `x [rows, k_0]`, as a fresh array, on the
+ * first path that takes the plan: WebAssembly SIMD (dense-simd.ts: identity, relu and softsign
+ * layers), then scalar register tiles (dense-tiled.ts), then one gemm per layer. All three give
+ * the same bits.
  */
 export function denseForward(plan: DensePlan, x: Float64Array, rows: number, scratch: DenseScratch): Float64Array {
-  return tiledForward(plan, x, rows) ?? gemmForward(plan, x, rows, scratch);
+  return simdForward(plan, x, rows) ?? tiledForward(plan, x, rows) ?? gemmForward(plan, x, rows, scratch);
 }
 
 /** denseForward with one gemm per layer (any sizes; the reference the tiled path is tested against). */

@@ -17,7 +17,7 @@
 // and a 3×2 tile, the largest whose accumulators and operands fit the 15 double registers.
 //
 // The sums run in gemm's order (k ascending from 0, the bias added after), so the results are
-// the ones of denseForward's gemm path, bit for bit.
+// the ones of denseForward's gemm path, bit for bit, for depths up to gemm's 128-deep k-blocks.
 import type { Activation, DensePlan } from './dense-infer.js';
 
 const MR = 3;
