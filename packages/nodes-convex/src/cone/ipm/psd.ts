@@ -1,7 +1,8 @@
-import { dot, symmetricEigen } from '@argmin/autodiff/kernels';
+import { symmetricEigen } from '@argmin/autodiff/kernels';
 import { smatInto, svecInto } from '../psd.js';
 import type { IpmCone } from './cone.js';
 import { applyDense, cholInPlace, jacobiSvd, svecIndex, svecOperator } from './dense-small.js';
+import { addRowsTimes, rowsTimesVector } from './dense-rows.js';
 
 /**
  * The PSD cone of order k in svec form (problem.ts) with Nesterov–Todd scaling as in cvxopt:
@@ -139,20 +140,12 @@ export function psdCone(offset: number, k: number): IpmCone {
   };
 }
 
-/**
- * out[oo…oo+p) = op(mat)·x[xo…] for a p×p row-major mat: rows as four-sum dot products, the
- * transpose as a sum of scaled rows (contiguous reads either way; out must not overlap x).
- */
+/** out[oo…oo+p) = op(mat)·x[xo…] for a p×p row-major mat, four rows per pass (out must not overlap x). */
 function matVec(mat: Float64Array, p: number, transpose: boolean, x: Float64Array, xo: number, out: Float64Array, oo: number): void {
   if (!transpose) {
-    for (let i = 0; i < p; i++) out[oo + i] = dot(p, mat, x, i * p, xo);
+    rowsTimesVector(mat, 0, p, p, x, out, xo, oo);
     return;
   }
   out.fill(0, oo, oo + p);
-  for (let j = 0; j < p; j++) {
-    const xj = x[xo + j]!;
-    if (xj === 0) continue;
-    const r = j * p;
-    for (let i = 0; i < p; i++) out[oo + i]! += mat[r + i]! * xj;
-  }
+  addRowsTimes(mat, 0, p, p, x, out, xo, oo);
 }
