@@ -255,8 +255,16 @@ function instance(): Kernels | null {
     },
   ]);
   if (!WebAssembly.validate(bytes)) return null;
-  const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
-  const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+  let exports: WebAssembly.Exports;
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES });
+    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
+  } catch {
+    // A content security policy without 'wasm-unsafe-eval', or a browser's limit on synchronous
+    // compilation on its main thread: the scalar paths remain.
+    return null;
+  }
   const fn = (key: string) => exports[key] as unknown as (...args: number[]) => void;
   kernels = { heap: new Float64Array(memory.buffer), hidden: fn('hidden'), output: fn('output') };
   return kernels;
