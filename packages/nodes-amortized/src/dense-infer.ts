@@ -1,7 +1,8 @@
-// The MLP's deployed forward pass on raw Float64Arrays: one gemm per layer over every row of
-// the batch, then one pass that adds the bias and applies the activation (and, on the output,
-// the clip onto the box). No Tensor, tape or closure per layer: what remains per context is
-// the arithmetic of the products.
+// The MLP's deployed forward pass on raw Float64Arrays, no Tensor, tape or closure per layer.
+// denseForward takes the fastest path that runs the plan: WebAssembly SIMD tiles
+// (dense-simd.ts), scalar register tiles (dense-tiled.ts), or here one gemm per layer over every
+// row of the batch, then one pass that adds the bias and applies the activation (and, on the
+// output, the clip onto the box). The three give the same results.
 import { gemm } from '@argmin/autodiff/kernels';
 import { simdForward } from './dense-simd.js';
 import { tiledForward } from './dense-tiled.js';
