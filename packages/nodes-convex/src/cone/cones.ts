@@ -1,12 +1,13 @@
 import { projectExp } from './exp-cone.js';
+import { projectPower } from './power-cone.js';
 import type { ConeBlock, ConeLayout } from './problem.js';
 import { applyPsdDerivative, projectPsd, type PsdDerivative } from './psd.js';
 
 /**
  * Euclidean projections onto a product cone K (or its dual K*) and their derivatives, block by
  * block. Zero cone: Π_K = 0 and Π_K* = identity (K* is the whole space). Nonnegative, second-order
- * and PSD cones are self-dual. The exponential cone's dual projection comes from Moreau's
- * decomposition, Π_K*(v) = v + Π_K(−v), with DΠ_K*(v) = I − DΠ_K(−v).
+ * and PSD cones are self-dual. The exponential and power cones' dual projections come from
+ * Moreau's decomposition, Π_K*(v) = v + Π_K(−v), with DΠ_K*(v) = I − DΠ_K(−v).
  *
  * Every DΠ here is symmetric (a projection onto a convex set is the gradient of a convex
  * function), so the same `apply` serves the derivative and its adjoint.
@@ -88,14 +89,16 @@ function projectBlock(
       const D = projectPsd(v, off, block.order!, out, o, withDerivative);
       return D ? { kind: 'psd', D } : null;
     }
-    case 'exp': {
+    case 'exp':
+    case 'power': {
       const J = withDerivative ? new Float64Array(9) : undefined;
+      const alpha = block.alpha!;
+      const onto = (w: Float64Array, wo: number) => (kind === 'exp' ? projectExp(w, wo, out, o, J) : projectPower(w, wo, alpha, out, o, J));
       if (!dual) {
-        projectExp(v, off, out, o, J);
+        onto(v, off);
         return J ? { kind: 'dense', J } : null;
       }
-      const neg = Float64Array.of(-v[off]!, -v[off + 1]!, -v[off + 2]!);
-      projectExp(neg, 0, out, o, J);
+      onto(Float64Array.of(-v[off]!, -v[off + 1]!, -v[off + 2]!), 0);
       for (let i = 0; i < 3; i++) out[o + i] = v[off + i]! + out[o + i]!;
       if (J) for (let i = 0; i < 9; i++) J[i] = (i % 4 === 0 ? 1 : 0) - J[i]!;
       return J ? { kind: 'dense', J } : null;

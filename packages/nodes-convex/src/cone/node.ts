@@ -20,7 +20,7 @@ export type ConeOptions = {
  * 'convex.cone': min ½xᵀPx + cᵀx s.t. b − Ax = s ∈ K (see problem.ts for K's layout and the
  * dense / sparse parameter forms), solved by a primal-dual interior-point method on the
  * homogeneous self-dual embedding (ipm/: Mehrotra predictor–corrector, Nesterov–Todd scaling
- * for the symmetric cones, dual scaling for the exponential cone, Ruiz equilibration, dense or
+ * for the symmetric cones, dual scaling for the exponential and power cones, Ruiz equilibration, dense or
  * sparse LDLᵀ KKT solves); infeasible and unbounded programs are reported in `info.status` with
  * finite certificates in place of a solution. Gradients by the implicit VJP through the final
  * KKT system (vjp.ts), or by unrolling refinement or ADMM iterations (step.ts).

@@ -16,7 +16,10 @@ const isPattern = (v: unknown): boolean =>
   typeof v === 'object' && v !== null && 'colPtr' in v && 'rowIdx' in v && 'nrows' in v && 'ncols' in v;
 
 export const coneOptionFields = {
-  cones: optionFields.custom(isRecord, 'a cone specification such as { zero?, nonneg?, soc?: [sizes], psd?: [orders], exp? } (required)'),
+  cones: optionFields.custom(
+    isRecord,
+    'a cone specification such as { zero?, nonneg?, soc?: [sizes], psd?: [orders], exp?, power?: [exponents] } (required)',
+  ),
   sparsity: optionFields
     .custom(
       (v) => isRecord(v) && Object.keys(v).every((k) => (k === 'A' || k === 'P') && (v[k] === undefined || isPattern(v[k]))),

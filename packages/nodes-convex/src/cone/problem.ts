@@ -10,7 +10,9 @@ import type { CscPattern } from '@argmin/autodiff/kernels';
  * K is the Cartesian product of the listed cones, in this order (SCS's convention):
  * zero {0}, nonnegative orthant, second-order cones {(t, x): ‖x‖ ≤ t}, PSD cones (each an order-k
  * symmetric matrix stored as its lower triangle column by column, off-diagonals scaled by √2, so
- * k(k+1)/2 rows), and exponential cones {(x, y, z): y·exp(x/y) ≤ z, y > 0} (3 rows each).
+ * k(k+1)/2 rows), exponential cones {(x, y, z): y·exp(x/y) ≤ z, y > 0} (3 rows each), and
+ * power cones {(x, y, z): x^α·y^(1−α) ≥ |z|, x, y ≥ 0} (3 rows each, one α ∈ (0, 1) per cone;
+ * dual {(u, v, w): (u/α)^α·(v/(1−α))^(1−α) ≥ |w|, u, v ≥ 0}).
  */
 export type ConeParams = { A?: Tensor; Aval?: Tensor; b: Tensor; c: Tensor; P?: Tensor; Pval?: Tensor };
 export type ConeSolution = { x: Tensor; y: Tensor; s: Tensor };
@@ -24,9 +26,11 @@ export interface ConeSpec {
   readonly psd?: readonly number[];
   /** Number of exponential cones (3 rows each). */
   readonly exp?: number;
+  /** Exponents α ∈ (0, 1) of the power cones, one per cone (3 rows each), after the exponential cones. */
+  readonly power?: readonly number[];
 }
 
-export type ConeKind = 'zero' | 'nonneg' | 'soc' | 'psd' | 'exp';
+export type ConeKind = 'zero' | 'nonneg' | 'soc' | 'psd' | 'exp' | 'power';
 
 export interface ConeBlock {
   readonly kind: ConeKind;
@@ -36,13 +40,15 @@ export interface ConeBlock {
   readonly size: number;
   /** Matrix order of a PSD block. */
   readonly order?: number;
+  /** Exponent α of a power-cone block. */
+  readonly alpha?: number;
 }
 
 /** Where each cone's rows sit; built once per call from a {@link ConeSpec}. */
 export interface ConeLayout {
   readonly m: number;
   readonly blocks: readonly ConeBlock[];
-  /** Whether every cone is self-dual (no zero or exponential cone). */
+  /** Whether every cone is self-dual (no zero, exponential or power cone). */
   readonly selfDual: boolean;
 }
 
@@ -65,6 +71,19 @@ function sizes(name: string, v: readonly number[] | undefined, what: string): re
   return v;
 }
 
+function exponents(v: readonly number[] | undefined): readonly number[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v)) throw new InvalidInputError(`${NODE}: cones.power must be an array of exponents α in (0, 1), one per power cone`);
+  v.forEach((a, i) => {
+    if (typeof a !== 'number' || !Number.isFinite(a) || a <= 0 || a >= 1) {
+      throw new InvalidInputError(
+        `${NODE}: cones.power[${i}] must be a finite number strictly between 0 and 1 (the exponent α of power cone ${i}), got ${a}`,
+      );
+    }
+  });
+  return v;
+}
+
 /** The rows taken by a PSD cone of order k. */
 export function psdRows(k: number): number {
   return (k * (k + 1)) / 2;
@@ -75,25 +94,26 @@ export function coneLayout(spec: ConeSpec | undefined): ConeLayout {
   if (spec === undefined || spec === null || typeof spec !== 'object') {
     throw new InvalidInputError(`${NODE}: options.cones is required, e.g. { cones: { nonneg: 3, soc: [4] } }`);
   }
-  const known = new Set(['zero', 'nonneg', 'soc', 'psd', 'exp']);
+  const known = new Set(['zero', 'nonneg', 'soc', 'psd', 'exp', 'power']);
   for (const key of Object.keys(spec)) {
     if (!known.has(key))
-      throw new InvalidInputError(`${NODE}: unknown cone '${key}' in options.cones (expected zero, nonneg, soc, psd, exp)`);
+      throw new InvalidInputError(`${NODE}: unknown cone '${key}' in options.cones (expected zero, nonneg, soc, psd, exp, power)`);
   }
   const blocks: ConeBlock[] = [];
   let offset = 0;
-  const push = (kind: ConeKind, size: number, order?: number) => {
+  const push = (kind: ConeKind, size: number, extra?: { order: number } | { alpha: number }) => {
     if (size === 0) return;
-    blocks.push(order === undefined ? { kind, offset, size } : { kind, offset, size, order });
+    blocks.push({ kind, offset, size, ...extra });
     offset += size;
   };
   push('zero', count('zero', spec.zero));
   push('nonneg', count('nonneg', spec.nonneg));
   for (const k of sizes('soc', spec.soc, 'cone sizes')) push('soc', k);
-  for (const k of sizes('psd', spec.psd, 'matrix orders')) push('psd', psdRows(k), k);
+  for (const k of sizes('psd', spec.psd, 'matrix orders')) push('psd', psdRows(k), { order: k });
   const nExp = count('exp', spec.exp);
   for (let i = 0; i < nExp; i++) push('exp', 3);
-  return { m: offset, blocks, selfDual: blocks.every((b) => b.kind !== 'zero' && b.kind !== 'exp') };
+  for (const alpha of exponents(spec.power)) push('power', 3, { alpha });
+  return { m: offset, blocks, selfDual: blocks.every((b) => b.kind !== 'zero' && b.kind !== 'exp' && b.kind !== 'power') };
 }
 
 function describeSpec(spec: ConeSpec): string {
@@ -103,6 +123,7 @@ function describeSpec(spec: ConeSpec): string {
   if (spec.soc?.length) parts.push(`soc [${spec.soc.join(',')}] = ${spec.soc.reduce((a, b) => a + b, 0)}`);
   if (spec.psd?.length) parts.push(`psd [${spec.psd.join(',')}] = ${spec.psd.map(psdRows).join('+')} (k(k+1)/2 rows per order k)`);
   if (spec.exp) parts.push(`exp ${spec.exp}×3`);
+  if (spec.power?.length) parts.push(`power ${spec.power.length}×3`);
   return parts.join(', ') || 'no cones';
 }
 

@@ -27,7 +27,7 @@ export interface ConeSolverOptions {
   /**
    * Polish the interior-point solution by Gauss–Newton on the embedding's residual map
    * (refine.ts) and differentiate that map exactly (vjp-residual.ts). Interior points stop at
-   * μ ≈ 1e-10, where solutions on curved cones (second-order, PSD, exponential) are accurate only
+   * μ ≈ 1e-10, where solutions on curved cones (second-order, PSD, exponential, power) are accurate only
    * to about √μ in x and so are KKT-based gradients; polishing takes them to round-off.
    * Default 'auto': on for programs with curved cones, no P and n + m ≤ 1000 (a sparse A is densified for it).
    */
@@ -82,7 +82,8 @@ function polishes(input: ProgramInput, opts: ConeSolverOptions): boolean {
   // With P the polish and its VJP are dense (quadratic-map.ts).
   if (input.P && input.n + input.m > (opts.denseMax ?? 400)) return false;
   if (p === true) return true;
-  return input.layout.blocks.some((b) => b.kind === 'soc' || b.kind === 'psd' || b.kind === 'exp') && input.n + input.m <= 1000;
+  const curved = input.layout.blocks.some((b) => b.kind !== 'zero' && b.kind !== 'nonneg');
+  return curved && input.n + input.m <= 1000;
 }
 
 /** Leading batch size of the call (1 when nothing is batched) and whether anything is batched. */

@@ -66,6 +66,14 @@ export function strictlyComplementary(layout: ConeLayout, z: Float64Array, margi
         if (p[1]! < margin || Math.hypot(v[0]! - p[0]!, v[1]! - p[1]!, v[2]! - p[2]!) < margin) return false;
         break;
       }
+      case 'power': {
+        // The generic case again: p on the smooth part of ∂K (x, y, |z| away from 0) and v away from p.
+        const p = new Float64Array(3);
+        projectCone(coneLayout({ power: [blk.alpha!] }), false, v, p);
+        if (Math.min(p[0]!, p[1]!, Math.abs(p[2]!)) < margin || Math.hypot(v[0]! - p[0]!, v[1]! - p[1]!, v[2]! - p[2]!) < margin)
+          return false;
+        break;
+      }
       default:
         break;
     }
@@ -181,9 +189,9 @@ const gridVector = (len: number, scale: number) =>
 /**
  * A regular cone program built by fast-check from its structure: the cone product (zero,
  * orthant, up to two second-order cones, at most one PSD block of order 2–3, at most one
- * exponential cone), the point z that fixes the optimal face, then n suited to that face
- * (r ≤ n ≤ r + h, see suitsVariables), then A and x*. Every part shrinks; instances too close
- * to degenerate are filtered out as in randomPrograms.
+ * exponential cone, at most one power cone with α in {0.1, …, 0.9}), the point z that fixes the
+ * optimal face, then n suited to that face (r ≤ n ≤ r + h, see suitsVariables), then A and x*.
+ * Every part shrinks; instances too close to degenerate are filtered out as in randomPrograms.
  */
 export function arbStructuredProgram(opts: ProgramOptions = {}): fc.Arbitrary<{ params: ConeParams; cones: ConeSpec; x: Float64Array }> {
   const { margin = 0.1, minSingular = 0.02 } = opts;
@@ -194,8 +202,12 @@ export function arbStructuredProgram(opts: ProgramOptions = {}): fc.Arbitrary<{ 
       soc: fc.array(fc.integer({ min: 2, max: 4 }), { maxLength: 2 }),
       psd: fc.array(fc.integer({ min: 2, max: 3 }), { maxLength: 1 }),
       exp: fc.integer({ min: 0, max: 1 }),
+      power: fc.array(
+        fc.integer({ min: 1, max: 9 }).map((k) => k / 10),
+        { maxLength: 1 },
+      ),
     })
-    .filter((s) => s.nonneg + s.soc.length + s.psd.length + s.exp > 0);
+    .filter((s) => s.nonneg + s.soc.length + s.psd.length + s.exp + s.power.length > 0);
   return spec
     .chain((cones) => {
       const layout = coneLayout(cones);

@@ -5,7 +5,7 @@
  * Symmetric cones (nonnegative, second-order, PSD) use Nesterov–Todd scaling: a linear map W with
  * W z = W⁻ᵀ s = λ, and the linearised complementarity λ ∘ (W Δz + W⁻ᵀ Δs) = −d_s, so
  *   Δs = −Wᵀ(λ \ d_s) − WᵀW Δz.
- * The exponential cone (nonsymmetric) uses the dual barrier's Hessian, H = μ∇²f*(z) = WᵀW with
+ * The exponential and power cones (nonsymmetric) use the dual barrier's Hessian, H = μ∇²f*(z) = WᵀW with
  * W = Lᵀ from H = LLᵀ, and the centrality condition s + μ∇f*(z) = 0, so Δs = −d_s − H Δz.
  * Either way the KKT system sees −H = −WᵀW in its dual block, and the step only needs the
  * block's d̃_s (`rhs`) and the four maps W, Wᵀ, W⁻ᵀ, W⁻¹ applied to columns.
@@ -13,7 +13,7 @@
 export type ScalingMap = 'W' | 'Wt' | 'WinvT' | 'Winv';
 
 export interface IpmCone {
-  readonly kind: 'zero' | 'nonneg' | 'soc' | 'psd' | 'exp';
+  readonly kind: 'zero' | 'nonneg' | 'soc' | 'psd' | 'exp' | 'power';
   readonly offset: number;
   readonly size: number;
   /** Barrier degree ν of the block (0 for the zero cone). */

@@ -7,7 +7,7 @@ import type { Matrix } from './matrix.js';
 /**
  * KKT solves by sparse LDLᵀ of the quasi-definite matrix K = [[P, Aᵀ], [A, −H]] (upper triangle,
  * CSC, n primal columns then m dual ones), as Clarabel and ECOS do. H is block diagonal: a
- * diagonal for the orthant (and zeros for the zero cone), dense blocks for PSD, exponential and
+ * diagonal for the orthant (and zeros for the zero cone), dense blocks for PSD, exponential, power and
  * small second-order cones. A second-order cone of size ≥ SOC_EXPAND_MIN enters expanded, as in
  * ECOS: H = diag(d) + uuᵀ − vvᵀ (soc.ts) is −diag(d) on the block's diagonal plus two columns
  * appended after the m dual ones,

@@ -117,14 +117,14 @@ function densify(M: Matrix & { kind: 'csc' }, symmetric: boolean): Matrix & { ki
 
 /**
  * Dense normal equations for a dense A of moderate size with symmetric cones only: they cost
- * one O(mn²) product per iteration in gemm. Otherwise (sparse A, exponential cones, which need
+ * one O(mn²) product per iteration in gemm. Otherwise (sparse A, exponential or power cones, which need
  * the better conditioning of the full quasi-definite system, or a large mostly-zero A) the
  * sparse LDLᵀ of the whole KKT matrix.
  */
 function chooseDense(p: ProgramInput, choice: KktChoice): boolean {
   if (choice !== 'auto') return choice === 'dense';
   if (p.aPattern || p.pPattern) return false;
-  if (p.layout.blocks.some((b) => b.kind === 'exp')) return false;
+  if (p.layout.blocks.some((b) => b.kind === 'exp' || b.kind === 'power')) return false;
   if (p.n > 1500) return false;
   // PSD and small second-order blocks put dense size×size blocks into the KKT matrix (their
   // scalings are dense; large second-order cones enter expanded, O(size)): when those hold a

@@ -2,6 +2,7 @@ import type { ConeLayout } from '../problem.js';
 import type { IpmCone } from './cone.js';
 import { zeroCone, nonnegCone } from './cone.js';
 import { expCone } from './exp.js';
+import { powerCone } from './power.js';
 import { psdCone } from './psd.js';
 import { socCone } from './soc.js';
 
@@ -19,6 +20,8 @@ export function ipmCones(layout: ConeLayout): IpmCone[] {
         return psdCone(b.offset, b.order!);
       case 'exp':
         return expCone(b.offset);
+      case 'power':
+        return powerCone(b.offset, b.alpha!);
     }
   });
 }
