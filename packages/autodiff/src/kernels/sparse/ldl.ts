@@ -179,19 +179,22 @@ export function factorLdl(
   return f;
 }
 
+/** max |vᵢ|, or Infinity if any entry is not finite (a NaN must not read as a zero residual). */
 function maxAbs(v: Float64Array, n: number): number {
   let m = 0;
   for (let i = 0; i < n; i++) {
     const a = Math.abs(v[i]!);
-    if (a > m) m = a;
+    if (!(a <= m)) m = a;
   }
-  return m;
+  return Number.isNaN(m) ? Infinity : m;
 }
 
 /**
  * Solves K x = b (the caller's order) with the factorization, then refines against the
  * UNregularized K (f.values): up to `steps` (default 3) corrections, stopping once
- * ‖b − Kx‖∞ ≤ tol·(1 + ‖b‖∞) (default tol 1e-12). `out` may alias `b`. Returns `out`.
+ * ‖b − Kx‖∞ ≤ tol·(1 + ‖b‖∞) (default tol 1e-12), or when a correction made the residual larger
+ * (it is then taken back: where the regularized factor is too far from K, refinement diverges,
+ * and ten unchecked steps overflow). `out` may alias `b`. Returns `out`.
  */
 export function solveLdl(
   f: LdlFactor,
@@ -212,12 +215,20 @@ export function solveLdl(
   const bound = tol * (1 + maxAbs(rhs, n));
   let taken = 0;
   let res = Number.NaN;
+  let previous = Infinity;
   for (;;) {
     if (steps === 0) break;
     cscSymmetricMultiply(f.symbolic.upper, f.values, out, r);
     for (let i = 0; i < n; i++) r[i] = rhs[i]! - r[i]!;
     res = maxAbs(r, n);
+    if (taken > 0 && !(res <= previous)) {
+      for (let i = 0; i < n; i++) out[i]! -= dx[i]!;
+      taken--;
+      res = previous;
+      break;
+    }
     if (res <= bound || taken === steps) break;
+    previous = res;
     applyInverse(f.symbolic, f.buffers, r, dx);
     for (let i = 0; i < n; i++) out[i]! += dx[i]!;
     taken++;
