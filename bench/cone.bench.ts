@@ -5,7 +5,7 @@ import type { CscPattern } from '@argmin/autodiff/kernels';
 import { cone } from '../packages/nodes-convex/src/cone/node.js';
 import { projectCone } from '../packages/nodes-convex/src/cone/cones.js';
 import { coneLayout, type ConeParams, type ConeSpec } from '../packages/nodes-convex/src/cone/problem.js';
-import { medianMs, printRows } from './timing.js';
+import { alternatingMedians, medianMs, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
 /**
@@ -22,6 +22,8 @@ import type { BenchRow } from './types.js';
  * the interior point at the 1e-9 residuals cvxopt is asked for; the default rows add the
  * Gauss–Newton polish curved cones get (solutions to round-off, exact gradients). The sparse LP
  * rows (n variables, 2n inequalities, 1% density, tol 1e-8) pass A as Aval on a CSC pattern.
+ * The dense rows of an instance are timed in alternating rounds (medians), so the JIT's warm-up
+ * and one variant's garbage do not fall on one row alone.
  */
 
 function known(spec: ConeSpec, n: number, z: Float64Array, rng: Rng): ConeParams {
@@ -206,8 +208,6 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     const checkIpm = cone(params, ipmOnly);
     if (check.info.status[0] !== 'converged' || checkIpm.info.status[0] !== 'converged')
       throw new Error(`${name}: ${check.info.status[0]}`);
-    const fwdIpm = medianMs(() => cone(params, ipmOnly), runs);
-    const fwd = medianMs(() => cone(params, { cones }), runs);
     const cot = [check.x, check.y, check.s].map(
       (t) =>
         new Tensor(
@@ -215,21 +215,22 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
           t.shape,
         ),
     );
-    const both = (opts: object) =>
-      medianMs(() => {
-        const { pullback } = vjp(
-          (A: Tensor, b: Tensor, c: Tensor) => {
-            const o = cone({ A, b, c }, { cones, ...opts });
-            return [o.x, o.y, o.s];
-          },
-          params.A!,
-          params.b,
-          params.c,
-        );
-        pullback(cot);
-      }, runs);
-    const bothIpm = both({ polish: false });
-    const bothDefault = both({});
+    const both = (opts: object) => () => {
+      const { pullback } = vjp(
+        (A: Tensor, b: Tensor, c: Tensor) => {
+          const o = cone({ A, b, c }, { cones, ...opts });
+          return [o.x, o.y, o.s];
+        },
+        params.A!,
+        params.b,
+        params.c,
+      );
+      pullback(cot);
+    };
+    const { fwdIpm, fwd, bothIpm, bothDefault } = alternatingMedians(
+      { fwdIpm: () => cone(params, ipmOnly), fwd: () => cone(params, { cones }), bothIpm: both({ polish: false }), bothDefault: both({}) },
+      runs,
+    );
     const it = `${checkIpm.info.iterations[0]} it., residual ${checkIpm.info.residual[0]!.toExponential(0)}`;
     rows.push({
       group: 'convex.cone',

@@ -19,6 +19,29 @@ export function medianMs(fn: () => unknown, runs = 20, warmup = Math.max(2, Math
   return median(times);
 }
 
+/**
+ * Median wall time in milliseconds of each function, timed in alternating rounds (one call of
+ * each per round, after `warmup` untimed rounds): load on a shared machine, the JIT's tier-up and
+ * the garbage one variant leaves for the next then fall on all of them alike, which consecutive
+ * blocks of runs (medianMs) do not guarantee.
+ */
+export function alternatingMedians<K extends string>(
+  fns: Record<K, () => unknown>,
+  runs: number,
+  warmup = Math.max(3, Math.floor(runs / 3)),
+): Record<K, number> {
+  const keys = Object.keys(fns) as K[];
+  const times = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (let r = 0; r < warmup + runs; r++) {
+    for (const k of keys) {
+      const t0 = performance.now();
+      fns[k]();
+      if (r >= warmup) times[k].push(performance.now() - t0);
+    }
+  }
+  return Object.fromEntries(keys.map((k) => [k, median(times[k])])) as Record<K, number>;
+}
+
 function format(v: number | undefined): string {
   if (v === undefined) return '';
   return v >= 100 ? v.toFixed(0) : v >= 1 ? v.toFixed(2) : v.toPrecision(3);
