@@ -75,12 +75,14 @@ export function assemble(
   const socRows = cones.soc.flat();
   const psdRows = cones.psd.flatMap((b) => b.rows);
   const expRows = cones.exp.flat();
+  const powerRows = cones.power.flatMap((b) => b.rows);
   const spec: ConeSpec = {
     ...(cones.zero.length ? { zero: cones.zero.length } : {}),
     ...(cones.nonneg.length ? { nonneg: cones.nonneg.length } : {}),
     ...(cones.soc.length ? { soc: cones.soc.map((b) => b.length) } : {}),
     ...(cones.psd.length ? { psd: cones.psd.map((b) => b.order) } : {}),
     ...(cones.exp.length ? { exp: cones.exp.length } : {}),
+    ...(cones.power.length ? { power: cones.power.map((b) => b.alpha) } : {}),
   };
   const segments: Segment[] = [];
   const entries: [number, number, number][] = [];
@@ -132,7 +134,7 @@ export function assemble(
     constraintBlock(cones.zero, 'A', 'b', false);
     constraintBlock(cones.nonneg, 'G', 'h', false);
   } else {
-    const all = [...cones.zero, ...cones.nonneg, ...socRows, ...psdRows, ...expRows];
+    const all = [...cones.zero, ...cones.nonneg, ...socRows, ...psdRows, ...expRows, ...powerRows];
     const sparse = engine.sparse === 'auto' ? mostlyEmpty(all, n) : engine.sparse;
     constraintBlock(all, sparse ? 'Aval' : 'A', 'b', sparse);
     const upper = pEntries.filter(([i, j]) => i <= j);
@@ -147,7 +149,7 @@ export function assemble(
       for (const [i, j, r] of upper) for (let t = 0; t < r.length; t += 3) term(p + pos.get(j * n + i)!, r[t + 1]!, r[t + 2]!);
     }
   }
-  const total = cones.zero.length + cones.nonneg.length + socRows.length + psdRows.length + expRows.length;
+  const total = cones.zero.length + cones.nonneg.length + socRows.length + psdRows.length + expRows.length + powerRows.length;
   return {
     target,
     n,

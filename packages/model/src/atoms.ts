@@ -1,5 +1,5 @@
-import { ShapeError } from '@argmin/autodiff';
-import { asExpr, atom, broadcastShape, format, type Expr, type ExprLike } from './expr.js';
+import { InvalidInputError, ShapeError } from '@argmin/autodiff';
+import { asExpr, atom, broadcastShape, Expr, format, type ExprLike } from './expr.js';
 
 /**
  * The atoms of the modeling language with their DCP metadata: curvature, sign of the result
@@ -60,6 +60,12 @@ export const ATOMS: Readonly<Record<string, AtomSpec>> = {
   huber: { curvature: 'convex', sign: nonneg, mono: evenMono, doc: 'x² for |x| ≤ M, 2M|x| − M² beyond' },
   lambdaMax: { curvature: 'convex', sign: unknown, mono: none, doc: 'largest eigenvalue of a symmetric X' },
   logDet: { curvature: 'concave', sign: unknown, mono: none, doc: 'log det X of a symmetric X ≻ 0' },
+  // power(x, p) is three atoms, as norm(x, p) is four: curvature and monotonicity depend on p.
+  absPower: { curvature: 'convex', sign: nonneg, mono: evenMono, doc: '|x|ᵖ elementwise, p > 1 (power(x, p))' },
+  concavePower: { curvature: 'concave', sign: nonneg, mono: inc, doc: 'xᵖ elementwise, 0 < p < 1, x ≥ 0 (power(x, p))' },
+  inversePower: { curvature: 'convex', sign: nonneg, mono: () => 'dec', doc: 'xᵖ elementwise, p < 0, x > 0 (power(x, p))' },
+  normP: { curvature: 'convex', sign: nonneg, mono: evenMono, doc: '(Σᵢ |xᵢ|ᵖ)^(1/p), p > 1, not 2 or ∞ (norm(x, p))' },
+  geoMean: { curvature: 'concave', sign: nonneg, mono: inc, doc: 'Πᵢ xᵢ^wᵢ, weights wᵢ > 0 normalized to sum 1 (default 1/n), x ≥ 0' },
 };
 
 function vectorLike(name: string, x: Expr): void {
@@ -77,11 +83,55 @@ export const logSumExp = (x: ExprLike): Expr => unary('logSumExp', x, []);
 export const max = (x: ExprLike): Expr => unary('max', x, []);
 export const min = (x: ExprLike): Expr => unary('min', x, []);
 
-/** ‖x‖ₚ for p = 1, 2 or Infinity (default 2; Frobenius for a matrix with p = 2). */
-export function norm(x: ExprLike, p: 1 | 2 | typeof Infinity = 2): Expr {
-  const name = p === 1 ? 'norm1' : p === 2 ? 'norm2' : p === Infinity ? 'normInf' : null;
-  if (name === null) throw new ShapeError(`model: norm(${format(asExpr(x))}, ${p}): p must be 1, 2 or Infinity`);
-  return unary(name, x, []);
+/**
+ * ‖x‖ₚ over all entries for p ≥ 1 or Infinity (default 2; Frobenius for a matrix with p = 2).
+ * p = 1, 2, ∞ keep their linear / SOC forms; any other p goes through power cones (normP).
+ */
+export function norm(x: ExprLike, p = 2): Expr {
+  if (p === 1 || p === 2 || p === Infinity) return unary(p === 1 ? 'norm1' : p === 2 ? 'norm2' : 'normInf', x, []);
+  if (typeof p !== 'number' || !Number.isFinite(p) || !(p > 1)) {
+    throw new InvalidInputError(`model: norm(${format(asExpr(x))}, ${p}): p must be a number ≥ 1 or Infinity`);
+  }
+  const e = asExpr(x);
+  vectorLike('norm', e);
+  return atom('normP', [e], [], p);
+}
+
+/**
+ * xᵖ elementwise for a constant p ≠ 0 (CVXPY's power, with |x|ᵖ for every p > 1):
+ * - p > 1: |x|ᵖ, convex on all of ℝ (so power(x, 2) is x² for every x, and power(x, 3) is |x|³,
+ *   not x³), ≥ 0, nondecreasing for x ≥ 0 and nonincreasing for x ≤ 0 (like abs);
+ * - p = 1: x itself;
+ * - 0 < p < 1: xᵖ, concave and nondecreasing, with x ≥ 0 imposed by its cone;
+ * - p < 0: xᵖ, convex and nonincreasing, with x > 0 imposed by its cone.
+ * p = 0 (the constant 1) is refused: write the constant.
+ */
+export function power(x: ExprLike, p: number): Expr {
+  const e = asExpr(x);
+  if (typeof p !== 'number' || !Number.isFinite(p) || p === 0) {
+    throw new InvalidInputError(`model: power(${format(e)}, ${p}): p must be a finite number other than 0`);
+  }
+  if (p === 1) return e;
+  return atom(p > 1 ? 'absPower' : p > 0 ? 'concavePower' : 'inversePower', [e], e.shape, p);
+}
+
+/**
+ * The weighted geometric mean Πᵢ xᵢ^wᵢ of the entries of x (x ≥ 0 imposed by its cones), with
+ * weights wᵢ > 0 normalized to sum to 1 (default: all equal, (Πᵢ xᵢ)^(1/n)). Concave, nondecreasing.
+ */
+export function geoMean(x: ExprLike, weights?: readonly number[]): Expr {
+  const e = asExpr(x);
+  vectorLike('geoMean', e);
+  if (weights === undefined) return atom('geoMean', [e], []);
+  if (!Array.isArray(weights) || weights.length !== e.size) {
+    throw new InvalidInputError(`model: geoMean(${format(e)}, weights): expected ${e.size} weights, one per entry`);
+  }
+  weights.forEach((w, i) => {
+    if (typeof w !== 'number' || !Number.isFinite(w) || !(w > 0))
+      throw new InvalidInputError(`model: geoMean(${format(e)}, weights): weight ${i} must be a finite number > 0, got ${w}`);
+  });
+  const total = weights.reduce((a, b) => a + b, 0);
+  return new Expr('atom', [], [e], { atom: 'geoMean', weights: Float64Array.from(weights, (w) => w / total) });
 }
 
 /** Elementwise maximum of two expressions (one may be a scalar). */

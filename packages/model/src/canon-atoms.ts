@@ -1,4 +1,5 @@
 import type { ConeBuilder } from './canon.js';
+import { canonPower } from './canon-power.js';
 import { DcpError } from './errors.js';
 import { format, type Expr } from './expr.js';
 import { Lin, linAdd, linConst, linMatmul, linScale, linSub, linSum, selectionOf, type Row } from './lin.js';
@@ -22,6 +23,7 @@ import { symmetricEigen } from '@argmin/autodiff/kernels';
  * | huber           | s² ≤ q (rotated SOC), |x − s| ≤ a, value q + 2Ma              |
  * | lambdaMax       | tI − X ⪰ 0                                                   |
  * | logDet          | [[diag(Z), Z], [Zᵀ, X]] ⪰ 0, Z upper triangular, (uᵢ, 1, Zᵢᵢ) ∈ K_exp, value Σuᵢ |
+ * | absPower, concavePower, normP, geoMean | power cones (canon-power.ts)         |
  */
 const ONE: Row = [-1, -1, 1];
 const sc = (r: Row, k: number): Row => r.map((x, i) => (i % 3 === 2 ? x * k : x));
@@ -106,6 +108,8 @@ export function canonAtom(e: Expr, canon: (a: Expr) => Lin, cones: ConeBuilder):
     case 'logDet':
       return logDetOf(x, cones);
   }
+  const viaPower = canonPower(e, x, cones);
+  if (viaPower !== null) return viaPower;
   throw new DcpError(format(e), `no cone form for atom '${name}'`);
 }
 

@@ -28,6 +28,8 @@ export class ConeBuilder {
   readonly soc: Row[][] = [];
   readonly psd: { readonly order: number; readonly rows: Row[] }[] = [];
   readonly exp: Row[][] = [];
+  /** Power cones (after the exponential cones in the node's order), each with its exponent α. */
+  readonly power: { readonly rows: Row[]; readonly alpha: number }[] = [];
 
   constructor(nVars: number) {
     this.nVars = nVars;
@@ -60,6 +62,11 @@ export class ConeBuilder {
   /** (x, y, z) in the exponential cone: y·exp(x/y) ≤ z. */
   addExp(x: Row, y: Row, z: Row): void {
     this.exp.push([x, y, z]);
+  }
+
+  /** (x, y, z) in the power cone K_α: x^α·y^(1−α) ≥ |z|, x, y ≥ 0 (α ∈ (0, 1)). */
+  addPower(x: Row, y: Row, z: Row, alpha: number): void {
+    this.power.push({ rows: [x, y, z], alpha });
   }
 
   /**

@@ -140,7 +140,7 @@ export function compileProblem(
   splitObjective(f, 1, quad, rest);
   let objective: Lin = linConst([0], []);
   for (const r of rest) objective = linAdd(objective, linScale(canon.canon(r.expr), r.weight));
-  const conic = cones.soc.length + cones.psd.length + cones.exp.length > 0;
+  const conic = cones.soc.length + cones.psd.length + cones.exp.length + cones.power.length > 0;
   // The QP node takes a quadratic objective with linear constraints, when P reaches every variable
   // (zero-curvature columns, e.g. epigraph variables or an SVM's bias, go to the cone node: the
   // QP node's interior point is unreliable on such singular Q today).

@@ -113,8 +113,10 @@ export interface ExprData {
   readonly values?: Float64Array;
   readonly leaf?: LeafOptions;
   readonly axis?: number;
-  /** An atom's numeric argument (huber's M, the norm's p). */
+  /** An atom's numeric argument (huber's M, the norm's and power's p). */
   readonly k?: number;
+  /** geoMean's weights, normalized to sum 1 (absent: all equal). */
+  readonly weights?: Float64Array;
   /** How to print a gather (e.g. 'x[1:3]', 'xᵀ'). */
   readonly text?: string;
 }
@@ -283,7 +285,8 @@ export function format(e: Expr, parent = 0): string {
       return `concat([${e.args.map((a) => format(a)).join(', ')}]${e.data.axis ? `, ${e.data.axis}` : ''})`;
     case 'atom': {
       const args = e.args.map((a) => format(a));
-      if (e.data.k !== undefined && e.data.atom === 'huber') args.push(String(e.data.k));
+      if (e.data.k !== undefined) args.push(String(e.data.k));
+      if (e.data.weights) args.push(`[${Array.from(e.data.weights, (w) => +w.toPrecision(3)).join(',')}]`);
       return `${e.data.atom}(${args.join(', ')})`;
     }
   }

@@ -37,6 +37,8 @@ export {
   huber,
   lambdaMax,
   logDet,
+  power,
+  geoMean,
   psd,
   ATOMS,
   type Sign,

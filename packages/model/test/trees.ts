@@ -11,6 +11,7 @@ import {
   norm,
   parameter,
   pos,
+  power,
   quadForm,
   sum,
   sumSquares,
@@ -76,6 +77,8 @@ function arbBase(leaves: Leaves): fc.Arbitrary<Expr> {
     a.map((e) => max(e)),
     a.map((e) => sum(huber(e, 0.5))),
     a.map((e) => sum(exp(e.mul(0.3)))),
+    a.map((e) => sum(power(e, 1.5))),
+    a.map((e) => norm(e, 3)),
     fc.tuple(a, arbPsd(leaves.n)).map(([e, Q]) => quadForm(e, Q)),
   );
 }
