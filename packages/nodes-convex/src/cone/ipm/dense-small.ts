@@ -1,6 +1,6 @@
-import { gemm } from '@argmin/autodiff/kernels';
+import { gemm, symmetricEigen } from '@argmin/autodiff/kernels';
 
-/** Small dense helpers for the PSD and exponential cone blocks (row-major, k×k). */
+/** Small dense helpers for the PSD, exponential and power cone blocks (row-major, k×k). */
 
 /** In-place lower Cholesky of a k×k SPD matrix (upper part zeroed); false if not positive definite. */
 export function cholInPlace(a: Float64Array, k: number): boolean {
@@ -115,4 +115,26 @@ export function applyDense(
 ): void {
   gemm(transpose, false, p, ncols, p, 1, mat, 0, p, x, off * ld, ld, 0, tmp, 0, ncols);
   for (let i = 0; i < p; i++) for (let j = 0; j < ncols; j++) out[(off + i) * ld + j] = tmp[i * ncols + j]!;
+}
+
+/**
+ * The scaling of a 3-dimensional nonsymmetric cone (exponential, power) from its dual barrier's
+ * Hessian H: μH = VΛVᵀ, W = Λ^½Vᵀ, W⁻ᵀ = Λ^-½Vᵀ (so WᵀW = μH). Eigen rather than Cholesky: near
+ * the boundary H is a huge rank-one term plus a small rest, and a Cholesky pivot can lose
+ * positivity to rounding; eigenvalues below 1e-15 of the largest are lifted to it. `scratch`
+ * holds 9 entries. False if μH has no positive finite eigenvalue.
+ */
+export function dualScaling3(H: Float64Array, mu: number, Wm: Float64Array, Wit: Float64Array, scratch: Float64Array): boolean {
+  for (let i = 0; i < 9; i++) scratch[i] = mu * H[i]!;
+  const { values, vectors } = symmetricEigen(scratch, 3);
+  const top = values[2]!;
+  if (!(top > 0) || !Number.isFinite(top)) return false;
+  for (let k = 0; k < 3; k++) {
+    const r = Math.sqrt(Math.max(values[k]!, 1e-15 * top));
+    for (let j = 0; j < 3; j++) {
+      Wm[k * 3 + j] = r * vectors[j * 3 + k]!;
+      Wit[k * 3 + j] = vectors[j * 3 + k]! / r;
+    }
+  }
+  return true;
 }

@@ -1,6 +1,5 @@
 import type { IpmCone } from './cone.js';
-import { symmetricEigen } from '@argmin/autodiff/kernels';
-import { applyDense } from './dense-small.js';
+import { applyDense, dualScaling3 } from './dense-small.js';
 
 /**
  * The exponential cone K = cl{(x, y, z): y > 0, y·exp(x/y) ≤ z} (SCS's order), with dual
@@ -52,20 +51,7 @@ export function expCone(offset: number): IpmCone {
       for (let i = 0; i < 3; i++) zs[i] = z[offset + i]!;
       if (!inDual(zs, 0)) return false;
       dualHessian(zs, H);
-      // μH = VΛVᵀ (eigen rather than Cholesky: near the boundary H is a huge rank-one term plus
-      // a small rest, and a Cholesky pivot can lose positivity to rounding). W = Λ^½Vᵀ, W⁻ᵀ = Λ^-½Vᵀ.
-      for (let i = 0; i < 9; i++) L[i] = mu * H[i]!;
-      const { values, vectors } = symmetricEigen(L, 3);
-      const top = values[2]!;
-      if (!(top > 0) || !Number.isFinite(top)) return false;
-      for (let k = 0; k < 3; k++) {
-        const l = Math.max(values[k]!, 1e-15 * top);
-        const r = Math.sqrt(l);
-        for (let j = 0; j < 3; j++) {
-          Wm[k * 3 + j] = r * vectors[j * 3 + k]!;
-          Wit[k * 3 + j] = vectors[j * 3 + k]! / r;
-        }
-      }
+      if (!dualScaling3(H, mu, Wm, Wit, L)) return false;
       // LLᵀ = μH for the correction's solve, from the same decomposition: (μH)⁻¹ = WitᵀWit.
       return true;
     },

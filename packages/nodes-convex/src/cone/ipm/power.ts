@@ -1,6 +1,5 @@
-import { symmetricEigen } from '@argmin/autodiff/kernels';
 import type { IpmCone } from './cone.js';
-import { applyDense } from './dense-small.js';
+import { applyDense, dualScaling3 } from './dense-small.js';
 
 /**
  * The power cone K_α = {(x, y, z): x^α·y^(1−α) ≥ |z|, x, y ≥ 0}, α ∈ (0, 1), with dual
@@ -47,19 +46,7 @@ export function powerCone(offset: number, alpha: number): IpmCone {
       for (let i = 0; i < 3; i++) zs[i] = z[offset + i]!;
       if (!inPowerDual(zs, 0, alpha)) return false;
       powerDualHessian(zs, alpha, H);
-      // μH = VΛVᵀ, W = Λ^½Vᵀ, W⁻ᵀ = Λ^-½Vᵀ: eigen rather than Cholesky, as for the exponential
-      // cone, since near the boundary H is a huge rank-one term plus a small rest.
-      for (let i = 0; i < 9; i++) M[i] = mu * H[i]!;
-      const { values, vectors } = symmetricEigen(M, 3);
-      const top = values[2]!;
-      if (!(top > 0) || !Number.isFinite(top)) return false;
-      for (let k = 0; k < 3; k++) {
-        const r = Math.sqrt(Math.max(values[k]!, 1e-15 * top));
-        for (let j = 0; j < 3; j++) {
-          Wm[k * 3 + j] = r * vectors[j * 3 + k]!;
-          Wit[k * 3 + j] = vectors[j * 3 + k]! / r;
-        }
-      }
+      if (!dualScaling3(H, mu, Wm, Wit, M)) return false;
       return true;
     },
     affineDs(s, out) {
