@@ -10,7 +10,9 @@ import type { BenchRow } from './types.js';
  * run: independent chains x ← x·a + b (one multiply and one add each, what a gemm micro-kernel
  * does per entry of its tile), 8 to 14 chains, the best count's rate. No JavaScript engine
  * vectorizes float64 code, so this is the ceiling for any JS kernel; the gemm rows report their
- * share of it. Then gemm at n = 64 … 512 and the blocked factorizations and solves built on it.
+ * share of it. Where WebAssembly SIMD compiles, gemm's micro-kernel is f64x2 WebAssembly
+ * (kernels/gemm-simd.ts) and passes that ceiling (shares above 100%); elsewhere it is the scalar
+ * kernel. Then gemm at n = 64 … 512 and the blocked factorizations and solves built on it.
  * Every figure is a median over repeated runs (wall time).
  *
  *   pnpm exec tsx --conditions=source bench/kernels.bench.ts [--quick]
