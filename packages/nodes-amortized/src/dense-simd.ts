@@ -17,7 +17,9 @@
 // The memory has a fixed size and never grows: growing detaches the old ArrayBuffer, and one
 // detach in the process costs every typed-array kernel a third of its speed (docs/performance.md).
 import type { Activation, DensePlan } from './dense-infer.js';
-import {
+import { wasm as encoder } from '@argmin/autodiff/kernels';
+
+const {
   F64,
   I32,
   V128,
@@ -51,7 +53,7 @@ import {
   v128Load,
   v128Store,
   wasmModule,
-} from './wasm-encode.js';
+} = encoder;
 
 /** Memory regions in doubles: packed weights and biases, three regions of row panels, the output block. */
 const W_LEN = 1 << 16;

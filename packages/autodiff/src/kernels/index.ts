@@ -9,3 +9,5 @@ export * from './krylov.js';
 export { broadcastShapes, broadcastOffsets, broadcastsTo } from './broadcast.js';
 export * from './sparse/index.js';
 export { symmetricEigen, type SymmetricEigen } from './eigen.js';
+/** The minimal WebAssembly encoder the SIMD kernels are written with (also nodes-amortized's MLP tiles). */
+export * as wasm from './wasm-encode.js';

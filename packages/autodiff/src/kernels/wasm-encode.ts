@@ -1,8 +1,8 @@
-// A minimal WebAssembly binary encoder: just what gemm-simd.ts's micro-kernel uses (i32
-// arithmetic, structured control, f64x2 SIMD), so the kernel is written as a readable instruction
-// list in TypeScript, with no toolchain and no binary blob in the repository. Opcodes are those of
-// the WebAssembly 2.0 specification (core, §5.4; SIMD, the 0xFD prefix). A copy of
-// nodes-amortized's src/wasm-encode.ts (that package does not depend on these kernels' internals).
+// A minimal WebAssembly binary encoder: just what the SIMD kernels use (i32 arithmetic, structured
+// control, f64x2 SIMD: gemm-simd.ts here, nodes-amortized's MLP tiles through `wasm` of
+// @argmin/autodiff/kernels), so the kernels are written as readable instruction lists in
+// TypeScript, with no toolchain and no binary blob in the repository. Opcodes are those of the
+// WebAssembly 2.0 specification (core, §5.4; SIMD, the 0xFD prefix).
 
 export type Bytes = readonly number[];
 
