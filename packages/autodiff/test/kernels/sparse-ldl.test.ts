@@ -107,7 +107,7 @@ describe('sparse LDLᵀ', () => {
     'dense-A LP/QP KKT [[P, Aᵀ], [A, −W]]: grouped Schur updates (dual rows sharing all x rows) agree with the all-sparse path',
     (nx, ratio, lp, seed) => {
       const { dense, upper, signs, n } = denseAKkt(nx, ratio * nx + 3, lp, seed);
-      const sym = analyzeLdl(upper);
+      const sym = analyzeLdl(upper, { wholeDense: false });
       expect(sym.schurMaxRows).toBeGreaterThanOrEqual(nx - 1);
       const f = factorLdl(sym, upper.values, signs);
       const g = factorLdl(analyzeLdl(upper, { denseTail: false }), upper.values, signs);
@@ -122,12 +122,23 @@ describe('sparse LDLᵀ', () => {
 
   it('a grouped Schur update wider than one gemm row block (QP, 130 x rows) agrees with the all-sparse path', () => {
     const { dense, upper, signs, n } = denseAKkt(130, 140, false, 11);
-    const sym = analyzeLdl(upper);
+    const sym = analyzeLdl(upper, { wholeDense: false });
     expect(sym.schurMaxRows).toBeGreaterThan(96);
     const f = factorLdl(sym, upper.values, signs);
     const g = factorLdl(analyzeLdl(upper, { denseTail: false }), upper.values, signs);
     for (let k = 0; k < n; k++) expect(Math.abs(f.d[k]! - g.d[k]!)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(g.d[k]!)));
     const b = Float64Array.from({ length: n }, (_, i) => Math.cos(i));
+    expect(relativeResidual(dense, n, solveLdl(f, b, new Float64Array(n)), b)).toBeLessThanOrEqual(1e-12);
+  });
+
+  it('a small matrix cheaper dense is factored as one dense block and agrees with the all-sparse path', () => {
+    const { dense, upper, signs, n } = denseAKkt(130, 140, false, 11);
+    const sym = analyzeLdl(upper);
+    expect(sym.tailStart).toBe(0);
+    const f = factorLdl(sym, upper.values, signs);
+    const g = factorLdl(analyzeLdl(upper, { denseTail: false }), upper.values, signs);
+    for (let k = 0; k < n; k++) expect(Math.abs(f.d[k]! - g.d[k]!)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(g.d[k]!)));
+    const b = Float64Array.from({ length: n }, (_, i) => Math.sin(i));
     expect(relativeResidual(dense, n, solveLdl(f, b, new Float64Array(n)), b)).toBeLessThanOrEqual(1e-12);
   });
 

@@ -17,6 +17,11 @@ export interface LdlAnalyzeOptions {
   readonly ordering?: LdlOrdering;
   /** Factor a trailing block that fill has made dense with the blocked dense kernel (default true). */
   readonly denseTail?: boolean;
+  /**
+   * With denseTail: factor a small matrix whose sparse factor costs at least 1/2.5 of a dense one
+   * as one dense block (default true; false keeps the sparse columns and their Schur updates).
+   */
+  readonly wholeDense?: boolean;
 }
 
 /**
@@ -81,11 +86,11 @@ export function analyzeLdl(upper: CscPattern, options: LdlAnalyzeOptions = {}): 
   else
     throw new InvalidInputError(`analyzeLdl: unknown ordering '${String(ordering)}' (use 'amd', 'natural' or an Int32Array permutation)`);
   const denseTail = options.denseTail ?? true;
-  const sym = symbolicFactor(upper, perm, iperm(perm, n), denseTail);
+  const sym = symbolicFactor(upper, perm, iperm(perm, n), denseTail, undefined, options.wholeDense ?? true);
   if (ordering !== 'amd' || !denseTail) return sym;
   const delayed = delayIntoTail(sym);
   // The delayed columns join the tail (a dense block need not be an elimination-tree chain).
-  return delayed ? symbolicFactor(upper, delayed.perm, iperm(delayed.perm, n), true, delayed.tailFrom) : sym;
+  return delayed ? symbolicFactor(upper, delayed.perm, iperm(delayed.perm, n), true, delayed.tailFrom, options.wholeDense ?? true) : sym;
 }
 
 const iperm = (perm: Int32Array, n: number) => invertPermutation(perm, n, 'analyzeLdl');
