@@ -1,5 +1,6 @@
 import { dot, ldltInto, luInto, luSolveInto, syrk, type LuFactor } from '@argmin/autodiff/kernels';
 import type { IpmCone } from './cone.js';
+import { addRowsTimes, rowsTimesVector } from './dense-rows.js';
 import type { KktSolver } from './kkt.js';
 import { symMulAdd, type Matrix } from './matrix.js';
 
@@ -39,6 +40,7 @@ export function finalKkt(A: Matrix & { kind: 'dense' }, P: (Matrix & { kind: 'de
   const ez = new Float64Array(m);
   const cx = new Float64Array(n);
   const cz = new Float64Array(m);
+  const negDz = new Float64Array(m);
   let rhs = new Float64Array(0);
   let lastRes = Number.NaN;
   const basis = new Float64Array(n * n);
@@ -89,18 +91,13 @@ export function finalKkt(A: Matrix & { kind: 'dense' }, P: (Matrix & { kind: 'de
   };
   /** (ex, ez) = (rx, rz) − K·(dx, dz), and its largest entry. */
   const residual = (rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array): number => {
+    // ex = rx − P·dx − Aᵀdz, ez = rz − A·dx + H·dz, each product four rows of A per pass.
     symMulAdd(P, dx, ex, -1, 0);
+    for (let i = 0; i < m; i++) negDz[i] = -dz[i]!;
+    addRowsTimes(a, 0, m, n, negDz, ex);
     for (let j = 0; j < n; j++) ex[j]! += rx[j]!;
-    for (let i = 0; i < m; i++) {
-      const r = i * n;
-      const zi = dz[i]!;
-      let v = 0;
-      for (let j = 0; j < n; j++) {
-        v += a[r + j]! * dx[j]!;
-        ex[j]! -= a[r + j]! * zi;
-      }
-      ez[i] = rz[i]! - v + h[i]! * zi;
-    }
+    rowsTimesVector(a, 0, m, n, dx, ez);
+    for (let i = 0; i < m; i++) ez[i] = rz[i]! - ez[i]! + h[i]! * dz[i]!;
     let res = 0;
     for (let j = 0; j < n; j++) res = Math.max(res, Math.abs(ex[j]!));
     for (let i = 0; i < m; i++) res = Math.max(res, Math.abs(ez[i]!));
