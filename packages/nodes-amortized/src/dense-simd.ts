@@ -244,7 +244,7 @@ let kernels: Kernels | null | undefined;
 function instance(): Kernels | null {
   if (kernels !== undefined) return kernels;
   kernels = null;
-  if (typeof WebAssembly !== 'object') return null;
+  if (!encoder.wasmAllowed()) return null;
   const common = [I32, I32, I32, I32, I32, I32, I32, I32, I32, I32];
   const bytes = wasmModule(PAGES, [
     // The hidden kernel never reads LO and HI (two f64 locals there) but keeps the numbering.

@@ -43,6 +43,7 @@ import {
   tee,
   v128Load,
   v128Store,
+  wasmAllowed,
   wasmModule,
 } from './wasm-encode.js';
 
@@ -122,7 +123,7 @@ type Panel = (aPtr: number, bPtr: number, cPtr: number, tiles: number, depth: nu
 /** The memory (fixed size), its view and the compiled kernel, or nulls where WebAssembly or its SIMD is missing. */
 function instantiate(): { heap: Float64Array; panel: Panel | null } {
   const none = { heap: new Float64Array(0), panel: null };
-  if (typeof WebAssembly !== 'object') return none;
+  if (!wasmAllowed()) return none;
   try {
     const bytes = wasmModule(PAGES, [
       {

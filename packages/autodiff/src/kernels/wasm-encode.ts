@@ -6,6 +6,16 @@
 
 export type Bytes = readonly number[];
 
+/**
+ * Whether the SIMD kernels may compile WebAssembly: not where the page declared it may not
+ * (`globalThis.__argmin_wasm = false`, set by `@argmin/viz/strict-csp`): a Content-Security-Policy
+ * without 'wasm-unsafe-eval' reports every compilation as a violation even though the kernels then
+ * fall back to their scalar paths.
+ */
+export function wasmAllowed(): boolean {
+  return typeof WebAssembly === 'object' && (globalThis as { __argmin_wasm?: boolean }).__argmin_wasm !== false;
+}
+
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
   const out: number[] = [];
