@@ -138,3 +138,31 @@ export function dualScaling3(H: Float64Array, mu: number, Wm: Float64Array, Wit:
   }
   return true;
 }
+
+/**
+ * The step length of a 3-dimensional nonsymmetric cone block at `offset`: the largest
+ * α = min(αmax, 1)·0.8ᵏ (k < 80) keeping s + αΔs strictly in the cone and z + αΔz strictly in
+ * its dual (0 if none); `ps` and `pz` hold 3 entries of scratch.
+ */
+export function backtrackStep3(
+  offset: number,
+  s: Float64Array,
+  z: Float64Array,
+  ds: Float64Array,
+  dz: Float64Array,
+  alphaMax: number,
+  inPrimal: (v: Float64Array) => boolean,
+  inDual: (v: Float64Array) => boolean,
+  ps: Float64Array,
+  pz: Float64Array,
+): number {
+  let a = Math.min(alphaMax, 1);
+  for (let it = 0; it < 80; it++, a *= 0.8) {
+    for (let i = 0; i < 3; i++) {
+      ps[i] = s[offset + i]! + a * ds[offset + i]!;
+      pz[i] = z[offset + i]! + a * dz[offset + i]!;
+    }
+    if (inPrimal(ps) && inDual(pz)) return a;
+  }
+  return 0;
+}

@@ -1,5 +1,5 @@
 import type { IpmCone } from './cone.js';
-import { applyDense, dualScaling3 } from './dense-small.js';
+import { applyDense, backtrackStep3, dualScaling3 } from './dense-small.js';
 
 /**
  * The exponential cone K = cl{(x, y, z): y > 0, y·exp(x/y) ≤ z} (SCS's order), with dual
@@ -31,6 +31,10 @@ export function expCone(offset: number): IpmCone {
   let big = new Float64Array(3);
   let muNow = 1;
   const zs = new Float64Array(3);
+  const ps = new Float64Array(3);
+  const pz = new Float64Array(3);
+  const inPrimal3 = (v: Float64Array) => inPrimal(v, 0);
+  const inDual3 = (v: Float64Array) => inDual(v, 0);
 
   return {
     kind: 'exp',
@@ -86,17 +90,7 @@ export function expCone(offset: number): IpmCone {
       applyDense(mat, transpose, 3, x, out, offset, ld, ncols, big);
     },
     stepLength(s, z, ds, dz, alphaMax) {
-      let a = Math.min(alphaMax, 1);
-      const ps = new Float64Array(3);
-      const pz = new Float64Array(3);
-      for (let it = 0; it < 80; it++, a *= 0.8) {
-        for (let i = 0; i < 3; i++) {
-          ps[i] = s[offset + i]! + a * ds[offset + i]!;
-          pz[i] = z[offset + i]! + a * dz[offset + i]!;
-        }
-        if (inPrimal(ps, 0) && inDual(pz, 0)) return a;
-      }
-      return 0;
+      return backtrackStep3(offset, s, z, ds, dz, alphaMax, inPrimal3, inDual3, ps, pz);
     },
     hessian(out) {
       for (let i = 0; i < 9; i++) out[i] = muNow * H[i]!;

@@ -1,5 +1,5 @@
 import type { IpmCone } from './cone.js';
-import { applyDense, dualScaling3 } from './dense-small.js';
+import { applyDense, backtrackStep3, dualScaling3 } from './dense-small.js';
 
 /**
  * The power cone K_α = {(x, y, z): x^α·y^(1−α) ≥ |z|, x, y ≥ 0}, α ∈ (0, 1), with dual
@@ -23,6 +23,8 @@ export function powerCone(offset: number, alpha: number): IpmCone {
   const zs = new Float64Array(3);
   const ps = new Float64Array(3);
   const pz = new Float64Array(3);
+  const inPrimal3 = (v: Float64Array) => inPowerPrimal(v, 0, alpha);
+  const inDual3 = (v: Float64Array) => inPowerDual(v, 0, alpha);
   let big = new Float64Array(3);
   let muNow = 1;
   // s = z = −∇f*(z) at μ = 1 with w = 0: u² = 1 + α, v² = 2 − α (Clarabel's start).
@@ -67,15 +69,7 @@ export function powerCone(offset: number, alpha: number): IpmCone {
       applyDense(mat, transpose, 3, x, out, offset, ld, ncols, big);
     },
     stepLength(s, z, ds, dz, alphaMax) {
-      let a = Math.min(alphaMax, 1);
-      for (let it = 0; it < 80; it++, a *= 0.8) {
-        for (let i = 0; i < 3; i++) {
-          ps[i] = s[offset + i]! + a * ds[offset + i]!;
-          pz[i] = z[offset + i]! + a * dz[offset + i]!;
-        }
-        if (inPowerPrimal(ps, 0, alpha) && inPowerDual(pz, 0, alpha)) return a;
-      }
-      return 0;
+      return backtrackStep3(offset, s, z, ds, dz, alphaMax, inPrimal3, inDual3, ps, pz);
     },
     hessian(out) {
       for (let i = 0; i < 9; i++) out[i] = muNow * H[i]!;
