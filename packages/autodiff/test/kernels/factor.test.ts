@@ -10,6 +10,7 @@ import {
   choleskySolve,
   luDet,
   luFactor,
+  luInto,
   luLogAbsDet,
   luSolve,
   trsm,
@@ -154,6 +155,24 @@ describe('LU with partial pivoting', () => {
       /^solve: input 'A' \(batch element 1\) is singular to working precision: no pivot in column 1/,
     );
     expect(() => luFactor(new Float64Array(4), 2)).toThrow(/^lu: input 'A' is singular .* column 0/);
+  });
+
+  test.prop([dim, fc.nat(1e6)], { numRuns: numRuns() })('luInto into dirty buffers equals luFactor, A not written', (n, seed) => {
+    const a = dominant(n, 1, seed);
+    const before = a.slice();
+    const lu = randomArray(n * n, seed + 1);
+    const pivots = new Int32Array(n).fill(-7);
+    expect(luInto(a, n, lu, pivots)).toBe(-1);
+    const f = luFactor(a, n);
+    expect(Array.from(lu)).toEqual(Array.from(f.lu));
+    expect(Array.from(pivots)).toEqual(Array.from(f.pivots));
+    expect(Array.from(a)).toEqual(Array.from(before));
+  });
+
+  it('luInto returns the first column without a pivot instead of throwing', () => {
+    const lu = new Float64Array(4);
+    expect(luInto(Float64Array.of(1, 2, 2, 4), 2, lu, new Int32Array(2))).toBe(1);
+    expect(luInto(new Float64Array(4), 2, lu, new Int32Array(2))).toBe(0);
   });
 });
 
