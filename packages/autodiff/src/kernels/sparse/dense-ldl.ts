@@ -1,30 +1,64 @@
 import { gemm } from '../blas.js';
+import { MATRIX_AT, denseHeap, heapGemm, heapTrsm } from './dense-simd.js';
 
 /**
- * Blocked dense LDLᵀ for the trailing block of a sparse factorization, where fill has made the
- * Schur complement dense (a random LP's KKT system: the last ~n columns). Left-looking: each block
- * column first subtracts every earlier column in one gemm (the packed micro-kernel of
- * kernels/gemm-packed.ts, at depth up to its full 128), then factors its own rows; everything
- * outside that product is O(t²·nb).
+ * Dense LDLᵀ for the trailing block of a sparse factorization, where fill has made the Schur
+ * complement dense (a random LP's KKT system: the last ~n columns). Recursive (Gustavson's
+ * recursive Cholesky, with D): factor the leading half, solve the rows below it against that
+ * half (a recursive triangular solve), subtract their product from the trailing half (a recursive
+ * lower-triangular product), factor the trailing half. Nearly all multiply–adds are then matrix
+ * products with every dimension large (at the top level of order t/2); only diagonal blocks of
+ * order ≤ LDL_BASE (t·LDL_BASE²/6 multiply–adds in all) and the triangular solves' bases of width
+ * ≤ TRSM_BASE (~t²·TRSM_BASE/4) are not.
+ *
+ * Where WebAssembly is allowed and t ≥ SIMD_MIN, the lower triangle is copied into
+ * dense-simd.ts's memory and factored there: its products (packing included) and the solves'
+ * bases run as f64x2 WebAssembly in place, the rest of this file's loops on the memory's view; L
+ * is copied back. Otherwise the products are gemm (kernels/blas.ts) on `a` itself.
+ *
+ * The strict upper triangle, scratch for the caller, holds U = D·Lᵀ (U[c,i] = L[i,c]·d_c) as the
+ * columns are finished: both operands of every product are then read row-major and untransposed
+ * (L from the lower triangle, D·Lᵀ from the upper), with no extra buffer.
+ *
+ * t = 1984 (the n = 2000 sparse LP's tail), AMD EPYC: 0.51 s before (left-looking, 48-column
+ * panels, each panel's product re-packing all of L[k0:t, :k0] in JavaScript), ~0.25 s here.
  */
 
 /**
- * Block width: a multiple of 4. The panel solve below the diagonal block is scalar and costs
- * t²·nb/4 multiply–adds in all; the product's packing costs ~1/nb of its flops.
+ * Panel width of the grouped Schur updates (numeric.ts's syrkLower calls, whose lp and wp are
+ * stride·DENSE_PANEL); wp of that size is also more than denseLdl's work (≤ 4·TRSM_BASE).
  */
 export const DENSE_PANEL = 48;
+
+/** Order at or below which a diagonal block is factored by the scalar loop. */
+const LDL_BASE = 32;
+/** Width at or below which a triangular solve is by substitution, four rows at a time (≤ dense-simd.ts's TRSM_MAX). */
+const TRSM_BASE = 16;
+/** Order at or below which a diagonal block of the trailing update is one square product. */
+const SYRK_BASE = 64;
+/**
+ * Orders from which the tail is factored on dense-simd.ts's memory (where WebAssembly allows):
+ * from t ≈ 64 on it was faster than gemm on `a` (t = 96: 0.11 against 0.14 ms), at 32 slower.
+ */
+const SIMD_MIN = 64;
 
 /** Row stride of a t×t block in this layout (t rounded up to 4). */
 export function denseStride(t: number): number {
   return (t + 3) & ~3;
 }
 
+/** n split in two, the first part a multiple of 4 (gemm's tiles are 4 rows and 4 columns). */
+function split(n: number): number {
+  return ((n >> 1) + 3) & ~3;
+}
+
 /**
  * In-place LDLᵀ of the t×t symmetric matrix in `a` (row-major, stride denseStride(t), lower
  * triangle read): on return its strict lower triangle holds L and d[dOff…dOff+t) holds D. Dynamic
- * regularization: a pivot with signs[k]·d ≤ dynEps becomes signs[k]·dynDelta. `wp` is work of
- * length ≥ denseStride(t)·DENSE_PANEL. Returns the number of pivots regularized. Entries above
- * the diagonal and in the padding are scratch.
+ * regularization, pivot by pivot in order: a pivot with signs[k]·d ≤ dynEps becomes
+ * signs[k]·dynDelta. `wp` is work of length ≥ 4·min(t, 16) (denseStride(t)·DENSE_PANEL is plenty).
+ * Returns the number of pivots regularized. Entries above the diagonal and in the padding are
+ * scratch.
  */
 export function denseLdl(
   a: Float64Array,
@@ -36,57 +70,144 @@ export function denseLdl(
   dynDelta: number,
   wp: Float64Array,
 ): number {
+  if (t === 0) return 0;
   const ld = denseStride(t);
+  const heap = t >= SIMD_MIN ? denseHeap(ld * ld) : null;
+  if (heap === null) return ldlRec(a, 0, ld, false, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
+  // The lower triangle into the memory, L back out.
+  for (let i = 0, src = 0, dst = MATRIX_AT; i < t; i++, src += ld, dst += ld) heap.set(a.subarray(src, src + i + 1), dst);
+  const regularized = ldlRec(heap, MATRIX_AT, ld, true, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
+  for (let i = 1, src = MATRIX_AT + ld, dst = ld; i < t; i++, src += ld, dst += ld) a.set(heap.subarray(src, src + i), dst);
+  return regularized;
+}
+
+/** a[cOff…] −= a[aOff…]·a[bOff…] (m×k times k×n, all at stride ld): dense-simd.ts's kernel on its memory, or gemm. */
+function product(
+  a: Float64Array,
+  simd: boolean,
+  m: number,
+  n: number,
+  k: number,
+  aOff: number,
+  bOff: number,
+  cOff: number,
+  ld: number,
+): void {
+  if (simd) heapGemm(m, n, k, aOff, ld, bOff, ld, cOff, ld);
+  else gemm(false, false, m, n, k, -1, a, aOff, ld, a, bOff, ld, 1, a, cOff, ld);
+}
+
+/**
+ * Factors the diagonal block [k0, k0+n)² of the t×t matrix at a[o…] (stride ld), whose entries
+ * already have every column before k0 subtracted: L below its diagonal, U = D·Lᵀ above, D into d.
+ */
+function ldlRec(
+  a: Float64Array,
+  o: number,
+  ld: number,
+  simd: boolean,
+  k0: number,
+  n: number,
+  d: Float64Array,
+  dOff: number,
+  signs: Int8Array,
+  dynEps: number,
+  dynDelta: number,
+  wp: Float64Array,
+): number {
+  if (n <= LDL_BASE) return ldlBase(a, o, ld, k0, n, d, dOff, signs, dynEps, dynDelta);
+  const n1 = split(n);
+  const k1 = k0 + n1;
+  const m = n - n1;
+  let regularized = ldlRec(a, o, ld, simd, k0, n1, d, dOff, signs, dynEps, dynDelta, wp);
+  trsmRec(a, o, ld, simd, k1, m, k0, n1, d, dOff, wp);
+  syrkRec(a, o, ld, simd, k1, m, k0, n1);
+  regularized += ldlRec(a, o, ld, simd, k1, m, d, dOff, signs, dynEps, dynDelta, wp);
+  return regularized;
+}
+
+/** The scalar base of ldlRec: right-looking, one column at a time (n ≤ LDL_BASE). */
+function ldlBase(
+  a: Float64Array,
+  o: number,
+  ld: number,
+  k0: number,
+  n: number,
+  d: Float64Array,
+  dOff: number,
+  signs: Int8Array,
+  dynEps: number,
+  dynDelta: number,
+): number {
   let regularized = 0;
-  for (let k0 = 0; k0 < t; k0 += DENSE_PANEL) {
-    const nb = Math.min(DENSE_PANEL, t - k0);
-    const k1 = k0 + nb;
-    if (k0 > 0) {
-      // W = L[k0:k1, :k0]·D (nb×k0 at stride k0), then A[k0:t, k0:k1] −= L[k0:t, :k0]·Wᵀ.
-      for (let r = 0; r < nb; r++) {
-        const src = (k0 + r) * ld;
-        const dst = r * k0;
-        for (let c = 0; c < k0; c++) wp[dst + c] = a[src + c]! * d[dOff + c]!;
-      }
-      gemm(false, true, t - k0, nb, k0, -1, a, k0 * ld, ld, wp, 0, k0, 1, a, k0 * ld + k0, ld);
+  const k1 = k0 + n;
+  for (let j = k0; j < k1; j++) {
+    const rj = o + j * ld;
+    let dj = a[rj + j]!;
+    const s = signs[j]!;
+    if (!(s * dj > dynEps)) {
+      dj = s * dynDelta;
+      regularized++;
     }
-    // Diagonal block, left-looking within the block (earlier blocks are already subtracted).
-    for (let j = k0; j < k1; j++) {
-      const rj = j * ld;
-      let dj = a[rj + j]!;
-      for (let c = k0; c < j; c++) {
-        const l = a[rj + c]!;
-        dj -= l * l * d[dOff + c]!;
-      }
-      const s = signs[j]!;
-      if (!(s * dj > dynEps)) {
-        dj = s * dynDelta;
-        regularized++;
-      }
-      d[dOff + j] = dj;
-      // Column j of the block: w_c = L[j,c]·d_c for c < j, then L[i,j] = (a[i,j] − Σ L[i,c] w_c) / d_j.
-      for (let c = k0; c < j; c++) wp[c - k0] = a[rj + c]! * d[dOff + c]!;
-      const inv = 1 / dj;
-      for (let i = j + 1; i < k1; i++) {
-        const ri = i * ld;
-        let v = a[ri + j]!;
-        for (let c = k0; c < j; c++) v -= a[ri + c]! * wp[c - k0]!;
-        a[ri + j] = v * inv;
-      }
+    d[dOff + j] = dj;
+    const inv = 1 / dj;
+    // Column j: U[j,i] = a[i,j] (= L[i,j]·d_j), L[i,j] = a[i,j]/d_j; then row i of the block, up
+    // to its diagonal, loses L[i,j]·U[j, j+1…i].
+    for (let i = j + 1; i < k1; i++) {
+      const ri = o + i * ld;
+      const u = a[ri + j]!;
+      a[rj + i] = u;
+      const l = u * inv;
+      a[ri + j] = l;
+      for (let c = j + 1; c <= i; c++) a[ri + c]! -= l * a[rj + c]!;
     }
-    // Panel: rows below the block solve L[i,blk]·D·L11ᵀ = A[i,blk], four rows at a time.
-    for (let i = k1; i < t; i += 4) panelRows(a, ld, Math.min(4, t - i), i, k0, nb, d, dOff + k0, wp);
   }
   return regularized;
 }
 
 /**
- * Panel rows i…i+live−1 (live ≤ 4) at once, sharing every L11 load: forward substitution
- * w_c = a[r,k0+c] − Σ_{q<c} L11[c,q]·w_q, L[r,k0+c] = w_c/d_c. The w of the four rows are kept
- * interleaved in `wp` so the inner loop reads them contiguously; missing rows compute zeros.
+ * Rows [r0, r0+m) of the columns [c0, c0+n) (a factored diagonal block, every earlier column
+ * already subtracted from these rows): L[r, blk] = A[r, blk]·U⁻¹ (U = D·Lᵀ of the block, upper
+ * triangular with diagonal D), and U[blk, r] = L[r, blk]·D into the upper triangle.
  */
-function panelRows(
+function trsmRec(
   a: Float64Array,
+  o: number,
+  ld: number,
+  simd: boolean,
+  r0: number,
+  m: number,
+  c0: number,
+  n: number,
+  d: Float64Array,
+  dOff: number,
+  wp: Float64Array,
+): void {
+  if (n <= TRSM_BASE) {
+    let i = 0;
+    if (simd) {
+      heapTrsm(o, ld, r0, m, c0, n, d, dOff);
+      i = m & ~3;
+    }
+    for (; i < m; i += 4) trsmRows(a, o, ld, Math.min(4, m - i), r0 + i, c0, n, d, dOff + c0, wp);
+    return;
+  }
+  const n1 = split(n);
+  trsmRec(a, o, ld, simd, r0, m, c0, n1, d, dOff, wp);
+  // A[r, c0+n1 : c0+n] −= L[r, c0 : c0+n1]·U[c0 : c0+n1, c0+n1 : c0+n].
+  product(a, simd, m, n - n1, n1, o + r0 * ld + c0, o + c0 * ld + c0 + n1, o + r0 * ld + c0 + n1, ld);
+  trsmRec(a, o, ld, simd, r0, m, c0 + n1, n - n1, d, dOff, wp);
+}
+
+/**
+ * Rows i…i+live−1 (live ≤ 4) of trsmRec's base at once, sharing every L11 load: forward
+ * substitution w_c = a[r,k0+c] − Σ_{q<c} L11[c,q]·w_q (w_c = L[r,k0+c]·d_c, which is U's entry),
+ * L[r,k0+c] = w_c/d_c. The w of the four rows are kept interleaved in `wp` so the inner loop reads
+ * them contiguously; missing rows compute zeros and are not stored.
+ */
+function trsmRows(
+  a: Float64Array,
+  o: number,
   ld: number,
   live: number,
   i: number,
@@ -96,12 +217,12 @@ function panelRows(
   dk0: number,
   wp: Float64Array,
 ): void {
-  const r0 = i * ld + k0;
+  const r0 = o + i * ld + k0;
   const r1 = live > 1 ? r0 + ld : r0;
   const r2 = live > 2 ? r1 + ld : r0;
   const r3 = live > 3 ? r2 + ld : r0;
   for (let c = 0; c < nb; c++) {
-    const rc = (k0 + c) * ld + k0;
+    const rc = o + (k0 + c) * ld + k0;
     let v0 = a[r0 + c]!;
     let v1 = a[r1 + c]!;
     let v2 = a[r2 + c]!;
@@ -119,15 +240,42 @@ function panelRows(
     wp[w + 2] = v2;
     wp[w + 3] = v3;
   }
-  // L back into the matrix; rows past `live` aliased row 0 and are dropped (r3 first, r0 last).
+  // L into the rows, U (= w) into the upper triangle: row k0+c, columns i…i+live−1.
   for (let c = 0; c < nb; c++) {
     const inv = 1 / d[dk0 + c]!;
     const w = 4 * c;
-    if (live > 3) a[r3 + c] = wp[w + 3]! * inv;
-    if (live > 2) a[r2 + c] = wp[w + 2]! * inv;
-    if (live > 1) a[r1 + c] = wp[w + 1]! * inv;
+    const u = o + (k0 + c) * ld + i;
+    if (live > 3) {
+      a[r3 + c] = wp[w + 3]! * inv;
+      a[u + 3] = wp[w + 3]!;
+    }
+    if (live > 2) {
+      a[r2 + c] = wp[w + 2]! * inv;
+      a[u + 2] = wp[w + 2]!;
+    }
+    if (live > 1) {
+      a[r1 + c] = wp[w + 1]! * inv;
+      a[u + 1] = wp[w + 1]!;
+    }
     a[r0 + c] = wp[w]! * inv;
+    a[u] = wp[w]!;
   }
+}
+
+/**
+ * The lower triangle of the block [r0, r0+n)² −= L[r0:r0+n, k0:k0+k]·U[k0:k0+k, r0:r0+n]. The
+ * strict upper part of each SYRK_BASE diagonal block is computed too (scratch: those entries are
+ * above the diagonal and not yet factored).
+ */
+function syrkRec(a: Float64Array, o: number, ld: number, simd: boolean, r0: number, n: number, k0: number, k: number): void {
+  if (n <= SYRK_BASE) {
+    product(a, simd, n, n, k, o + r0 * ld + k0, o + k0 * ld + r0, o + r0 * ld + r0, ld);
+    return;
+  }
+  const h = split(n);
+  syrkRec(a, o, ld, simd, r0, h, k0, k);
+  product(a, simd, n - h, h, k, o + (r0 + h) * ld + k0, o + k0 * ld + r0, o + (r0 + h) * ld + r0, ld);
+  syrkRec(a, o, ld, simd, r0 + h, n - h, k0, k);
 }
 
 /** Rows per gemm of syrkLower: each call wastes the upper half of its diagonal block. */
@@ -144,35 +292,76 @@ export function syrkLower(q: number, k: number, lt: Float64Array, wt: Float64Arr
   }
 }
 
-/** In place, on w (length ≥ off + t): w ← L⁻¹w (unit lower L in a's strict lower triangle). */
+/**
+ * In place, on w (length ≥ off + t): w ← L⁻¹w (unit lower L in a's strict lower triangle). Four
+ * rows per pass share each load of w: the rows' dot products with the solved part, then the
+ * 4×4 triangle among them.
+ */
 export function denseForward(a: Float64Array, t: number, w: Float64Array, off: number): void {
   const ld = denseStride(t);
-  for (let i = 1; i < t; i++) {
-    const ri = i * ld;
-    // Four partial sums: the dot product is latency-bound on one accumulator.
+  let i = 0;
+  for (; i + 3 < t; i += 4) {
+    const r0 = i * ld;
+    const r1 = r0 + ld;
+    const r2 = r1 + ld;
+    const r3 = r2 + ld;
     let s0 = 0;
     let s1 = 0;
     let s2 = 0;
     let s3 = 0;
-    let c = 0;
-    for (; c + 3 < i; c += 4) {
-      s0 += a[ri + c]! * w[off + c]!;
-      s1 += a[ri + c + 1]! * w[off + c + 1]!;
-      s2 += a[ri + c + 2]! * w[off + c + 2]!;
-      s3 += a[ri + c + 3]! * w[off + c + 3]!;
+    for (let c = 0; c < i; c++) {
+      const x = w[off + c]!;
+      s0 += a[r0 + c]! * x;
+      s1 += a[r1 + c]! * x;
+      s2 += a[r2 + c]! * x;
+      s3 += a[r3 + c]! * x;
     }
-    for (; c < i; c++) s0 += a[ri + c]! * w[off + c]!;
-    w[off + i]! -= s0 + s1 + s2 + s3;
+    const w0 = w[off + i]! - s0;
+    const w1 = w[off + i + 1]! - s1 - a[r1 + i]! * w0;
+    const w2 = w[off + i + 2]! - s2 - a[r2 + i]! * w0 - a[r2 + i + 1]! * w1;
+    w[off + i] = w0;
+    w[off + i + 1] = w1;
+    w[off + i + 2] = w2;
+    w[off + i + 3] = w[off + i + 3]! - s3 - a[r3 + i]! * w0 - a[r3 + i + 1]! * w1 - a[r3 + i + 2]! * w2;
+  }
+  for (; i < t; i++) {
+    const ri = i * ld;
+    let s = 0;
+    for (let c = 0; c < i; c++) s += a[ri + c]! * w[off + c]!;
+    w[off + i]! -= s;
   }
 }
 
-/** In place, on w: w ← L⁻ᵀw. */
+/**
+ * In place, on w: w ← L⁻ᵀw. Four rows of L per pass (the 4×4 triangle among them first, then
+ * w[0…i) −= their combination), so w is read and written once per four rows; a group whose four
+ * entries of w are all zero is skipped.
+ */
 export function denseBackward(a: Float64Array, t: number, w: Float64Array, off: number): void {
   const ld = denseStride(t);
-  for (let i = t - 1; i > 0; i--) {
+  let i = t;
+  // Rows past the last multiple of 4, one at a time (the highest first).
+  for (; i % 4 !== 0; ) {
+    i--;
     const ri = i * ld;
     const wi = w[off + i]!;
     if (wi === 0) continue;
     for (let c = 0; c < i; c++) w[off + c]! -= a[ri + c]! * wi;
+  }
+  for (; i > 0; ) {
+    i -= 4;
+    const r0 = i * ld;
+    const r1 = r0 + ld;
+    const r2 = r1 + ld;
+    const r3 = r2 + ld;
+    const w3 = w[off + i + 3]!;
+    const w2 = w[off + i + 2]! - a[r3 + i + 2]! * w3;
+    const w1 = w[off + i + 1]! - a[r3 + i + 1]! * w3 - a[r2 + i + 1]! * w2;
+    const w0 = w[off + i]! - a[r3 + i]! * w3 - a[r2 + i]! * w2 - a[r1 + i]! * w1;
+    w[off + i + 2] = w2;
+    w[off + i + 1] = w1;
+    w[off + i] = w0;
+    if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0) continue;
+    for (let c = 0; c < i; c++) w[off + c]! -= a[r0 + c]! * w0 + a[r1 + c]! * w1 + a[r2 + c]! * w2 + a[r3 + c]! * w3;
   }
 }
