@@ -71,8 +71,8 @@ function trsmUnblocked(
   ldb: number,
 ): void {
   const { lower, transpose = false, unitDiagonal = false } = opts;
-  if (nrhs === 1 && lower && !unitDiagonal) {
-    solveLowerVector(transpose, n, t, tOff, ldt, b, bOff, ldb);
+  if (nrhs === 1) {
+    solveVector(lower, transpose, unitDiagonal, n, t, tOff, ldt, b, bOff, ldb);
     return;
   }
   // Element (i, j) of op(T) sits at tOff + i*si + j*sj.
@@ -101,11 +101,14 @@ function trsmUnblocked(
 }
 
 /**
- * L·x = b or Lᵀ·x = b for one right-hand side (entries ldb apart) and a lower triangular L, both
- * reading L by rows: forward substitution with dot products, back substitution with axpys.
+ * One right-hand side, every form of T, reading T by rows (contiguous): without transpose, x_i is
+ * its row's dot product with the x already solved; transposed, each solved x_k is subtracted along
+ * row k of T (an axpy), last row first for lower T, first row first for upper T.
  */
-function solveLowerVector(
+function solveVector(
+  lower: boolean,
   transpose: boolean,
+  unitDiagonal: boolean,
   n: number,
   t: Float64Array,
   tOff: number,
@@ -114,22 +117,26 @@ function solveLowerVector(
   bOff: number,
   ldb: number,
 ): void {
+  const pivot = (row: number, i: number) => (unitDiagonal ? 1 : t[row + i]!);
   if (!transpose) {
-    if (ldb === 1) {
-      for (let i = 0, row = tOff; i < n; i++, row += ldt) b[bOff + i] = (b[bOff + i]! - dot(i, t, b, row, bOff)) / t[row + i]!;
-      return;
-    }
-    for (let i = 0, row = tOff; i < n; i++, row += ldt) {
-      let s = b[bOff + i * ldb]!;
-      for (let j = 0; j < i; j++) s -= t[row + j]! * b[bOff + j * ldb]!;
-      b[bOff + i * ldb] = s / t[row + i]!;
+    for (let step = 0; step < n; step++) {
+      const i = lower ? step : n - 1 - step;
+      const row = tOff + i * ldt;
+      const [j0, j1] = lower ? [0, i] : [i + 1, n];
+      let s = 0;
+      if (ldb === 1) s = dot(j1 - j0, t, b, row + j0, bOff + j0);
+      else for (let j = j0; j < j1; j++) s += t[row + j]! * b[bOff + j * ldb]!;
+      b[bOff + i * ldb] = (b[bOff + i * ldb]! - s) / pivot(row, i);
     }
     return;
   }
-  for (let i = n - 1; i >= 0; i--) {
-    const row = tOff + i * ldt;
-    const xi = (b[bOff + i * ldb] = b[bOff + i * ldb]! / t[row + i]!);
-    if (xi !== 0) for (let j = 0; j < i; j++) b[bOff + j * ldb]! -= t[row + j]! * xi;
+  for (let step = 0; step < n; step++) {
+    const k = lower ? n - 1 - step : step;
+    const row = tOff + k * ldt;
+    const xk = (b[bOff + k * ldb] = b[bOff + k * ldb]! / pivot(row, k));
+    if (xk === 0) continue;
+    const [j0, j1] = lower ? [0, k] : [k + 1, n];
+    for (let j = j0; j < j1; j++) b[bOff + j * ldb]! -= t[row + j]! * xk;
   }
 }
 
