@@ -70,23 +70,29 @@ export function denseJacobian(d: ConeData, D: ConeDerivative): Float64Array {
   const cols = n + m;
   const J = new Float64Array((n + m + 1) * cols);
   const Dd = denseConeDerivative(D);
-  // DA (m×n); AᵀD = (DA)ᵀ since D is symmetric.
+  // DA (m×n) block by block (D is block diagonal); AᵀD = (DA)ᵀ since D is symmetric.
   const DA = new Float64Array(m * n);
-  gemm(false, false, m, n, m, 1, Dd, 0, m, d.A, d.aOff, n, 0, DA, 0, n);
+  for (const { offset: o, size } of d.layout.blocks)
+    gemm(false, false, size, n, size, 1, Dd, o * m + o, m, d.A, d.aOff + o * n, n, 0, DA, o * n, n);
   for (let j = 0; j < n; j++) for (let i = 0; i < m; i++) J[j * cols + n + i] = DA[i * n + j]!;
   for (let i = 0; i < m; i++) {
     const row = (n + i) * cols;
     for (let j = 0; j < n; j++) J[row + j] = -d.A[d.aOff + i * n + j]!;
-    for (let k = 0; k < m; k++) J[row + n + k] = (i === k ? 1 : 0) - Dd[i * m + k]!;
+    J[row + n + i] = 1;
   }
   const last = (n + m) * cols;
   for (let j = 0; j < n; j++) J[last + j] = -d.c[d.cOff + j]!;
-  // −bᵀD = −(Db)ᵀ.
-  for (let k = 0; k < m; k++) {
-    let v = 0;
-    for (let i = 0; i < m; i++) v += d.b[d.bOff + i]! * Dd[i * m + k]!;
-    J[last + n + k] = -v;
-  }
+  // The dual block I − D and −bᵀD = −(Db)ᵀ, within each block.
+  for (const { offset: o, size } of d.layout.blocks)
+    for (let k = o; k < o + size; k++) {
+      let v = 0;
+      for (let i = o; i < o + size; i++) {
+        const dik = Dd[i * m + k]!;
+        v += d.b[d.bOff + i]! * dik;
+        J[(n + i) * cols + n + k]! -= dik;
+      }
+      J[last + n + k] = -v;
+    }
   return J;
 }
 

@@ -3,9 +3,9 @@ import type { CscPattern } from '@argmin/autodiff/kernels';
 import type { ConeData } from './data.js';
 import { solveProgram, type KktChoice, type ProgramInput, type ProgramState } from './ipm/program.js';
 import type { ConeLayout, ConeParams, ConeSolution } from './problem.js';
-import { denseQuadratic, refineQuadratic } from './quadratic-map.js';
+import { denseQuadratic, quadraticResidualAt, refineQuadratic } from './quadratic-map.js';
 import { refine } from './refine.js';
-import type { ResidualPoint } from './residual-map.js';
+import { residualAt, type ResidualPoint } from './residual-map.js';
 
 /** Solver options of the cone node (beside `cones` and the common controls). */
 export interface ConeSolverOptions {
@@ -47,7 +47,7 @@ export interface ConeSparsity {
 /** What the VJP reuses: per batch element, the engine's final state (null if not converged). */
 export interface ConeSaved {
   readonly states: readonly (ProgramState | null)[];
-  /** Polished elements: the residual-map point the exact VJP differentiates. */
+  /** Curved-cone elements (polished or not, see residualSized): the residual-map point the exact VJP differentiates. */
   readonly points: readonly (ResidualPoint | null)[];
 }
 
@@ -82,8 +82,24 @@ function polishes(input: ProgramInput, opts: ConeSolverOptions): boolean {
   // With P the polish and its VJP are dense (quadratic-map.ts).
   if (input.P && input.n + input.m > (opts.denseMax ?? 400)) return false;
   if (p === true) return true;
+  return residualSized(input, opts);
+}
+
+/**
+ * Programs with curved cones whose residual map the VJP differentiates (vjp-residual.ts,
+ * quadratic-map.ts): n + m ≤ 1000, and ≤ denseMax with P (its map is dense). Their KKT matrix at
+ * the final iterate is not a derivative to trust: its H spans μ to 1/μ inside one block, and on
+ * the benchmark SOCP and SDP its gradients were off by 1e-3 to 40% at every tolerance tried.
+ */
+function residualSized(input: ProgramInput, opts: ConeSolverOptions): boolean {
+  if (input.P && input.n + input.m > (opts.denseMax ?? 400)) return false;
   const curved = input.layout.blocks.some((b) => b.kind !== 'zero' && b.kind !== 'nonneg');
   return curved && input.n + input.m <= 1000;
+}
+
+/** The residual-map point at an unpolished iterate (x, z = y − s), for the exact VJP. */
+function pointAt(input: ProgramInput, x: Float64Array, zy: Float64Array): ResidualPoint {
+  return input.P ? quadraticResidualAt(coneData(input), denseQuadratic(input), x, zy) : residualAt(coneData(input), x, zy);
 }
 
 /** Leading batch size of the call (1 when nothing is batched) and whether anything is batched. */
@@ -161,7 +177,12 @@ export function solveCone(
       const judged = st.verify(p.point.x, p.point.y, p.point.s);
       if (judged <= r.residual) out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: judged, steps: p.steps, point: p.point };
       if (out.residual <= ipmOpts.tol) st8 = 'converged';
-    }
+    } else if (st8 === 'converged' && residualSized(input, opts))
+      out.point = pointAt(
+        input,
+        r.x,
+        r.y.map((v, i) => v - r.s[i]!),
+      );
     x.set(out.x, e * n);
     y.set(out.y, e * m);
     s.set(out.s, e * m);
