@@ -167,9 +167,10 @@ export function solveCone(
     const r = st.result;
     let out = { x: r.x, y: r.y, s: r.s, residual: r.residual, steps: 0, point: null as ResidualPoint | null };
     let st8 = r.status;
+    const zy = r.y.map((v, i) => v - r.s[i]!);
+    const exact = polishes(input, opts);
     // Polish a converged solution, or one the interior point left close (stalled by round-off).
-    if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && polishes(input, opts)) {
-      const zy = r.y.map((v, i) => v - r.s[i]!);
+    if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && exact) {
       const p = input.P
         ? refineQuadratic(coneData(input), denseQuadratic(input), r.x, zy, 8)
         : refine(coneData(input), r.x, zy, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
@@ -177,12 +178,9 @@ export function solveCone(
       const judged = st.verify(p.point.x, p.point.y, p.point.s);
       if (judged <= r.residual) out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: judged, steps: p.steps, point: p.point };
       if (out.residual <= ipmOpts.tol) st8 = 'converged';
-    } else if (st8 === 'converged' && residualSized(input, opts))
-      out.point = pointAt(
-        input,
-        r.x,
-        r.y.map((v, i) => v - r.s[i]!),
-      );
+    }
+    // Unpolished (or polish refused) curved-cone programs: the residual map at the iterate itself.
+    if (st8 === 'converged' && !out.point && (exact || residualSized(input, opts))) out.point = pointAt(input, r.x, zy);
     x.set(out.x, e * n);
     y.set(out.y, e * m);
     s.set(out.s, e * m);
