@@ -63,55 +63,60 @@ export function luInto(a: Float64Array, n: number, lu: Float64Array, pivots: Int
   return luInPlace(lu, n, 0, pivots, 0, n * EPS * scale);
 }
 
-/** Columns per panel of the blocked factor; a matrix this small is one panel (the unblocked algorithm). */
+/** Panel width at which the recursion below stops: such a panel is factored column by column. */
 const NB = 16;
 
 /**
- * Right-looking blocked LU with partial pivoting of the n×n matrix at lu[o…], in place; row
- * interchanges go to pivots[pOff…]. Each panel of NB columns is factored unblocked (rows swapped
- * whole, so later panels and U see them), then U₁₂ = L₁₁⁻¹A₁₂ by forward substitution and the
- * trailing update A₂₂ −= L₂₁·U₁₂ is one gemm, which holds nearly all of the n³/3 multiply-adds.
+ * LU with partial pivoting of the n×n matrix at lu[o…], in place; row interchanges go to
+ * pivots[pOff…]. Recursive on columns (Toledo's LU): factor the left half of the panel, solve
+ * U₁₂ = L₁₁⁻¹A₁₂, update A₂₂ −= L₂₁·U₁₂ in one gemm, factor the right half. The products then
+ * have shapes of order n/2 instead of a fixed panel's depth, so nearly all n³/3 multiply-adds run
+ * at gemm's speed. Rows are swapped whole, so every column sees every interchange.
  * Returns −1, or the first column with no pivot above `tol` (the factor is then incomplete).
  */
 function luInPlace(lu: Float64Array, n: number, o: number, pivots: Int32Array, pOff: number, tol: number): number {
-  for (let k0 = 0; k0 < n; k0 += NB) {
-    const k1 = Math.min(n, k0 + NB);
-    for (let j = k0; j < k1; j++) {
-      let p = j;
-      let best = Math.abs(lu[o + j * n + j]!);
-      for (let i = j + 1; i < n; i++) {
-        const v = Math.abs(lu[o + i * n + j]!);
-        if (v > best) {
-          best = v;
-          p = i;
-        }
-      }
-      if (!(best > tol)) return j;
-      pivots[pOff + j] = p;
-      if (p !== j) swapRows(lu, o + j * n, o + p * n, n);
-      // Scale the column below the pivot, then subtract its outer product with the pivot row
-      // from the rest of the panel, one contiguous row segment at a time.
-      const rowJ = o + j * n;
-      const inv = 1 / lu[rowJ + j]!;
-      for (let i = j + 1; i < n; i++) {
-        const rowI = o + i * n;
-        const lij = (lu[rowI + j]! *= inv);
-        if (lij === 0) continue;
-        for (let c = j + 1; c < k1; c++) lu[rowI + c]! -= lij * lu[rowJ + c]!;
+  return luPanel(lu, n, o, pivots, pOff, tol, 0, n);
+}
+
+/** Factors the columns c0…c0+w−1 on rows c0…n−1 (earlier columns' updates already applied). */
+function luPanel(lu: Float64Array, n: number, o: number, pivots: Int32Array, pOff: number, tol: number, c0: number, w: number): number {
+  if (w <= NB) return luColumns(lu, n, o, pivots, pOff, tol, c0, c0 + w);
+  // A multiple of NB on the left keeps the leaves full.
+  const h = Math.max(NB, Math.floor(w / 2 / NB) * NB);
+  const left = luPanel(lu, n, o, pivots, pOff, tol, c0, h);
+  if (left >= 0) return left;
+  const c1 = c0 + h;
+  const r = w - h;
+  trsm({ lower: true, unitDiagonal: true }, h, r, lu, o + c0 * n + c0, n, lu, o + c0 * n + c1, n);
+  if (c1 < n) gemm(false, false, n - c1, r, h, -1, lu, o + c1 * n + c0, n, lu, o + c0 * n + c1, n, 1, lu, o + c1 * n + c1, n);
+  return luPanel(lu, n, o, pivots, pOff, tol, c1, r);
+}
+
+/** Unblocked right-looking LU of columns k0…k1−1 on rows k0…n−1 (updates stay inside the panel). */
+function luColumns(lu: Float64Array, n: number, o: number, pivots: Int32Array, pOff: number, tol: number, k0: number, k1: number): number {
+  for (let j = k0; j < k1; j++) {
+    let p = j;
+    let best = Math.abs(lu[o + j * n + j]!);
+    for (let i = j + 1; i < n; i++) {
+      const v = Math.abs(lu[o + i * n + j]!);
+      if (v > best) {
+        best = v;
+        p = i;
       }
     }
-    if (k1 === n) break;
-    // U₁₂ = L₁₁⁻¹A₁₂ (unit lower, rows k0..k1 of the columns right of the panel).
-    for (let i = k0 + 1; i < k1; i++) {
+    if (!(best > tol)) return j;
+    pivots[pOff + j] = p;
+    if (p !== j) swapRows(lu, o + j * n, o + p * n, n);
+    // Scale the column below the pivot, then subtract its outer product with the pivot row
+    // from the rest of the panel, one contiguous row segment at a time.
+    const rowJ = o + j * n;
+    const inv = 1 / lu[rowJ + j]!;
+    for (let i = j + 1; i < n; i++) {
       const rowI = o + i * n;
-      for (let j = k0; j < i; j++) {
-        const lij = lu[rowI + j]!;
-        if (lij === 0) continue;
-        const rowJ = o + j * n;
-        for (let c = k1; c < n; c++) lu[rowI + c]! -= lij * lu[rowJ + c]!;
-      }
+      const lij = (lu[rowI + j]! *= inv);
+      if (lij === 0) continue;
+      for (let c = j + 1; c < k1; c++) lu[rowI + c]! -= lij * lu[rowJ + c]!;
     }
-    gemm(false, false, n - k1, n - k1, k1 - k0, -1, lu, o + k1 * n + k0, n, lu, o + k0 * n + k1, n, 1, lu, o + k1 * n + k1, n);
   }
   return -1;
 }
