@@ -6,6 +6,7 @@ import { qp, sinkhorn } from '@argmin/nodes-convex';
 import { printRows } from './lml.bench.js';
 import { randomQp } from './qp.bench.js';
 import type { BenchRow } from './types.js';
+import { coreCeiling } from './core-ceiling.js';
 
 /**
  * Batched node calls split across worker threads (`workers: n`): forward + implicit backward of
@@ -13,7 +14,8 @@ import type { BenchRow } from './types.js';
  * cost), in-thread and on 1 and 2 workers of one pool, for batch sizes from 4 to 256. The
  * configurations alternate round by round, so load on a shared machine hits them alike; the
  * figures are medians, and the ratios are of medians from the same run. The pool's start-up
- * (each worker importing the plugins) is timed once and kept out of the steady state.
+ * (each worker importing the plugins) is timed once and kept out of the steady state. The first
+ * row is the machine's own ceiling for two threads (core-ceiling.ts).
  *
  *   pnpm exec tsx --conditions=source bench/parallel.bench.ts [--quick]
  */
@@ -115,6 +117,10 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
   const pool = await openWorkerPool({ size: 2, plugins, minBatch: 0 });
   const startup = performance.now() - t0;
   const rows: BenchRow[] = [{ group: 'parallel', name: 'pool start-up, 2 workers', ours: startup, unit: 'ms' }];
+  // What two threads can gain here at all (core-ceiling.ts): the bound for the rows below.
+  const ceiling = await coreCeiling(quick ? 5 : 9);
+  rows.push({ group: 'parallel', name: 'ceiling: register-only chains, 2 threads vs 1', ours: ceiling.speedup, unit: '×' });
+  process.stderr.write(`  ceiling rounds: ${ceiling.speedups.map((v) => v.toFixed(2)).join(', ')}\n`);
   const configs = [undefined, 1, 2] as const;
   const label = (w: number | undefined) => (w === undefined ? 'in-thread' : `${w} worker${w > 1 ? 's' : ''}`);
   try {
