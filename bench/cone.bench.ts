@@ -242,7 +242,7 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     });
     rows.push({
       group: 'convex.cone',
-      name: `fwd+bwd ipm ${name} (KKT VJP)`,
+      name: `fwd+bwd ipm ${name} (${cones.nonneg && !cones.soc && !cones.psd ? 'KKT' : 'residual-map'} VJP)`,
       ours: bothIpm,
       unit: 'ms',
       target: `≤ 1.3× fwd (${(1.3 * fwdIpm).toFixed(1)})`,

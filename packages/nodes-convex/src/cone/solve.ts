@@ -26,9 +26,10 @@ export interface ConeSolverOptions {
   readonly kkt?: KktChoice;
   /**
    * Polish the interior-point solution by Gauss–Newton on the embedding's residual map
-   * (refine.ts) and differentiate that map exactly (vjp-residual.ts). Interior points stop at
-   * μ ≈ 1e-10, where solutions on curved cones (second-order, PSD, exponential, power) are accurate only
-   * to about √μ in x and so are KKT-based gradients; polishing takes them to round-off.
+   * (refine.ts). Interior points stop at μ ≈ 1e-10, where solutions on curved cones (second-order,
+   * PSD, exponential, power) are accurate only to about √μ in x; polishing takes them to round-off.
+   * Either way a curved-cone program with n + m ≤ 1000 (≤ denseMax with P) is differentiated
+   * through the residual map (vjp-residual.ts), at the polished point or at the iterate itself.
    * Default 'auto': on for programs with curved cones, no P and n + m ≤ 1000 (a sparse A is densified for it).
    */
   readonly polish?: boolean | 'auto';
