@@ -28,23 +28,18 @@ import {
   brIf,
   end,
   f64,
-  f64x2Add,
-  f64x2Mul,
   f64x2Splat,
   get,
   i32,
   i32Add,
   i32GeU,
   i32Mul,
-  i32LtU,
-  load64Splat,
   loop,
   set,
-  tee,
-  v128Load,
   v128Store,
   wasmAllowed,
   wasmModule,
+  tileKStep,
 } from './wasm-encode.js';
 
 /** Rows of a tile (MR splats per k-step) and its columns (two f64x2 vectors). */
@@ -87,15 +82,7 @@ const ZERO = B01 + 3;
  * stored, rows lds bytes apart, from cPtr (advancing MR rows per tile).
  */
 function panelBody(): number[] {
-  const kStep = [
-    ...[...get(BP), ...v128Load(0), ...set(B01), ...get(BP), ...v128Load(16), ...set(B23)],
-    ...Array.from({ length: MR }, (_, r) => [
-      ...[...get(AP), ...load64Splat(8 * r), ...tee(AV), ...get(B01), ...f64x2Mul, ...get(acc(2 * r)), ...f64x2Add, ...set(acc(2 * r))],
-      ...[...get(AV), ...get(B23), ...f64x2Mul, ...get(acc(2 * r + 1)), ...f64x2Add, ...set(acc(2 * r + 1))],
-    ]).flat(),
-    ...[...get(BP), ...i32(8 * NR), ...i32Add, ...set(BP)],
-    ...[...get(AP), ...i32(8 * MR), ...i32Add, ...tee(AP), ...get(AEND), ...i32LtU, ...brIf(0)],
-  ];
+  const kStep = tileKStep({ ap: AP, bp: BP, aend: AEND, acc, b01: B01, b23: B23, av: AV }, MR);
   const store = Array.from({ length: MR }, (_, r) => [
     ...[...get(CP), ...get(acc(2 * r)), ...v128Store(0), ...get(CP), ...get(acc(2 * r + 1)), ...v128Store(16)],
     ...[...get(CP), ...get(LDS), ...i32Add, ...set(CP)],

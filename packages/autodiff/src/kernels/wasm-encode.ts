@@ -114,3 +114,43 @@ export const f64x2Mul = simd(0xf2);
 export const f64x2Div = simd(0xf3);
 export const f64x2Min = simd(0xf4);
 export const f64x2Max = simd(0xf5);
+
+/** Local indices of an MR×4 f64x2 tile's k loop (see tileKStep). */
+export interface TileLocals {
+  /** Packed A and B pointers (advanced by the step), and A's end (the loop exits there). */
+  readonly ap: number;
+  readonly bp: number;
+  readonly aend: number;
+  /** acc(2r): tile row r's columns 0–1, acc(2r+1): its columns 2–3. */
+  readonly acc: (i: number) => number;
+  /** B's two column pairs of this k, and the splat of A's entry. */
+  readonly b01: number;
+  readonly b23: number;
+  readonly av: number;
+}
+
+/**
+ * One k-step of an mr×4 tile product, ending in the loop's back-branch: load B's four entries as
+ * two f64x2, then per row splat A's entry and add its products into the row's two accumulators
+ * (one IEEE multiply and one add each, no FMA), advance both panels, loop while ap < aend.
+ */
+export function tileKStep(l: TileLocals, mr: number): number[] {
+  return [
+    ...[...get(l.bp), ...v128Load(0), ...set(l.b01), ...get(l.bp), ...v128Load(16), ...set(l.b23)],
+    ...Array.from({ length: mr }, (_, r) => [
+      ...[
+        ...get(l.ap),
+        ...load64Splat(8 * r),
+        ...tee(l.av),
+        ...get(l.b01),
+        ...f64x2Mul,
+        ...get(l.acc(2 * r)),
+        ...f64x2Add,
+        ...set(l.acc(2 * r)),
+      ],
+      ...[...get(l.av), ...get(l.b23), ...f64x2Mul, ...get(l.acc(2 * r + 1)), ...f64x2Add, ...set(l.acc(2 * r + 1))],
+    ]).flat(),
+    ...[...get(l.bp), ...i32(32), ...i32Add, ...set(l.bp)],
+    ...[...get(l.ap), ...i32(8 * mr), ...i32Add, ...tee(l.ap), ...get(l.aend), ...i32LtU, ...brIf(0)],
+  ];
+}
