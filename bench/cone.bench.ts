@@ -5,6 +5,7 @@ import type { CscPattern } from '@argmin/autodiff/kernels';
 import { cone } from '../packages/nodes-convex/src/cone/node.js';
 import { projectCone } from '../packages/nodes-convex/src/cone/cones.js';
 import { coneLayout, type ConeParams, type ConeSpec } from '../packages/nodes-convex/src/cone/problem.js';
+import { nearestCorrelation } from '../packages/nodes-convex/test/cone/correlation.js';
 import { alternatingMedians, medianMs, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
@@ -64,28 +65,6 @@ export function socp(q: number, rng: Rng): { params: ConeParams; cones: ConeSpec
   }
   const cones = { soc: new Array<number>(q).fill(k) };
   return { params: known(cones, 2 * q, z, rng), cones };
-}
-
-/** min ‖X − C‖_F s.t. X ⪰ 0, diag X = 1, in (svec X, t). */
-export function nearestCorrelation(k: number, rng: Rng): { params: ConeParams; cones: ConeSpec } {
-  const p = (k * (k + 1)) / 2;
-  const m = k + (p + 1) + p;
-  const n = p + 1;
-  const A = new Float64Array(m * n);
-  const b = new Float64Array(m);
-  let r = 0;
-  for (let j = 0; j < k; j++)
-    for (let i = j; i < k; i++, r++) {
-      if (i === j) (A[j * n + r] = 1), (b[j] = 1);
-      const cij = i === j ? 1 : Math.SQRT2 * Math.tanh(1.5 * rng.normal());
-      A[(k + 1 + r) * n + r] = -1;
-      b[k + 1 + r] = -cij;
-      A[(k + p + 1 + r) * n + r] = -1;
-    }
-  A[k * n + p] = -1;
-  const c = new Float64Array(n);
-  c[p] = 1;
-  return { params: { A: new Tensor(A, [m, n]), b: new Tensor(b, [m]), c: new Tensor(c, [n]) }, cones: { zero: k, soc: [p + 1], psd: [k] } };
 }
 
 /** A sparse LP with a known unique solution: n variables, m = 2n rows (the even ones active), each entry nonzero w.p. `density`. */

@@ -8,6 +8,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe, expect } from 'vitest';
 import { cone } from '../../src/cone/node.js';
 import type { ConeParams, ConeSpec } from '../../src/cone/problem.js';
+import { nearestCorrelation } from './correlation.js';
 import { arbStructuredProgram } from './programs.js';
 
 /** ⟨∂⟨w, (x, y, s)⟩/∂(A, b, c), d⟩ through the node with the given options. */
@@ -35,28 +36,6 @@ function directional(params: ConeParams, cones: ConeSpec, opts: object, seed: nu
   let dot = 0;
   for (const g of grads) for (let i = 0; i < g.size; i++) dot += g.data[i]! * rng.normal();
   return dot;
-}
-
-/** min ‖X − C‖_F over correlation matrices X of order k, in (svec X, t). */
-function nearestCorrelation(k: number, rng: Rng): { params: ConeParams; cones: ConeSpec } {
-  const p = (k * (k + 1)) / 2;
-  const m = k + (p + 1) + p;
-  const n = p + 1;
-  const A = new Float64Array(m * n);
-  const b = new Float64Array(m);
-  let r = 0;
-  for (let j = 0; j < k; j++)
-    for (let i = j; i < k; i++, r++) {
-      if (i === j) (A[j * n + r] = 1), (b[j] = 1);
-      A[(k + 1 + r) * n + r] = -1;
-      b[k + 1 + r] = -(i === j ? 1 : Math.SQRT2 * Math.tanh(1.5 * rng.normal()));
-      A[(k + p + 1 + r) * n + r] = -1;
-    }
-  A[k * n + p] = -1;
-  const c = new Float64Array(n);
-  c[p] = 1;
-  const t = (v: Float64Array, shape: number[]) => new Tensor(v, shape);
-  return { params: { A: t(A, [m, n]), b: t(b, [m]), c: t(c, [n]) }, cones: { zero: k, soc: [p + 1], psd: [k] } };
 }
 
 describe('the VJP of unpolished programs with curved cones', () => {
