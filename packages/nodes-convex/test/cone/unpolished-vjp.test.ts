@@ -51,11 +51,13 @@ describe('the VJP of unpolished programs with curved cones', () => {
   test.prop([arbStructuredProgram(), fc.integer({ min: 0, max: 1000 })], { numRuns: numRuns(20, 10_000) })(
     'random regular programs: as the polished gradient, to the accuracy of the unpolished solution',
     ({ params, cones }, seed) => {
-      const exact = directional(params, cones, {}, seed);
-      const ipm = directional(params, cones, { polish: false }, seed);
       // How far the interior point's (x, y, s) is from the polished solution, relative to it.
       const a = cone(params, { cones });
       const b = cone(params, { cones, polish: false });
+      // The unpolished interior point may stall short of tol ('max_iter', honest): no gradient to test.
+      fc.pre(b.info.status[0] === 'converged');
+      const exact = directional(params, cones, {}, seed);
+      const ipm = directional(params, cones, { polish: false }, seed);
       let dist = 0;
       let size = 1;
       for (const k of ['x', 'y', 's'] as const)
