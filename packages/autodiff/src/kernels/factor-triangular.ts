@@ -117,25 +117,26 @@ function solveVector(
   bOff: number,
   ldb: number,
 ): void {
-  const pivot = (row: number, i: number) => (unitDiagonal ? 1 : t[row + i]!);
   if (!transpose) {
     for (let step = 0; step < n; step++) {
       const i = lower ? step : n - 1 - step;
       const row = tOff + i * ldt;
-      const [j0, j1] = lower ? [0, i] : [i + 1, n];
+      const j0 = lower ? 0 : i + 1;
+      const j1 = lower ? i : n;
       let s = 0;
       if (ldb === 1) s = dot(j1 - j0, t, b, row + j0, bOff + j0);
       else for (let j = j0; j < j1; j++) s += t[row + j]! * b[bOff + j * ldb]!;
-      b[bOff + i * ldb] = (b[bOff + i * ldb]! - s) / pivot(row, i);
+      b[bOff + i * ldb] = (b[bOff + i * ldb]! - s) / (unitDiagonal ? 1 : t[row + i]!);
     }
     return;
   }
   for (let step = 0; step < n; step++) {
     const k = lower ? n - 1 - step : step;
     const row = tOff + k * ldt;
-    const xk = (b[bOff + k * ldb] = b[bOff + k * ldb]! / pivot(row, k));
+    const xk = (b[bOff + k * ldb] = b[bOff + k * ldb]! / (unitDiagonal ? 1 : t[row + k]!));
     if (xk === 0) continue;
-    const [j0, j1] = lower ? [0, k] : [k + 1, n];
+    const j0 = lower ? 0 : k + 1;
+    const j1 = lower ? k : n;
     for (let j = j0; j < j1; j++) b[bOff + j * ldb]! -= t[row + j]! * xk;
   }
 }

@@ -81,8 +81,7 @@ function polishes(input: ProgramInput, opts: ConeSolverOptions): boolean {
   const p = opts.polish ?? 'auto';
   if (p === false) return false;
   // With P the polish and its VJP are dense (quadratic-map.ts).
-  if (input.P && input.n + input.m > (opts.denseMax ?? 400)) return false;
-  if (p === true) return true;
+  if (p === true) return !(input.P && input.n + input.m > (opts.denseMax ?? 400));
   return residualSized(input, opts);
 }
 
@@ -169,9 +168,9 @@ export function solveCone(
     let out = { x: r.x, y: r.y, s: r.s, residual: r.residual, steps: 0, point: null as ResidualPoint | null };
     let st8 = r.status;
     const zy = r.y.map((v, i) => v - r.s[i]!);
-    const exact = polishes(input, opts);
+    const polish = polishes(input, opts);
     // Polish a converged solution, or one the interior point left close (stalled by round-off).
-    if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && exact) {
+    if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && polish) {
       const p = input.P
         ? refineQuadratic(coneData(input), denseQuadratic(input), r.x, zy, 8)
         : refine(coneData(input), r.x, zy, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
@@ -181,7 +180,7 @@ export function solveCone(
       if (out.residual <= ipmOpts.tol) st8 = 'converged';
     }
     // Unpolished (or polish refused) curved-cone programs: the residual map at the iterate itself.
-    if (st8 === 'converged' && !out.point && (exact || residualSized(input, opts))) out.point = pointAt(input, r.x, zy);
+    if (st8 === 'converged' && !out.point && (polish || residualSized(input, opts))) out.point = pointAt(input, r.x, zy);
     x.set(out.x, e * n);
     y.set(out.y, e * m);
     s.set(out.s, e * m);
