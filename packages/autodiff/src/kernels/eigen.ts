@@ -13,6 +13,8 @@ export interface SymmetricEigen {
 }
 
 const EPS = 2 ** -52;
+/** Relative to the matrix's largest entry, magnitudes below this are zero (see symmetricEigen). */
+const TINY = 1e-100;
 
 /** Eigendecomposition of the symmetric n×n matrix at `a[off…]` (only read). */
 export function symmetricEigen(a: Float64Array, n: number, off = 0): SymmetricEigen {
@@ -21,8 +23,9 @@ export function symmetricEigen(a: Float64Array, n: number, off = 0): SymmetricEi
   for (let i = 0; i < n; i++) for (let j = 0; j < i; j++) V[j * n + i] = V[i * n + j]!;
   const d = new Float64Array(n);
   const e = new Float64Array(n);
-  // Scale to unit max magnitude and flush entries far below ε of it: subnormal numbers would
-  // otherwise make the QL shifts divide by zero.
+  // Scale to unit max magnitude and flush entries below 1e-100 of it (far below the ε·‖A‖ the
+  // method promises): their squares and products would underflow and make the QL shifts divide
+  // by zero (entries spanning 1e-34 to 1e-211 gave NaN eigenvectors).
   let scale = 0;
   for (let i = 0; i < n * n; i++) scale = Math.max(scale, Math.abs(V[i]!));
   if (scale === 0 || !Number.isFinite(scale)) {
@@ -33,7 +36,7 @@ export function symmetricEigen(a: Float64Array, n: number, off = 0): SymmetricEi
   }
   for (let i = 0; i < n * n; i++) {
     const x = V[i]! / scale;
-    V[i] = Math.abs(x) < 1e-200 ? 0 : x;
+    V[i] = Math.abs(x) < TINY ? 0 : x;
   }
   if (n === 1) {
     d[0] = V[0]! * scale;
@@ -125,7 +128,11 @@ function tql2(V: Float64Array, d: Float64Array, e: Float64Array, n: number): voi
   for (let i = 1; i < n; i++) e[i - 1] = e[i]!;
   e[n - 1] = 0;
   let f = 0;
-  let tst1 = 0;
+  // The deflation test is relative to the part of T seen so far (small eigenvalues keep relative
+  // accuracy) but never below TINY·‖T‖, where the rotations' products would underflow.
+  let norm = 0;
+  for (let i = 0; i < n; i++) norm = Math.max(norm, Math.abs(d[i]!) + Math.abs(e[i]!));
+  let tst1 = (TINY / EPS) * norm;
   for (let l = 0; l < n; l++) {
     tst1 = Math.max(tst1, Math.abs(d[l]!) + Math.abs(e[l]!));
     let m = l;
