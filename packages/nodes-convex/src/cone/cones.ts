@@ -34,11 +34,27 @@ function projectSoc(
   out: Float64Array,
   outOff: number,
   withDerivative: boolean,
+  rescaled = false,
 ): BlockDerivative | null {
   const t = v[off]!;
   let r2 = 0;
   for (let i = 1; i < size; i++) r2 += v[off + i]! * v[off + i]!;
   const r = Math.sqrt(r2);
+  if (!rescaled && (r2 < 1e-280 || r2 > 1e280)) {
+    // The squares under- or overflow: project the block brought to unit size by a power of two
+    // (exact; Π is positively homogeneous and DΠ scale-invariant), so x̂ = v/r has unit norm.
+    // Once: a tail still tiny next to t then leaves v inside K or −K, where r's digits do not matter.
+    let big = 0;
+    for (let i = 0; i < size; i++) big = Math.max(big, Math.abs(v[off + i]!));
+    if (big > 0 && Number.isFinite(big)) {
+      const scale = 2 ** Math.round(Math.log2(big));
+      const w = new Float64Array(size);
+      for (let i = 0; i < size; i++) w[i] = v[off + i]! / scale;
+      const D = projectSoc(w, 0, size, out, outOff, withDerivative, true);
+      for (let i = 0; i < size; i++) out[outOff + i]! *= scale;
+      return D;
+    }
+  }
   if (r <= t) {
     for (let i = 0; i < size; i++) out[outOff + i] = v[off + i]!;
     return withDerivative ? { kind: 'identity' } : null;
@@ -93,12 +109,16 @@ function projectBlock(
     case 'power': {
       const J = withDerivative ? new Float64Array(9) : undefined;
       const alpha = block.alpha!;
-      const onto = (w: Float64Array, wo: number) => (kind === 'exp' ? projectExp(w, wo, out, o, J) : projectPower(w, wo, alpha, out, o, J));
-      if (!dual) {
-        onto(v, off);
-        return J ? { kind: 'dense', J } : null;
-      }
-      onto(Float64Array.of(-v[off]!, -v[off + 1]!, -v[off + 2]!), 0);
+      // Both cones are cones: Π(t·v) = t·Π(v) and DΠ(t·v) = DΠ(v). The point is brought to unit
+      // size by a power of two (exact) first, so squares in the solvers neither underflow nor overflow.
+      const size = Math.max(Math.abs(v[off]!), Math.abs(v[off + 1]!), Math.abs(v[off + 2]!));
+      const t = size > 0 && Number.isFinite(size) ? 2 ** Math.round(Math.log2(size)) : 1;
+      const sign = dual ? -1 : 1;
+      const w = Float64Array.of((sign * v[off]!) / t, (sign * v[off + 1]!) / t, (sign * v[off + 2]!) / t);
+      if (kind === 'exp') projectExp(w, 0, out, o, J);
+      else projectPower(w, 0, alpha, out, o, J);
+      for (let i = 0; i < 3; i++) out[o + i]! *= t;
+      if (!dual) return J ? { kind: 'dense', J } : null;
       for (let i = 0; i < 3; i++) out[o + i] = v[off + i]! + out[o + i]!;
       if (J) for (let i = 0; i < 9; i++) J[i] = (i % 4 === 0 ? 1 : 0) - J[i]!;
       return J ? { kind: 'dense', J } : null;

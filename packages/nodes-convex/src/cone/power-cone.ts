@@ -66,7 +66,11 @@ export function projectPower(v: Float64Array, off: number, alpha: number, out: F
     return;
   }
   set(px, py, z0 < 0 ? -r : r);
-  if (jac) boundaryDerivative(jac, px, py, r, lambda, z0 < 0 ? -1 : 1, alpha);
+  if (!jac) return;
+  boundaryDerivative(jac, px, py, r, lambda, z0 < 0 ? -1 : 1, alpha);
+  // A coordinate of the projection hundreds of orders below the others (its curvature terms
+  // under- or overflow): the point is within round-off of the face, whose derivative is kept.
+  if (!jac.every(Number.isFinite)) diagonal(jac, x0 > 0 ? 1 : 0, y0 > 0 ? 1 : 0, 0);
 }
 
 function diagonal(jac: Float64Array, a: number, b: number, c: number): void {
@@ -162,13 +166,22 @@ function boundaryDerivative(jac: Float64Array, x: number, y: number, r: number, 
   const h00 = g + f * w1 * w1;
   const h01 = -f * w0 * w1;
   const h11 = g + f * w0 * w0;
-  let a0 = -alpha * r * y;
-  let a1 = -(1 - alpha) * r * x;
-  let a2 = sigma * x * y;
-  const na = Math.hypot(a0, a1, a2);
-  a0 /= na;
-  a1 /= na;
-  a2 /= na;
+  // The boundary's normal ∝ (−αry, −(1−α)rx, σxy), written as (−α/x, −(1−α)/y, σ/r) so the
+  // products do not underflow to a 0/0 normal when x, y and r are far apart in size.
+  let a0 = -alpha / x;
+  let a1 = -(1 - alpha) / y;
+  let a2 = sigma / r;
+  if (Number.isFinite(a0) && Number.isFinite(a1) && Number.isFinite(a2)) {
+    const na = Math.hypot(a0, a1, a2);
+    a0 /= na;
+    a1 /= na;
+    a2 /= na;
+  } else {
+    // A subnormal coordinate: the normal is its axis.
+    const big = [a0, a1, a2].map((v) => (Number.isFinite(v) ? 0 : Math.sign(v)));
+    const k = Math.sqrt(big.reduce((t, v) => t + v * v, 0));
+    [a0, a1, a2] = big.map((v) => v / k) as [number, number, number];
+  }
   const b = [h00 * a0 + h01 * a1, h01 * a0 + h11 * a1, a2];
   // aᵀH⁻¹a as a sum of squares: g(a0² + a1²) + f(a·ŵ⊥)² + a2².
   const perp = -a0 * w1 + a1 * w0;
