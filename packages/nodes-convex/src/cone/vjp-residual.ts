@@ -1,8 +1,9 @@
 import { DifferentiationError } from '@argmin/autodiff';
-import { gmres, luFactor, luSolve, type LuFactor } from '@argmin/autodiff/kernels';
+import { gmres } from '@argmin/autodiff/kernels';
 import { applyConeDerivative } from './cones.js';
 import type { ConeData } from './data.js';
-import { denseJacobian, jacobianTransposeTimes, type ResidualPoint } from './residual-map.js';
+import { jacobianTransposeTimes, type ResidualPoint } from './residual-map.js';
+import { reduceAdjoint, solveReducedAdjoint, type ReducedAdjoint } from './vjp-residual-reduced.js';
 
 /**
  * The exact implicit VJP of a (conic LP) cone program at a polished solution (Agrawal et al. 2019, "Differentiating through a cone
@@ -12,23 +13,11 @@ import { denseJacobian, jacobianTransposeTimes, type ResidualPoint } from './res
  * solution map ignores; we use M̃ = M + u·e_τᵀ (nonsingular, see residual-map.ts). Backward:
  *   z̄ = (x̄,  DΠ*(ȳ + s̄) − s̄,  −xᵀx̄ − yᵀȳ − sᵀs̄),   g = M̃⁻ᵀ z̄,   Q̄ = −g·uᵀ,
  * which Q's skew structure maps to  Ā = g_y·xᵀ − y·g_xᵀ,  b̄ = g_τ·y − g_y,  c̄ = g_τ·x − g_x.
- * M̃ is factored (LU) densely up to `denseMax` rows, else M̃ᵀ is applied matrix-free in GMRES.
+ * Up to `denseMax` rows M̃ᵀ is solved through its reduction by DΠ's eigenbasis (a dense LU of order
+ * n + |K| + 1, vjp-residual-reduced.ts), else applied matrix-free in GMRES.
  */
 
-const factors = new WeakMap<ResidualPoint, LuFactor>();
-
-/** M̃ as a dense row-major N×N matrix: [J | (c + x, b + y, 1)]. */
-function denseResidualMatrix(d: ConeData, p: ResidualPoint): Float64Array {
-  const { n, m } = d;
-  const N = n + m + 1;
-  const J = denseJacobian(d, p.D);
-  const M = new Float64Array(N * N);
-  for (let i = 0; i < N; i++) M.set(J.subarray(i * (N - 1), (i + 1) * (N - 1)), i * N);
-  for (let j = 0; j < n; j++) M[j * N + N - 1] = d.c[d.cOff + j]! + p.x[j]!;
-  for (let i = 0; i < m; i++) M[(n + i) * N + N - 1] = d.b[d.bOff + i]! + p.y[i]!;
-  M[N * N - 1] = 1;
-  return M;
-}
+const factors = new WeakMap<ResidualPoint, ReducedAdjoint>();
 
 /** g = M̃⁻ᵀ z̄ for one element. */
 function adjointSolve(d: ConeData, p: ResidualPoint, zbar: Float64Array, denseMax: number, element: number): Float64Array {
@@ -36,16 +25,10 @@ function adjointSolve(d: ConeData, p: ResidualPoint, zbar: Float64Array, denseMa
   if (N <= denseMax) {
     let f = factors.get(p);
     if (!f) {
-      try {
-        f = luFactor(denseResidualMatrix(d, p), N, 1, { op: 'convex.cone', input: 'residual map' });
-      } catch {
-        throw new DifferentiationError(
-          `convex.cone: cannot differentiate batch element ${element}: the derivative of the residual map is singular (the solution is not unique or not strictly complementary)`,
-        );
-      }
+      f = reduceAdjoint(d, p, element);
       factors.set(p, f);
     }
-    return luSolve(f, zbar, 1, true);
+    return solveReducedAdjoint(d, p, f, zbar);
   }
   const { n, m } = d;
   const r = gmres(
