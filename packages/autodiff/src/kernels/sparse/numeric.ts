@@ -126,30 +126,37 @@ const MIN_GROUP_ROWS = 8;
 
 /**
  * S −= L₂₁·D₁·L₂₁ᵀ into the tail's lower triangle. A run of columns sharing their tail rows is
- * packed into panels and multiplied by gemm (syrkLower), then scattered once; a lone column
- * is scattered directly (q(q+1)/2 indexed updates).
+ * packed into panels and multiplied by gemm (syrkLower), then scattered once. Lone columns
+ * (a random sparse LP's constraint rows: most of the update) are scattered row by row of the
+ * tail, through L's row pattern: each tail row is written while it is in cache, where column by
+ * column every one of a column's q(q+1)/2 updates fell on another row (n = 2000 LP: ~37 → ~22 ms a
+ * factorization).
  */
 function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, ld: number): void {
-  const { tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups } = sym;
+  const { n, tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups, rRowPtr, rColIdx, rPos } = sym;
   const { lx, d, tail, lp, wp, update } = buf;
+  const lone = new Uint8Array(s);
+  for (let g = 0; g + 1 < schurGroups.length; g++) {
+    const j0 = schurGroups[g]!;
+    const j1 = schurGroups[g + 1]!;
+    if (j1 - j0 < 2 || lColPtr[j0 + 1]! - tailSplit[j0]! < MIN_GROUP_ROWS) lone.fill(1, j0, j1);
+  }
+  for (let k = s; k < n; k++) {
+    const row = (k - s) * ld - s;
+    for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
+      const j = rColIdx[q]!;
+      if (lone[j] === 0) continue;
+      const a = rPos[q]!;
+      const v = lx[a]! * d[j]!;
+      for (let b = tailSplit[j]!; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
+    }
+  }
   for (let g = 0; g + 1 < schurGroups.length; g++) {
     const j0 = schurGroups[g]!;
     const j1 = schurGroups[g + 1]!;
     const lo0 = tailSplit[j0]!;
     const q = lColPtr[j0 + 1]! - lo0;
-    if (j1 - j0 < 2 || q < MIN_GROUP_ROWS) {
-      for (let j = j0; j < j1; j++) {
-        const lo = tailSplit[j]!;
-        const hi = lColPtr[j + 1]!;
-        const dj = d[j]!;
-        for (let a = lo; a < hi; a++) {
-          const row = (lRowIdx[a]! - s) * ld - s;
-          const v = lx[a]! * dj;
-          for (let b = lo; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
-        }
-      }
-      continue;
-    }
+    if (lone[j0] === 1) continue;
     update.fill(0, 0, q * q);
     for (let c0 = j0; c0 < j1; c0 += DENSE_PANEL) {
       const nb = Math.min(DENSE_PANEL, j1 - c0);
