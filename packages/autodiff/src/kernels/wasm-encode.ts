@@ -60,10 +60,13 @@ export interface WasmFunction {
   readonly body: Bytes;
 }
 
-/** A module importing one memory as `env.memory` (`pages` 64 KiB pages) and exporting `functions` (no results). */
-export function wasmModule(pages: number, functions: readonly WasmFunction[]): Uint8Array<ArrayBuffer> {
+/**
+ * A module importing one memory as `env.memory` (`pages` 64 KiB pages; `shared`: a shared memory,
+ * which threads instantiate together) and exporting `functions` (no results).
+ */
+export function wasmModule(pages: number, functions: readonly WasmFunction[], shared = false): Uint8Array<ArrayBuffer> {
   const types = functions.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0x00]);
-  const memory = [...name('env'), ...name('memory'), 0x02, 0x01, ...uleb(pages), ...uleb(pages)];
+  const memory = [...name('env'), ...name('memory'), 0x02, shared ? 0x03 : 0x01, ...uleb(pages), ...uleb(pages)];
   const exports = functions.map((f, i) => [...name(f.name), 0x00, ...uleb(i)]);
   const bodies = functions.map((f) => {
     const code = [...vec(f.locals.map(([count, type]) => [...uleb(count), type])), ...f.body, 0x0b];

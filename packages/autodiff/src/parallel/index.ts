@@ -5,3 +5,4 @@
 export { openWorkerPool, type NodeWorkerPoolOptions } from './open.js';
 export type { WorkerPoolOptions } from './options.js';
 export { defaultWorkerPool, setDefaultWorkerPool, isWorkerPool, type WorkerPool } from './pool.js';
+export { openKernelThreads, type KernelThreads } from './kernel-threads.js';

@@ -56,6 +56,8 @@ export const SCRATCH_LEN = Math.max(MR * (NC + NR), MC * NR);
 /** The triangular solve's reciprocal pivots and its four rows' interleaved w (TRSM_MAX columns at most). */
 export const TRSM_MAX = 64;
 export const INV_AT = SCRATCH_AT + SCRATCH_LEN;
+/** Doubles of one thread's packing regions (A_AT to the end of the scratch). */
+export const WORKSPACE_LEN = INV_AT;
 export const W_AT = INV_AT + TRSM_MAX;
 export const MATRIX_AT = W_AT + 4 * TRSM_MAX + ((8 - ((W_AT + 4 * TRSM_MAX) % 8)) % 8);
 
@@ -122,18 +124,21 @@ function panelBody(): number[] {
   ];
 }
 
-// packA(src, lda, mc, kc): parameters and locals (bytes).
+// packA(src, lda, mc, kc, base): parameters and locals (bytes; base: the thread's packing regions).
 const SRC = 0;
 const LD = 1;
 const COUNT = 2;
 const KDEPTH = 3;
-const I0 = 4;
-const R0 = 5;
-const R1 = 6;
-const R2 = 7;
-const R3 = 8;
-const Q = 9;
-const P = 10;
+const BASE = 4;
+const I0 = 5;
+const R0 = 6;
+const R1 = 7;
+const R2 = 8;
+const R3 = 9;
+const Q = 10;
+const P = 11;
+/** The address `at` doubles into the calling thread's packing regions. */
+const inWorkspace = (at: number): number[] => [...get(BASE), ...i32(8 * at), ...i32Add];
 
 /**
  * Packs the mc×kc block at byte address src (rows lda bytes apart) as MR-row panels, k-major,
@@ -141,13 +146,13 @@ const P = 10;
  */
 function packABody(): number[] {
   const row = (r: number, dst: number) => [
-    ...[...get(R0), ...get(LD), ...i32(r), ...i32Mul, ...i32Add, ...i32(8 * ZERO_AT)],
+    ...[...get(R0), ...get(LD), ...i32(r), ...i32Mul, ...i32Add, ...inWorkspace(ZERO_AT)],
     ...[...get(I0), ...i32(r), ...i32Add, ...get(COUNT), ...i32LtU, ...select, ...set(dst)],
   ];
   const step = [R0, R1, R2, R3].flatMap((reg, r) => [...get(Q), ...get(reg), ...f64Load(0), ...f64Store(8 * r)]);
   const advance = [R0, R1, R2, R3].flatMap((reg) => [...get(reg), ...i32(8), ...i32Add, ...set(reg)]);
   return [
-    ...[...i32(8 * A_AT), ...set(Q), ...i32(0), ...set(I0)],
+    ...[...inWorkspace(A_AT), ...set(Q), ...i32(0), ...set(I0)],
     ...block,
     ...loop,
     ...[...get(I0), ...get(COUNT), ...i32GeU, ...brIf(1)],
@@ -172,13 +177,13 @@ function packABody(): number[] {
 }
 
 /**
- * packB(src, ldb, panels, kc): packs `panels` full NR-column panels of the kc-deep block at byte
+ * packB(src, ldb, panels, kc, base): packs `panels` full NR-column panels of the kc-deep block at byte
  * address src (rows ldb bytes apart), k-major, into the B region.
  */
 function packBBody(): number[] {
   // Reuses packA's local numbering: COUNT = panels, I0 = panel index, R0 = source row pointer.
   return [
-    ...[...i32(8 * B_AT), ...set(Q), ...i32(0), ...set(I0)],
+    ...[...inWorkspace(B_AT), ...set(Q), ...i32(0), ...set(I0)],
     ...block,
     ...loop,
     ...[...get(I0), ...get(COUNT), ...i32GeU, ...brIf(1)],
@@ -305,7 +310,11 @@ function trsmBody(): number[] {
   ];
 }
 
-/** The module's functions: panel, packA, packB and trsm. */
+/**
+ * The module's functions: panel, packA, packB and trsm. The packing functions take the byte
+ * address of the calling thread's packing regions (A_AT to SCRATCH_AT + SCRATCH_LEN, shifted), so
+ * that threads share one module, and with it V8's optimised code for it.
+ */
 export function denseSimdFunctions(): WasmFunction[] {
   return [
     {
@@ -317,8 +326,8 @@ export function denseSimdFunctions(): WasmFunction[] {
       ],
       body: panelBody(),
     },
-    { name: 'packA', params: [I32, I32, I32, I32], locals: [[7, I32]], body: packABody() },
-    { name: 'packB', params: [I32, I32, I32, I32], locals: [[7, I32]], body: packBBody() },
+    { name: 'packA', params: [I32, I32, I32, I32, I32], locals: [[7, I32]], body: packABody() },
+    { name: 'packB', params: [I32, I32, I32, I32, I32], locals: [[7, I32]], body: packBBody() },
     {
       name: 'trsm',
       params: [I32, I32, I32, I32, I32, I32],
