@@ -66,6 +66,9 @@ export function projectExp(v: Float64Array, off: number, out: Float64Array, outO
   }
   const rho = solveRho(x0, y0, z0);
   const heuristicDist = Math.hypot(Math.max(x0, 0), y0, Math.min(z0, 0));
+  const hx = Math.min(x0, 0);
+  const hz = Math.max(z0, 0);
+  let smooth = false;
   if (rho !== null) {
     const den = rho * rho - rho + 1;
     const yp = ((rho - 1) * x0 + y0) / den;
@@ -73,14 +76,21 @@ export function projectExp(v: Float64Array, off: number, out: Float64Array, outO
     const er = Math.exp(rho);
     const px = yp * rho;
     const pz = yp * er;
-    if (yp > 0 && Number.isFinite(pz) && Math.hypot(x0 - px, y0 - yp, z0 - pz) <= heuristicDist) {
-      set(px, yp, pz);
-      if (jac) boundaryDerivative(jac, rho, yp, m);
-      return;
+    if (yp > 0 && Number.isFinite(pz)) {
+      if (Math.hypot(x0 - px, y0 - yp, z0 - pz) <= heuristicDist) {
+        set(px, yp, pz);
+        if (jac) boundaryDerivative(jac, rho, yp, m);
+        return;
+      }
+      // The two candidates equal to round-off (v within round-off of the ray x = y = 0, where
+      // the boundary point's z cannot be had to the heuristic's accuracy): the boundary's
+      // derivative is Π's, the heuristic's point the more accurate.
+      smooth = Math.hypot(px - hx, yp, pz - hz) <= 1e-9 * Math.hypot(x0, y0, z0);
+      if (smooth && jac) boundaryDerivative(jac, rho, yp, m);
     }
   }
-  set(Math.min(x0, 0), 0, Math.max(z0, 0));
-  if (jac) diagonal(jac, x0 < 0 ? 1 : 0, 0, z0 > 0 ? 1 : 0);
+  set(hx, 0, hz);
+  if (jac && !smooth) diagonal(jac, x0 < 0 ? 1 : 0, 0, z0 > 0 ? 1 : 0);
 }
 
 function diagonal(jac: Float64Array, a: number, b: number, c: number): void {
