@@ -4,6 +4,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { grad, sum, tensor, trace } from '@argmin/autodiff';
+import { analyzeLdl, factorLdl, solveLdl } from '@argmin/autodiff/kernels';
+import { openKernelThreads } from '@argmin/autodiff/parallel';
 import { toJSON } from '@argmin/graph';
 import { lqr } from '@argmin/nodes-control';
 import { qp } from '@argmin/nodes-convex';
@@ -64,6 +66,21 @@ const bad = spawnSync(cli, ['view', 'out/graph.json', '-o', 'missing/dir/x.html'
 if (bad.status !== 1 || bad.stderr.includes('    at ') || bad.stderr.trim().split('\n').length !== 1) {
   fail(`argmin view into a missing directory: want one line and exit 1, got ${bad.status}: ${bad.stderr}`);
 }
+// A dense factorization large enough for its products to be shared with a kernel thread, which
+// the installed package starts from its built files: the same solution bit for bit.
+const order = 400;
+const colPtr = Int32Array.from({ length: order + 1 }, (_, j) => (j * (j + 1)) / 2);
+const rowIdx = Int32Array.from({ length: colPtr[order] }, (_, q) => q - colPtr[Math.floor((Math.sqrt(8 * q + 1) - 1) / 2)]);
+const values = Float64Array.from(rowIdx, (i, q) => (i === Math.floor((Math.sqrt(8 * q + 1) - 1) / 2) ? order : Math.sin(q)));
+const sym = analyzeLdl({ nrows: order, ncols: order, colPtr, rowIdx });
+const signs = new Int8Array(order).fill(1);
+const rhs = Float64Array.from({ length: order }, (_, i) => Math.cos(i));
+const alone = solveLdl(factorLdl(sym, values, signs), rhs, new Float64Array(order));
+const threads = await openKernelThreads({ threads: 1 });
+const shared = solveLdl(factorLdl(sym, values, signs), rhs, new Float64Array(order));
+await threads.close();
+if (alone.some((v, i) => v !== shared[i])) fail('openKernelThreads: the shared factorization differs from one thread');
+
 console.log(
-  `consumer smoke: QP z=(${Array.from(z.data, (v) => v.toFixed(3))}) ∂Σz/∂p=(${Array.from(dp.data, (v) => v.toFixed(3))}), LQR u0=${u.data[0].toFixed(4)}, viewer ${(html.length / 1024).toFixed(0)} KB, CLI ok`,
+  `consumer smoke: QP z=(${Array.from(z.data, (v) => v.toFixed(3))}) ∂Σz/∂p=(${Array.from(dp.data, (v) => v.toFixed(3))}), LQR u0=${u.data[0].toFixed(4)}, viewer ${(html.length / 1024).toFixed(0)} KB, CLI ok, kernel thread ok`,
 );
