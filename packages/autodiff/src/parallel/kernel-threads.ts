@@ -19,13 +19,24 @@ export interface KernelThreads {
 
 const sourceMode = import.meta.url.endsWith('.ts');
 let open: KernelThreads | null = null;
+let opening = false;
 
 /** Starts `threads` kernel threads (1 pays on a 2-core machine: see docs/performance.md). At most one set is open. */
 export async function openKernelThreads(options: { readonly threads: number }): Promise<KernelThreads> {
   const threads = options?.threads;
   if (typeof threads !== 'number' || !Number.isInteger(threads) || threads < 1 || threads > 64)
     throw new InvalidInputError(`openKernelThreads: option 'threads' must be an integer in [1, 64], got ${String(threads)}`);
-  if (open !== null) throw new PluginError(`openKernelThreads: ${open.threads} kernel threads are open already; close them first`);
+  if (open !== null || opening)
+    throw new PluginError(`openKernelThreads: kernel threads are open${opening ? 'ing' : ''} already; close them first`);
+  opening = true;
+  try {
+    return await start(threads);
+  } finally {
+    opening = false;
+  }
+}
+
+async function start(threads: number): Promise<KernelThreads> {
   const serveUrl = new URL(`./kernel-thread-serve${sourceMode ? '.ts' : '.js'}`, import.meta.url).href;
   const loader = sourceMode ? import.meta.resolve('tsx/esm/api') : null;
   const entry = [

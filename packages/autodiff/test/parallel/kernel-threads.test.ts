@@ -80,5 +80,10 @@ describe('openKernelThreads', () => {
     await expect(openKernelThreads({ threads: 1.5 })).rejects.toThrow(/threads/);
     open = await openKernelThreads({ threads: 1 });
     await expect(openKernelThreads({ threads: 1 })).rejects.toThrow(PluginError);
+    await open.close();
+    // Two calls at once: the second is refused while the first starts.
+    const both = await Promise.allSettled([openKernelThreads({ threads: 1 }), openKernelThreads({ threads: 1 })]);
+    expect(both.map((r) => r.status).sort()).toEqual(['fulfilled', 'rejected']);
+    open = (both.find((r) => r.status === 'fulfilled') as PromiseFulfilledResult<KernelThreads>).value;
   });
 });
