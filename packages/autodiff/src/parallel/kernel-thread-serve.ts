@@ -41,7 +41,7 @@ export function serveKernelThread({ control, port }: KernelThreadSetup): void {
   let kern: GemmKernels | null = null;
   let seen = 0;
   for (;;) {
-    seen = nextJob(control, seen);
+    seen = awaitChange(control, JOB, seen);
     const cmd = control[CMD];
     if (cmd === EXIT) break;
     try {
@@ -75,8 +75,4 @@ export function awaitChange(control: Int32Array, slot: number, last: number): nu
     const v = Atomics.load(control, slot);
     if (v !== last) return v;
   }
-}
-
-function nextJob(control: Int32Array, seen: number): number {
-  return awaitChange(control, JOB, seen);
 }
