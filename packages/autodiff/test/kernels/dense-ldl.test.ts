@@ -190,3 +190,69 @@ describe('dense LDLᵀ work and paths', () => {
     }
   });
 });
+
+describe('a factor kept on the memory (denseLdl with keep)', () => {
+  /** Solves L·x = b and Lᵀ·x = b with the sweeps on `a`, wherever its L is. */
+  const sweeps = (a: Float64Array, t: number, b: Float64Array) => {
+    const fwd = b.slice();
+    denseForward(a, t, fwd, 0);
+    const bwd = b.slice();
+    denseBackward(a, t, bwd, 0);
+    return { fwd, bwd };
+  };
+  const kept = (k: Float64Array, t: number, signs: Int8Array) => {
+    const ld = denseStride(t);
+    const a = new Float64Array(ld * ld);
+    for (let i = 0; i < t; i++) for (let j = 0; j <= i; j++) a[i * ld + j] = k[i * ld + j]!;
+    denseLdl(a, t, new Float64Array(t), 0, signs, 1e-13, 1e-7, new Float64Array(ld * DENSE_PANEL), true);
+    return a;
+  };
+
+  it.each([64, 131, 300])(
+    'order %i: its sweeps agree with the copied-out factor, before and after another matrix claims the memory',
+    (t) => {
+      const { k, signs } = quasiDefinite(t, t + 11);
+      const { a: ref } = factor(k, t, signs, 1e-13, 1e-7);
+      const b = Float64Array.from({ length: t }, (_, i) => Math.cos(3 * i + 1));
+      const want = sweeps(ref, t, b);
+      const a = kept(k, t, signs);
+      const close = (got: { fwd: Float64Array; bwd: Float64Array }) => {
+        for (let i = 0; i < t; i++) {
+          expect(Math.abs(got.fwd[i]! - want.fwd[i]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want.fwd[i]!)));
+          expect(Math.abs(got.bwd[i]! - want.bwd[i]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want.bwd[i]!)));
+        }
+      };
+      // Resident: a's own lower triangle still holds K, the sweeps read the memory.
+      const ld = denseStride(t);
+      expect(a[(t - 1) * ld]).toBe(k[(t - 1) * ld]);
+      close(sweeps(a, t, b));
+      // Another matrix kept on the memory copies L back into a; a's sweeps then run on a itself.
+      const other = quasiDefinite(t + 4, 5);
+      const { a: ref2 } = factor(other.k, t + 4, other.signs, 1e-13, 1e-7);
+      const b2 = Float64Array.from({ length: t + 4 }, (_, i) => Math.sin(i));
+      const want2 = sweeps(ref2, t + 4, b2);
+      const a2 = kept(other.k, t + 4, other.signs);
+      for (let i = 0; i < t; i++) for (let j = 0; j < i; j++) expect(a[i * ld + j]).toBe(ref[i * ld + j]);
+      close(sweeps(a, t, b));
+      // The second factor is resident now, and its sweeps solve with it.
+      const got2 = sweeps(a2, t + 4, b2);
+      for (let i = 0; i < t + 4; i++) {
+        expect(Math.abs(got2.fwd[i]! - want2.fwd[i]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want2.fwd[i]!)));
+        expect(Math.abs(got2.bwd[i]! - want2.bwd[i]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want2.bwd[i]!)));
+      }
+    },
+  );
+
+  it('a kept factor survives a new (larger) memory: it is copied back before the old one goes', () => {
+    const t = 120;
+    const { k, signs } = quasiDefinite(t, 8);
+    const { a: ref } = factor(k, t, signs, 1e-13, 1e-7);
+    const a = kept(k, t, signs);
+    // A tail larger than any memory so far forces a new one.
+    const big = 1200;
+    const { k: kb, signs: sb } = quasiDefinite(big, 3);
+    factor(kb, big, sb, 1e-13, 1e-7);
+    const ld = denseStride(t);
+    for (let i = 0; i < t; i++) for (let j = 0; j < i; j++) expect(a[i * ld + j]).toBe(ref[i * ld + j]);
+  });
+});

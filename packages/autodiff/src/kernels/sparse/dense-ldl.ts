@@ -1,5 +1,6 @@
 import { gemm } from '../blas.js';
-import { MATRIX_AT, denseHeap, heapGemm, heapTrsm } from './dense-simd.js';
+import { backwardSweep, forwardSweep, scalarRows4 } from './dense-sweep.js';
+import { MATRIX_AT, claimHeap, denseHeap, heapBackward, heapForward, heapGemm, heapHolds, heapTrsm, releaseHeap } from './dense-simd.js';
 
 /**
  * Dense LDLᵀ for the trailing block of a sparse factorization, where fill has made the Schur
@@ -58,7 +59,9 @@ function split(n: number): number {
  * regularization, pivot by pivot in order: a pivot with signs[k]·d ≤ dynEps becomes
  * signs[k]·dynDelta. `wp` is work of length ≥ 4·min(t, 16) (denseStride(t)·DENSE_PANEL is plenty).
  * Returns the number of pivots regularized. Entries above the diagonal and in the padding are
- * scratch.
+ * scratch. With `keep`, where the factorization ran on dense-simd.ts's memory, L may stay there
+ * (a's lower triangle then holds it only once the memory is claimed for another matrix):
+ * denseForward and denseBackward with this `a` find it either way, nothing else should read it.
  */
 export function denseLdl(
   a: Float64Array,
@@ -69,15 +72,21 @@ export function denseLdl(
   dynEps: number,
   dynDelta: number,
   wp: Float64Array,
+  keep = false,
 ): number {
   if (t === 0) return 0;
   const ld = denseStride(t);
   const heap = t >= SIMD_MIN ? denseHeap(ld * ld) : null;
-  if (heap === null) return ldlRec(a, 0, ld, false, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
-  // The lower triangle into the memory, L back out.
+  if (heap === null) {
+    releaseHeap(a);
+    return ldlRec(a, 0, ld, false, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
+  }
+  // The lower triangle into the memory; L back out, or with `keep` left there for denseForward
+  // and denseBackward, and copied into `a` only when the memory is claimed for another matrix.
+  claimHeap(a, t, ld, keep);
   for (let i = 0, src = 0, dst = MATRIX_AT; i < t; i++, src += ld, dst += ld) heap.set(a.subarray(src, src + i + 1), dst);
   const regularized = ldlRec(heap, MATRIX_AT, ld, true, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
-  for (let i = 1, src = MATRIX_AT + ld, dst = ld; i < t; i++, src += ld, dst += ld) a.set(heap.subarray(src, src + i), dst);
+  if (!keep) for (let i = 1, src = MATRIX_AT + ld, dst = ld; i < t; i++, src += ld, dst += ld) a.set(heap.subarray(src, src + i), dst);
   return regularized;
 }
 
@@ -292,76 +301,14 @@ export function syrkLower(q: number, k: number, lt: Float64Array, wt: Float64Arr
   }
 }
 
-/**
- * In place, on w (length ≥ off + t): w ← L⁻¹w (unit lower L in a's strict lower triangle). Four
- * rows per pass share each load of w: the rows' dot products with the solved part, then the
- * 4×4 triangle among them.
- */
+/** In place, on w (length ≥ off + t): w ← L⁻¹w (unit lower L in a's strict lower triangle, or where denseLdl kept it). */
 export function denseForward(a: Float64Array, t: number, w: Float64Array, off: number): void {
-  const ld = denseStride(t);
-  let i = 0;
-  for (; i + 3 < t; i += 4) {
-    const r0 = i * ld;
-    const r1 = r0 + ld;
-    const r2 = r1 + ld;
-    const r3 = r2 + ld;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let c = 0; c < i; c++) {
-      const x = w[off + c]!;
-      s0 += a[r0 + c]! * x;
-      s1 += a[r1 + c]! * x;
-      s2 += a[r2 + c]! * x;
-      s3 += a[r3 + c]! * x;
-    }
-    const w0 = w[off + i]! - s0;
-    const w1 = w[off + i + 1]! - s1 - a[r1 + i]! * w0;
-    const w2 = w[off + i + 2]! - s2 - a[r2 + i]! * w0 - a[r2 + i + 1]! * w1;
-    w[off + i] = w0;
-    w[off + i + 1] = w1;
-    w[off + i + 2] = w2;
-    w[off + i + 3] = w[off + i + 3]! - s3 - a[r3 + i]! * w0 - a[r3 + i + 1]! * w1 - a[r3 + i + 2]! * w2;
-  }
-  for (; i < t; i++) {
-    const ri = i * ld;
-    let s = 0;
-    for (let c = 0; c < i; c++) s += a[ri + c]! * w[off + c]!;
-    w[off + i]! -= s;
-  }
+  if (heapHolds(a, t)) heapForward(t, w, off);
+  else forwardSweep(a, 0, denseStride(t), t, w, off, scalarRows4(a, denseStride(t), w, off));
 }
 
-/**
- * In place, on w: w ← L⁻ᵀw. Four rows of L per pass (the 4×4 triangle among them first, then
- * w[0…i) −= their combination), so w is read and written once per four rows; a group whose four
- * entries of w are all zero is skipped.
- */
+/** In place, on w: w ← L⁻ᵀw. */
 export function denseBackward(a: Float64Array, t: number, w: Float64Array, off: number): void {
-  const ld = denseStride(t);
-  let i = t;
-  // Rows past the last multiple of 4, one at a time (the highest first).
-  for (; i % 4 !== 0; ) {
-    i--;
-    const ri = i * ld;
-    const wi = w[off + i]!;
-    if (wi === 0) continue;
-    for (let c = 0; c < i; c++) w[off + c]! -= a[ri + c]! * wi;
-  }
-  for (; i > 0; ) {
-    i -= 4;
-    const r0 = i * ld;
-    const r1 = r0 + ld;
-    const r2 = r1 + ld;
-    const r3 = r2 + ld;
-    const w3 = w[off + i + 3]!;
-    const w2 = w[off + i + 2]! - a[r3 + i + 2]! * w3;
-    const w1 = w[off + i + 1]! - a[r3 + i + 1]! * w3 - a[r2 + i + 1]! * w2;
-    const w0 = w[off + i]! - a[r3 + i]! * w3 - a[r2 + i]! * w2 - a[r1 + i]! * w1;
-    w[off + i + 2] = w2;
-    w[off + i + 1] = w1;
-    w[off + i] = w0;
-    if (w0 === 0 && w1 === 0 && w2 === 0 && w3 === 0) continue;
-    for (let c = 0; c < i; c++) w[off + c]! -= a[r0 + c]! * w0 + a[r1 + c]! * w1 + a[r2 + c]! * w2 + a[r3 + c]! * w3;
-  }
+  if (heapHolds(a, t)) heapBackward(t, w, off);
+  else backwardSweep(a, 0, denseStride(t), t, w, off, scalarRows4(a, denseStride(t), w, off));
 }

@@ -31,6 +31,7 @@ import {
   v128Store,
   tileKStep,
 } from '../wasm-encode.js';
+import { denseSweepFunctions } from './dense-simd-sweep.js';
 
 // Instructions wasm-encode.ts does not export (WebAssembly 2.0 opcodes).
 const f64Load = (offset: number): number[] => [0x2b, 0x03, ...uleb(offset)];
@@ -311,7 +312,8 @@ function trsmBody(): number[] {
 }
 
 /**
- * The module's functions: panel, packA, packB and trsm. The packing functions take the byte
+ * The module's functions: panel, packA, packB, trsm, and the sweeps' dots4 and axpy4
+ * (dense-simd-sweep.ts). The packing functions take the byte
  * address of the calling thread's packing regions (A_AT to SCRATCH_AT + SCRATCH_LEN, shifted), so
  * that threads share one module, and with it V8's optimised code for it.
  */
@@ -337,5 +339,6 @@ export function denseSimdFunctions(): WasmFunction[] {
       ],
       body: trsmBody(),
     },
+    ...denseSweepFunctions(),
   ];
 }

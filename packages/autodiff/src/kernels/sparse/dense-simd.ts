@@ -21,8 +21,9 @@
  * shared out between the threads by rows or columns of C.
  */
 import { wasmAllowed, wasmModule } from '../wasm-encode.js';
-import { INV_AT, MATRIX_AT, WORKSPACE_LEN, denseSimdFunctions } from './dense-simd-code.js';
+import { B_AT, INV_AT, KC, MATRIX_AT, NC, WORKSPACE_LEN, denseSimdFunctions } from './dense-simd-code.js';
 import { type GemmKernels, gemmKernels, gemmOn } from './dense-simd-gemm.js';
+import { type SweepKernels, heapSweep, sweepKernels } from './dense-simd-sweep.js';
 
 export { MATRIX_AT };
 
@@ -34,6 +35,7 @@ interface Instance {
   readonly heap: Float64Array;
   readonly kernels: GemmKernels;
   readonly trsm: Trsm;
+  readonly sweeps: SweepKernels;
   readonly shared: boolean;
 }
 
@@ -62,6 +64,54 @@ let available = true;
 /** Internal, for tests: false makes denseHeap refuse, so the TS path runs. */
 let enabled = true;
 let helpers: DenseHelpers | null = null;
+/**
+ * The JS array (a sparse factor's tail buffer) whose factor the memory holds, and its order:
+ * denseLdl leaves L on the memory, where the solves sweep it (dense-simd-sweep.ts), and it is
+ * copied back into its array only when the memory is needed for another matrix or replaced.
+ */
+let resident: { readonly home: Float64Array; readonly t: number; readonly ld: number } | null = null;
+
+/** Copies the resident factor's L back into its array (the memory is about to hold something else). */
+function evict(): void {
+  if (resident === null || current === null) {
+    resident = null;
+    return;
+  }
+  const { home, t, ld } = resident;
+  const heap = current.heap;
+  for (let i = 1, src = MATRIX_AT + ld, dst = ld; i < t; i++, src += ld, dst += ld) home.set(heap.subarray(src, src + i), dst);
+  resident = null;
+}
+
+/**
+ * Makes `home` (order t, stride ld) the memory's matrix: a different resident is copied back
+ * first. The caller then writes the matrix to MATRIX_AT; with `keep` false the memory is only
+ * borrowed (the caller copies its result out itself).
+ */
+export function claimHeap(home: Float64Array, t: number, ld: number, keep: boolean): void {
+  if (resident !== null && resident.home !== home) evict();
+  resident = keep ? { home, t, ld } : null;
+}
+
+/** Forgets that the memory holds home's factor (its array is being rewritten). */
+export function releaseHeap(home: Float64Array): void {
+  if (resident?.home === home) resident = null;
+}
+
+/** Whether the memory holds the factor of order t whose array is `home`. */
+export function heapHolds(home: Float64Array, t: number): boolean {
+  return resident !== null && current !== null && resident.home === home && resident.t === t && t + 8 <= current.sweeps.room;
+}
+
+/** w[off…off+t) ← L⁻¹w with the resident factor of `home` (heapHolds(home, t) must be true). */
+export function heapForward(t: number, w: Float64Array, off: number): void {
+  heapSweep(current!.sweeps, MATRIX_AT, t, resident!.ld, w, off, false);
+}
+
+/** w[off…off+t) ← L⁻ᵀw with the resident factor (heapHolds(home, t) must be true). */
+export function heapBackward(t: number, w: Float64Array, off: number): void {
+  heapSweep(current!.sweeps, MATRIX_AT, t, resident!.ld, w, off, true);
+}
 
 /** Internal, for tests: disables (false) or re-enables the SIMD path; returns whether it is now on (true until a compilation has failed). */
 export function useDenseSimd(on: boolean): boolean {
@@ -71,6 +121,7 @@ export function useDenseSimd(on: boolean): boolean {
 
 /** Sets (or with null removes) the kernel threads; the next product gets a memory they share. */
 export function setDenseHelpers(h: DenseHelpers | null): void {
+  evict();
   helpers = h;
   current = null;
 }
@@ -101,13 +152,23 @@ export function denseHeap(doubles: number): Float64Array | null {
     return null;
   }
   // The old memory is let go first, so it is not kept alive while the new one is allocated.
+  evict();
   current = null;
   try {
     const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, ...(threads > 0 ? { shared: true } : {}) });
     const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     const heap = new Float64Array(memory.buffer);
     if (threads > 0) helpers!.load(memory, module, bases);
-    current = { capacity, heap, kernels: gemmKernels(exports, heap, 0), trsm: exports.trsm as unknown as Trsm, shared: threads > 0 };
+    // The sweeps' vector lives in the calling thread's B packing region (no product runs meanwhile).
+    const sweeps = sweepKernels(exports, heap, B_AT, KC * NC);
+    current = {
+      capacity,
+      heap,
+      kernels: gemmKernels(exports, heap, 0),
+      trsm: exports.trsm as unknown as Trsm,
+      sweeps,
+      shared: threads > 0,
+    };
     return current.heap;
   } catch {
     // No address space for this memory: the scalar path for this tail (a smaller one may fit later).

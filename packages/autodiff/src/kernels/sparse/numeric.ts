@@ -1,4 +1,5 @@
 import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride, syrkLower } from './dense-ldl.js';
+import { releaseHeap } from './dense-simd.js';
 import type { LdlSymbolic } from './symbolic.js';
 
 /** The numeric buffers of one factorization of a symbolic pattern; reused by every refactorization. */
@@ -57,7 +58,11 @@ export function factorNumeric(
   const { lx, d, y, tail } = buf;
   const t = n - s;
   const ld = t > 0 ? denseStride(t) : 0;
-  if (t > 0) tail.fill(0);
+  if (t > 0) {
+    // A factor of this buffer still on dense-simd.ts's memory is stale from here on.
+    releaseHeap(tail);
+    tail.fill(0);
+  }
   let regularized = 0;
   for (let k = 0; k < n; k++) {
     const inTail = k >= s;
@@ -96,7 +101,7 @@ export function factorNumeric(
   }
   if (t === 0) return regularized;
   schurUpdate(sym, buf, ld);
-  return regularized + denseLdl(tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.wp);
+  return regularized + denseLdl(tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.wp, true);
 }
 
 /** x = P⁻¹(LDLᵀ)⁻¹P·b in the caller's order, through buf.w (pivot order). b and x may alias. */
