@@ -101,6 +101,31 @@ describe('sparse LDLᵀ', () => {
     expect(relativeResidual(c.dense, n, refined, b)).toBeLessThanOrEqual(1e-13);
   });
 
+  it('two factors with dense tails used in turn (only one tail stays on the WebAssembly memory): each solves its own matrix', () => {
+    const c1 = denseQuasiDefinite(130, 3);
+    const c2 = denseQuasiDefinite(150, 4);
+    const s1 = analyzeLdl(c1.upper);
+    const s2 = analyzeLdl(c2.upper);
+    expect(130 - s1.tailStart).toBeGreaterThan(64);
+    const b1 = Float64Array.from({ length: 130 }, (_, i) => Math.sin(3 * i));
+    const b2 = Float64Array.from({ length: 150 }, (_, i) => Math.cos(2 * i));
+    const check = (f: ReturnType<typeof factorLdl>, c: typeof c1, b: Float64Array) =>
+      expect(relativeResidual(c.dense, c.n, solveLdl(f, b, new Float64Array(c.n), { steps: 0 }), b)).toBeLessThanOrEqual(1e-12);
+    const f1 = factorLdl(s1, c1.upper.values, c1.signs, { static: 0 });
+    check(f1, c1, b1);
+    const f2 = factorLdl(s2, c2.upper.values, c2.signs, { static: 0 });
+    check(f1, c1, b1);
+    check(f2, c2, b2);
+    // Refactored in place (a scaled matrix): the stale factor on the memory is not used.
+    const scaled = c1.upper.values.map((v) => 2 * v);
+    const g1 = factorLdl(s1, scaled, c1.signs, { static: 0 }, f1);
+    expect(g1).toBe(f1);
+    const x = solveLdl(g1, b1, new Float64Array(130), { steps: 0 });
+    const y = solveLdl(factorLdl(s1, c1.upper.values, c1.signs, { static: 0 }), b1, new Float64Array(130), { steps: 0 });
+    for (let i = 0; i < 130; i++) expect(Math.abs(2 * x[i]! - y[i]!)).toBeLessThanOrEqual(1e-10 * (1 + Math.abs(y[i]!)));
+    check(f2, c2, b2);
+  });
+
   test.prop([fc.integer({ min: 8, max: 40 }), fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.integer({ min: 1, max: 1000 })], {
     numRuns: numRuns(15),
   })(

@@ -73,6 +73,7 @@ export function denseLdl(
   dynDelta: number,
   wp: Float64Array,
   keep = false,
+  assembled = false,
 ): number {
   if (t === 0) return 0;
   const ld = denseStride(t);
@@ -81,13 +82,30 @@ export function denseLdl(
     releaseHeap(a);
     return ldlRec(a, 0, ld, false, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
   }
-  // The lower triangle into the memory; L back out, or with `keep` left there for denseForward
-  // and denseBackward, and copied into `a` only when the memory is claimed for another matrix.
+  // The lower triangle into the memory (unless denseWorkspace had it assembled there); L back
+  // out, or with `keep` left there for denseForward and denseBackward, and copied into `a` only
+  // when the memory is claimed for another matrix.
   claimHeap(a, t, ld, keep);
-  for (let i = 0, src = 0, dst = MATRIX_AT; i < t; i++, src += ld, dst += ld) heap.set(a.subarray(src, src + i + 1), dst);
+  if (!assembled) for (let i = 0, src = 0, dst = MATRIX_AT; i < t; i++, src += ld, dst += ld) heap.set(a.subarray(src, src + i + 1), dst);
   const regularized = ldlRec(heap, MATRIX_AT, ld, true, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
   if (!keep) for (let i = 1, src = MATRIX_AT + ld, dst = ld; i < t; i++, src += ld, dst += ld) a.set(heap.subarray(src, src + i), dst);
   return regularized;
+}
+
+/**
+ * Where a caller assembles the matrix that denseLdl(a, t, …, keep = true, assembled) will factor:
+ * dense-simd.ts's memory from MATRIX_AT (claimed for `a`; then pass assembled = true), or `a`
+ * itself from 0 (assembled = false). Saves the copy of the lower triangle into the memory.
+ */
+export function denseWorkspace(a: Float64Array, t: number): { readonly m: Float64Array; readonly o: number } {
+  const ld = denseStride(t);
+  const heap = t >= SIMD_MIN ? denseHeap(ld * ld) : null;
+  if (heap === null) {
+    releaseHeap(a);
+    return { m: a, o: 0 };
+  }
+  claimHeap(a, t, ld, false);
+  return { m: heap, o: MATRIX_AT };
 }
 
 /** a[cOff…] −= a[aOff…]·a[bOff…] (m×k times k×n, all at stride ld): dense-simd.ts's kernel on its memory, or gemm. */

@@ -1,5 +1,4 @@
-import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride, syrkLower } from './dense-ldl.js';
-import { releaseHeap } from './dense-simd.js';
+import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride, denseWorkspace, syrkLower } from './dense-ldl.js';
 import type { LdlSymbolic } from './symbolic.js';
 
 /** The numeric buffers of one factorization of a symbolic pattern; reused by every refactorization. */
@@ -55,14 +54,12 @@ export function factorNumeric(
   buf: LdlBuffers,
 ): number {
   const { n, tailStart: s, cColPtr, cRowIdx, cSource, lColPtr, lRowIdx, rRowPtr, rColIdx, rPos, tailSplit, perm } = sym;
-  const { lx, d, y, tail } = buf;
+  const { lx, d, y } = buf;
   const t = n - s;
   const ld = t > 0 ? denseStride(t) : 0;
-  if (t > 0) {
-    // A factor of this buffer still on dense-simd.ts's memory is stale from here on.
-    releaseHeap(tail);
-    tail.fill(0);
-  }
+  // The Schur complement is assembled where it will be factored (dense-simd.ts's memory, or buf.tail).
+  const { m: tail, o: at } = denseWorkspace(buf.tail, t);
+  for (let i = 0; i < t; i++) tail.fill(0, at + i * ld, at + i * ld + i + 1);
   let regularized = 0;
   for (let k = 0; k < n; k++) {
     const inTail = k >= s;
@@ -72,7 +69,7 @@ export function factorNumeric(
       const v = values[cSource[p]!]!;
       if (i === k) dk = v;
       else if (i < s) y[i] = v;
-      else tail[(k - s) * ld + (i - s)] = v;
+      else tail[at + (k - s) * ld + (i - s)] = v;
     }
     for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
       const i = rColIdx[q]!;
@@ -89,7 +86,7 @@ export function factorNumeric(
     const sign = signs[perm[k]!]!;
     dk += sign * eps0;
     if (inTail) {
-      tail[(k - s) * ld + (k - s)] = dk;
+      tail[at + (k - s) * ld + (k - s)] = dk;
       buf.tailSigns[k - s] = sign;
       continue;
     }
@@ -100,8 +97,8 @@ export function factorNumeric(
     d[k] = dk;
   }
   if (t === 0) return regularized;
-  schurUpdate(sym, buf, ld);
-  return regularized + denseLdl(tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.wp, true);
+  schurUpdate(sym, buf, tail, at, ld);
+  return regularized + denseLdl(buf.tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.wp, true, tail !== buf.tail);
 }
 
 /** x = P⁻¹(LDLᵀ)⁻¹P·b in the caller's order, through buf.w (pivot order). b and x may alias. */
@@ -137,9 +134,9 @@ const MIN_GROUP_ROWS = 8;
  * column every one of a column's q(q+1)/2 updates fell on another row (n = 2000 LP: ~37 → ~22 ms a
  * factorization).
  */
-function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, ld: number): void {
+function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, tail: Float64Array, at: number, ld: number): void {
   const { n, tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups, rRowPtr, rColIdx, rPos } = sym;
-  const { lx, d, tail, lp, wp, update } = buf;
+  const { lx, d, lp, wp, update } = buf;
   const lone = new Uint8Array(s);
   for (let g = 0; g + 1 < schurGroups.length; g++) {
     const j0 = schurGroups[g]!;
@@ -147,7 +144,7 @@ function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, ld: number): void {
     if (j1 - j0 < 2 || lColPtr[j0 + 1]! - tailSplit[j0]! < MIN_GROUP_ROWS) lone.fill(1, j0, j1);
   }
   for (let k = s; k < n; k++) {
-    const row = (k - s) * ld - s;
+    const row = at + (k - s) * ld - s;
     for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
       const j = rColIdx[q]!;
       if (lone[j] === 0) continue;
@@ -178,7 +175,7 @@ function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, ld: number): void {
       syrkLower(q, nb, lp, wp, update, q);
     }
     for (let a = 0; a < q; a++) {
-      const row = (lRowIdx[lo0 + a]! - s) * ld - s;
+      const row = at + (lRowIdx[lo0 + a]! - s) * ld - s;
       const ua = a * q;
       for (let b = 0; b <= a; b++) tail[row + lRowIdx[lo0 + b]!]! += update[ua + b]!;
     }
