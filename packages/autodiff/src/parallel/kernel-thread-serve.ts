@@ -5,13 +5,14 @@ import { type GemmKernels, gemmKernels, gemmOn } from '../kernels/sparse/dense-s
  * A kernel thread's side (kernel-threads.ts): a loop, blocked on its control block between jobs,
  * that runs shares of the dense products on the shared memory. Control block (Int32, shared):
  * JOB is the number of the job posted, DONE that of the last one finished, CMD what it is, ARGS
- * its operands, FAILED whether it threw.
+ * its operands, FAILED whether it threw, ELAPSED how long the last share took (µs).
  */
 export const JOB = 0;
 export const DONE = 1;
 export const CMD = 2;
 export const FAILED = 3;
-export const ARGS = 4;
+export const ELAPSED = 4;
+export const ARGS = 5;
 export const CONTROL_INTS = ARGS + 9;
 export const GEMM = 0;
 export const LOAD = 1;
@@ -52,7 +53,9 @@ export function serveKernelThread({ control, port }: KernelThreadSetup): void {
         kern = gemmKernels(exports, new Float64Array(got.memory.buffer), got.base);
       } else {
         const a = (i: number) => control[ARGS + i]!;
+        const t0 = performance.now();
         gemmOn(kern!, a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
+        control[ELAPSED] = Math.round(1000 * (performance.now() - t0));
       }
       control[FAILED] = 0;
     } catch {

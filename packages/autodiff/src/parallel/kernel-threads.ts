@@ -1,7 +1,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { InvalidInputError, PluginError } from '../errors.js';
 import { type DenseHelpers, setDenseHelpers } from '../kernels/sparse/dense-simd.js';
-import { ARGS, CMD, CONTROL_INTS, DONE, EXIT, FAILED, GEMM, JOB, LOAD, awaitChange } from './kernel-thread-serve.js';
+import { ARGS, CMD, CONTROL_INTS, DONE, ELAPSED, EXIT, FAILED, GEMM, JOB, LOAD, awaitChange } from './kernel-thread-serve.js';
 
 /**
  * Threads for the dense kernels of one large factorization (the sparse LDLᵀ's dense tail, which
@@ -93,6 +93,7 @@ async function start(threads: number): Promise<KernelThreads> {
       post(i, GEMM);
     },
     wait,
+    elapsed: (i) => started[i]!.control[ELAPSED]! / 1000,
   };
   setDenseHelpers(helpers);
   const handle: KernelThreads = {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, PluginError } from '../../src/errors.js';
 import { denseLdl, denseStride } from '../../src/kernels/sparse/dense-ldl.js';
-import { MATRIX_AT, denseHeap, heapGemm } from '../../src/kernels/sparse/dense-simd.js';
+import { MATRIX_AT, denseHeap, heapGemm, setShareSpeeds } from '../../src/kernels/sparse/dense-simd.js';
 import { type KernelThreads, openKernelThreads } from '../../src/parallel/index.js';
 
 /**
@@ -61,6 +61,16 @@ describe('openKernelThreads', () => {
     shapes.forEach((_, i) => expect(shared[i]!).toEqual(alone[i]!));
     // The products were big enough to be shared: the result differs from a wrong split's.
     expect(alone[0]!.some((v) => v !== 0)).toBe(true);
+    // Uneven shares (cut by the threads' measured speeds): still bit for bit.
+    for (const speeds of [
+      [1, 5, 1],
+      [6, 1, 2],
+    ]) {
+      shapes.forEach(([m, n, k], i) => {
+        setShareSpeeds(speeds);
+        expect(product(m, n, k, 11 + i)).toEqual(alone[i]!);
+      });
+    }
   });
 
   it('factors a dense tail as on one thread, and closes back to one thread', async () => {

@@ -50,12 +50,18 @@ export interface DenseHelpers {
   load(memory: WebAssembly.Memory, module: WebAssembly.Module, bases: readonly number[]): void;
   start(i: number, m: number, n: number, k: number, aOff: number, lda: number, bOff: number, ldb: number, cOff: number, ldc: number): void;
   wait(i: number): void;
+  /** Milliseconds thread i's last share took (after wait(i)). */
+  elapsed(i: number): number;
 }
 
 /** Products with fewer multiply–adds than this stay on the calling thread (a share's handoff costs ~10–50 µs). */
 const SHARE_MIN = 1 << 21;
 /** Nor is a side shorter than this per thread cut. */
 const MIN_SHARE_SIDE = 32;
+/** Each thread's measured speed in multiply–adds a millisecond (the calling thread's first); equal at the start. */
+let speeds: number[] = [];
+/** Weight of the past in the smoothed speeds. */
+const SPEED_KEEP = 0.8;
 
 /** The current memory and kernels; null before the first use or where they cannot be had. */
 let current: Instance | null = null;
@@ -117,6 +123,11 @@ export function heapBackward(t: number, w: Float64Array, off: number): void {
 export function useDenseSimd(on: boolean): boolean {
   enabled = on;
   return on && available && wasmAllowed();
+}
+
+/** Internal, for tests: the threads' speeds the next product's shares are cut by (the calling thread's first). */
+export function setShareSpeeds(s: readonly number[]): void {
+  speeds = [...s];
 }
 
 /** Sets (or with null removes) the kernel threads; the next product gets a memory they share. */
@@ -199,18 +210,36 @@ export function heapGemm(
     gemmOn(kern, m, n, k, aOff, lda, bOff, ldb, cOff, ldc);
     return;
   }
-  // Shares in whole 4-row tiles / 4-column panels; the calling thread's is the first.
-  const cut = (p: number) => (p === parts ? side : 4 * Math.round((side * p) / parts / 4));
+  // Shares in whole 4-row tiles / 4-column panels, in proportion to each thread's measured
+  // speed (a thread on a busier core gets less); the calling thread's is the first.
+  if (speeds.length !== parts) speeds = new Array<number>(parts).fill(1e6);
+  let total = 0;
+  for (const v of speeds) total += v;
+  const bounds = [0];
+  for (let p = 0, acc = 0; p < parts; p++) {
+    acc += speeds[p]!;
+    bounds.push(p === parts - 1 ? side : 4 * Math.round((side * acc) / total / 4));
+  }
   for (let p = 1; p < parts; p++) {
-    const lo = cut(p);
-    const len = cut(p + 1) - lo;
+    const lo = bounds[p]!;
+    const len = bounds[p + 1]! - lo;
     if (m >= n) helpers!.start(p - 1, len, n, k, aOff + lo * lda, lda, bOff, ldb, cOff + lo * ldc, ldc);
     else helpers!.start(p - 1, m, len, k, aOff, lda, bOff + lo, ldb, cOff + lo, ldc);
   }
-  const own = cut(1);
+  const own = bounds[1]!;
+  const t0 = performance.now();
   if (m >= n) gemmOn(kern, own, n, k, aOff, lda, bOff, ldb, cOff, ldc);
   else gemmOn(kern, m, own, k, aOff, lda, bOff, ldb, cOff, ldc);
+  const mine = performance.now() - t0;
   for (let p = 1; p < parts; p++) helpers!.wait(p - 1);
+  // Speeds (multiply–adds a millisecond), smoothed over products: the next product's shares.
+  const perRow = (m >= n ? n : m) * k;
+  const update = (p: number, ms: number) => {
+    const len = bounds[p + 1]! - bounds[p]!;
+    if (len > 0 && ms > 0.05) speeds[p] = SPEED_KEEP * speeds[p]! + (1 - SPEED_KEEP) * ((len * perRow) / ms);
+  };
+  update(0, mine);
+  for (let p = 1; p < parts; p++) update(p, helpers!.elapsed(p - 1));
 }
 
 /**
