@@ -233,7 +233,7 @@ export function heapGemm(
   const mine = performance.now() - t0;
   for (let p = 1; p < parts; p++) helpers!.wait(p - 1);
   // Speeds (multiply–adds a millisecond), smoothed over products: the next product's shares.
-  const perRow = (m >= n ? n : m) * k;
+  const perRow = Math.min(m, n) * k;
   const update = (p: number, ms: number) => {
     const len = bounds[p + 1]! - bounds[p]!;
     if (len > 0 && ms > 0.05) speeds[p] = SPEED_KEEP * speeds[p]! + (1 - SPEED_KEEP) * ((len * perRow) / ms);
