@@ -79,6 +79,8 @@ export function denseLdl(
   const ld = denseStride(t);
   const heap = t >= SIMD_MIN ? denseHeap(ld * ld) : null;
   if (heap === null) {
+    // denseWorkspace gave out the memory it now refuses: cannot happen between the two calls.
+    if (assembled) throw new Error('denseLdl: the matrix was assembled on a memory that is gone');
     releaseHeap(a);
     return ldlRec(a, 0, ld, false, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
   }

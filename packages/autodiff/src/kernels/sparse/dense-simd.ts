@@ -106,7 +106,11 @@ export function releaseHeap(home: Float64Array): void {
 
 /** Whether the memory holds the factor of order t whose array is `home`. */
 export function heapHolds(home: Float64Array, t: number): boolean {
-  return resident !== null && current !== null && resident.home === home && resident.t === t && t + 8 <= current.sweeps.room;
+  if (resident === null || current === null || resident.home !== home || resident.t !== t) return false;
+  if (t + 8 <= current.sweeps.room) return true;
+  // No room for the sweeps' vector (never at sizes the memory can hold): L back into its array.
+  evict();
+  return false;
 }
 
 /** w[off…off+t) ← L⁻¹w with the resident factor of `home` (heapHolds(home, t) must be true). */
