@@ -12,7 +12,9 @@ export default defineConfig({
   ssr: { resolve: { conditions } },
   test: {
     reporters: ['default', './scripts/summary-reporter.ts'],
-    setupFiles: ['./scripts/fast-check-seed.ts', './scripts/test-figures.ts'].map((f) => fileURLToPath(new URL(f, import.meta.url))),
+    setupFiles: ['./scripts/relaxed-simd.ts', './scripts/fast-check-seed.ts', './scripts/test-figures.ts'].map((f) =>
+      fileURLToPath(new URL(f, import.meta.url)),
+    ),
     testTimeout: 60_000,
     hookTimeout: 120_000,
     projects: [

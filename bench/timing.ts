@@ -1,3 +1,5 @@
+// Relaxed SIMD on for the dense kernels, as current engines have it (scripts/relaxed-simd.ts).
+import '../scripts/relaxed-simd.js';
 import type { BenchRow } from './types.js';
 
 /** The median of `values` (the upper middle one for an even count); NaN for none. */

@@ -16,6 +16,21 @@ export function wasmAllowed(): boolean {
   return typeof WebAssembly === 'object' && (globalThis as { __argmin_wasm?: boolean }).__argmin_wasm !== false;
 }
 
+let relaxed: boolean | null = null;
+/**
+ * Whether the engine validates relaxed SIMD (f64x2.relaxed_madd): Node ≥ 21, Chrome ≥ 114,
+ * Node 20 only with --experimental-wasm-relaxed-simd. Tested once, on a one-function module.
+ */
+export function relaxedSimd(): boolean {
+  if (relaxed === null) {
+    const madd = wasmModule(1, [
+      { name: 'madd', params: [V128, V128, V128], locals: [], body: [...get(0), ...get(1), ...get(2), ...f64x2RelaxedMadd, 0x1a] },
+    ]);
+    relaxed = wasmAllowed() && WebAssembly.validate(madd);
+  }
+  return relaxed;
+}
+
 /** Unsigned LEB128. */
 export function uleb(n: number): number[] {
   const out: number[] = [];
@@ -117,6 +132,8 @@ export const f64x2Mul = simd(0xf2);
 export const f64x2Div = simd(0xf3);
 export const f64x2Min = simd(0xf4);
 export const f64x2Max = simd(0xf5);
+/** f64x2.relaxed_madd (relaxed SIMD): a·b + c, fused where the machine has FMA (c on top of the stack). */
+export const f64x2RelaxedMadd = simd(0x107);
 
 /** Local indices of an MR×4 f64x2 tile's k loop (see tileKStep). */
 export interface TileLocals {
@@ -135,23 +152,17 @@ export interface TileLocals {
 /**
  * One k-step of an mr×4 tile product, ending in the loop's back-branch: load B's four entries as
  * two f64x2, then per row splat A's entry and add its products into the row's two accumulators
- * (one IEEE multiply and one add each, no FMA), advance both panels, loop while ap < aend.
+ * (one IEEE multiply and one add each; with `fma`, one relaxed multiply–add, which the engine
+ * fuses where the machine can), advance both panels, loop while ap < aend.
  */
-export function tileKStep(l: TileLocals, mr: number): number[] {
+export function tileKStep(l: TileLocals, mr: number, fma = false): number[] {
+  const madd = (b: number, a: number): number[] =>
+    fma ? [...get(b), ...get(a), ...f64x2RelaxedMadd, ...set(a)] : [...get(b), ...f64x2Mul, ...get(a), ...f64x2Add, ...set(a)];
   return [
     ...[...get(l.bp), ...v128Load(0), ...set(l.b01), ...get(l.bp), ...v128Load(16), ...set(l.b23)],
     ...Array.from({ length: mr }, (_, r) => [
-      ...[
-        ...get(l.ap),
-        ...load64Splat(8 * r),
-        ...tee(l.av),
-        ...get(l.b01),
-        ...f64x2Mul,
-        ...get(l.acc(2 * r)),
-        ...f64x2Add,
-        ...set(l.acc(2 * r)),
-      ],
-      ...[...get(l.av), ...get(l.b23), ...f64x2Mul, ...get(l.acc(2 * r + 1)), ...f64x2Add, ...set(l.acc(2 * r + 1))],
+      ...[...get(l.ap), ...load64Splat(8 * r), ...tee(l.av), ...madd(l.b01, l.acc(2 * r))],
+      ...[...get(l.av), ...madd(l.b23, l.acc(2 * r + 1))],
     ]).flat(),
     ...[...get(l.bp), ...i32(32), ...i32Add, ...set(l.bp)],
     ...[...get(l.ap), ...i32(8 * mr), ...i32Add, ...tee(l.ap), ...get(l.aend), ...i32LtU, ...brIf(0)],

@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { useSimdGemm } from '../../src/kernels/gemm-packed.js';
 import { DENSE_PANEL, denseBackward, denseForward, denseLdl, denseStride } from '../../src/kernels/sparse/dense-ldl.js';
-import { MATRIX_AT, denseHeap, useDenseSimd } from '../../src/kernels/sparse/dense-simd.js';
+import { MATRIX_AT, denseHeap, useDenseSimd, useFusedMultiplyAdd } from '../../src/kernels/sparse/dense-simd.js';
+import { relaxedSimd } from '../../src/kernels/wasm-encode.js';
 
 /** A random symmetric quasi-definite matrix of order t (stride denseStride(t), both triangles), its pivots' signs interleaved. */
 function quasiDefinite(t: number, seed: number): { k: Float64Array; signs: Int8Array } {
@@ -67,20 +68,24 @@ function factor(k: Float64Array, t: number, signs: Int8Array, eps: number, delta
 }
 
 const SIZES = [1, 3, 47, 48, 49, 97, 130, 300, 517];
+// The fused path runs where the engine has relaxed SIMD (the tests turn it on: scripts/relaxed-simd.ts).
 const PATHS = [
-  { name: 'WebAssembly memory', simd: true },
-  { name: 'TypeScript (scalar gemm)', simd: false },
+  { name: `WebAssembly memory (${relaxedSimd() ? 'relaxed multiply–add' : 'multiply and add'})`, simd: true, fma: true },
+  { name: 'WebAssembly memory, a multiply and an add', simd: true, fma: false },
+  { name: 'TypeScript (scalar gemm)', simd: false, fma: false },
 ];
 
 afterEach(() => {
   useDenseSimd(true);
   useSimdGemm(true);
+  useFusedMultiplyAdd(true);
 });
 
-describe.each(PATHS)('dense LDLᵀ, $name', ({ simd }) => {
+describe.each(PATHS)('dense LDLᵀ, $name', ({ simd, fma }) => {
   const setPath = () => {
     useDenseSimd(simd);
     useSimdGemm(simd);
+    useFusedMultiplyAdd(fma);
   };
 
   it.each(SIZES)('order %i: the textbook factorization up to rounding, ‖K − LDLᵀ‖ ≤ 1e-14‖K‖', (t) => {

@@ -88,8 +88,8 @@ const ZERO = B01 + 3;
  * consecutive A panels (depth·MR doubles each, from aPtr): the MR×NR tile C −= (A panel)·(B panel),
  * C's rows ldc bytes apart from cPtr (MR rows further per tile, NR columns further per B panel).
  */
-function panelBody(): number[] {
-  const kStep = tileKStep({ ap: AP, bp: BP, aend: AEND, acc, b01: B01, b23: B23, av: AV }, MR);
+function panelBody(fma: boolean): number[] {
+  const kStep = tileKStep({ ap: AP, bp: BP, aend: AEND, acc, b01: B01, b23: B23, av: AV }, MR, fma);
   const update = Array.from({ length: MR }, (_, r) => [
     ...[...get(CP), ...get(CP), ...v128Load(0), ...get(acc(2 * r)), ...f64x2Sub, ...v128Store(0)],
     ...[...get(CP), ...get(CP), ...v128Load(16), ...get(acc(2 * r + 1)), ...f64x2Sub, ...v128Store(16)],
@@ -317,7 +317,7 @@ function trsmBody(): number[] {
  * address of the calling thread's packing regions (A_AT to SCRATCH_AT + SCRATCH_LEN, shifted), so
  * that threads share one module, and with it V8's optimised code for it.
  */
-export function denseSimdFunctions(): WasmFunction[] {
+export function denseSimdFunctions(fma: boolean): WasmFunction[] {
   return [
     {
       name: 'panel',
@@ -326,7 +326,7 @@ export function denseSimdFunctions(): WasmFunction[] {
         [6, I32],
         [2 * MR + 4, V128],
       ],
-      body: panelBody(),
+      body: panelBody(fma),
     },
     { name: 'packA', params: [I32, I32, I32, I32, I32], locals: [[7, I32]], body: packABody() },
     { name: 'packB', params: [I32, I32, I32, I32, I32], locals: [[7, I32]], body: packBBody() },
