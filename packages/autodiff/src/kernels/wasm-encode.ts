@@ -134,6 +134,8 @@ export const f64x2Min = simd(0xf4);
 export const f64x2Max = simd(0xf5);
 /** f64x2.relaxed_madd (relaxed SIMD): a·b + c, fused where the machine has FMA (c on top of the stack). */
 export const f64x2RelaxedMadd = simd(0x107);
+/** f64x2.relaxed_nmadd: −(a·b) + c. */
+export const f64x2RelaxedNmadd = simd(0x108);
 
 /** Local indices of an MR×4 f64x2 tile's k loop (see tileKStep). */
 export interface TileLocals {

@@ -14,6 +14,7 @@ import {
   f64,
   f64Store,
   f64x2Mul,
+  f64x2RelaxedNmadd,
   f64x2ExtractLane,
   f64x2Splat,
   get,
@@ -236,7 +237,12 @@ const X = 20;
  * L11's row c starts at l11Ptr + c·ld; the reciprocal pivots are at INV_AT. Rows pair up in
  * f64x2 lanes (r0, r1) and (r2, r3); the w of a group are kept interleaved at W_AT.
  */
-function trsmBody(): number[] {
+function trsmBody(fma: boolean): number[] {
+  // v −= l·w (w from the interleaved row pairs at WP + offset): one relaxed negated multiply–add, or a multiply and a subtraction.
+  const subtractProduct = (v: number, offset: number): number[] =>
+    fma
+      ? [...get(LV), ...get(WP), ...v128Load(offset), ...get(v), ...f64x2RelaxedNmadd, ...set(v)]
+      : [...get(v), ...get(LV), ...get(WP), ...v128Load(offset), ...f64x2Mul, ...f64x2Sub, ...set(v)];
   const pair = (v: number, ra: number, rb: number) => [
     ...[...get(ra), ...get(C8), ...i32Add, ...f64Load(0), ...f64x2Splat],
     ...[...get(rb), ...get(C8), ...i32Add, ...f64Load(0), ...f64x2ReplaceLane(1), ...set(v)],
@@ -270,8 +276,8 @@ function trsmBody(): number[] {
     ...loop,
     ...[...get(WP), ...get(WEND), ...i32GeU, ...brIf(1)],
     ...[...get(LP), ...load64Splat(0), ...set(LV)],
-    ...[...get(V01), ...get(LV), ...get(WP), ...v128Load(0), ...f64x2Mul, ...f64x2Sub, ...set(V01)],
-    ...[...get(V23), ...get(LV), ...get(WP), ...v128Load(16), ...f64x2Mul, ...f64x2Sub, ...set(V23)],
+    ...subtractProduct(V01, 0),
+    ...subtractProduct(V23, 16),
     ...[...get(WP), ...i32(32), ...i32Add, ...set(WP), ...get(LP), ...i32(8), ...i32Add, ...set(LP), ...br(0)],
     ...end,
     ...end,
@@ -337,7 +343,7 @@ export function denseSimdFunctions(fma: boolean): WasmFunction[] {
         [11, I32],
         [4, V128],
       ],
-      body: trsmBody(),
+      body: trsmBody(fma),
     },
     ...denseSweepFunctions(),
   ];
