@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, PluginError } from '../../src/errors.js';
-import { denseLdl, denseStride } from '../../src/kernels/sparse/dense-ldl.js';
+import { denseBackward, denseForward, denseLdl, denseStride } from '../../src/kernels/sparse/dense-ldl.js';
 import { MATRIX_AT, denseHeap, heapGemm, setShareSpeeds } from '../../src/kernels/sparse/dense-simd.js';
 import { type KernelThreads, openKernelThreads } from '../../src/parallel/index.js';
 
@@ -83,6 +83,39 @@ describe('openKernelThreads', () => {
     await open.close();
     open = null;
     expect(ldl(t, 5).a).toEqual(one.a);
+  });
+
+  it('a factor kept on the memory survives opening and closing the threads (each replaces the memory)', async () => {
+    const t = 203;
+    const ld = denseStride(t);
+    const { a: ref } = ldl(t, 9);
+    const b = random(t, 4);
+    const want = b.slice();
+    denseForward(ref, t, want, 0);
+    denseBackward(ref, t, want, 0);
+    const kept = () => {
+      const r = random(ld * ld, 9);
+      const a = new Float64Array(ld * ld);
+      for (let i = 0; i < t; i++) {
+        for (let j = 0; j < i; j++) a[i * ld + j] = 0.3 * r[i * ld + j]!;
+        a[i * ld + i] = 0.3 * t + 1;
+      }
+      denseLdl(a, t, new Float64Array(t), 0, new Int8Array(t).fill(1), 1e-13, 1e-7, new Float64Array(ld * 64), true);
+      return a;
+    };
+    const solves = (a: Float64Array) => {
+      const w = b.slice();
+      denseForward(a, t, w, 0);
+      denseBackward(a, t, w, 0);
+      for (let i = 0; i < t; i++) expect(Math.abs(w[i]! - want[i]!)).toBeLessThanOrEqual(1e-12 * (1 + Math.abs(want[i]!)));
+    };
+    const before = kept();
+    open = await openKernelThreads({ threads: 1 });
+    solves(before);
+    const during = kept();
+    await open.close();
+    open = null;
+    solves(during);
   });
 
   it('rejects bad options and a second set', async () => {
