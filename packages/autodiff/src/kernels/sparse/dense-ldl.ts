@@ -1,6 +1,6 @@
 import { gemm } from '../blas.js';
 import { backwardSweep, forwardSweep, scalarRows4 } from './dense-sweep.js';
-import { MATRIX_AT, claimHeap, denseHeap, heapBackward, heapForward, heapGemm, heapHolds, heapTrsm, releaseHeap } from './dense-simd.js';
+import { MATRIX_AT, claimHeap, denseHeap, heapGemm, heapHolds, heapSolve, heapTrsm, releaseHeap, returnHeap } from './dense-simd.js';
 
 /**
  * Dense LDLᵀ for the trailing block of a sparse factorization, where fill has made the Schur
@@ -87,10 +87,10 @@ export function denseLdl(
   // The lower triangle into the memory (unless denseWorkspace had it assembled there); L back
   // out, or with `keep` left there for denseForward and denseBackward, and copied into `a` only
   // when the memory is claimed for another matrix.
-  claimHeap(a, t, ld, keep);
+  claimHeap(a, t, ld, true);
   if (!assembled) for (let i = 0, src = 0, dst = MATRIX_AT; i < t; i++, src += ld, dst += ld) heap.set(a.subarray(src, src + i + 1), dst);
   const regularized = ldlRec(heap, MATRIX_AT, ld, true, 0, t, d, dOff, signs, dynEps, dynDelta, wp);
-  if (!keep) for (let i = 1, src = MATRIX_AT + ld, dst = ld; i < t; i++, src += ld, dst += ld) a.set(heap.subarray(src, src + i), dst);
+  if (!keep) returnHeap(a);
   return regularized;
 }
 
@@ -323,12 +323,12 @@ export function syrkLower(q: number, k: number, lt: Float64Array, wt: Float64Arr
 
 /** In place, on w (length ≥ off + t): w ← L⁻¹w (unit lower L in a's strict lower triangle, or where denseLdl kept it). */
 export function denseForward(a: Float64Array, t: number, w: Float64Array, off: number): void {
-  if (heapHolds(a, t)) heapForward(t, w, off);
+  if (heapHolds(a, t)) heapSolve(t, w, off, false);
   else forwardSweep(a, 0, denseStride(t), t, w, off, scalarRows4(a, denseStride(t), w, off));
 }
 
 /** In place, on w: w ← L⁻ᵀw. */
 export function denseBackward(a: Float64Array, t: number, w: Float64Array, off: number): void {
-  if (heapHolds(a, t)) heapBackward(t, w, off);
+  if (heapHolds(a, t)) heapSolve(t, w, off, true);
   else backwardSweep(a, 0, denseStride(t), t, w, off, scalarRows4(a, denseStride(t), w, off));
 }

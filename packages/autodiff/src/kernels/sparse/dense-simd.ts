@@ -99,6 +99,11 @@ export function claimHeap(home: Float64Array, t: number, ld: number, keep: boole
   resident = keep ? { home, t, ld } : null;
 }
 
+/** Copies home's factor back into its array if the memory holds it (denseLdl without `keep`). */
+export function returnHeap(home: Float64Array): void {
+  if (resident?.home === home) evict();
+}
+
 /** Forgets that the memory holds home's factor (its array is being rewritten). */
 export function releaseHeap(home: Float64Array): void {
   if (resident?.home === home) resident = null;
@@ -113,14 +118,9 @@ export function heapHolds(home: Float64Array, t: number): boolean {
   return false;
 }
 
-/** w[off…off+t) ← L⁻¹w with the resident factor of `home` (heapHolds(home, t) must be true). */
-export function heapForward(t: number, w: Float64Array, off: number): void {
-  heapSweep(current!.sweeps, MATRIX_AT, t, resident!.ld, w, off, false);
-}
-
-/** w[off…off+t) ← L⁻ᵀw with the resident factor (heapHolds(home, t) must be true). */
-export function heapBackward(t: number, w: Float64Array, off: number): void {
-  heapSweep(current!.sweeps, MATRIX_AT, t, resident!.ld, w, off, true);
+/** w[off…off+t) ← L⁻¹w (L⁻ᵀw with `transposed`) with the resident factor (heapHolds(home, t) must be true). */
+export function heapSolve(t: number, w: Float64Array, off: number, transposed: boolean): void {
+  heapSweep(current!.sweeps, MATRIX_AT, t, resident!.ld, w, off, transposed);
 }
 
 let fmaAllowed = true;

@@ -78,41 +78,51 @@ export function backwardSweep(m: Float64Array, o: number, ld: number, t: number,
   }
 }
 
-/** Rows4 on a JS array `m` (stride ld) and vector v[x…]: scalar loops, one load of v shared by four rows. */
+/** The scalar Rows4's operands, set per sweep (sweeps are synchronous and never nested). */
+const scalar: { m: Float64Array; ld: number; v: Float64Array; x: number } = { m: new Float64Array(0), ld: 0, v: new Float64Array(0), x: 0 };
+const scalarIo = new Float64Array(4);
+const SCALAR_ROWS: Rows4 = {
+  io: scalarIo,
+  at: 0,
+  dots(r0, count) {
+    const { m, ld, v, x } = scalar;
+    const r1 = r0 + ld;
+    const r2 = r1 + ld;
+    const r3 = r2 + ld;
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let c = 0; c < count; c++) {
+      const w = v[x + c]!;
+      s0 += m[r0 + c]! * w;
+      s1 += m[r1 + c]! * w;
+      s2 += m[r2 + c]! * w;
+      s3 += m[r3 + c]! * w;
+    }
+    scalarIo[0] = s0;
+    scalarIo[1] = s1;
+    scalarIo[2] = s2;
+    scalarIo[3] = s3;
+  },
+  axpy(r0, count) {
+    const { m, ld, v, x } = scalar;
+    const r1 = r0 + ld;
+    const r2 = r1 + ld;
+    const r3 = r2 + ld;
+    const w0 = scalarIo[0]!;
+    const w1 = scalarIo[1]!;
+    const w2 = scalarIo[2]!;
+    const w3 = scalarIo[3]!;
+    for (let c = 0; c < count; c++) v[x + c]! -= m[r0 + c]! * w0 + m[r1 + c]! * w1 + m[r2 + c]! * w2 + m[r3 + c]! * w3;
+  },
+};
+
+/** Rows4 on a JS array `m` (stride ld) and vector v[x…]: scalar loops, one load of v shared by four rows (no allocation). */
 export function scalarRows4(m: Float64Array, ld: number, v: Float64Array, x: number): Rows4 {
-  const io = new Float64Array(4);
-  return {
-    io,
-    at: 0,
-    dots(r0, count) {
-      const r1 = r0 + ld;
-      const r2 = r1 + ld;
-      const r3 = r2 + ld;
-      let s0 = 0;
-      let s1 = 0;
-      let s2 = 0;
-      let s3 = 0;
-      for (let c = 0; c < count; c++) {
-        const w = v[x + c]!;
-        s0 += m[r0 + c]! * w;
-        s1 += m[r1 + c]! * w;
-        s2 += m[r2 + c]! * w;
-        s3 += m[r3 + c]! * w;
-      }
-      io[0] = s0;
-      io[1] = s1;
-      io[2] = s2;
-      io[3] = s3;
-    },
-    axpy(r0, count) {
-      const r1 = r0 + ld;
-      const r2 = r1 + ld;
-      const r3 = r2 + ld;
-      const w0 = io[0]!;
-      const w1 = io[1]!;
-      const w2 = io[2]!;
-      const w3 = io[3]!;
-      for (let c = 0; c < count; c++) v[x + c]! -= m[r0 + c]! * w0 + m[r1 + c]! * w1 + m[r2 + c]! * w2 + m[r3 + c]! * w3;
-    },
-  };
+  scalar.m = m;
+  scalar.ld = ld;
+  scalar.v = v;
+  scalar.x = x;
+  return SCALAR_ROWS;
 }
