@@ -41,8 +41,8 @@ export function allocateBuffers(sym: LdlSymbolic): LdlBuffers {
  *
  * Sparse pivots (k < s = tailStart) are factored up-looking: row k of L solves L·D·l = c_k along
  * its precomputed row pattern. Tail rows get only their sparse part that way; their Schur
- * complement S = C₂₂ − L₂₁D₁L₂₁ᵀ is accumulated column by column into the dense block, which the
- * blocked kernel then factors.
+ * complement S = C₂₂ − L₂₁D₁L₂₁ᵀ is accumulated into the dense block (lone columns row by row as
+ * each tail row is assembled, grouped columns by panels after), which the blocked kernel then factors.
  */
 export function factorNumeric(
   sym: LdlSymbolic,
@@ -59,10 +59,12 @@ export function factorNumeric(
   const ld = t > 0 ? denseStride(t) : 0;
   // The Schur complement is assembled where it will be factored (dense-simd.ts's memory, or buf.tail).
   const { m: tail, o: at } = denseWorkspace(buf.tail, t);
-  for (let i = 0; i < t; i++) tail.fill(0, at + i * ld, at + i * ld + i + 1);
+  const lone = t > 0 ? loneColumns(sym) : null;
   let regularized = 0;
   for (let k = 0; k < n; k++) {
     const inTail = k >= s;
+    // A tail row is zeroed, assembled and given its lone-column Schur terms in one visit, while it is in cache.
+    if (inTail) tail.fill(0, at + (k - s) * ld, at + (k - s) * ld + (k - s) + 1);
     let dk = 0;
     for (let p = cColPtr[k]!; p < cColPtr[k + 1]!; p++) {
       const i = cRowIdx[p]!;
@@ -88,6 +90,7 @@ export function factorNumeric(
     if (inTail) {
       tail[at + (k - s) * ld + (k - s)] = dk;
       buf.tailSigns[k - s] = sign;
+      scatterLoneColumns(sym, buf, lone!, tail, at + (k - s) * ld - s, k);
       continue;
     }
     if (!(sign * dk > dynEps)) {
@@ -97,7 +100,7 @@ export function factorNumeric(
     d[k] = dk;
   }
   if (t === 0) return regularized;
-  schurUpdate(sym, buf, tail, at, ld);
+  groupedSchurUpdate(sym, buf, lone!, tail, at, ld);
   return regularized + denseLdl(buf.tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.wp, true, tail !== buf.tail);
 }
 
@@ -126,33 +129,44 @@ export function applyInverse(sym: LdlSymbolic, buf: LdlBuffers, b: Float64Array,
 /** Below this many tail rows a group's update is scattered column by column. */
 const MIN_GROUP_ROWS = 8;
 
-/**
- * S −= L₂₁·D₁·L₂₁ᵀ into the tail's lower triangle. A run of columns sharing their tail rows is
- * packed into panels and multiplied by gemm (syrkLower), then scattered once. Lone columns
- * (a random sparse LP's constraint rows: most of the update) are scattered row by row of the
- * tail, through L's row pattern: each tail row is written while it is in cache, where column by
- * column every one of a column's q(q+1)/2 updates fell on another row (n = 2000 LP: ~37 → ~22 ms a
- * factorization).
- */
-function schurUpdate(sym: LdlSymbolic, buf: LdlBuffers, tail: Float64Array, at: number, ld: number): void {
-  const { n, tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups, rRowPtr, rColIdx, rPos } = sym;
-  const { lx, d, lp, wp, update } = buf;
+/** 1 for the sparse columns whose Schur terms are scattered one by one (groups too small for panels). */
+function loneColumns(sym: LdlSymbolic): Uint8Array {
+  const { tailStart: s, lColPtr, tailSplit, schurGroups } = sym;
   const lone = new Uint8Array(s);
   for (let g = 0; g + 1 < schurGroups.length; g++) {
     const j0 = schurGroups[g]!;
     const j1 = schurGroups[g + 1]!;
     if (j1 - j0 < 2 || lColPtr[j0 + 1]! - tailSplit[j0]! < MIN_GROUP_ROWS) lone.fill(1, j0, j1);
   }
-  for (let k = s; k < n; k++) {
-    const row = at + (k - s) * ld - s;
-    for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
-      const j = rColIdx[q]!;
-      if (lone[j] === 0) continue;
-      const a = rPos[q]!;
-      const v = lx[a]! * d[j]!;
-      for (let b = tailSplit[j]!; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
-    }
+  return lone;
+}
+
+/**
+ * Tail row k's share of S −= L₂₁·D₁·L₂₁ᵀ from the lone columns (a random sparse LP's constraint
+ * rows: most of the update), through L's row pattern, right after row k is assembled: every term
+ * lands on the one row that is in cache. Scattering column by column put each of a column's
+ * q(q+1)/2 terms on another row; zeroing and assembling the whole tail first evicted each row again
+ * before its terms came (n = 2000 LP, assembly and Schur update: ~41 → ~19 ms a factorization).
+ */
+function scatterLoneColumns(sym: LdlSymbolic, buf: LdlBuffers, lone: Uint8Array, tail: Float64Array, row: number, k: number): void {
+  const { lRowIdx, tailSplit, rRowPtr, rColIdx, rPos } = sym;
+  const { lx, d } = buf;
+  for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
+    const j = rColIdx[q]!;
+    if (lone[j] === 0) continue;
+    const a = rPos[q]!;
+    const v = lx[a]! * d[j]!;
+    for (let b = tailSplit[j]!; b <= a; b++) tail[row + lRowIdx[b]!]! -= v * lx[b]!;
   }
+}
+
+/**
+ * The rest of S −= L₂₁·D₁·L₂₁ᵀ: a run of columns sharing their tail rows is packed into panels and
+ * multiplied by gemm (syrkLower), then scattered once.
+ */
+function groupedSchurUpdate(sym: LdlSymbolic, buf: LdlBuffers, lone: Uint8Array, tail: Float64Array, at: number, ld: number): void {
+  const { tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups } = sym;
+  const { lx, d, lp, wp, update } = buf;
   for (let g = 0; g + 1 < schurGroups.length; g++) {
     const j0 = schurGroups[g]!;
     const j1 = schurGroups[g + 1]!;
