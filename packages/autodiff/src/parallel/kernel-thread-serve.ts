@@ -1,18 +1,18 @@
 import { type MessagePort, parentPort, receiveMessageOnPort } from 'node:worker_threads';
-import { type GemmKernels, gemmKernels, gemmOn } from '../kernels/sparse/dense-simd-gemm.js';
+import { type GemmKernels, QUEUE_READY, gemmClaimed, gemmKernels } from '../kernels/sparse/dense-simd-gemm.js';
 
 /**
  * A kernel thread's side (kernel-threads.ts): a loop, blocked on its control block between jobs,
  * that runs shares of the dense products on the shared memory. Control block (Int32, shared):
  * JOB is the number of the job posted, DONE that of the last one finished, CMD what it is, ARGS
- * its operands, FAILED whether it threw, ELAPSED how long the last share took (µs).
+ * its operands, FAILED whether it threw. A product's shares are claimed from the queue that all
+ * threads share (dense-simd-gemm.ts's gemmClaimed), this thread as number `index`.
  */
 export const JOB = 0;
 export const DONE = 1;
 export const CMD = 2;
 export const FAILED = 3;
-export const ELAPSED = 4;
-export const ARGS = 5;
+export const ARGS = 4;
 export const CONTROL_INTS = ARGS + 9;
 export const GEMM = 0;
 export const LOAD = 1;
@@ -27,6 +27,10 @@ export const SPIN = 2000;
 
 export interface KernelThreadSetup {
   readonly control: Int32Array;
+  /** The products' shared queue, this thread's number in it (the calling thread is 0) and how many threads claim. */
+  readonly queue: Int32Array;
+  readonly index: number;
+  readonly parts: number;
   /** Where LOAD's memory and module arrive. */
   readonly port: MessagePort;
 }
@@ -37,7 +41,7 @@ interface Loaded {
   readonly base: number;
 }
 
-export function serveKernelThread({ control, port }: KernelThreadSetup): void {
+export function serveKernelThread({ control, port, queue, index, parts }: KernelThreadSetup): void {
   parentPort?.postMessage('ready');
   let kern: GemmKernels | null = null;
   let seen = 0;
@@ -53,9 +57,9 @@ export function serveKernelThread({ control, port }: KernelThreadSetup): void {
         kern = gemmKernels(exports, new Float64Array(got.memory.buffer), got.base);
       } else {
         const a = (i: number) => control[ARGS + i]!;
-        const t0 = performance.now();
-        gemmOn(kern!, a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
-        control[ELAPSED] = Math.round(1000 * (performance.now() - t0));
+        // The calling thread may still be packing the product's B.
+        if (Atomics.load(queue, QUEUE_READY) === 0) awaitChange(queue, QUEUE_READY, 0);
+        gemmClaimed(kern!, queue, index, parts, a(0), a(1), a(2), a(3), a(4), a(5), a(6), a(7), a(8));
       }
       control[FAILED] = 0;
     } catch {

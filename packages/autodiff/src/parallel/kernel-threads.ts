@@ -1,7 +1,8 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { InvalidInputError, PluginError } from '../errors.js';
+import { QUEUE_TAKEN } from '../kernels/sparse/dense-simd-gemm.js';
 import { type DenseHelpers, setDenseHelpers } from '../kernels/sparse/dense-simd.js';
-import { ARGS, CMD, CONTROL_INTS, DONE, ELAPSED, EXIT, FAILED, GEMM, JOB, LOAD, awaitChange } from './kernel-thread-serve.js';
+import { ARGS, CMD, CONTROL_INTS, DONE, EXIT, FAILED, GEMM, JOB, LOAD, awaitChange } from './kernel-thread-serve.js';
 
 /**
  * Threads for the dense kernels of one large factorization (the sparse LDLᵀ's dense tail, which
@@ -44,11 +45,13 @@ async function start(threads: number): Promise<KernelThreads> {
     loader ? `(await import(${JSON.stringify(loader)})).register();` : '',
     `(await import(${JSON.stringify(serveUrl)})).serveKernelThread(workerData);`,
   ].join('\n');
-  const started = Array.from({ length: threads }, () => {
+  // The products' queue (dense-simd-gemm.ts): next, smallest claim, what each of threads + 1 took.
+  const queue = new Int32Array(new SharedArrayBuffer(4 * (QUEUE_TAKEN + threads + 1)));
+  const started = Array.from({ length: threads }, (_, i) => {
     const control = new Int32Array(new SharedArrayBuffer(4 * CONTROL_INTS));
     const { port1, port2 } = new MessageChannel();
     const worker = new Worker(new URL(`data:text/javascript,${encodeURIComponent(entry)}`), {
-      workerData: { control, port: port2 },
+      workerData: { control, port: port2, queue, index: i + 1, parts: threads + 1 },
       transferList: [port2],
       ...(sourceMode ? { execArgv: ['--conditions=source'] } : {}),
     });
@@ -80,6 +83,7 @@ async function start(threads: number): Promise<KernelThreads> {
   };
   const helpers: DenseHelpers = {
     count: threads,
+    queue,
     load(memory, module, bases) {
       started.forEach((t, i) => {
         t.port.postMessage({ memory, module, base: bases[i] });
@@ -93,7 +97,6 @@ async function start(threads: number): Promise<KernelThreads> {
       post(i, GEMM);
     },
     wait,
-    elapsed: (i) => started[i]!.control[ELAPSED]! / 1000,
   };
   setDenseHelpers(helpers);
   const handle: KernelThreads = {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidInputError, PluginError } from '../../src/errors.js';
 import { denseBackward, denseForward, denseLdl, denseStride } from '../../src/kernels/sparse/dense-ldl.js';
-import { MATRIX_AT, denseHeap, heapGemm, setShareSpeeds } from '../../src/kernels/sparse/dense-simd.js';
+import { MATRIX_AT, denseHeap, heapGemm, lastShares, setClaimWork } from '../../src/kernels/sparse/dense-simd.js';
 import { type KernelThreads, openKernelThreads } from '../../src/parallel/index.js';
 
 /**
@@ -61,15 +61,20 @@ describe('openKernelThreads', () => {
     shapes.forEach((_, i) => expect(shared[i]!).toEqual(alone[i]!));
     // The products were big enough to be shared: the result differs from a wrong split's.
     expect(alone[0]!.some((v) => v !== 0)).toBe(true);
-    // Uneven shares (cut by the threads' measured speeds): still bit for bit.
-    for (const speeds of [
-      [1, 5, 1],
-      [6, 1, 2],
-    ]) {
-      shapes.forEach(([m, n, k], i) => {
-        setShareSpeeds(speeds);
-        expect(product(m, n, k, 11 + i)).toEqual(alone[i]!);
-      });
+    // Many small claims, so the threads' shares interleave: still bit for bit, every thread took
+    // some rows (a round can miss one that woke late), and together all of them.
+    const old = setClaimWork(1);
+    try {
+      let spread = false;
+      for (let round = 0; round < 20 && !spread; round++) {
+        shapes.forEach(([m, n, k], i) => expect(product(m, n, k, 11 + i)).toEqual(alone[i]!));
+        const taken = lastShares();
+        expect(taken.reduce((a, b) => a + b, 0)).toBe(258);
+        spread = taken.length === 3 && taken.every((v) => v > 0);
+      }
+      expect(spread).toBe(true);
+    } finally {
+      setClaimWork(old);
     }
   });
 

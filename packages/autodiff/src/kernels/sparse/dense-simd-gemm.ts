@@ -33,7 +33,11 @@ export function gemmKernels(exports: WebAssembly.Exports, heap: Float64Array, ba
   };
 }
 
-/** C −= A·B (A m×k, B k×n, C m×n; offsets and leading dimensions in doubles). C must not overlap A or B. */
+/**
+ * C −= A·B (A m×k, B k×n, C m×n; offsets and leading dimensions in doubles). C must not overlap A
+ * or B. `packedB` ≥ 0: B is already packed whole there (packAllB), as every thread of a shared
+ * product reads it; otherwise each KC×NC block is packed into this thread's own region.
+ */
 export function gemmOn(
   kern: GemmKernels,
   m: number,
@@ -45,10 +49,11 @@ export function gemmOn(
   ldb: number,
   cOff: number,
   ldc: number,
+  packedB = -1,
 ): void {
-  const { heap, panel, packA, packB, base } = kern;
+  const { heap, panel, packA, base } = kern;
   const aAt = base + A_AT;
-  const bAt = base + B_AT;
+  const ownB = base + B_AT;
   const scratch = base + SCRATCH_AT;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
@@ -56,13 +61,9 @@ export function gemmOn(
     const wRem = nc & 3;
     for (let pc = 0; pc < k; pc += KC) {
       const kc = Math.min(KC, k - pc);
-      const bSrc = bOff + pc * ldb + jc;
-      packB(8 * bSrc, 8 * ldb, panels, kc, 8 * base);
-      if (wRem > 0) {
-        // The partial last panel, zero-padded.
-        for (let p = 0, q = bAt + panels * NR * kc, src = bSrc + panels * NR; p < kc; p++, q += NR, src += ldb)
-          for (let j = 0; j < NR; j++) heap[q + j] = j < wRem ? heap[src + j]! : 0;
-      }
+      let bAt = ownB;
+      if (packedB >= 0) bAt = packedBlockAt(packedB, jc, pc, k, nc);
+      else packBBlock(kern, bOff + pc * ldb + jc, ldb, nc, kc, ownB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = Math.min(MC, m - ic);
         packA(8 * (aOff + ic * lda + pc), 8 * lda, mc, kc, 8 * base);
@@ -94,5 +95,86 @@ export function gemmOn(
         }
       }
     }
+  }
+}
+
+/** B's kc×nc block at bSrc (rows ldb apart) as NR-column panels, k-major, at dst; a partial last panel zero-padded. */
+function packBBlock(kern: GemmKernels, bSrc: number, ldb: number, nc: number, kc: number, dst: number): void {
+  const { heap, packB } = kern;
+  const panels = nc >> 2;
+  const wRem = nc & 3;
+  // packB writes at its base's B region: a base B_AT before dst puts the panels at dst.
+  packB(8 * bSrc, 8 * ldb, panels, kc, 8 * (dst - B_AT));
+  if (wRem === 0) return;
+  for (let p = 0, q = dst + panels * NR * kc, src = bSrc + panels * NR; p < kc; p++, q += NR, src += ldb)
+    for (let j = 0; j < NR; j++) heap[q + j] = j < wRem ? heap[src + j]! : 0;
+}
+
+/** Where block (jc, pc) of a whole packed B of depth k starts (blocks NC wide, KC deep, in jc-major order). */
+function packedBlockAt(at: number, jc: number, pc: number, k: number, nc: number): number {
+  return at + jc * k + pc * NR * Math.ceil(nc / NR);
+}
+
+/** Doubles a whole packed k×n B takes. */
+export function packedBLength(n: number, k: number): number {
+  return k * NR * Math.ceil(n / NR);
+}
+
+/** Packs all of B (k×n at bOff, rows ldb apart) at `at`, in the blocks gemmOn reads with packedB = at. */
+export function packAllB(kern: GemmKernels, n: number, k: number, bOff: number, ldb: number, at: number): void {
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = Math.min(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC)
+      packBBlock(kern, bOff + pc * ldb + jc, ldb, nc, Math.min(KC, k - pc), packedBlockAt(at, jc, pc, k, nc));
+  }
+}
+
+/**
+ * A shared product's queue (Int32, on shared memory): the next free row (or column) of C, the
+ * smallest claim, whether shares are rows (1) or columns, where B is packed whole (−1: each
+ * thread packs its own), whether it is packed yet (1), then the rows each thread took. The
+ * calling thread fills it before posting, and packs B after.
+ */
+export const QUEUE_NEXT = 0;
+export const QUEUE_MIN = 1;
+export const QUEUE_BY_ROWS = 2;
+export const QUEUE_PACKED_AT = 3;
+export const QUEUE_READY = 4;
+export const QUEUE_TAKEN = 5;
+
+/**
+ * This thread's part of C −= A·B shared out by rows or columns: shares claimed from the queue
+ * until none is left, each 1/(2·parts) of what is left (a multiple of 4, at least
+ * queue[QUEUE_MIN]). A thread that wakes late or runs on a busy core so takes less, and nobody
+ * waits on a fixed cut. Row shares read one B packed whole (else each claim would repack it).
+ * Call once queue[QUEUE_READY] is 1.
+ */
+export function gemmClaimed(
+  kern: GemmKernels,
+  queue: Int32Array,
+  me: number,
+  parts: number,
+  m: number,
+  n: number,
+  k: number,
+  aOff: number,
+  lda: number,
+  bOff: number,
+  ldb: number,
+  cOff: number,
+  ldc: number,
+): void {
+  const byRows = queue[QUEUE_BY_ROWS] === 1;
+  const packedB = queue[QUEUE_PACKED_AT]!;
+  const side = byRows ? m : n;
+  const least = queue[QUEUE_MIN]!;
+  for (;;) {
+    const lo = Atomics.load(queue, QUEUE_NEXT);
+    if (lo >= side) return;
+    const len = Math.min(side - lo, Math.max(least, 4 * Math.ceil((side - lo) / (8 * parts))));
+    if (Atomics.compareExchange(queue, QUEUE_NEXT, lo, lo + len) !== lo) continue;
+    if (byRows) gemmOn(kern, len, n, k, aOff + lo * lda, lda, bOff, ldb, cOff + lo * ldc, ldc, packedB);
+    else gemmOn(kern, m, len, k, aOff, lda, bOff + lo, ldb, cOff + lo, ldc);
+    queue[QUEUE_TAKEN + me]! += len;
   }
 }

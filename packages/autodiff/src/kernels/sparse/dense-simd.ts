@@ -17,12 +17,24 @@
  * t = 1984 and one thread).
  *
  * Kernel threads (parallel/kernel-threads.ts, opt-in) make the memory shared: each thread
- * instantiates the same module, with packing regions of its own past the matrix, and large products are
- * shared out between the threads by rows or columns of C.
+ * instantiates the same module, with packing regions of its own past the matrix, and the threads
+ * claim shares of a large product's rows or columns of C as they come free.
  */
 import { relaxedSimd, wasmAllowed, wasmModule } from '../wasm-encode.js';
 import { B_AT, INV_AT, KC, MATRIX_AT, NC, WORKSPACE_LEN, denseSimdFunctions } from './dense-simd-code.js';
-import { type GemmKernels, gemmKernels, gemmOn } from './dense-simd-gemm.js';
+import {
+  type GemmKernels,
+  QUEUE_BY_ROWS,
+  QUEUE_MIN,
+  QUEUE_PACKED_AT,
+  QUEUE_READY,
+  QUEUE_TAKEN,
+  gemmClaimed,
+  gemmKernels,
+  gemmOn,
+  packAllB,
+  packedBLength,
+} from './dense-simd-gemm.js';
 import { type SweepKernels, heapSweep, sweepKernels } from './dense-simd-sweep.js';
 
 export { MATRIX_AT };
@@ -32,6 +44,9 @@ type Trsm = (rowPtr: number, groups: number, l11Ptr: number, uPtr: number, nb8: 
 interface Instance {
   /** Doubles the memory holds after MATRIX_AT for the matrix. */
   readonly capacity: number;
+  /** Where a shared product's whole packed B goes, and its room (0 without threads). */
+  readonly packAt: number;
+  readonly packLength: number;
   readonly heap: Float64Array;
   readonly kernels: GemmKernels;
   readonly trsm: Trsm;
@@ -42,26 +57,24 @@ interface Instance {
 /**
  * Threads that run shares of a product on the shared memory (parallel/kernel-threads.ts).
  * `load` hands each the memory, the module and where its packing regions start (its `bases`
- * entry), returning once they have instantiated it; `start` posts C −= A·B to thread i, `wait` returns
- * when thread i has finished what it was given.
+ * entry), returning once they have instantiated it; `start` posts C −= A·B to thread i, which
+ * claims shares of it from `queue` (dense-simd-gemm.ts's gemmClaimed, as thread i + 1); `wait`
+ * returns when thread i has found nothing left to claim and finished its shares.
  */
 export interface DenseHelpers {
   readonly count: number;
+  readonly queue: Int32Array;
   load(memory: WebAssembly.Memory, module: WebAssembly.Module, bases: readonly number[]): void;
   start(i: number, m: number, n: number, k: number, aOff: number, lda: number, bOff: number, ldb: number, cOff: number, ldc: number): void;
   wait(i: number): void;
-  /** Milliseconds thread i's last share took (after wait(i)). */
-  elapsed(i: number): number;
 }
 
 /** Products with fewer multiply–adds than this stay on the calling thread (a share's handoff costs ~10–50 µs). */
 const SHARE_MIN = 1 << 21;
 /** Nor is a side shorter than this per thread cut. */
 const MIN_SHARE_SIDE = 32;
-/** Each thread's measured speed in multiply–adds a millisecond (the calling thread's first); equal at the start. */
-let speeds: number[] = [];
-/** Weight of the past in the smoothed speeds. */
-const SPEED_KEEP = 0.8;
+/** A claim's least work, in multiply–adds (~0.3 ms): its rows or columns follow from the product's other sides. */
+let claimWork = 1 << 21;
 
 /** The current memory and kernels; null before the first use or where they cannot be had. */
 let current: Instance | null = null;
@@ -143,9 +156,16 @@ export function useDenseSimd(on: boolean): boolean {
   return on && available && wasmAllowed();
 }
 
-/** Internal, for tests: the threads' speeds the next product's shares are cut by (the calling thread's first). */
-export function setShareSpeeds(s: readonly number[]): void {
-  speeds = [...s];
+/** Internal, for tests: a claim's least work (1: claims of one 4-row tile, so shares interleave); returns the old one. */
+export function setClaimWork(macs: number): number {
+  const old = claimWork;
+  claimWork = macs;
+  return old;
+}
+
+/** Internal, for tests: the rows or columns of the last shared product each thread took (the calling thread's first). */
+export function lastShares(): number[] {
+  return helpers === null ? [] : Array.from(helpers.queue.subarray(QUEUE_TAKEN, QUEUE_TAKEN + helpers.count + 1));
 }
 
 /** Sets (or with null removes) the kernel threads; the next product gets a memory they share. */
@@ -165,9 +185,11 @@ export function denseHeap(doubles: number): Float64Array | null {
   if (current !== null && current.capacity >= doubles) return current.heap;
   const threads = helpers === null ? 0 : helpers.count;
   // Rounded up to 1 MiB, so a slowly growing tail does not compile a module per size; at most 2 GiB.
-  const pages = Math.ceil((8 * (MATRIX_AT + doubles + threads * WORKSPACE_LEN)) / (1 << 20)) * 16;
+  // With threads, room for a quarter of the matrix past their regions: a shared product's B, packed once for all.
+  const packLength = threads > 0 ? Math.ceil(doubles / 4) + KC * NC : 0;
+  const pages = Math.ceil((8 * (MATRIX_AT + doubles + threads * WORKSPACE_LEN + packLength)) / (1 << 20)) * 16;
   if (pages > 32768) return null;
-  const capacity = (pages * 65536) / 8 - MATRIX_AT - threads * WORKSPACE_LEN;
+  const capacity = (pages * 65536) / 8 - MATRIX_AT - threads * WORKSPACE_LEN - packLength;
   const bases = Array.from({ length: threads }, (_, i) => MATRIX_AT + capacity + i * WORKSPACE_LEN);
   let module: WebAssembly.Module;
   try {
@@ -192,6 +214,8 @@ export function denseHeap(doubles: number): Float64Array | null {
     const sweeps = sweepKernels(exports, heap, B_AT, KC * NC);
     current = {
       capacity,
+      packAt: MATRIX_AT + capacity + threads * WORKSPACE_LEN,
+      packLength,
       heap,
       kernels: gemmKernels(exports, heap, 0),
       trsm: exports.trsm as unknown as Trsm,
@@ -208,7 +232,7 @@ export function denseHeap(doubles: number): Float64Array | null {
 /**
  * C −= A·B on the memory returned by denseHeap (A m×k, B k×n, C m×n; offsets and leading
  * dimensions in doubles). C must not overlap A or B. With kernel threads (setDenseHelpers) a large
- * product is shared out along its longer side, this thread taking the first share.
+ * product is shared out along its longer side, in shares the threads claim as they come free.
  */
 export function heapGemm(
   m: number,
@@ -221,43 +245,31 @@ export function heapGemm(
   cOff: number,
   ldc: number,
 ): void {
-  const kern = current!.kernels;
-  const parts = helpers === null || current!.shared === false || m * n * k < SHARE_MIN ? 1 : helpers.count + 1;
-  const side = Math.max(m, n);
-  if (parts === 1 || side < parts * MIN_SHARE_SIDE) {
-    gemmOn(kern, m, n, k, aOff, lda, bOff, ldb, cOff, ldc);
+  const cur = current!;
+  const parts = helpers === null || cur.shared === false || m * n * k < SHARE_MIN ? 1 : helpers.count + 1;
+  // By rows where there are enough of them to share: every thread then reads one packed B.
+  const byRows = m >= parts * MIN_SHARE_SIDE;
+  if (parts === 1 || (!byRows && n < parts * MIN_SHARE_SIDE)) {
+    gemmOn(cur.kernels, m, n, k, aOff, lda, bOff, ldb, cOff, ldc);
     return;
   }
-  // Shares in whole 4-row tiles / 4-column panels, in proportion to each thread's measured
-  // speed (a thread on a busier core gets less); the calling thread's is the first.
-  if (speeds.length !== parts) speeds = new Array<number>(parts).fill(1e6);
-  let total = 0;
-  for (const v of speeds) total += v;
-  const bounds = [0];
-  for (let p = 0, acc = 0; p < parts; p++) {
-    acc += speeds[p]!;
-    bounds.push(p === parts - 1 ? side : 4 * Math.round((side * acc) / total / 4));
+  // Every thread (this one too) claims shares until none is left: see gemmClaimed.
+  const queue = helpers!.queue;
+  const packAt = byRows && packedBLength(n, k) <= cur.packLength ? cur.packAt : -1;
+  queue.fill(0);
+  queue[QUEUE_MIN] = 4 * Math.ceil(claimWork / (4 * (byRows ? n : m) * k));
+  queue[QUEUE_BY_ROWS] = byRows ? 1 : 0;
+  queue[QUEUE_PACKED_AT] = packAt;
+  queue[QUEUE_READY] = packAt < 0 ? 1 : 0;
+  for (let p = 1; p < parts; p++) helpers!.start(p - 1, m, n, k, aOff, lda, bOff, ldb, cOff, ldc);
+  // B is packed while the threads wake.
+  if (packAt >= 0) {
+    packAllB(cur.kernels, n, k, bOff, ldb, packAt);
+    Atomics.store(queue, QUEUE_READY, 1);
+    Atomics.notify(queue, QUEUE_READY);
   }
-  for (let p = 1; p < parts; p++) {
-    const lo = bounds[p]!;
-    const len = bounds[p + 1]! - lo;
-    if (m >= n) helpers!.start(p - 1, len, n, k, aOff + lo * lda, lda, bOff, ldb, cOff + lo * ldc, ldc);
-    else helpers!.start(p - 1, m, len, k, aOff, lda, bOff + lo, ldb, cOff + lo, ldc);
-  }
-  const own = bounds[1]!;
-  const t0 = performance.now();
-  if (m >= n) gemmOn(kern, own, n, k, aOff, lda, bOff, ldb, cOff, ldc);
-  else gemmOn(kern, m, own, k, aOff, lda, bOff, ldb, cOff, ldc);
-  const mine = performance.now() - t0;
+  gemmClaimed(cur.kernels, queue, 0, parts, m, n, k, aOff, lda, bOff, ldb, cOff, ldc);
   for (let p = 1; p < parts; p++) helpers!.wait(p - 1);
-  // Speeds (multiply–adds a millisecond), smoothed over products: the next product's shares.
-  const perRow = Math.min(m, n) * k;
-  const update = (p: number, ms: number) => {
-    const len = bounds[p + 1]! - bounds[p]!;
-    if (len > 0 && ms > 0.05) speeds[p] = SPEED_KEEP * speeds[p]! + (1 - SPEED_KEEP) * ((len * perRow) / ms);
-  };
-  update(0, mine);
-  for (let p = 1; p < parts; p++) update(p, helpers!.elapsed(p - 1));
 }
 
 /**
