@@ -7,7 +7,7 @@ import { cone } from '../packages/nodes-convex/src/cone/node.js';
 import { projectCone } from '../packages/nodes-convex/src/cone/cones.js';
 import { coneLayout, type ConeParams, type ConeSpec } from '../packages/nodes-convex/src/cone/problem.js';
 import { nearestCorrelation } from '../packages/nodes-convex/test/cone/correlation.js';
-import { alternatingMedians, medianMs, printRows } from './timing.js';
+import { alternatingTimes, median, medianMs, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
 /**
@@ -129,7 +129,7 @@ type Instance = { name: string; params: ConeParams; cones: ConeSpec; pattern?: C
 function cvxopt(
   instances: readonly Instance[],
   runs: number,
-): Record<string, { ms: number; iterations: number; status: string; tol: number }> | null {
+): Record<string, { ms: number; times: number[]; iterations: number; status: string; tol: number }> | null {
   try {
     execFileSync('/usr/bin/python3', ['-c', 'import cvxopt'], { stdio: 'ignore' });
   } catch {
@@ -174,48 +174,38 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
   const ball: Instance = { name: 'sparse SOCP one SOC(1001) n=1000', ...sparseBall(1000, rng), tol: 1e-9 };
   const runs = quick ? 5 : 15;
   // cvxopt forms the dense normal equations for the sparse LPs too: skip its n = 2000 run (minutes under load).
-  const peer = cvxopt([...dense, ...sparse.filter((s) => s.params.c.size <= 1000), ball], quick ? 3 : runs);
+  const peer = cvxopt([...sparse.filter((s) => s.params.c.size <= 1000), ball], quick ? 3 : runs) ?? {};
   const peerCell = (name: string) =>
-    peer?.[name] ? { peer: peer[name]!.ms, peerName: `cvxopt conelp, ${peer[name]!.iterations} it., tol ${peer[name]!.tol}` } : {};
+    peer[name] ? { peer: peer[name]!.ms, peerName: `cvxopt conelp, ${peer[name]!.iterations} it., tol ${peer[name]!.tol}` } : {};
   const targets: Record<string, string> = {
     'LP n=100 m=200': '≤ cvxopt',
     'SOCP 50×SOC(5) n=100': '≤ 0.5× cvxopt',
     'SDP NCM k=15': '≤ cvxopt',
   };
-  for (const { name, params, cones } of dense) {
-    const ipmOnly = { cones, polish: false } as const;
-    const check = cone(params, { cones });
-    const checkIpm = cone(params, ipmOnly);
-    if (check.info.status[0] !== 'converged' || checkIpm.info.status[0] !== 'converged')
-      throw new Error(`${name}: ${check.info.status[0]}`);
-    const cot = [check.x, check.y, check.s].map(
-      (t) =>
-        new Tensor(
-          t.data.map(() => rng.normal()),
-          t.shape,
-        ),
-    );
-    const both = (opts: object) => () => {
-      const { pullback } = vjp(
-        (A: Tensor, b: Tensor, c: Tensor) => {
-          const o = cone({ A, b, c }, { cones, ...opts });
-          return [o.x, o.y, o.s];
-        },
-        params.A!,
-        params.b,
-        params.c,
-      );
-      pullback(cot);
-    };
-    const { fwdIpm, fwd, bothIpm, bothDefault } = alternatingMedians(
-      { fwdIpm: () => cone(params, ipmOnly), fwd: () => cone(params, { cones }), bothIpm: both({ polish: false }), bothDefault: both({}) },
-      runs,
-    );
+  // The dense instances and cvxopt take turns, round by round, and each side's times are pooled:
+  // the speed of a shared machine drifts over seconds, and a slow period then falls on both.
+  const prepared = dense.map((inst) => denseCalls(inst, rng));
+  const ours = prepared.map(() => ({ fwdIpm: [] as number[], fwd: [] as number[], bothIpm: [] as number[], bothDefault: [] as number[] }));
+  const peerTimes: Record<string, number[]> = {};
+  const rounds = quick ? 1 : 3;
+  for (let r = 0; r < rounds; r++) {
+    for (const [name, v] of Object.entries(cvxopt(dense, Math.ceil((quick ? 3 : runs) / rounds)) ?? {})) {
+      (peerTimes[name] ??= []).push(...v.times);
+      peer[name] = { ...v, ms: median(peerTimes[name]!) };
+    }
+    prepared.forEach(({ calls }, i) => {
+      const t = alternatingTimes(calls, Math.ceil(runs / rounds));
+      for (const k of Object.keys(t) as (keyof typeof t)[]) ours[i]![k].push(...t[k]);
+    });
+  }
+  prepared.forEach(({ name, cones, check, checkIpm }, i) => {
+    const { fwdIpm, fwd, bothIpm, bothDefault } = ours[i]!;
+    const m = { fwdIpm: median(fwdIpm), fwd: median(fwd), bothIpm: median(bothIpm), bothDefault: median(bothDefault) };
     const it = `${checkIpm.info.iterations[0]} it., residual ${checkIpm.info.residual[0]!.toExponential(0)}`;
     rows.push({
       group: 'convex.cone',
       name: `fwd ipm ${name} (${it})`,
-      ours: fwdIpm,
+      ours: m.fwdIpm,
       unit: 'ms',
       ...peerCell(name),
       target: targets[name]!,
@@ -223,24 +213,24 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     rows.push({
       group: 'convex.cone',
       name: `fwd+bwd ipm ${name} (${cones.nonneg && !cones.soc && !cones.psd ? 'KKT' : 'residual-map'} VJP)`,
-      ours: bothIpm,
+      ours: m.bothIpm,
       unit: 'ms',
-      target: `≤ 1.3× fwd (${(1.3 * fwdIpm).toFixed(1)})`,
+      target: `≤ 1.3× fwd (${(1.3 * m.fwdIpm).toFixed(1)})`,
     });
     rows.push({
       group: 'convex.cone',
       name: `fwd ${name} (default; ${check.info.iterations[0]} it. incl. polish, residual ${check.info.residual[0]!.toExponential(0)})`,
-      ours: fwd,
+      ours: m.fwd,
       unit: 'ms',
     });
     rows.push({
       group: 'convex.cone',
       name: `fwd+bwd ${name} (default)`,
-      ours: bothDefault,
+      ours: m.bothDefault,
       unit: 'ms',
-      target: `≤ 1.3× fwd (${(1.3 * fwd).toFixed(1)})`,
+      target: `≤ 1.3× fwd (${(1.3 * m.fwd).toFixed(1)})`,
     });
-  }
+  });
   // Small instances get more runs (their first calls are still the JIT's); n = 2000 takes seconds.
   const sparseRuns = (inst: Instance) => (inst.params.c.size <= 500 ? (quick ? 3 : 11) : quick ? 1 : 3);
   for (const inst of [...sparse, ball]) rows.push(...sparseRows(inst, rng, sparseRuns(inst), '', peerCell));
@@ -254,6 +244,40 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     await threads.close();
   }
   return rows;
+}
+
+/** A dense instance's four timed calls (forward and forward + backward, with and without the polish), after checked solves. */
+function denseCalls({ name, params, cones }: Instance, rng: Rng) {
+  const ipmOnly = { cones, polish: false } as const;
+  const check = cone(params, { cones });
+  const checkIpm = cone(params, ipmOnly);
+  if (check.info.status[0] !== 'converged' || checkIpm.info.status[0] !== 'converged') throw new Error(`${name}: ${check.info.status[0]}`);
+  const cot = [check.x, check.y, check.s].map(
+    (t) =>
+      new Tensor(
+        t.data.map(() => rng.normal()),
+        t.shape,
+      ),
+  );
+  const both = (opts: object) => () => {
+    const { pullback } = vjp(
+      (A: Tensor, b: Tensor, c: Tensor) => {
+        const o = cone({ A, b, c }, { cones, ...opts });
+        return [o.x, o.y, o.s];
+      },
+      params.A!,
+      params.b,
+      params.c,
+    );
+    pullback(cot);
+  };
+  const calls = {
+    fwdIpm: () => cone(params, ipmOnly),
+    fwd: () => cone(params, { cones }),
+    bothIpm: both({ polish: false }),
+    bothDefault: both({}),
+  };
+  return { name, cones, check, checkIpm, calls };
 }
 
 /** Forward and forward + backward of a sparse instance, `r` timed runs after a checked solve. */

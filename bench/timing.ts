@@ -32,6 +32,16 @@ export function alternatingMedians<K extends string>(
   runs: number,
   warmup = Math.max(3, Math.floor(runs / 3)),
 ): Record<K, number> {
+  const times = alternatingTimes(fns, runs, warmup);
+  return Object.fromEntries(Object.keys(fns).map((k) => [k, median(times[k as K])])) as Record<K, number>;
+}
+
+/** alternatingMedians's timed runs themselves (to pool with other rounds before taking medians). */
+export function alternatingTimes<K extends string>(
+  fns: Record<K, () => unknown>,
+  runs: number,
+  warmup = Math.max(3, Math.floor(runs / 3)),
+): Record<K, number[]> {
   const keys = Object.keys(fns) as K[];
   const times = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<K, number[]>;
   for (let r = 0; r < warmup + runs; r++) {
@@ -41,7 +51,7 @@ export function alternatingMedians<K extends string>(
       if (r >= warmup) times[k].push(performance.now() - t0);
     }
   }
-  return Object.fromEntries(keys.map((k) => [k, median(times[k])])) as Record<K, number>;
+  return times;
 }
 
 function format(v: number | undefined): string {

@@ -4,7 +4,7 @@ Input: {"runs": int, "instances": [{"name", "m", "n", "A" (row-major m*n), "b", 
 "cones": {"zero", "nonneg", "soc": [...], "psd": [...]}}]}. Our form  min c'x s.t. b - Ax = s in K
 maps to cvxopt's  Gx + s = h, Ax = b  with the zero cone as equalities, and each PSD block's svec
 rows (lower triangle by columns, off-diagonals scaled by sqrt 2) expanded to cvxopt's full k*k
-column-major storage. Prints {"name": {"ms": median, "iterations": k, "status": str}} as JSON.
+column-major storage. Prints {"name": {"ms": median, "times": [...], "iterations": k, "status": str}} as JSON.
 """
 import json
 import math
@@ -98,7 +98,7 @@ def main():
             solvers.conelp(**args)
             times.append((time.perf_counter() - t0) * 1e3)
         times.sort()
-        out[inst["name"]] = {"ms": times[len(times) // 2], "iterations": sol["iterations"], "status": sol["status"], "tol": tol}
+        out[inst["name"]] = {"ms": times[len(times) // 2], "times": times, "iterations": sol["iterations"], "status": sol["status"], "tol": tol}
     json.dump(out, sys.stdout)
 
 
