@@ -183,11 +183,12 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
     'SDP NCM k=15': '≤ cvxopt',
   };
   // The dense instances and cvxopt take turns, round by round, and each side's times are pooled:
-  // the speed of a shared machine drifts over seconds, and a slow period then falls on both.
+  // this host runs at one of two speeds (~1.6× apart) for seconds at a time, and each side should
+  // see both alike.
   const prepared = dense.map((inst) => denseCalls(inst, rng));
   const ours = prepared.map(() => ({ fwdIpm: [] as number[], fwd: [] as number[], bothIpm: [] as number[], bothDefault: [] as number[] }));
   const peerTimes: Record<string, number[]> = {};
-  const rounds = quick ? 1 : 3;
+  const rounds = quick ? 1 : 5;
   for (let r = 0; r < rounds; r++) {
     for (const [name, v] of Object.entries(cvxopt(dense, Math.ceil((quick ? 3 : runs) / rounds)) ?? {})) {
       (peerTimes[name] ??= []).push(...v.times);
