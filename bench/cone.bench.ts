@@ -7,7 +7,7 @@ import { cone } from '../packages/nodes-convex/src/cone/node.js';
 import { projectCone } from '../packages/nodes-convex/src/cone/cones.js';
 import { coneLayout, type ConeParams, type ConeSpec } from '../packages/nodes-convex/src/cone/problem.js';
 import { nearestCorrelation } from '../packages/nodes-convex/test/cone/correlation.js';
-import { alternatingTimes, median, medianMs, printRows } from './timing.js';
+import { alternatingMedians, alternatingTimes, median, printRows } from './timing.js';
 import type { BenchRow } from './types.js';
 
 /**
@@ -232,15 +232,13 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
       target: `≤ 1.3× fwd (${(1.3 * m.fwd).toFixed(1)})`,
     });
   });
-  // Small instances get more runs (their first calls are still the JIT's); n = 2000 takes seconds.
-  const sparseRuns = (inst: Instance) => (inst.params.c.size <= 500 ? (quick ? 3 : 11) : quick ? 1 : 3);
-  for (const inst of [...sparse, ball]) rows.push(...sparseRows(inst, rng, sparseRuns(inst), '', peerCell));
+  for (const inst of [...sparse, ball]) rows.push(...sparseRows(inst, rng, quick, '', peerCell));
   // The largest LPs again with one kernel thread (openKernelThreads): the dense tail's products
   // shared between the two cores.
   const threads = await openKernelThreads({ threads: 1 });
   try {
     for (const inst of sparse.filter((s) => s.params.c.size >= 1000))
-      rows.push(...sparseRows(inst, rng, sparseRuns(inst), ', 1 kernel thread', () => ({})));
+      rows.push(...sparseRows(inst, rng, quick, ', 1 kernel thread', () => ({})));
   } finally {
     await threads.close();
   }
@@ -285,26 +283,34 @@ function denseCalls({ name, params, cones }: Instance, rng: Rng) {
 function sparseRows(
   { name, params, cones, pattern, tol }: Instance,
   rng: Rng,
-  r: number,
+  quick: boolean,
   how: string,
   peerCell: (name: string) => Partial<BenchRow>,
 ): BenchRow[] {
   // The interior point alone for the cone: the default polish's dense residual-map LU is O((n+m)³).
   const opts = { cones, sparsity: { A: pattern! }, tol: tol!, ...(cones.soc ? { polish: false } : {}) };
+  const t0 = performance.now();
   const check = cone(params, opts);
+  const first = performance.now() - t0;
   if (check.info.status[0] !== 'converged') throw new Error(`${name}: ${check.info.status[0]}`);
-  const fwd = medianMs(() => cone(params, opts), r, r > 3 ? 8 : 0);
+  // Runs by cost (a first call includes the symbolic analysis): many for the fast instances, whose
+  // medians the host's speed swings would otherwise decide; n = 2000 takes seconds.
+  const r = first < 100 ? (quick ? 3 : 15) : first < 1000 ? (quick ? 1 : 5) : quick ? 1 : 3;
   const cot = new Tensor(
     check.x.data.map(() => rng.normal()),
     check.x.shape,
   );
-  const both = medianMs(
-    () => {
-      const { pullback } = vjp((Aval: Tensor) => cone({ ...params, Aval }, opts).x, params.Aval!);
-      pullback(cot);
+  // Forward and forward + backward alternate, so the ratio compares runs of the same period.
+  const { fwd, both } = alternatingMedians(
+    {
+      fwd: () => cone(params, opts),
+      both: () => {
+        const { pullback } = vjp((Aval: Tensor) => cone({ ...params, Aval }, opts).x, params.Aval!);
+        pullback(cot);
+      },
     },
     r,
-    1,
+    r > 3 ? 4 : 1,
   );
   const it = `${check.info.iterations[0]} it., residual ${check.info.residual[0]!.toExponential(0)}`;
   return [
