@@ -140,9 +140,11 @@ function chooseDense(p: ProgramInput, choice: KktChoice): boolean {
 }
 
 /**
- * Sparse orthant programs with at most this many entries of A (1 MB of doubles) are differentiated
- * on a dense copy; above it the dense basis LU (n³/3) costs more than the sparse factor (sparse LP
- * n = 1000, m = 2000: backward 0.58 s dense against 0.22 s sparse).
+ * Sparse orthant programs with equality rows and at most this many entries of A (1 MB of doubles)
+ * are differentiated on a dense copy; above it the dense basis LU (n³/3) costs more than the
+ * sparse factor (sparse LP n = 1000, m = 2000: backward 0.58 s dense against 0.22 s sparse).
+ * Without equality rows the sparse factor is exact and cheaper at every size (n = 250, m = 500:
+ * 2.5 against 5.8 ms).
  */
 const DENSE_FINAL_MAX = 1 << 17;
 
@@ -161,10 +163,13 @@ export function solveProgram(p: ProgramInput, opts: IpmOptions & { kkt?: KktChoi
   const measure = kktMeasure(raw, scaling, p.layout.blocks, true);
   const result = checked(raw, scaling, p.layout.blocks, measure, solveIpm(data, cones, make(), opts), opts);
   // Orthant programs are differentiated on the reduced final system (kkt-final.ts), a sparse A
-  // densified for it up to DENSE_FINAL_MAX entries: the sparse LDLᵀ of the whole K at the final
-  // iterate (H from μ to 1/μ, P often 0) needs dynamic regularization on LPs with equality rows
-  // and then fails to refine (69 of 300 random regular LPs with 3 equality rows, n = 15).
-  const orthant = p.layout.blocks.every((b) => b.kind === 'zero' || b.kind === 'nonneg') && (dense || p.m * p.n <= DENSE_FINAL_MAX);
+  // with equality rows densified for it up to DENSE_FINAL_MAX entries: the sparse LDLᵀ of the
+  // whole K at the final iterate (H from μ to 1/μ, P often 0) needs dynamic regularization on LPs
+  // with equality rows and then fails to refine (69 of 300 random regular LPs with 3 equality
+  // rows, n = 15).
+  const blocks = p.layout.blocks;
+  const equalities = blocks.some((b) => b.kind === 'zero' && b.size > 0);
+  const orthant = blocks.every((b) => b.kind === 'zero' || b.kind === 'nonneg') && (dense || (equalities && p.m * p.n <= DENSE_FINAL_MAX));
   const final = () =>
     orthant
       ? finalKkt(A.kind === 'dense' ? A : densify(A, false), P === null ? null : P.kind === 'dense' ? P : densify(P, true))
