@@ -23,8 +23,8 @@ export function relativeKktError(el: QpElement, z: Float64Array, lam: Float64Arr
     if (!(r > 0)) return r === 0 || r < 0 ? 0 : Infinity; // NaN fails
     return scale > 0 ? r / scale : Infinity;
   };
-  const stat = Float64Array.from(p);
-  const statScale = Float64Array.from(p, Math.abs);
+  const stat = p.slice();
+  const statScale = p.map(Math.abs);
   let gamma = 0;
   // The objective's gradient terms per variable (times the largest |z|): a row's complementarity
   // is judged against those of the variables it constrains, at most against the whole objective's

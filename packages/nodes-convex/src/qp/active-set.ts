@@ -33,62 +33,68 @@ const PATIENCE = 3;
  */
 export function activeSetSolve(el: QpElement, guess: readonly boolean[], cache: PolishCache, maxRounds: number): ActiveSetResult | null {
   const { n, m, k } = el;
-  let set = [...guess];
-  const seen = new Set<string>();
+  // The guess as a 0/1 mask, changed in place; `from` is the guess of the last exchange.
+  const set = new Uint8Array(m);
+  for (let i = 0; i < m; i++) set[i] = guess[i] ? 1 : 0;
+  const from = new Uint8Array(m);
+  const active = new Int32Array(m);
+  const seen = new SeenGuesses(m);
+  const ex = new Exchange(m);
   const none = new Float64Array(m);
-  // The last exchange, to redo with its most violated row alone when its guess is singular.
-  let last: { from: boolean[]; drops: number[]; joins: number[] } | null = null;
+  // The last exchange (from → its first lastDrops of ex.drops, lastJoins of ex.joins), to redo
+  // with its most violated row alone when its guess is singular. It shares ex's buffers: every
+  // round that exchanges again either returns or replaces it.
+  let hasLast = false;
+  let [lastDrops, lastJoins] = [0, 0];
   // After a repeated guess, rows are exchanged one at a time (the most negative multiplier
   // leaves, else the most violated row joins): slower, but it breaks most cycles.
   let single = false;
   let [fewest, fewestAt] = [Infinity, 0];
   for (let round = 1; round <= maxRounds; round++) {
-    const key = set.map(Number).join('');
-    if (seen.has(key)) {
-      if (single || last === null) return null;
+    if (seen.has(set)) {
+      if (single || !hasLast) return null;
       single = true;
       seen.clear();
-      set = applied(last.from, last.drops.slice(0, 1), last.drops.length > 0 ? [] : last.joins.slice(0, 1));
+      set.set(from);
+      ex.apply(set, Math.min(1, lastDrops), lastDrops > 0 ? 0 : Math.min(1, lastJoins));
       continue;
     }
-    seen.add(key);
-    const active = Int32Array.from(set.flatMap((inSet, i) => (inSet ? [i] : [])));
-    const sol = cache.solveOn(active);
+    seen.add(set);
+    let a = 0;
+    for (let i = 0; i < m; i++) if (set[i]) active[a++] = i;
+    const sol = cache.solveOn(active.subarray(0, a));
     if (sol === null) {
-      if (last === null || last.joins.length <= 1) return null;
-      last = { from: last.from, drops: last.drops, joins: last.joins.slice(0, 1) };
-      set = applied(last.from, last.drops, last.joins);
+      if (!hasLast || lastJoins <= 1) return null;
+      lastJoins = 1;
+      set.set(from);
+      ex.apply(set, lastDrops, lastJoins);
       continue;
     }
     const { z, y, nu, schur } = sol;
-    const { drops, joins } = exchange(el, z, y, set, single);
+    ex.run(el, z, y, set, single);
     // Where it converges the exchanges shrink about geometrically (the bench's n = 200: 99 69 45
     // 24 17 7 4 1 0); where they hover it would not converge soon: three rounds with more than the
     // fewest so far end it (150 of 150 bench QPs, n = 5…200, still converge).
-    const changes = drops.length + joins.length;
+    const changes = ex.drops.count + ex.joins.count;
     if (changes <= fewest) [fewest, fewestAt] = [changes, round];
     else if (round - fewestAt >= PATIENCE) return null;
-    if (drops.length === 0 && joins.length === 0) {
-      // The factor the backward pass reuses, of this guess.
-      const factor = factorPartitioned(el, none, none, true, set, cache, schur ?? undefined);
-      const point = factor && polishedPoint(el, factor, z, y, nu, Infinity);
+    if (changes === 0) {
+      // The factor the backward pass reuses, of this guess. solveOn's results are the cache's
+      // scratch: what the point and the factor keep (z, ν, S's factor) are copies.
+      const kept = schur && { ...schur, l: schur.l.slice(0, schur.n * schur.n) };
+      const factor = factorPartitioned(el, none, none, true, set, cache, kept ?? undefined);
+      const point = factor && polishedPoint(el, factor, z.slice(), y, nu.slice(), Infinity);
       return point && { ...point, rounds: round };
     }
     // No more rows join than the equalities leave room for (n − k − |𝒜|): more would be dependent.
-    let size = -drops.length;
-    for (const inSet of set) if (inSet) size++;
-    last = { from: set, drops, joins: joins.slice(0, Math.max(1, n - k - size)) };
-    set = applied(set, last.drops, last.joins);
+    const size = a - ex.drops.count;
+    hasLast = true;
+    lastDrops = ex.drops.count;
+    lastJoins = Math.min(ex.joins.count, Math.max(1, n - k - size));
+    from.set(set);
+    ex.apply(set, lastDrops, lastJoins);
   }
   return null;
-}
-
-/** `set` with the rows `drops` left and `joins` joined (a new array). */
-function applied(set: readonly boolean[], drops: readonly number[], joins: readonly number[]): boolean[] {
-  const out = [...set];
-  for (const i of drops) out[i] = false;
-  for (const i of joins) out[i] = true;
-  return out;
 }
 
 export interface ActiveSetResult extends Polished {
@@ -117,33 +123,113 @@ export function warmGuess(el: QpElement, warm: { z?: Float64Array; lam?: Float64
   return guess;
 }
 
-/**
- * One exchange of the method: the rows of 𝒜 whose multiplier is negative beyond rounding leave,
- * the rows outside it that z violates beyond rounding join, the most violated (relative to the
- * row's magnitude) first.
- */
-function exchange(
-  el: QpElement,
-  z: Float64Array,
-  y: Float64Array,
-  set: readonly boolean[],
-  single: boolean,
-): { drops: number[]; joins: number[] } {
-  const { m } = el;
-  let yMax = 0;
-  for (let i = 0; i < m; i++) yMax = Math.max(yMax, Math.abs(y[i]!));
-  const drops: { i: number; v: number }[] = [];
-  const joins: { i: number; v: number }[] = [];
-  for (let i = 0; i < m; i++) {
-    if (set[i]) {
-      if (y[i]! < -EXCHANGE_TOL * yMax) drops.push({ i, v: y[i]! });
-      continue;
+/** The guesses tried so far, as copies of their masks (a handful: at most one per round). */
+class SeenGuesses {
+  private readonly masks: Uint8Array[] = [];
+  private count = 0;
+
+  constructor(private readonly m: number) {}
+
+  has(set: Uint8Array): boolean {
+    for (let g = 0; g < this.count; g++) {
+      const mask = this.masks[g]!;
+      let i = 0;
+      while (i < this.m && mask[i] === set[i]) i++;
+      if (i === this.m) return true;
     }
-    const violation = rowViolation(el, z, i);
-    if (violation > EXCHANGE_TOL) joins.push({ i, v: violation });
+    return false;
   }
-  drops.sort((a, b) => a.v - b.v);
-  joins.sort((a, b) => b.v - a.v);
-  if (single && drops.length > 0) return { drops: [drops[0]!.i], joins: [] };
-  return { drops: drops.map((d) => d.i), joins: joins.slice(0, single ? 1 : joins.length).map((j) => j.i) };
+
+  add(set: Uint8Array): void {
+    // The masks of a cleared history are reused.
+    if (this.count === this.masks.length) this.masks.push(new Uint8Array(this.m));
+    this.masks[this.count++]!.set(set);
+  }
+
+  clear(): void {
+    this.count = 0;
+  }
+}
+
+/**
+ * Rows in order of a score (by row), ascending (sign 1) or descending (−1), filled and sorted in
+ * place. Ties keep row order, which is the order they were pushed in: the stable sort of {i, v}
+ * records this replaced.
+ */
+class RankedRows {
+  readonly rows: Int32Array;
+  count = 0;
+  // One comparator per buffer, returning −1, 0, 1 rather than the difference of two scores: no
+  // closure per sort, no boxed double per comparison.
+  private readonly order = (a: number, b: number): number => {
+    const d = this.score[a]! - this.score[b]!;
+    return d < 0 ? -this.sign : d > 0 ? this.sign : a - b;
+  };
+
+  constructor(
+    m: number,
+    private readonly score: Float64Array,
+    private readonly sign: 1 | -1,
+  ) {
+    this.rows = new Int32Array(m);
+  }
+
+  sort(): void {
+    // Most later rounds exchange one row or none: no view to sort.
+    if (this.count > 1) this.rows.subarray(0, this.count).sort(this.order);
+  }
+}
+
+/**
+ * One exchange of the method: the rows of 𝒜 whose multiplier is negative beyond rounding leave
+ * (`drops`, the most negative first), the rows outside it that z violates beyond rounding join
+ * (`joins`, the most violated relative to the row's magnitude first). Buffers of one
+ * activeSetSolve call, reused by its rounds.
+ */
+class Exchange {
+  readonly drops: RankedRows;
+  readonly joins: RankedRows;
+  /** y of a row of 𝒜, the violation of a row outside it. */
+  private readonly score: Float64Array;
+
+  constructor(m: number) {
+    this.score = new Float64Array(m);
+    this.drops = new RankedRows(m, this.score, 1);
+    this.joins = new RankedRows(m, this.score, -1);
+  }
+
+  run(el: QpElement, z: Float64Array, y: Float64Array, set: Uint8Array, single: boolean): void {
+    const { m } = el;
+    const { drops, joins, score } = this;
+    let yMax = 0;
+    for (let i = 0; i < m; i++) yMax = Math.max(yMax, Math.abs(y[i]!));
+    drops.count = 0;
+    joins.count = 0;
+    for (let i = 0; i < m; i++) {
+      if (set[i]) {
+        if (y[i]! < -EXCHANGE_TOL * yMax) {
+          score[i] = y[i]!;
+          drops.rows[drops.count++] = i;
+        }
+        continue;
+      }
+      const violation = rowViolation(el, z, i);
+      if (violation > EXCHANGE_TOL) {
+        score[i] = violation;
+        joins.rows[joins.count++] = i;
+      }
+    }
+    drops.sort();
+    joins.sort();
+    if (single) {
+      if (drops.count > 0) [drops.count, joins.count] = [1, 0];
+      else joins.count = Math.min(1, joins.count);
+    }
+  }
+
+  /** `set` with its first `nDrops` drops left and first `nJoins` joins joined, in place. */
+  apply(set: Uint8Array, nDrops: number, nJoins: number): void {
+    for (let r = 0; r < nDrops; r++) set[this.drops.rows[r]!] = 0;
+    for (let r = 0; r < nJoins; r++) set[this.joins.rows[r]!] = 1;
+  }
 }

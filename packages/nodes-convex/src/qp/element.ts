@@ -17,11 +17,21 @@ export const HUGE_BOUND = 1e20;
 
 /** The threshold above which hᵢ is absent: HUGE_BOUND times the lower median of |h|, |b| (at least 1). */
 export function hugeThreshold(el: QpElement): number {
-  const mags: number[] = [];
-  for (const v of el.h) if (v !== 0) mags.push(Math.abs(v));
-  for (const v of el.b) if (v !== 0) mags.push(Math.abs(v));
-  mags.sort((a, b) => a - b);
-  const typical = mags.length > 0 ? mags[(mags.length - 1) >> 1]! : 1;
+  const { h, b } = el;
+  const mags = new Float64Array(h.length + b.length);
+  let count = 0;
+  let nan = false;
+  for (const v of [h, b]) {
+    for (let i = 0; i < v.length; i++) {
+      if (v[i] === 0) continue;
+      mags[count] = Math.abs(v[i]!);
+      nan ||= Number.isNaN(mags[count++]!);
+    }
+  }
+  // A typed array sorts numerically in place, without the boxed differences of a comparator; with
+  // a NaN, where that comparator's order is the sort's own, the comparator sort is kept.
+  const sorted = nan ? Array.from(mags.subarray(0, count)).sort((x, y) => x - y) : mags.subarray(0, count).sort();
+  const typical = count > 0 ? sorted[(count - 1) >> 1]! : 1;
   return HUGE_BOUND * Math.max(1, typical);
 }
 /** Rounds of the active-set method before the interior point takes over (2–9 on the bench's QPs). */
@@ -274,7 +284,7 @@ export function expand(full: QpElement, rows: Int32Array, pt: Point): Point {
   const gz = new Float64Array(full.m);
   matVec(full.m, full.n, full.G, pt.z, gz);
   const lam = new Float64Array(full.m);
-  const slack = Float64Array.from(full.h, (h, i) => h - gz[i]!);
+  const slack = full.h.map((h, i) => h - gz[i]!);
   rows.forEach((i, r) => {
     lam[i] = pt.lam[r]!;
     slack[i] = pt.slack[r]!;

@@ -117,13 +117,13 @@ export function scaleElement(el: QpElement, sc: Scaling): QpElement {
   const { d, e, f, c } = sc;
   const Q = new Float64Array(n * n);
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) Q[i * n + j] = c * d[i]! * el.Q[i * n + j]! * d[j]!;
-  const p = Float64Array.from(el.p, (v, i) => c * d[i]! * v);
+  const p = el.p.map((v, i) => c * d[i]! * v);
   const G = new Float64Array(m * n);
   for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) G[i * n + j] = e[i]! * el.G[i * n + j]! * d[j]!;
   const A = new Float64Array(k * n);
   for (let i = 0; i < k; i++) for (let j = 0; j < n; j++) A[i * n + j] = f[i]! * el.A[i * n + j]! * d[j]!;
-  const h = Float64Array.from(el.h, (v, i) => e[i]! * v);
-  const b = Float64Array.from(el.b, (v, i) => f[i]! * v);
+  const h = el.h.map((v, i) => e[i]! * v);
+  const b = el.b.map((v, i) => f[i]! * v);
   return { n, m, k, Q, p, G, h, A, b };
 }
 

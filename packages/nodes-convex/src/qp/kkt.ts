@@ -289,10 +289,10 @@ export class ReducedKkt {
 
 /**
  * The Cholesky factor of the n×n matrix `a` (lower triangle read) when it exists and every pivot
- * is healthy (the test of augment 'fallback'), else null.
+ * is healthy (the test of augment 'fallback'), else null; written into `into` when it is of order n.
  */
-export function healthyCholesky(a: Float64Array, n: number): CholeskyFactor | null {
-  const f = tryCholesky(a, n);
+export function healthyCholesky(a: Float64Array, n: number, into?: CholeskyFactor): CholeskyFactor | null {
+  const f = tryCholesky(a, n, into);
   return f !== null && healthyPivots(f, a, n) ? f : null;
 }
 

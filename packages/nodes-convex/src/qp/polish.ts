@@ -46,37 +46,44 @@ export function factorPartitioned(
   lam: Float64Array,
   s: Float64Array,
   exact: boolean,
-  activeSet?: readonly boolean[],
+  activeSet?: ArrayLike<boolean | number>,
   cache?: PolishCache,
   schur?: CholeskyFactor,
 ): PartitionedKkt | null {
   const { n, m, k, Q, G, A } = el;
-  const act: number[] = [];
-  const inact: number[] = [];
-  for (let i = 0; i < m; i++) ((activeSet ? activeSet[i] : lam[i]! > s[i]!) ? act : inact).push(i);
-  const active = Int32Array.from(act);
-  const inactive = exact ? new Int32Array(0) : Int32Array.from(inact);
-  const a = active.length;
-  const rows = (idx: Int32Array) => {
-    const out = new Float64Array(idx.length * n);
-    idx.forEach((i, r) => out.set(G.subarray(i * n, (i + 1) * n), r * n));
+  const isActive = (i: number) => (activeSet ? activeSet[i] : lam[i]! > s[i]!);
+  let a = 0;
+  for (let i = 0; i < m; i++) if (isActive(i)) a++;
+  const active = new Int32Array(a);
+  const inactive = new Int32Array(exact ? 0 : m - a);
+  for (let i = 0, r = 0, q = 0; i < m; i++) {
+    if (isActive(i)) active[r++] = i;
+    else if (!exact) inactive[q++] = i;
+  }
+  // The rows `idx` of G, then room for `extra` rows more.
+  const rows = (idx: Int32Array, extra: number) => {
+    const out = new Float64Array((idx.length + extra) * n);
+    for (let r = 0; r < idx.length; r++) for (let j = 0, o = idx[r]! * n; j < n; j++) out[r * n + j] = G[o + j]!;
     return out;
   };
-  const C = new Float64Array((a + k) * n);
-  C.set(rows(active));
+  const C = rows(active, k);
   C.set(A, a * n);
   let e: Float64Array | undefined;
   if (!exact) {
     e = new Float64Array(a + k);
-    active.forEach((i, r) => (e![r] = s[i]! / lam[i]!));
+    for (let r = 0; r < a; r++) e[r] = s[active[r]!]! / lam[active[r]!]!;
   }
   const kkt = new ReducedKkt(
-    { n, m: inactive.length, k: a + k, Q, G: rows(inactive), A: C, ...(e ? { e } : {}) },
+    { n, m: inactive.length, k: a + k, Q, G: rows(inactive, 0), A: C, ...(e ? { e } : {}) },
     { augment: 'fallback', regularize: !exact },
   );
   const L = exact && cache ? cache.L : null;
   if (L) return kkt.factorGiven(L, cache!.schurRows(active), schur) ? { active, inactive, kkt } : null;
-  const pick = (v: Float64Array) => Float64Array.from(inactive, (i) => v[i]!);
+  const pick = (v: Float64Array) => {
+    const out = new Float64Array(inactive.length);
+    for (let r = 0; r < inactive.length; r++) out[r] = v[inactive[r]!]!;
+    return out;
+  };
   return kkt.factor(pick(lam), pick(s)) ? { active, inactive, kkt } : null;
 }
 
