@@ -59,7 +59,6 @@ export function factorNumeric(
   const ld = t > 0 ? denseStride(t) : 0;
   // The Schur complement is assembled where it will be factored (dense-simd.ts's memory, or buf.tail).
   const { m: tail, o: at } = denseWorkspace(buf.tail, t);
-  const lone = t > 0 ? loneColumns(sym) : null;
   let regularized = 0;
   for (let k = 0; k < n; k++) {
     const inTail = k >= s;
@@ -90,7 +89,7 @@ export function factorNumeric(
     if (inTail) {
       tail[at + (k - s) * ld + (k - s)] = dk;
       buf.tailSigns[k - s] = sign;
-      scatterLoneColumns(sym, buf, lone!, tail, at + (k - s) * ld - s, k);
+      scatterLoneColumns(sym, buf, tail, at + (k - s) * ld - s, k);
       continue;
     }
     if (!(sign * dk > dynEps)) {
@@ -100,7 +99,7 @@ export function factorNumeric(
     d[k] = dk;
   }
   if (t === 0) return regularized;
-  groupedSchurUpdate(sym, buf, lone!, tail, at, ld);
+  groupedSchurUpdate(sym, buf, tail, at, ld);
   return regularized + denseLdl(buf.tail, t, d, s, buf.tailSigns, dynEps, dynDelta, buf.wp, true, tail !== buf.tail);
 }
 
@@ -126,21 +125,6 @@ export function applyInverse(sym: LdlSymbolic, buf: LdlBuffers, b: Float64Array,
   for (let k = 0; k < n; k++) x[perm[k]!] = w[k]!;
 }
 
-/** Below this many tail rows a group's update is scattered column by column. */
-const MIN_GROUP_ROWS = 8;
-
-/** 1 for the sparse columns whose Schur terms are scattered one by one (groups too small for panels). */
-function loneColumns(sym: LdlSymbolic): Uint8Array {
-  const { tailStart: s, lColPtr, tailSplit, schurGroups } = sym;
-  const lone = new Uint8Array(s);
-  for (let g = 0; g + 1 < schurGroups.length; g++) {
-    const j0 = schurGroups[g]!;
-    const j1 = schurGroups[g + 1]!;
-    if (j1 - j0 < 2 || lColPtr[j0 + 1]! - tailSplit[j0]! < MIN_GROUP_ROWS) lone.fill(1, j0, j1);
-  }
-  return lone;
-}
-
 /**
  * Tail row k's share of S −= L₂₁·D₁·L₂₁ᵀ from the lone columns (a random sparse LP's constraint
  * rows: most of the update), through L's row pattern, right after row k is assembled: every term
@@ -148,8 +132,8 @@ function loneColumns(sym: LdlSymbolic): Uint8Array {
  * q(q+1)/2 terms on another row; zeroing and assembling the whole tail first evicted each row again
  * before its terms came (n = 2000 LP, assembly and Schur update: ~41 → ~19 ms a factorization).
  */
-function scatterLoneColumns(sym: LdlSymbolic, buf: LdlBuffers, lone: Uint8Array, tail: Float64Array, row: number, k: number): void {
-  const { lRowIdx, tailSplit, rRowPtr, rColIdx, rPos } = sym;
+function scatterLoneColumns(sym: LdlSymbolic, buf: LdlBuffers, tail: Float64Array, row: number, k: number): void {
+  const { lRowIdx, tailSplit, rRowPtr, rColIdx, rPos, schurLone: lone } = sym;
   const { lx, d } = buf;
   for (let q = rRowPtr[k]!; q < rRowPtr[k + 1]!; q++) {
     const j = rColIdx[q]!;
@@ -164,8 +148,8 @@ function scatterLoneColumns(sym: LdlSymbolic, buf: LdlBuffers, lone: Uint8Array,
  * The rest of S −= L₂₁·D₁·L₂₁ᵀ: a run of columns sharing their tail rows is packed into panels and
  * multiplied by gemm (syrkLower), then scattered once.
  */
-function groupedSchurUpdate(sym: LdlSymbolic, buf: LdlBuffers, lone: Uint8Array, tail: Float64Array, at: number, ld: number): void {
-  const { tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups } = sym;
+function groupedSchurUpdate(sym: LdlSymbolic, buf: LdlBuffers, tail: Float64Array, at: number, ld: number): void {
+  const { tailStart: s, lColPtr, lRowIdx, tailSplit, schurGroups, schurLone: lone } = sym;
   const { lx, d, lp, wp, update } = buf;
   for (let g = 0; g + 1 < schurGroups.length; g++) {
     const j0 = schurGroups[g]!;

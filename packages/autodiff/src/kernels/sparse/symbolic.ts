@@ -35,6 +35,8 @@ export interface LdlSymbolic {
    */
   readonly schurGroups: Int32Array;
   readonly schurMaxRows: number;
+  /** 1 for the sparse columns whose Schur terms are scattered one by one: groups too small for panels. */
+  readonly schurLone: Uint8Array;
   /** L's strict lower pattern by columns (rows increasing), for the sparse columns j < tailStart (later columns are empty here). */
   readonly lColPtr: Int32Array;
   readonly lRowIdx: Int32Array;
@@ -189,6 +191,7 @@ export function symbolicFactor(
     tailSplit[j] = p;
   }
   const { schurGroups, schurMaxRows } = groupTailSegments(tailStart, lColPtr, lRowIdx, tailSplit);
+  const schurLone = loneColumns(tailStart, lColPtr, tailSplit, schurGroups);
   return {
     n,
     upper,
@@ -203,6 +206,7 @@ export function symbolicFactor(
     tailSplit,
     schurGroups,
     schurMaxRows,
+    schurLone,
     lColPtr,
     lRowIdx,
     rRowPtr,
@@ -283,4 +287,18 @@ function groupTailSegments(
   }
   starts.push(s);
   return { schurGroups: Int32Array.from(starts), schurMaxRows: maxRows };
+}
+
+/** Below this many tail rows a group's update is scattered column by column. */
+const MIN_GROUP_ROWS = 8;
+
+/** LdlSymbolic.schurLone: single columns, and groups with fewer than MIN_GROUP_ROWS tail rows. */
+function loneColumns(s: number, lColPtr: Int32Array, tailSplit: Int32Array, schurGroups: Int32Array): Uint8Array {
+  const lone = new Uint8Array(s);
+  for (let g = 0; g + 1 < schurGroups.length; g++) {
+    const j0 = schurGroups[g]!;
+    const j1 = schurGroups[g + 1]!;
+    if (j1 - j0 < 2 || lColPtr[j0 + 1]! - tailSplit[j0]! < MIN_GROUP_ROWS) lone.fill(1, j0, j1);
+  }
+  return lone;
 }
