@@ -1,6 +1,7 @@
 // `pnpm test:full [vitest args]`: the full tier. Every property runs its full-tier count (10⁴ cases
-// per node property, 10⁵ where a test asks for it; FULL_RUNS=<n> overrides for a shorter run), on
-// one worker so it leaves the machine's other core free, with no per-test timeout. It records the
+// per node contract, shared by its properties, 10⁵ where a test asks for it; other properties 10×
+// their fast count; FULL_RUNS=<n> sets every property's count for a shorter run), on two workers
+// (FULL_WORKERS=<n> to change), with no per-test timeout. It records the
 // cases and the worst error/tolerance of every test (scripts/test-figures.ts) and writes
 // out/full-tier/summary.md; `--write-docs` also puts the table in docs/testing.md.
 import { spawnSync } from 'node:child_process';
@@ -18,6 +19,7 @@ const figuresFile = `${dir}/figures.jsonl`;
 const resultsFile = `${dir}/results.json`;
 if (!summarizeOnly) rmSync(figuresFile, { force: true });
 
+const workers = Number(process.env.FULL_WORKERS ?? 2);
 const started = Date.now();
 const load = loadavg()[0].toFixed(1);
 const r = summarizeOnly
@@ -28,7 +30,7 @@ const r = summarizeOnly
         'exec',
         'vitest',
         'run',
-        '--maxWorkers=1',
+        `--maxWorkers=${workers}`,
         '--testTimeout=0',
         '--reporter=default',
         '--reporter=json',
@@ -83,7 +85,7 @@ const fmt = (x) => (x === 0 ? '0' : x.toExponential(1));
 const summary = [
   summarizeOnly
     ? `Full tier figures from ${figuresFile}${process.env.FULL_RUNS ? `, FULL_RUNS=${process.env.FULL_RUNS}` : ''}.`
-    : `Full tier, ${new Date(started).toISOString().slice(0, 16)} UTC: ${minutes.toFixed(1)} min on ${cpus().length} cores (load ${load} at the start), one worker, seed ${process.env.FC_SEED ?? 20261123}${process.env.FULL_RUNS ? `, FULL_RUNS=${process.env.FULL_RUNS}` : ''}${vitestArgs.length ? `, \`${vitestArgs.join(' ')}\`` : ''}.`,
+    : `Full tier, ${new Date(started).toISOString().slice(0, 16)} UTC: ${minutes.toFixed(1)} min on ${cpus().length} cores (load ${load} at the start), ${workers} worker${workers === 1 ? '' : 's'}, seed ${process.env.FC_SEED ?? 20261123}${process.env.FULL_RUNS ? `, FULL_RUNS=${process.env.FULL_RUNS}` : ''}${vitestArgs.length ? `, \`${vitestArgs.join(' ')}\`` : ''}.`,
   known ? `${outcomes.size} tests, ${failedTotal} failed.` : 'Interrupted run: outcomes from the log, not from a vitest report.',
   "The contract's own tests (test/optimization/contract.test.ts), which run deliberately broken nodes, are left out.",
   '',

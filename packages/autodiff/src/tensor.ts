@@ -20,7 +20,8 @@ export class Tensor {
       throw new ShapeError(`Tensor: data of length ${data.length} does not fit shape ${formatShape(shape)}`);
     }
     this.data = data;
-    this.shape = Object.freeze(shape.slice());
+    // Shapes are shared between tensors once frozen (most ops pass an operand's shape on).
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze(shape.slice());
   }
 
   get size(): number {

@@ -95,15 +95,16 @@ export function arbInteriorBox(n: number, low: number, high: number, margin = 0.
   return arbTensor([n], { min: low + margin, max: high - margin });
 }
 
-/** Cases per property in the full tier (`pnpm test:full`, FULL=1) unless a test asks for more. */
+/** Cases of a node's contract in the full tier (`pnpm test:full`, FULL=1) unless it asks for more. */
 export const FULL_TIER_RUNS = 10_000;
 
 /**
  * The number of runs of a property test: `fast` in the default tier (CI's), and in the full tier
- * (FULL=1) `full` (default 10⁴), never fewer than `fast`. FULL_RUNS=<n> replaces `full` for a
- * shorter exploratory run of the full tier.
+ * (FULL=1) `full` (default 10× `fast`, at least 1,000; the node contracts ask for their 10⁴ or
+ * 10⁵ cases themselves), never fewer than `fast`. FULL_RUNS=<n> replaces `full` for a shorter
+ * exploratory run of the full tier.
  */
-export function numRuns(fast = 100, full: number = FULL_TIER_RUNS): number {
+export function numRuns(fast = 100, full: number = Math.max(10 * fast, 1000)): number {
   const env = typeof process === 'undefined' ? {} : process.env;
   if (!env.FULL || env.FULL === '0') return fast;
   const override = env.FULL_RUNS === undefined ? undefined : Number(env.FULL_RUNS);

@@ -7,7 +7,7 @@ import { supportedStrategies, type NodeCallOptions, type Strategy } from '../opt
 import { Rng, randn } from '../random.js';
 import { Tensor } from '../tensor.js';
 import { vjp } from '../transforms.js';
-import { numRuns as tierRuns } from './arbitraries.js';
+import { FULL_TIER_RUNS, numRuns as tierRuns } from './arbitraries.js';
 import { checkVjp } from './check-vjp.js';
 import { recordCase } from './report.js';
 
@@ -38,7 +38,10 @@ export interface NodeContractOptions<P extends TensorRecord, O extends object> {
   readonly batch?: fc.Arbitrary<P[]>;
   /** Runs per property in the fast tier (default 20; the batch properties run half as many). */
   readonly numRuns?: number;
-  /** Runs per property in the full tier, FULL=1 (default 10⁴; cheap nodes ask for 10⁵). */
+  /**
+   * Cases of this contract in the full tier, FULL=1, shared evenly by its random properties
+   * (default 10⁴; the cheap nodes ask for 10⁵). A node run under several contracts sums them.
+   */
   readonly fullRuns?: number;
 }
 
@@ -72,8 +75,8 @@ function maxRelDiff(a: Tensor, b: Tensor): number {
 interface ContractContext<P extends TensorRecord, S extends TensorRecord, O extends object> {
   readonly node: OptimizationNode<P, S, O>;
   readonly contract: NodeContractOptions<P, O>;
-  readonly runs: number;
-  readonly batchRuns: number;
+  /** Runs per property, set once the contract's random properties are counted. */
+  readonly tier: { runs: number; batchRuns: number };
   readonly base: O & NodeCallOptions<S>;
   readonly solutionKeys: readonly string[];
   readonly frozen: ReadonlySet<string>;
@@ -106,24 +109,27 @@ export function nodeContract<P extends TensorRecord, S extends TensorRecord, O e
   contract: NodeContractOptions<P, O>,
 ): ContractProperty[] {
   const ctx = contractContext(node, contract);
-  return [...solutionProperties(ctx), ...gradientProperties(ctx), ...batchProperties(ctx), ...degenerateInputs(ctx)];
+  const random = [...solutionProperties(ctx), ...gradientProperties(ctx), ...batchProperties(ctx)];
+  // The full tier's cases are the contract's, not each property's: an even share of each.
+  const fast = contract.numRuns ?? 20;
+  const share = Math.ceil((contract.fullRuns ?? FULL_TIER_RUNS) / random.length);
+  ctx.tier.runs = tierRuns(fast, share);
+  ctx.tier.batchRuns = tierRuns(Math.max(5, Math.floor(fast / 2)), share);
+  return [...random, ...degenerateInputs(ctx)];
 }
 
 function contractContext<P extends TensorRecord, S extends TensorRecord, O extends object>(
   node: OptimizationNode<P, S, O>,
   contract: NodeContractOptions<P, O>,
 ): ContractContext<P, S, O> {
-  const fast = contract.numRuns ?? 20;
-  const runs = tierRuns(fast, contract.fullRuns);
-  const batchRuns = tierRuns(Math.max(5, Math.floor(fast / 2)), contract.fullRuns);
+  const tier = { runs: 0, batchRuns: 0 };
   const base = (contract.options ?? {}) as O & NodeCallOptions<S>;
   const frozen = new Set<string>(node.signature.nondifferentiable ?? []);
   const available = supportedStrategies(node);
   return {
     node,
     contract,
-    runs,
-    batchRuns,
+    tier,
     base,
     solutionKeys: Object.keys(node.signature.solution),
     frozen,
@@ -133,7 +139,7 @@ function contractContext<P extends TensorRecord, S extends TensorRecord, O exten
     diffKeys: (p) => Object.keys(p).filter((k) => !frozen.has(k)),
     prop: (name, predicate) => ({
       name,
-      run: () => fc.assert(fc.property(contract.params, fc.integer({ min: 0, max: 2 ** 30 }), predicate), { numRuns: runs }),
+      run: () => fc.assert(fc.property(contract.params, fc.integer({ min: 0, max: 2 ** 30 }), predicate), { numRuns: tier.runs }),
     }),
   };
 }
@@ -230,7 +236,7 @@ function gradientProperties<P extends TensorRecord, S extends TensorRecord, O ex
 function batchProperties<P extends TensorRecord, S extends TensorRecord, O extends object>(
   ctx: ContractContext<P, S, O>,
 ): ContractProperty[] {
-  const { contract, strategies, batchRuns, frozen, gradTol, call, solutionKeys } = ctx;
+  const { contract, strategies, tier, frozen, gradTol, call, solutionKeys } = ctx;
   const gradientStrategy: Strategy = strategies.includes('implicit') ? 'implicit' : strategies.includes('unroll') ? 'unroll' : 'solve';
   const tol = Math.max(gradTol, 1e-7);
   // Instances of one shape: the given batch arbitrary, or same-shaped draws of `params`.
@@ -243,10 +249,17 @@ function batchProperties<P extends TensorRecord, S extends TensorRecord, O exten
       .filter((g) => g.length >= 2);
   const arbBatch = fc.tuple(arbInstances, fc.integer({ min: 0, max: 2 ** 30 }));
   const solutionOf = (x: P) => solutionLeaves(call(x, gradientStrategy), solutionKeys);
+  // One case per run, however many tensors it compares: its worst check, over that check's tolerance.
+  let worst = 0;
   const expectClose = (a: Tensor, b: Tensor, tolerance: number, what: string) => {
     const d = maxRelDiff(a, b);
-    recordCase(d, tolerance);
+    worst = Math.max(worst, d / tolerance);
     expect(d, what).toBeLessThanOrEqual(tolerance);
+  };
+  const oneCase = (check: () => void) => {
+    worst = 0;
+    check();
+    recordCase(worst, 1);
   };
 
   // Solutions and gradients of a batch against a loop over its elements; `shared` (if any) is
@@ -289,8 +302,8 @@ function batchProperties<P extends TensorRecord, S extends TensorRecord, O exten
       name: 'a batch equals a loop over its elements',
       run: () =>
         fc.assert(
-          fc.property(arbBatch, ([instances, seed]) => checkBatch(instances, seed, null)),
-          { numRuns: batchRuns },
+          fc.property(arbBatch, ([instances, seed]) => oneCase(() => checkBatch(instances, seed, null))),
+          { numRuns: tier.batchRuns },
         ),
     },
     {
@@ -300,10 +313,9 @@ function batchProperties<P extends TensorRecord, S extends TensorRecord, O exten
           fc.property(arbBatch, ([instances, seed]) => {
             const keys = Object.keys(instances[0]!);
             const shared = contract.sharedParam ?? keys.find((k) => !frozen.has(k))!;
-            if (keys.length === 1) checkSharedAlone(instances[0]!, seed, shared);
-            else checkBatch(instances, seed, shared);
+            oneCase(() => (keys.length === 1 ? checkSharedAlone(instances[0]!, seed, shared) : checkBatch(instances, seed, shared)));
           }),
-          { numRuns: batchRuns },
+          { numRuns: tier.batchRuns },
         ),
     },
   ];

@@ -19,7 +19,7 @@ const separated = (gap: number) => (p: { x: Tensor }) => {
   return v.every((x, i) => i === 0 || x - v[i - 1]! > gap);
 };
 
-/** The layers are closed forms a few entries wide: the full tier runs 10⁵ cases of each property. */
+/** The layers are closed forms a few entries wide: the full tier runs 10⁵ cases of each layer's contract. */
 const fullRuns = 100_000;
 
 // relu: values kept away from the kink at 0.

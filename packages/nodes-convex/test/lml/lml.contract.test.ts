@@ -3,8 +3,8 @@ import { arbTensor, describeOptimizationNode } from '@argmin/autodiff/testing';
 import { lmlNode } from '../../src/lml/node.js';
 
 const n = 6;
-/** LML on 6 entries is a few Newton steps: the full tier runs 10⁵ cases of each property. */
-const fullRuns = 100_000;
+/** LML on 6 entries is a few Newton steps: the full tier runs 10⁵ cases of the node, half in each contract. */
+const fullRuns = 50_000;
 
 describeOptimizationNode(lmlNode, {
   params: arbTensor([n], { min: -3, max: 3 }).map((x) => ({ x })),
