@@ -2,7 +2,7 @@ import type { SolveStatus } from '@argmin/autodiff';
 import type { IpmCone } from './cone.js';
 import type { Scaling } from './equilibrate.js';
 import { applyH, type KktSolver } from './kkt.js';
-import { dot, mulBoth, symMulAdd, type Matrix } from './matrix.js';
+import { dot, mulAdd, mulBoth, symMulAdd, type Matrix } from './matrix.js';
 import { certificateTests, kktMeasure } from './measure.js';
 
 /**
@@ -127,9 +127,16 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     const dtau = num / den;
     for (let j = 0; j < n; j++) dx[j] = x2[j]! + dtau * x1[j]!;
     for (let i = 0; i < m; i++) dz[i] = z2[i]! + dtau * z1[i]!;
-    // Δs = −d̃_s − HΔz.
-    applyH(cones, dz, ds, tmp);
-    for (let i = 0; i < m; i++) ds[i] = -dSt[i]! - ds[i]!;
+    // Δs from the primal row, AΔx + Δs − bΔτ = −f·r_z, not from Δs = −d̃_s − HΔz: the two agree
+    // in exact arithmetic, but near the boundary HΔz and d̃_s are large and cancel, and the
+    // rounding left in Δs then grows the primal residual back at every step (a degenerate SOCP
+    // stalled at 1.2e-8 this way and reaches 1e-10 with this row). Zero-cone rows keep Δs = 0.
+    mulAdd(A, dx, ds, -1, 0);
+    for (const k of cones) {
+      const end = k.offset + k.size;
+      if (k.kind === 'zero') ds.fill(0, k.offset, end);
+      else for (let i = k.offset; i < end; i++) ds[i] = ds[i]! - fx * rz[i]! + dtau * b[i]!;
+    }
     return { dtau, dkappa: -(dkappa + kappa * dtau) / tau };
   };
   /** The step along (dx, ds, dz, comb): to the cones' boundary, then backed off until the new point is near the central path (nonsymmetric cones). */
