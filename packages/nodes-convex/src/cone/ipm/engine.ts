@@ -86,9 +86,11 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
   const bz = new Float64Array(m);
   const tmp = new Float64Array(m);
   const tmp2 = new Float64Array(m);
+  const dsPrimal = new Float64Array(m);
   const xn = new Float64Array(n);
   const pxn = new Float64Array(n);
   const negc = c.map((v) => -v);
+  const linear = cones.every((k) => k.kind === 'zero' || k.kind === 'nonneg');
   const prog = { A, P, b, c };
   const measure = kktMeasure(prog, null, cones);
   const certificate = certificateTests(prog, null, cones);
@@ -127,15 +129,22 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     const dtau = num / den;
     for (let j = 0; j < n; j++) dx[j] = x2[j]! + dtau * x1[j]!;
     for (let i = 0; i < m; i++) dz[i] = z2[i]! + dtau * z1[i]!;
-    // Δs from the primal row, AΔx + Δs − bΔτ = −f·r_z, not from Δs = −d̃_s − HΔz: the two agree
-    // in exact arithmetic, but near the boundary HΔz and d̃_s are large and cancel, and the
-    // rounding left in Δs then grows the primal residual back at every step (a degenerate SOCP
-    // stalled at 1.2e-8 this way and reaches 1e-10 with this row). Zero-cone rows keep Δs = 0.
-    mulAdd(A, dx, ds, -1, 0);
-    for (const k of cones) {
-      const end = k.offset + k.size;
-      if (k.kind === 'zero') ds.fill(0, k.offset, end);
-      else for (let i = k.offset; i < end; i++) ds[i] = ds[i]! - fx * rz[i]! + dtau * b[i]!;
+    // Δs = −d̃_s − HΔz, the complementarity row, on the orthant (H diagonal, one product per
+    // entry) and the zero cone (Δs = 0). On curved cones HΔz and d̃_s are large near the boundary
+    // and cancel, and the rounding left in Δs grows the primal residual back at every step (a
+    // degenerate SOCP stalled at 1.2e-8 so): there Δs comes from the primal row,
+    // AΔx + Δs − bΔτ = −f·r_z. The two agree in exact arithmetic only; the orthant keeps the
+    // complementarity row because its fraction-to-boundary rule steps to 1 − 1e-9 of the way and
+    // needs s∘z linearised exactly (with the primal row, LPs with equality rows solved by the
+    // sparse LDLᵀ lost their last digits at that step and stalled at 2e-9).
+    applyH(cones, dz, ds, tmp);
+    for (let i = 0; i < m; i++) ds[i] = -dSt[i]! - ds[i]!;
+    if (!linear) {
+      mulAdd(A, dx, dsPrimal, -1, 0);
+      for (const k of cones) {
+        if (k.kind === 'zero' || k.kind === 'nonneg') continue;
+        for (let i = k.offset; i < k.offset + k.size; i++) ds[i] = dsPrimal[i]! - fx * rz[i]! + dtau * b[i]!;
+      }
     }
     return { dtau, dkappa: -(dkappa + kappa * dtau) / tau };
   };
@@ -162,7 +171,6 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
    * converge quadratically (six LPs n = 20…120: 49 → 40 iterations). Curved cones keep 0.99: with
    * steps that close to the boundary their scalings lose accuracy and SOCPs and SDPs stall.
    */
-  const linear = cones.every((k) => k.kind === 'zero' || k.kind === 'nonneg');
   let eta = 0.99;
   const correctors = maxCorrectors(kkt.work);
   const orthant = correctors > 0 && linear;

@@ -143,6 +143,19 @@ function buildPattern(A: Matrix, P: Matrix | null, cones: readonly IpmCone[]): K
   return { upper, sym: analyzeLdl(upper, { ordering: 'amd' }), signs, aMap, pMap, hMap, order: N };
 }
 
+/**
+ * Static shifts of the pivots, tried in this order (ECOS's and Clarabel's 1e-8 first). Late in a
+ * solve H spans ~1e-9 … 1e9; an LP's x pivots are then the shift alone, and their elimination can
+ * leave pivots of the wrong sign that dynamic regularization replaces by ±2e-7, far from K, so
+ * refinement diverges. Another shift avoids that (refinement removes the shift itself): on an LP
+ * with three equality rows the refined solve left a residual 2e-6 at 1e-8, and 4e-16 at 1e-6
+ * (and 3e-16 at 1e-12), so the solve went on to 1e-16 instead of stalling at 1e-9.
+ */
+const STATIC_REG: readonly number[] = [1e-8, 1e-6, 1e-12];
+/** A refined solve whose residual exceeds this (relative to 1 + ‖rhs‖∞) tries the other shifts. */
+const SOLVE_OK = 1e-10;
+const REFINE = { steps: 10, tol: 1e-14 } as const;
+
 export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones0: readonly IpmCone[]): KktSolver {
   const pat = kktPattern(A, P, layout, cones0);
   const { rows: m, cols: n } = A;
@@ -160,6 +173,21 @@ export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones
   const rhs = new Float64Array(N);
   const sol = new Float64Array(N);
   let factor: LdlFactor | undefined;
+  let staticReg: number = STATIC_REG[0]!;
+  let retried = false;
+  const refactor = (): boolean => {
+    retried = false;
+    try {
+      factor = factorLdl(pat.sym, values, pat.signs, { static: staticReg, dynamicEps: 1e-13, dynamicDelta: 2e-7 }, factor);
+    } catch {
+      return false;
+    }
+    return true;
+  };
+  const finishSolve = (dx: Float64Array, dz: Float64Array) => {
+    dx.set(sol.subarray(0, n));
+    dz.set(sol.subarray(n, n + m));
+  };
   return {
     // One refined solve: two sweeps of L and a product with K for the residual.
     work: { factor: pat.sym.flops, solve: 2 * pat.sym.nnzL + pat.upper.colPtr[N]! + N },
@@ -182,19 +210,35 @@ export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones
         c.hessian(hbuf);
         for (let b = 0; b < size; b++) for (let a = 0; a <= b; a++) values[map[a * size + b]!] = -hbuf[a * size + b]!;
       });
-      try {
-        factor = factorLdl(pat.sym, values, pat.signs, { static: 1e-8, dynamicEps: 1e-13, dynamicDelta: 2e-7 }, factor);
-      } catch {
-        return false;
-      }
-      return true;
+      staticReg = STATIC_REG[0]!;
+      return refactor();
     },
     solve(rx, rz, dx, dz) {
       rhs.set(rx, 0);
       rhs.set(rz, n);
-      solveLdl(factor!, rhs, sol, { steps: 10, tol: 1e-14 });
-      dx.set(sol.subarray(0, n));
-      dz.set(sol.subarray(n, n + m));
+      solveLdl(factor!, rhs, sol, REFINE);
+      // Refinement that cannot reach the unregularised K means the regularization was wrong for
+      // this iteration: try the other static shifts (once per factorization) and keep the best.
+      let bound = 0;
+      for (let i = 0; i < N; i++) bound = Math.max(bound, Math.abs(rhs[i]!));
+      bound = SOLVE_OK * (1 + bound);
+      if (!(factor!.lastSolve.residual > bound) || retried) return finishSolve(dx, dz);
+      let best = { reg: staticReg, residual: factor!.lastSolve.residual };
+      for (const reg of STATIC_REG) {
+        if (reg === best.reg) continue;
+        staticReg = reg;
+        if (!refactor()) continue;
+        solveLdl(factor!, rhs, sol, REFINE);
+        if (factor!.lastSolve.residual < best.residual) best = { reg, residual: factor!.lastSolve.residual };
+        if (best.residual <= bound) break;
+      }
+      if (staticReg !== best.reg) {
+        staticReg = best.reg;
+        refactor();
+        solveLdl(factor!, rhs, sol, REFINE);
+      }
+      retried = true;
+      finishSolve(dx, dz);
     },
     lastResidual: () => factor!.lastSolve.residual,
   };
