@@ -10,7 +10,8 @@ import { absMax, scaleAbsMax, scaleInPlace, type Matrix } from './matrix.js';
  * 2. modified Ruiz equilibration (as in OSQP / Clarabel): repeatedly scale the rows and columns of
  * the KKT matrix [[P, Aᵀ], [A, 0]] by the inverse square roots of their ∞-norms, so every row
  * and column ends up with norm near 1; then scale the cost by one scalar. Rows of a cone other
- * than the orthant share one factor (their mean), so the scaled slack stays in the same cone.
+ * than the orthant share one factor (from the block's largest row norm), so the scaled slack
+ * stays in the same cone.
  * The scaled program is  Ã = DAE, P̃ = σEPE, c̃ = σEc, b̃ = Db; a solution maps back as
  *   x = E·x̃,  s = D⁻¹·s̃,  y = D·ỹ/σ.
  */
@@ -121,12 +122,15 @@ function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, 
       dStep[i] = rowN[i] === 0 ? 1 : 1 / Math.sqrt(clamp(rowN[i]!));
       worst = Math.max(worst, Math.abs(1 - rowN[i]!));
     }
+    // A cone block other than the orthant takes one step, from its largest row norm: a mean of
+    // the rows' steps was pulled up by rows that are nearly zero (rounding such as 1e-16 left by
+    // the modeling layer's factor of a quadratic form), whose clamped steps of 100 then scaled
+    // the whole block up at every pass and the solve lost its way (τ → 0 on a feasible program).
     for (const blk of layout.blocks) {
       if (blk.kind === 'nonneg' || blk.kind === 'zero') continue;
-      let mean = 0;
-      for (let i = blk.offset; i < blk.offset + blk.size; i++) mean += dStep[i]!;
-      mean /= blk.size;
-      dStep.fill(mean, blk.offset, blk.offset + blk.size);
+      let v = 0;
+      for (let i = blk.offset; i < blk.offset + blk.size; i++) v = Math.max(v, rowN[i]!);
+      dStep.fill(v === 0 ? 1 : 1 / Math.sqrt(clamp(v)), blk.offset, blk.offset + blk.size);
     }
     // Norms within 5% of 1 condition the KKT system as well as exact ones (iteration counts of
     // the LP and sparse LP benchmarks are the same as at 1e-3), at half the passes.
