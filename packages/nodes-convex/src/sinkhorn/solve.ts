@@ -1,5 +1,6 @@
 import type { SolveStatus } from '@argmin/autodiff';
 import type { SinkhornParams, SinkhornSizes } from './problem.js';
+import { newtonDual } from './newton.js';
 import { columnProducts, rowProducts } from './products.js';
 
 /**
@@ -11,7 +12,9 @@ import { columnProducts, rowProducts } from './products.js';
  * [1/T, T] it is absorbed into the potentials and K is recomputed (n·m exps), so nothing
  * overflows; if a row or column of K v underflows to 0 (tiny ε, far from the solution) the
  * iteration falls back to one exact log-domain step (logsumexp c-transforms), which cannot fail.
- * So it is stable for ε down to ~1e-3 of the cost scale (and below, more slowly).
+ * So it is stable for ε down to ~1e-3 of the cost scale (and below, more slowly). Where the
+ * iterations stall on a small problem (a slow linear rate: small ε, near-degenerate marginals),
+ * Newton's method on the dual finishes the solve (newton.ts).
  */
 
 /** Absorption threshold on the scalings: underflowed kernel entries stay below T²·1e-308. */
@@ -20,7 +23,7 @@ const T = 1e50;
 export interface SinkhornControls {
   /** Stop when the L1 error of the row marginals ≤ tol·Σa (columns are exact). Default 1e-9. */
   readonly tol?: number;
-  /** Iteration budget (scaling iterations; default 10000). */
+  /** Iteration budget (scaling iterations and Newton steps; default 10000). */
   readonly maxIter?: number;
   /**
    * Initial potentials (a previous solution or a prediction), batched like the solution. With f0
@@ -117,6 +120,10 @@ function iterate(el: Element, tol: number, maxIter: number, start: Start): { con
     absorb(el);
   }
   let it = 0;
+  // Progress is judged every NEWTON_WINDOW iterations; a window that did not gain a factor
+  // NEWTON_GAIN hands over to Newton's method (newton.ts), and a failed hand-over waits twice as long.
+  let window = Math.min(n, m) <= NEWTON_MAX_SIDE ? NEWTON_WINDOW : Infinity;
+  let mark = { it: 0, err: Infinity };
   for (;;) {
     // Row marginals of the current plan diag(u) K diag(v), whose columns are exact.
     rowProducts(K, n, m, v, s);
@@ -124,6 +131,21 @@ function iterate(el: Element, tol: number, maxIter: number, start: Start): { con
     for (let i = 0; i < n; i++) err += Math.abs(u[i]! * s[i]! - a[i]!);
     if (err <= tol * mass) return { converged: true, iterations: it, residual: err / mass };
     if (it >= maxIter) return { converged: false, iterations: it, residual: err / mass };
+    if (it === 0) mark.err = err;
+    if (it - mark.it >= window) {
+      if (err > mark.err / NEWTON_GAIN) {
+        const steps = polish(el, tol, Math.min(NEWTON_STEPS, maxIter - it));
+        it += steps;
+        // The potentials moved: re-measure from the top (its columns are exact again).
+        if (steps > 0) {
+          window *= 2;
+          mark = { it, err: Infinity };
+          continue;
+        }
+        window *= 2;
+      }
+      mark = { it, err };
+    }
     it++;
     for (let i = 0; i < n; i++) u[i] = a[i]! / s[i]!;
     columnProducts(K, n, m, u, t);
@@ -138,6 +160,32 @@ function iterate(el: Element, tol: number, maxIter: number, start: Start): { con
     } else absorbScalings(el);
     absorb(el);
   }
+}
+
+const NEWTON_WINDOW = 100;
+const NEWTON_GAIN = 1e3;
+const NEWTON_STEPS = 30;
+/**
+ * Newton is used where its Schur complement is formed and factored (schur.ts, min(n, m) ≤ 32):
+ * a step then costs about as much as min(n, m) Sinkhorn iterations. Larger problems, where each
+ * step would be a CG solve of uncertain length, keep Sinkhorn's iterations alone.
+ */
+const NEWTON_MAX_SIDE = 32;
+
+/**
+ * Newton steps on the dual from the current potentials (the scalings absorbed), then a column
+ * half-step so the plan's columns are exact as after a Sinkhorn iteration. Returns the steps
+ * taken (0: Newton made no progress and the state is as before, scalings absorbed).
+ */
+function polish(el: Element, tol: number, maxSteps: number): number {
+  absorbScalings(el);
+  const r = newtonDual(el, el.f, el.g, 0.1 * tol, maxSteps);
+  absorb(el);
+  if (r.steps === 0) return 0;
+  const { n, m, K, u, v, t, b } = el;
+  columnProducts(K, n, m, u, t);
+  for (let j = 0; j < m; j++) v[j] = b[j]! / t[j]!;
+  return r.steps;
 }
 
 /** 'ok' inside [1/T, T]; 'absorb' outside but finite and positive; 'broken' otherwise. */

@@ -77,7 +77,8 @@ describe('convex.sinkhorn: small ε, structure, warm starts', () => {
       expect(Math.abs(v - gibbs)).toBeLessThanOrEqual(1e-12 * Math.max(1, 1 / epsilon) * Math.max(gibbs, 1e-3));
     });
     if (epsilon >= 0.01) {
-      const ref = referencePlan(p, epsilon, out.info.iterations[0]! + 50);
+      // A fixed budget, not ours: the forward may finish by Newton steps (newton.ts) in few.
+      const ref = referencePlan(p, epsilon, 5000);
       expect(Math.max(...out.plan.data.map((v, i) => Math.abs(v - ref[i]!)))).toBeLessThanOrEqual(1e-9);
     }
     // Strong duality: the value equals the dual objective ⟨a, f⟩ + ⟨b, g⟩.
