@@ -102,6 +102,32 @@ function pointAt(input: ProgramInput, x: Float64Array, zy: Float64Array): Residu
   return input.P ? quadraticResidualAt(coneData(input), denseQuadratic(input), x, zy) : residualAt(coneData(input), x, zy);
 }
 
+/** The equilibrated program the engine solved (ipm/equilibrate.ts) as a ProgramInput. */
+function scaledInput(input: ProgramInput, st: ProgramState): ProgramInput {
+  const { A, P, b, c } = st.data;
+  return {
+    layout: input.layout,
+    m: input.m,
+    n: input.n,
+    ...(A.kind === 'csc' ? { A: A.values, aOff: 0, aPattern: A.pattern } : { A: A.data, aOff: 0 }),
+    ...(P ? (P.kind === 'csc' ? { P: P.values, pOff: 0, pPattern: P.pattern } : { P: P.data, pOff: 0 }) : {}),
+    b,
+    bOff: 0,
+    c,
+    cOff: 0,
+  };
+}
+
+/** A point of the equilibrated program in the caller's units: x = E·x̃, s = D⁻¹·s̃, y = D·ỹ/σ. */
+function unscaled(st: ProgramState, p: { x: Float64Array; y: Float64Array; s: Float64Array }) {
+  const { D, E, cost } = st.data.scaling;
+  return {
+    x: p.x.map((v, j) => v * E[j]!),
+    y: p.y.map((v, i) => (v * D[i]!) / cost),
+    s: p.s.map((v, i) => v / D[i]!),
+  };
+}
+
 /** Leading batch size of the call (1 when nothing is batched) and whether anything is batched. */
 export function batchOf(params: ConeParams): { B: number; batched: boolean } {
   const lead: number[] = [];
@@ -171,12 +197,33 @@ export function solveCone(
     const polish = polishes(input, opts);
     // Polish a converged solution, or one the interior point left close (stalled by round-off).
     if ((st8 === 'converged' || (st8 === 'max_iter' && r.residual <= 1e-5)) && polish) {
-      const p = input.P
-        ? refineQuadratic(coneData(input), denseQuadratic(input), r.x, zy, 8)
-        : refine(coneData(input), r.x, zy, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
-      // The polished point is judged by the engine's own measure, on the caller's data.
-      const judged = st.verify(p.point.x, p.point.y, p.point.s);
-      if (judged <= r.residual) out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: judged, steps: p.steps, point: p.point };
+      const polishOn = (inp: ProgramInput, x0: Float64Array, zy0: Float64Array) =>
+        inp.P
+          ? refineQuadratic(coneData(inp), denseQuadratic(inp), x0, zy0, 8)
+          : refine(coneData(inp), x0, zy0, { maxSteps: 8, tol: ipmOpts.tol, denseMax: opts.denseMax ?? 400 });
+      // First on the equilibrated program the engine solved, from its own iterate: on badly scaled
+      // data the residual map's Jacobian there is conditioned like the engine's, while on the
+      // caller's data its normal equations square a conditioning of up to 1e12 (SOCPs with rows
+      // and columns scaled by 10^±8 kept the engine's 1e-10 and x errors of 1e-5). The caller's
+      // data get the second try. Every polished point is judged by the engine's own measure on
+      // the caller's data.
+      const zt = r.point.z.map((v, i) => v - r.point.s[i]!);
+      const scaled = polishOn(scaledInput(input, st), r.point.x, zt);
+      const u = unscaled(st, scaled.point);
+      let judged = st.verify(u.x, u.y, u.s);
+      if (judged <= r.residual) {
+        const point = pointAt(
+          input,
+          u.x,
+          u.y.map((v, i) => v - u.s[i]!),
+        );
+        out = { ...u, residual: judged, steps: scaled.steps, point };
+      }
+      if (!(judged <= ipmOpts.tol * 1e-3)) {
+        const p = polishOn(input, r.x, zy);
+        judged = st.verify(p.point.x, p.point.y, p.point.s);
+        if (judged < out.residual) out = { x: p.point.x, y: p.point.y, s: p.point.s, residual: judged, steps: p.steps, point: p.point };
+      }
       if (out.residual <= ipmOpts.tol) st8 = 'converged';
     }
     // Unpolished (or polish refused) curved-cone programs: the residual map at the iterate itself.
