@@ -8,9 +8,14 @@ import { solvePlanSystem } from './schur.js';
  * The dual Φ(f, g) = ⟨a, f⟩ + ⟨b, g⟩ − ε Σ P, P = exp((f ⊕ g − C)/ε), is concave; its Newton
  * system is the plan system of the implicit VJP,
  *   [[diag(P1), P], [Pᵀ, diag(Pᵀ1)]] (Δf, Δg) = ε (a − P1, b − Pᵀ1),
- * solved through its Schur complement (schur.ts). Steps are damped by backtracking on Φ, and
- * the iteration converges quadratically once close.
+ * solved through its Schur complement (schur.ts). Steps are damped by backtracking on Φ and, where
+ * no Newton step increases Φ (far from the solution at a small ε), by Levenberg–Marquardt's
+ * (H + λI); the iteration converges quadratically once close. From zero potentials on a 3×3
+ * problem it reaches 1e-14 at ε = 1e-2 … 1e-4 of the cost, where Sinkhorn's rate is 1 − e^(−1/ε).
  */
+/** Consecutive failed steps (each with ten times the damping) before giving up. */
+const MAX_FAILURES = 16;
+
 export interface DualProblem {
   readonly n: number;
   readonly m: number;
@@ -28,9 +33,9 @@ export interface NewtonResult {
 }
 
 /**
- * Runs Newton steps from (f, g) in place until both marginals are within tol·mass in L1, no step
- * increases Φ, or `maxSteps`. Every step taken increases Φ (or, at its rounding level, shrinks
- * the marginal error), so the potentials are never worse for the dual than at the start.
+ * Runs Newton steps from (f, g) in place until both marginals are within tol·mass in L1,
+ * MAX_FAILURES damped tries in a row fail, or `maxSteps` steps. Every step taken increases Φ (or,
+ * at its rounding level, shrinks the marginal error), so the dual is never worse than at the start.
  */
 export function newtonDual(problem: DualProblem, f: Float64Array, g: Float64Array, tol: number, maxSteps: number): NewtonResult {
   const { n, m, a } = problem;
@@ -45,8 +50,13 @@ export function newtonDual(problem: DualProblem, f: Float64Array, g: Float64Arra
   const gt = new Float64Array(m);
   let cur = evaluate(problem, f, g, P, rf, rg);
   let steps = 0;
-  while (cur.error > tol * mass && steps < maxSteps) {
-    steps++;
+  // Levenberg–Marquardt damping λ: 0 (pure Newton) until a step fails; then (H + λI) with λ
+  // growing tenfold per failure, which turns the step towards the gradient (an ascent direction
+  // whatever H's conditioning: far from the solution at a small ε, H is nearly singular beyond
+  // its gauge and the Newton step useless), and shrinking tenfold per success.
+  let lambda = 0;
+  let failures = 0;
+  while (cur.error > tol * mass && steps < maxSteps && failures < MAX_FAILURES) {
     // The right-hand side ε(a − P1, b − Pᵀ1); its two sums differ by Σa − Σb, rounding only.
     const zf = rf.map((r) => -problem.eps * r);
     const zg = rg.map((r) => -problem.eps * r);
@@ -54,26 +64,34 @@ export function newtonDual(problem: DualProblem, f: Float64Array, g: Float64Arra
     for (let i = 0; i < n; i++) gap += zf[i]!;
     for (let j = 0; j < m; j++) gap -= zg[j]!;
     for (let j = 0; j < m; j++) zg[j]! += gap / m;
-    solvePlanSystem(P, n, m, zf, zg, df, dg);
+    solvePlanSystem(P, n, m, zf, zg, df, dg, lambda > 0 ? { shift: lambda } : {});
     const slope = dot(zf, df) + dot(zg, dg);
-    if (!(slope > 0)) break;
-    // Backtracking on Φ (Armijo); near the optimum Φ changes below its rounding, and there a
-    // step that shrinks the marginal error is taken instead.
-    let t = 1;
     let next = null;
-    for (let k = 0; k < 40; k++, t *= 0.5) {
-      for (let i = 0; i < n; i++) ft[i] = f[i]! + t * df[i]!;
-      for (let j = 0; j < m; j++) gt[j] = g[j]! + t * dg[j]!;
-      const trial = evaluate(problem, ft, gt, P, rf, rg);
-      if (trial.dual >= cur.dual + 1e-4 * t * (slope / problem.eps) || trial.error < 0.5 * cur.error) {
-        next = trial;
-        break;
+    if (slope > 0 && Number.isFinite(slope)) {
+      // Backtracking on Φ (Armijo); near the optimum Φ changes below its rounding, and there a
+      // step that shrinks the marginal error is taken instead.
+      let t = 1;
+      for (let k = 0; k < 30; k++, t *= 0.5) {
+        for (let i = 0; i < n; i++) ft[i] = f[i]! + t * df[i]!;
+        for (let j = 0; j < m; j++) gt[j] = g[j]! + t * dg[j]!;
+        const trial = evaluate(problem, ft, gt, P, rf, rg);
+        if (trial.dual >= cur.dual + 1e-4 * t * (slope / problem.eps) || trial.error < 0.5 * cur.error) {
+          next = trial;
+          break;
+        }
       }
     }
     if (next === null) {
       evaluate(problem, f, g, P, rf, rg);
-      break;
+      let diag = 0;
+      for (let i = 0; i < n; i++) diag = Math.max(diag, rf[i]! + a[i]!);
+      lambda = lambda > 0 ? 10 * lambda : 1e-8 * Math.max(diag, 1e-300);
+      failures++;
+      continue;
     }
+    steps++;
+    failures = 0;
+    lambda = lambda > 1e-12 * mass ? lambda / 10 : 0;
     f.set(ft);
     g.set(gt);
     cur = next;

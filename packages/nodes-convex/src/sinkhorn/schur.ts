@@ -22,6 +22,11 @@ export interface SchurOptions {
   /** Relative residual tolerance of CG (default 1e-12). */
   readonly tol?: number;
   readonly maxIter?: number;
+  /**
+   * λ > 0 solves (H + λI)y = z instead (Levenberg–Marquardt steps of newton.ts): the complement
+   * is then definite, no gauge term is added, and z need not satisfy 1ᵀzf = 1ᵀzg.
+   */
+  readonly shift?: number;
 }
 
 export interface SchurResult {
@@ -74,13 +79,18 @@ function solveOnColumns(
     }
     r[i] = s;
   }
+  const shift = options.shift ?? 0;
+  if (shift > 0) {
+    for (let i = 0; i < n; i++) r[i]! += shift;
+    for (let j = 0; j < m; j++) c[j]! += shift;
+  }
   const rhs = new Float64Array(m);
   const tmp = new Float64Array(n);
   for (let i = 0; i < n; i++) tmp[i] = zf[i]! / r[i]!;
   columnProducts(P, n, m, tmp, rhs);
   for (let j = 0; j < m; j++) rhs[j] = zg[j]! - rhs[j]!;
   let kappa = 0;
-  for (let j = 0; j < m; j++) kappa += c[j]! / (m * m);
+  if (!(shift > 0)) for (let j = 0; j < m; j++) kappa += c[j]! / (m * m);
 
   const auto = options.method === undefined || options.method === 'auto';
   const first = options.method === 'dense' || (auto && m <= (options.denseMax ?? 32)) ? 'dense' : 'cg';

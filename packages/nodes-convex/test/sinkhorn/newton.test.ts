@@ -57,4 +57,30 @@ describe('Newton on the entropic dual', () => {
     const superlinear = errors.some((e, k) => k > 1 && e > 1e-14 && gain(k) < 0.1 * gain(k - 1));
     expect(superlinear).toBe(true);
   });
+
+  test.each([
+    [1e-4, 1],
+    [1e-2, 1e6],
+  ])('ε = %s on a 3×3 cost of scale %s (ε far below 1e-3 of it): converged, feasible, the Gibbs form', (epsilon, scale) => {
+    const Cs = tensor([
+      [0, scale, 2 * scale],
+      [scale, 0, scale],
+      [2 * scale, scale, 0],
+    ]);
+    const ma = tensor([0.3, 0.3, 0.4]);
+    const mb = tensor([0.2, 0.3, 0.5]);
+    const o = sinkhorn({ a: ma, b: mb, C: Cs }, { epsilon, tol: 1e-9, maxIter: 1000 });
+    expect(o.info.status).toEqual(['converged']);
+    const P = o.plan.data;
+    for (let i = 0; i < 3; i++) expect(Math.abs(P[3 * i]! + P[3 * i + 1]! + P[3 * i + 2]! - ma.data[i]!)).toBeLessThan(1e-8);
+    for (let j = 0; j < 3; j++) expect(Math.abs(P[j]! + P[3 + j]! + P[6 + j]! - mb.data[j]!)).toBeLessThan(1e-8);
+    // The ε → 0 plan of this cost moves 0.1 of row 0's mass one step right and 0.075 of row 1's.
+    expect(P[1]! + P[2]!).toBeCloseTo(0.1, 6);
+    // f ⊕ g − C is formed from terms of the cost's size: its rounding, over ε, is the plan's.
+    const rel = 1e-9 + (8 * Number.EPSILON * 2 * scale) / epsilon;
+    for (let k = 0; k < 9; k++) {
+      const gibbs = Math.exp((o.f.data[Math.floor(k / 3)]! + o.g.data[k % 3]! - Cs.data[k]!) / epsilon);
+      expect(Math.abs(P[k]! - gibbs)).toBeLessThanOrEqual(1e-12 + rel * gibbs);
+    }
+  });
 });
