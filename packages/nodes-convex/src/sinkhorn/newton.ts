@@ -1,3 +1,4 @@
+import { dot } from '@argmin/autodiff/kernels';
 import { solvePlanSystem } from './schur.js';
 
 /**
@@ -13,9 +14,6 @@ import { solvePlanSystem } from './schur.js';
  * (H + λI); the iteration converges quadratically once close. From zero potentials on a 3×3
  * problem it reaches 1e-14 at ε = 1e-2 … 1e-4 of the cost, where Sinkhorn's rate is 1 − e^(−1/ε).
  */
-/** Consecutive failed steps (each with ten times the damping) before giving up. */
-const MAX_FAILURES = 16;
-
 export interface DualProblem {
   readonly n: number;
   readonly m: number;
@@ -31,6 +29,9 @@ export interface NewtonResult {
   /** L1 error of both marginals at the returned potentials, relative to the mass. */
   readonly error: number;
 }
+
+/** Consecutive failed steps (each with ten times the damping) before giving up. */
+const MAX_FAILURES = 16;
 
 /**
  * Runs Newton steps from (f, g) in place until both marginals are within tol·mass in L1,
@@ -48,6 +49,8 @@ export function newtonDual(problem: DualProblem, f: Float64Array, g: Float64Arra
   const dg = new Float64Array(m);
   const ft = new Float64Array(n);
   const gt = new Float64Array(m);
+  const zf = new Float64Array(n);
+  const zg = new Float64Array(m);
   let cur = evaluate(problem, f, g, P, rf, rg);
   let steps = 0;
   // Levenberg–Marquardt damping λ: 0 (pure Newton) until a step fails; then (H + λI) with λ
@@ -58,14 +61,14 @@ export function newtonDual(problem: DualProblem, f: Float64Array, g: Float64Arra
   let failures = 0;
   while (cur.error > tol * mass && steps < maxSteps && failures < MAX_FAILURES) {
     // The right-hand side ε(a − P1, b − Pᵀ1); its two sums differ by Σa − Σb, rounding only.
-    const zf = rf.map((r) => -problem.eps * r);
-    const zg = rg.map((r) => -problem.eps * r);
+    for (let i = 0; i < n; i++) zf[i] = -problem.eps * rf[i]!;
+    for (let j = 0; j < m; j++) zg[j] = -problem.eps * rg[j]!;
     let gap = 0;
     for (let i = 0; i < n; i++) gap += zf[i]!;
     for (let j = 0; j < m; j++) gap -= zg[j]!;
     for (let j = 0; j < m; j++) zg[j]! += gap / m;
     solvePlanSystem(P, n, m, zf, zg, df, dg, lambda > 0 ? { shift: lambda } : {});
-    const slope = dot(zf, df) + dot(zg, dg);
+    const slope = dot(n, zf, df) + dot(m, zg, dg);
     let next = null;
     if (slope > 0 && Number.isFinite(slope)) {
       // Backtracking on Φ (Armijo); near the optimum Φ changes below its rounding, and there a
@@ -130,12 +133,6 @@ function evaluate(
     rg[j]! -= b[j]!;
     error += Math.abs(rg[j]!);
   }
-  const dual = dot(a, f) + dot(b, g) - eps * total;
+  const dual = dot(n, a, f) + dot(m, b, g) - eps * total;
   return { dual: Number.isFinite(dual) ? dual : -Infinity, error: Number.isFinite(error) ? error : Infinity };
-}
-
-function dot(x: Float64Array, y: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < x.length; i++) s += x[i]! * y[i]!;
-  return s;
 }

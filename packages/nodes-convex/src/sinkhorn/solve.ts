@@ -1,6 +1,6 @@
 import type { SolveStatus } from '@argmin/autodiff';
 import type { SinkhornParams, SinkhornSizes } from './problem.js';
-import { newtonDual } from './newton.js';
+import { newtonDual, type DualProblem } from './newton.js';
 import { columnProducts, rowProducts } from './products.js';
 
 /**
@@ -89,13 +89,7 @@ export function solveSinkhorn(
 }
 
 /** One batch element's data and scratch; K is the output plan's slot, used as the kernel. */
-interface Element {
-  readonly n: number;
-  readonly m: number;
-  readonly eps: number;
-  readonly a: Float64Array;
-  readonly b: Float64Array;
-  readonly C: Float64Array;
+interface Element extends DualProblem {
   readonly f: Float64Array;
   readonly g: Float64Array;
   readonly K: Float64Array;

@@ -219,10 +219,12 @@ export function sparseKkt(A: Matrix, P: Matrix | null, layout: ConeLayout, cones
       solveLdl(factor!, rhs, sol, REFINE);
       // Refinement that cannot reach the unregularised K means the regularization was wrong for
       // this iteration: try the other static shifts (once per factorization) and keep the best.
+      // (The bound is at least SOLVE_OK: below it, no pass over the right-hand side is needed.)
+      if (retried || !(factor!.lastSolve.residual > SOLVE_OK)) return finishSolve(dx, dz);
       let bound = 0;
       for (let i = 0; i < N; i++) bound = Math.max(bound, Math.abs(rhs[i]!));
       bound = SOLVE_OK * (1 + bound);
-      if (!(factor!.lastSolve.residual > bound) || retried) return finishSolve(dx, dz);
+      if (!(factor!.lastSolve.residual > bound)) return finishSolve(dx, dz);
       let best = { reg: staticReg, residual: factor!.lastSolve.residual };
       for (const reg of STATIC_REG) {
         if (reg === best.reg) continue;
