@@ -199,6 +199,10 @@ export function syrkSimd(
   ldc: number,
 ): void {
   const panel = PANEL!;
+  // With one column block and α = 1 the packed A of rows ic… is the packed B's panels from
+  // column ic on: the same entries in the same layout (MR = NR, and both pad with zeros to a
+  // multiple of 4), so the kernel reads them there and A is not packed.
+  const shared = n <= NC && alpha === 1 && MR === NR;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = Math.min(NC, n - jc);
     const lds = roundUp(nc, NR);
@@ -208,7 +212,8 @@ export function syrkSimd(
       // Row blocks wholly above this column block hold nothing of the lower triangle.
       for (let ic = jc - (jc % MC); ic < n; ic += MC) {
         const mc = Math.min(MC, n - ic);
-        packA(trans, mc, kc, alpha, a, aOff, lda, ic, pc);
+        if (!shared) packA(trans, mc, kc, alpha, a, aOff, lda, ic, pc);
+        const aAt = shared ? B_AT + ic * kc : A_AT;
         const tiles = roundUp(mc, MR) / MR;
         // Columns past the block's last row are above the diagonal, and so are the row tiles
         // wholly above a panel's first column.
@@ -216,7 +221,7 @@ export function syrkSimd(
         for (let jr = 0; jr < jEnd; jr += NR) {
           const diag = jc + jr - ic;
           const t0 = diag > 0 ? (diag - (diag % MR)) / MR : 0;
-          panel(8 * (A_AT + t0 * MR * kc), 8 * (B_AT + jr * kc), 8 * (C_AT + t0 * MR * lds + jr), tiles - t0, kc, 8 * lds);
+          panel(8 * (aAt + t0 * MR * kc), 8 * (B_AT + jr * kc), 8 * (C_AT + t0 * MR * lds + jr), tiles - t0, kc, 8 * lds);
         }
         addBlock(mc, jEnd, lds, c, cOff + ic * ldc + jc, ldc, jc - ic);
       }

@@ -2,7 +2,7 @@ import type { SolveStatus } from '@argmin/autodiff';
 import type { IpmCone } from './cone.js';
 import type { Scaling } from './equilibrate.js';
 import { applyH, type KktSolver } from './kkt.js';
-import { dot, mulAdd, mulBoth, symMulAdd, type Matrix } from './matrix.js';
+import { dot, mulAdd, mulBothWithAbs, symMulAdd, type Matrix } from './matrix.js';
 import { certificateTests, kktMeasure } from './measure.js';
 
 /**
@@ -70,6 +70,8 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
   const px = new Float64Array(n);
   const ax = new Float64Array(m);
   const atz = new Float64Array(n);
+  const products = { ax, aty: atz, px, absAx: new Float64Array(m), absAty: new Float64Array(n) };
+  const absX = new Float64Array(n);
   const x1 = new Float64Array(n);
   const z1 = new Float64Array(m);
   const x2 = new Float64Array(n);
@@ -108,12 +110,20 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
   let bestKappa = 1;
   let bestIter = 0;
 
-  /** Direction for the given d_x, d_z, d_τ, d_s (rows of `dS`), d_κ; results into dx, dz, ds. */
-  const direction = (fx: number, dtau0: number, dkappa: number): { dtau: number; dkappa: number } => {
+  /** The KKT right side (bx, bz) of a direction for d_x = f·r_x, d_z = f·r_z and d_s (rows of `dS`). */
+  const directionRhs = (fx: number) => {
     for (const k of cones) k.rhs(dS, dSt);
     for (let j = 0; j < n; j++) bx[j] = -fx * rx[j]!;
     for (let i = 0; i < m; i++) bz[i] = -fx * rz[i]! + dSt[i]!;
+  };
+  /** Direction for the given d_x, d_z, d_τ, d_s (rows of `dS`), d_κ; results into dx, dz, ds. */
+  const direction = (fx: number, dtau0: number, dkappa: number): { dtau: number; dkappa: number } => {
+    directionRhs(fx);
     kkt.solve(bx, bz, x2, z2);
+    return directionFrom(fx, dtau0, dkappa);
+  };
+  /** The rest of `direction`, once (x2, z2) solves its right side. */
+  const directionFrom = (fx: number, dtau0: number, dkappa: number): { dtau: number; dkappa: number } => {
     // Δτ from the third row (see the header); den < 0 always.
     let num = -dtau0 + dkappa / tau;
     for (let j = 0; j < n; j++) num -= (c[j]! + (2 * px[j]!) / tau) * x2[j]!;
@@ -232,7 +242,7 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
   for (iter = 0; iter <= opts.maxIter; iter++) {
     // Residuals of the embedding.
     symMulAdd(P, x, px, 1, 0);
-    mulBoth(A, x, z, ax, atz);
+    mulBothWithAbs(A, x, z, products, absX);
     for (let j = 0; j < n; j++) rx[j] = px[j]! + atz[j]! + c[j]! * tau;
     for (let i = 0; i < m; i++) rz[i] = ax[i]! + s[i]! - b[i]! * tau;
     const xPx = dot(x, px);
@@ -242,7 +252,7 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
     const mu = (dot(s, z) + tau * kappa) / (nu + 1);
 
     // Convergence per row and column, in the equilibrated units (measure.ts).
-    residual = measure(x, s, z, tau, { ax, aty: atz, px }).worst;
+    residual = measure(x, s, z, tau, products).worst;
     if (linear) eta = Math.max(0.99, 1 - Math.max(mu / (tau * tau), residual));
     if (residual <= opts.tol) {
       status = 'converged';
@@ -258,11 +268,11 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
       bestIter = iter;
     } else if (best <= 1e-6 && residual > 10 * best) break; // lost to round-off: restore the best below
     // Certificates, normalised so that no scale of the data can fake one (measure.ts).
-    if (certificate.infeasibility(z) <= opts.tolInfeasible) {
+    if (certificate.infeasibility(z, atz) <= opts.tolInfeasible) {
       status = 'infeasible';
       break;
     }
-    if (certificate.unboundedness(x, s) <= opts.tolInfeasible) {
+    if (certificate.unboundedness(x, s, { ax, px }) <= opts.tolInfeasible) {
       status = 'unbounded';
       break;
     }
@@ -275,11 +285,17 @@ export function solveIpm(d: IpmData, cones: readonly IpmCone[], kkt: KktSolver, 
       status = iter === 0 ? 'failed' : 'max_iter';
       break;
     }
-    kkt.solve(negc, b, x1, z1);
-
-    // Predictor.
+    // The constant right side (−c, b) and the predictor's: both known now, so one paired solve
+    // where the KKT solver shares its passes over the factor.
     for (const k of cones) k.affineDs(s, dS);
-    const aff = direction(1, rtau, tau * kappa);
+    directionRhs(1);
+    if (kkt.solvePair) kkt.solvePair(negc, b, x1, z1, bx, bz, x2, z2);
+    else {
+      kkt.solve(negc, b, x1, z1);
+      kkt.solve(bx, bz, x2, z2);
+    }
+    // Predictor.
+    const aff = directionFrom(1, rtau, tau * kappa);
     const alphaAff = Math.min(1, stepTo(aff.dtau, aff.dkappa, 1));
     const sigma = (1 - alphaAff) ** 3;
     dxa.set(dx);

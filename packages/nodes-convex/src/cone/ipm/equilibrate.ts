@@ -23,7 +23,7 @@ export interface Scaling {
 
 export function equilibrate(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, c: Float64Array, iterations = 10): Scaling {
   const pre = normalize(layout, A, P, b, c);
-  const r = ruiz(layout, A, P, b, c, iterations);
+  const r = ruiz(layout, A, P, b, c, iterations, pre.norms);
   const D = r.D.map((v, i) => v * 2 ** pre.row[i]!);
   const E = r.E.map((v) => v * 2 ** pre.x);
   return { D, E, cost: r.cost * 2 ** pre.cost };
@@ -39,13 +39,40 @@ function matrixMaxAbs(M: Matrix): number {
   return maxAbs(M.kind === 'dense' ? M.data : M.values);
 }
 
+/** The two factors whose product is 2^k, so that 2^k itself cannot overflow. */
+function pow2Factors(k: number): [number, number] {
+  const h = Math.trunc(k / 2);
+  return [2 ** h, 2 ** (k - h)];
+}
+
 /** v·2^k for every entry, in two factors so that 2^k itself cannot overflow. */
 function scalePow2(v: Float64Array, k: number): void {
   if (k === 0) return;
-  const h = Math.trunc(k / 2);
-  const f1 = 2 ** h;
-  const f2 = 2 ** (k - h);
+  const [f1, f2] = pow2Factors(k);
   for (let i = 0; i < v.length; i++) v[i] = v[i]! * f1 * f2;
+}
+
+/**
+ * A dense A's two scalings of stage 1 in one pass, ((a_ij·2^row_i)·f₁)·f₂ (the multiplications
+ * of the two separate passes, in their order), with the row and column ∞-norms of the result,
+ * which Ruiz's iteration starts from.
+ */
+function scaleDenseRows(A: Matrix & { kind: 'dense' }, row: Float64Array, k: number, rowN: Float64Array, colN: Float64Array): void {
+  const { rows, cols, data: a } = A;
+  const [f1, f2] = k === 0 ? [1, 1] : pow2Factors(k);
+  for (let i = 0; i < rows; i++) {
+    const r = i * cols;
+    const ri = 2 ** row[i]!;
+    let rmax = 0;
+    for (let j = 0; j < cols; j++) {
+      const v = k === 0 ? a[r + j]! * ri : a[r + j]! * ri * f1 * f2;
+      a[r + j] = v;
+      const av = Math.abs(v);
+      if (av > rmax) rmax = av;
+      if (av > colN[j]!) colN[j] = av;
+    }
+    rowN[i] = rmax;
+  }
 }
 
 const lg = (v: number) => (v > 0 && Number.isFinite(v) ? Math.round(Math.log2(v)) : null);
@@ -61,7 +88,7 @@ function normalize(
   P: Matrix | null,
   b: Float64Array,
   c: Float64Array,
-): { row: Float64Array; x: number; cost: number } {
+): { row: Float64Array; x: number; cost: number; norms: { row: Float64Array; col: Float64Array } | null } {
   const m = A.rows;
   const rowN = new Float64Array(m);
   absMax(A, rowN, new Float64Array(A.cols));
@@ -72,31 +99,50 @@ function normalize(
     rowN.fill(v, blk.offset, blk.offset + blk.size);
   }
   const row = rowN.map((v) => Math.min(1000, Math.max(-1000, -(lg(v) ?? 0))));
-  scaleInPlace(
-    A,
-    row.map((e) => 2 ** e),
-    new Float64Array(A.cols).fill(1),
-  );
+  // A dense A is scaled in one pass below; its largest entry after the row scaling is the largest
+  // row norm times its factor (a power of two scales exactly, and rounding is monotone).
+  const dense = A.kind === 'dense';
+  if (!dense)
+    scaleInPlace(
+      A,
+      row.map((e) => 2 ** e),
+      new Float64Array(A.cols).fill(1),
+    );
   for (let i = 0; i < m; i++) b[i] = b[i]! * 2 ** row[i]!;
   const lb = -(lg(maxAbs(b)) ?? 0);
-  const x = -(lg(matrixMaxAbs(A)) ?? 0) - lb;
+  let aMax = 0;
+  if (dense) for (let i = 0; i < m; i++) aMax = Math.max(aMax, rowN[i]! * 2 ** row[i]!);
+  else aMax = matrixMaxAbs(A);
+  const x = -(lg(aMax) ?? 0) - lb;
   const lc = lg(maxAbs(c));
   const lp = P ? lg(matrixMaxAbs(P)) : null;
   const obj = Math.max(lc === null ? -Infinity : lc + x, lp === null ? -Infinity : lp + 2 * x);
   const cost = Number.isFinite(obj) ? -obj : 0;
   scalePow2(b, lb);
-  scalePow2(A.kind === 'dense' ? A.data : A.values, lb + x);
+  let norms: { row: Float64Array; col: Float64Array } | null = null;
+  if (dense) {
+    norms = { row: new Float64Array(m), col: new Float64Array(A.cols) };
+    scaleDenseRows(A, row, lb + x, norms.row, norms.col);
+  } else scalePow2(A.values, lb + x);
   scalePow2(c, x + cost);
   if (P) scalePow2(P.kind === 'dense' ? P.data : P.values, 2 * x + cost);
   for (let i = 0; i < m; i++) row[i]! += lb;
-  return { row, x, cost };
+  return { row, x, cost, norms };
 }
 
 /** Ruiz's iteration stops when every row and column ∞-norm is within this of 1. */
 const RUIZ_TOL = 0.05;
 
 /** Ruiz's iteration on the normalised data; returns its own factors. */
-function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, c: Float64Array, iterations: number): Scaling {
+function ruiz(
+  layout: ConeLayout,
+  A: Matrix,
+  P: Matrix | null,
+  b: Float64Array,
+  c: Float64Array,
+  iterations: number,
+  norms: { row: Float64Array; col: Float64Array } | null,
+): Scaling {
   const m = A.rows;
   const n = A.cols;
   const D = new Float64Array(m).fill(1);
@@ -109,7 +155,10 @@ function ruiz(layout: ConeLayout, A: Matrix, P: Matrix | null, b: Float64Array, 
   const eStep = new Float64Array(n);
   const clamp = (v: number) => Math.min(Math.max(v, 1e-4), 1e4);
   const symmetric = P?.kind === 'csc';
-  absMax(A, rowN, colN);
+  if (norms) {
+    rowN.set(norms.row);
+    colN.set(norms.col);
+  } else absMax(A, rowN, colN);
   if (P) absMax(P, pRow, pCol, symmetric);
   for (let it = 0; it < iterations; it++) {
     let worst = 0;

@@ -1,6 +1,6 @@
 import { choleskyInto, dot, gemm, syrk, trsm } from '@argmin/autodiff/kernels';
 import type { IpmCone } from './cone.js';
-import { addRowsTimes, rowsTimesVector } from './dense-rows.js';
+import { addRowsTimes, addRowsTimesTwo, rowsTimesTwo, rowsTimesVector } from './dense-rows.js';
 import { applyH, type KktSolver } from './kkt.js';
 import { symMulAdd, type Matrix } from './matrix.js';
 
@@ -70,6 +70,47 @@ function cholSolveVector(L: Float64Array, k: number, x: Float64Array): void {
   }
 }
 
+/** cholSolveVector for two right sides at once (each entry of L loaded once), bit for bit its results. */
+function cholSolveTwo(L: Float64Array, k: number, x: Float64Array, y: Float64Array): void {
+  for (let i = 0; i < k; i++) {
+    const r = i * k;
+    // dot()'s two partial sums, for each side.
+    let s0 = 0;
+    let s1 = 0;
+    let t0 = 0;
+    let t1 = 0;
+    let p = 0;
+    for (; p + 1 < i; p += 2) {
+      const l0 = L[r + p]!;
+      const l1 = L[r + p + 1]!;
+      s0 += l0 * x[p]!;
+      s1 += l1 * x[p + 1]!;
+      t0 += l0 * y[p]!;
+      t1 += l1 * y[p + 1]!;
+    }
+    if (p < i) {
+      s0 += L[r + p]! * x[p]!;
+      t0 += L[r + p]! * y[p]!;
+    }
+    const d = L[r + i]!;
+    x[i] = (x[i]! - (s0 + s1)) / d;
+    y[i] = (y[i]! - (t0 + t1)) / d;
+  }
+  for (let i = k - 1; i >= 0; i--) {
+    const r = i * k;
+    const d = L[r + i]!;
+    const xi = x[i]! / d;
+    const yi = y[i]! / d;
+    x[i] = xi;
+    y[i] = yi;
+    for (let p = 0; p < i; p++) {
+      const l = L[r + p]!;
+      x[p]! -= l * xi;
+      y[p]! -= l * yi;
+    }
+  }
+}
+
 /** A solve whose first residual is at most this (relative) is refined once without measuring again. */
 const TRUSTED = 1e-9;
 /** Relative diagonal shifts tried in turn to keep S and T definite (refinement removes their effect). */
@@ -97,6 +138,8 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
   const cx = new Float64Array(n);
   const cz = new Float64Array(m);
   const tmp = new Float64Array(m);
+  const t2 = new Float64Array(m);
+  const tmp2 = new Float64Array(m);
   let cones: readonly IpmCone[] = [];
   let lastRes = Number.NaN;
 
@@ -140,6 +183,41 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     for (const c of cones) if (c.kind !== 'zero') c.apply('Winv', tmp, dz, 1, 1);
   };
 
+  /**
+   * solveOnce for two right sides (no equality rows): the passes over Ā and the sweeps of L read
+   * each entry once for both. Each side's arithmetic is solveOnce's, in its order.
+   */
+  const solveOnceTwo = (
+    rx: Float64Array,
+    rz: Float64Array,
+    dx: Float64Array,
+    dz: Float64Array,
+    rx2: Float64Array,
+    rz2: Float64Array,
+    dx2: Float64Array,
+    dz2: Float64Array,
+  ) => {
+    for (const c of cones) {
+      if (c.kind === 'zero') continue;
+      c.apply('WinvT', rz, t, 1, 1);
+      c.apply('WinvT', rz2, t2, 1, 1);
+    }
+    dx.set(rx);
+    dx2.set(rx2);
+    addRowsTimesTwo(abar, 0, m, n, t, t2, dx, dx2);
+    cholSolveTwo(Ls, n, dx, dx2);
+    rowsTimesTwo(abar, 0, m, n, dx, dx2, tmp, tmp2);
+    for (let i = 0; i < m; i++) {
+      tmp[i]! -= t[i]!;
+      tmp2[i]! -= t2[i]!;
+    }
+    for (const c of cones) {
+      if (c.kind === 'zero') continue;
+      c.apply('Winv', tmp, dz, 1, 1);
+      c.apply('Winv', tmp2, dz2, 1, 1);
+    }
+  };
+
   const keep = { rx: new Float64Array(n), rz: new Float64Array(m), dx: new Float64Array(n), dz: new Float64Array(m) };
   let pending = false;
   /**
@@ -179,7 +257,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     factor: (mk * n * (n + 1)) / 2 + n ** 3 / 6 + mz * n * n + (mz * mz * n) / 2 + mz ** 3 / 6,
     solve: 4 * m * n + n * n + mz * (2 * n + mz),
   };
-  return {
+  const solver: KktSolver = {
     work,
     factor(cs) {
       cones = cs;
@@ -205,38 +283,17 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
     },
     solve(rx, rz, dx, dz) {
       solveOnce(rx, rz, dx, dz);
-      if (clean) {
-        // The residual is measured only if lastResidual() asks for it.
-        keepForLater(rx, rz, dx, dz);
+      refine(rx, rz, dx, dz);
+    },
+    solvePair(rx, rz, dx, dz, rx2, rz2, dx2, dz2) {
+      if (mz > 0) {
+        solver.solve(rx, rz, dx, dz);
+        solver.solve(rx2, rz2, dx2, dz2);
         return;
       }
-      const first = solvesOfFactor++ === 0;
-      // Refine until the residual of the unregularised K stops shrinking (the normal equations
-      // lose accuracy like cond(S) as μ → 0; refinement recovers it while it contracts).
-      let scale = 0;
-      for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(rx[j]!));
-      for (let i = 0; i < m; i++) scale = Math.max(scale, Math.abs(rz[i]!));
-      scale += 1;
-      const bound = SOLVE_TOL * scale;
-      let last = Infinity;
-      pending = false;
-      for (let step = 0; step < 8; step++) {
-        residual(rx, rz, dx, dz);
-        const res = maxResidual();
-        lastRes = res;
-        if (res <= bound && step === 0 && first) clean = true;
-        if (res <= bound || res > 0.5 * last) break;
-        last = res;
-        solveOnce(ex, ez, cx, cz);
-        for (let j = 0; j < n; j++) dx[j]! += cx[j]!;
-        for (let i = 0; i < m; i++) dz[i]! += cz[i]!;
-        if (res <= TRUSTED * scale) {
-          // One step from here contracts to round-off (the residual shrinks by about its own
-          // relative size): the residual is measured only if lastResidual() asks for it.
-          keepForLater(rx, rz, dx, dz);
-          break;
-        }
-      }
+      solveOnceTwo(rx, rz, dx, dz, rx2, rz2, dx2, dz2);
+      refine(rx, rz, dx, dz);
+      refine(rx2, rz2, dx2, dz2);
     },
     lastResidual: () => {
       if (pending) {
@@ -247,4 +304,41 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
       return lastRes;
     },
   };
+  return solver;
+
+  /** Refines a solveOnce result in place (see `clean`). */
+  function refine(rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array): void {
+    if (clean) {
+      // The residual is measured only if lastResidual() asks for it.
+      keepForLater(rx, rz, dx, dz);
+      return;
+    }
+    const first = solvesOfFactor++ === 0;
+    // Refine until the residual of the unregularised K stops shrinking (the normal equations
+    // lose accuracy like cond(S) as μ → 0; refinement recovers it while it contracts).
+    let scale = 0;
+    for (let j = 0; j < n; j++) scale = Math.max(scale, Math.abs(rx[j]!));
+    for (let i = 0; i < m; i++) scale = Math.max(scale, Math.abs(rz[i]!));
+    scale += 1;
+    const bound = SOLVE_TOL * scale;
+    let last = Infinity;
+    pending = false;
+    for (let step = 0; step < 8; step++) {
+      residual(rx, rz, dx, dz);
+      const res = maxResidual();
+      lastRes = res;
+      if (res <= bound && step === 0 && first) clean = true;
+      if (res <= bound || res > 0.5 * last) break;
+      last = res;
+      solveOnce(ex, ez, cx, cz);
+      for (let j = 0; j < n; j++) dx[j]! += cx[j]!;
+      for (let i = 0; i < m; i++) dz[i]! += cz[i]!;
+      if (res <= TRUSTED * scale) {
+        // One step from here contracts to round-off (the residual shrinks by about its own
+        // relative size): the residual is measured only if lastResidual() asks for it.
+        keepForLater(rx, rz, dx, dz);
+        break;
+      }
+    }
+  }
 }

@@ -10,6 +10,20 @@ export interface KktSolver {
   factor(cones: readonly IpmCone[]): boolean;
   /** (dx, dz) = K⁻¹(rx, rz), refined against the unregularised K. Inputs are not written. */
   solve(rx: Float64Array, rz: Float64Array, dx: Float64Array, dz: Float64Array): void;
+  /**
+   * Two solves with the current factor whose right sides are both known, as `solve` twice in this
+   * order (the same results), where sharing the passes over the factor is cheaper.
+   */
+  solvePair?(
+    rx: Float64Array,
+    rz: Float64Array,
+    dx: Float64Array,
+    dz: Float64Array,
+    rx2: Float64Array,
+    rz2: Float64Array,
+    dx2: Float64Array,
+    dz2: Float64Array,
+  ): void;
   /** ‖r − K·d‖∞ of the last solve after refinement (how well the system could be solved). */
   lastResidual(): number;
   /**

@@ -217,6 +217,66 @@ export function absMul(M: Matrix | null, x: Float64Array, out: Float64Array, tra
     }
 }
 
+/**
+ * Ax, Aᵀy, |A|·|x| and |A|ᵀ·|y| in one pass over a dense A (each entry loaded once for all four;
+ * the sums in mulBoth's and absMulBoth's order, so the results are theirs bit for bit). The
+ * engine's residuals and its convergence measure read the same point; `absX` is scratch of A's
+ * column count.
+ */
+export function mulBothWithAbs(
+  M: Matrix,
+  x: Float64Array,
+  y: Float64Array,
+  out: { readonly ax: Float64Array; readonly aty: Float64Array; readonly absAx: Float64Array; readonly absAty: Float64Array },
+  absX: Float64Array,
+): void {
+  const { ax, aty, absAx, absAty } = out;
+  if (M.kind !== 'dense') {
+    mulBoth(M, x, y, ax, aty);
+    absMulBoth(M, x, y, absAx, absAty);
+    return;
+  }
+  const { rows, cols } = M;
+  const a = M.data;
+  for (let j = 0; j < cols; j++) absX[j] = Math.abs(x[j]!);
+  aty.fill(0, 0, cols);
+  absAty.fill(0, 0, cols);
+  for (let i = 0; i < rows; i++) {
+    const r = i * cols;
+    const yi = y[i]!;
+    const ayi = Math.abs(yi);
+    let s0 = 0;
+    let s1 = 0;
+    let v0 = 0;
+    let v1 = 0;
+    let j = 0;
+    for (; j + 1 < cols; j += 2) {
+      const a0 = a[r + j]!;
+      const a1 = a[r + j + 1]!;
+      s0 += a0 * x[j]!;
+      s1 += a1 * x[j + 1]!;
+      aty[j]! += a0 * yi;
+      aty[j + 1]! += a1 * yi;
+      const b0 = Math.abs(a0);
+      const b1 = Math.abs(a1);
+      v0 += b0 * absX[j]!;
+      v1 += b1 * absX[j + 1]!;
+      absAty[j]! += b0 * ayi;
+      absAty[j + 1]! += b1 * ayi;
+    }
+    for (; j < cols; j++) {
+      const a0 = a[r + j]!;
+      s0 += a0 * x[j]!;
+      aty[j]! += a0 * yi;
+      const b0 = Math.abs(a0);
+      v0 += b0 * absX[j]!;
+      absAty[j]! += b0 * ayi;
+    }
+    ax[i] = s0 + s1;
+    absAx[i] = v0 + v1;
+  }
+}
+
 /** absMul(M, x, outX) and absMul(M, y, outY, true) (a general M), a dense M read once for both. */
 export function absMulBoth(M: Matrix, x: Float64Array, y: Float64Array, outX: Float64Array, outY: Float64Array): void {
   if (M.kind !== 'dense') {

@@ -1,4 +1,4 @@
-import { absMul, absMulBoth, dot, mulAdd, mulBoth, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
+import { absMul, absMulBoth, dot, mulAdd, mulBothWithAbs, mulTAdd, symMulAdd, type Matrix } from './matrix.js';
 
 /**
  * When a point is a solution, or a certificate, of  min ½xᵀPx + cᵀx  s.t.  Ax + s = b, s ∈ K.
@@ -55,16 +55,18 @@ export interface RowBlock {
 }
 
 /** The lower median of the finite positive entries (`fallback` if none). */
-function lowerMedian(v: readonly number[], fallback: number): number {
-  const a = v.filter((x) => x > 0 && Number.isFinite(x)).sort((p, q) => p - q);
-  return a.length ? a[(a.length - 1) >> 1]! : fallback;
+function lowerMedian(v: Float64Array, fallback: number): number {
+  let k = 0;
+  const a = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) if (v[i]! > 0 && v[i]! < Infinity) a[k++] = v[i]!;
+  return k ? a.subarray(0, k).sort()[(k - 1) >> 1]! : fallback;
 }
 
 /**
  * Per column: η for a column without cost, else min(η, max(its implied y, the largest
  * equilibrated |y_i| of its rows)), into `out`.
  */
-function colDualSizes(A: Matrix, yAt: (i: number) => number, impliedY: readonly number[], eta: number, out: Float64Array): void {
+function colDualSizes(A: Matrix, yAt: (i: number) => number, impliedY: Float64Array, eta: number, out: Float64Array): void {
   for (let j = 0; j < A.cols; j++) out[j] = impliedY[j]! > 0 && Number.isFinite(impliedY[j]!) ? impliedY[j]! : Infinity;
   if (A.kind === 'dense') {
     for (let i = 0; i < A.rows; i++) {
@@ -81,7 +83,7 @@ function colDualSizes(A: Matrix, yAt: (i: number) => number, impliedY: readonly 
 }
 
 /** Per row: the largest implied y of the columns with a cost it touches, at most η (η if none). */
-function rowDualSizes(A: Matrix, impliedY: readonly number[], eta: number): Float64Array {
+function rowDualSizes(A: Matrix, impliedY: Float64Array, eta: number): Float64Array {
   const out = new Float64Array(A.rows);
   // Only the finite implied y count; a column without one contributes nothing.
   const yj = Float64Array.from(impliedY, (v) => (Number.isFinite(v) ? v : 0));
@@ -141,17 +143,21 @@ function norms(A: Matrix, D: Float64Array, E: Float64Array): { row: Float64Array
   return { row, col };
 }
 
+/** Products of the point a caller has already formed (the engine, for its residuals). */
+export interface PointProducts {
+  readonly ax: Float64Array;
+  readonly aty: Float64Array;
+  readonly px: Float64Array;
+  /** |A|·|x| and |A|ᵀ·|y|, if formed in the same pass (matrix.ts mulBothWithAbs). */
+  readonly absAx?: Float64Array;
+  readonly absAty?: Float64Array;
+}
+
 /**
- * Measures (x, s, y)/τ; `products` = (Ax, Aᵀy, Px) when the caller has them already (the
- * engine computes them for its residuals), saving three of the six matrix–vector products.
+ * Measures (x, s, y)/τ; `products` when the caller has them already, saving three (or five) of
+ * the six matrix–vector products.
  */
-export type Measure = (
-  x: Float64Array,
-  s: Float64Array,
-  y: Float64Array,
-  tau?: number,
-  products?: { readonly ax: Float64Array; readonly aty: Float64Array; readonly px: Float64Array },
-) => KktResidual;
+export type Measure = (x: Float64Array, s: Float64Array, y: Float64Array, tau?: number, products?: PointProducts) => KktResidual;
 
 /**
  * A measuring function for one program (buffers allocated once). `strict` (the acceptance of a
@@ -169,11 +175,12 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
   const cost = units ? units.cost : 1;
   const { row, col } = norms(A, wD, wE);
   // Typical sizes of x and y in equilibrated units, as the data imply them row by row.
-  const implied = Array.from(b, (v, i) => (wD[i]! * Math.abs(v)) / row[i]!);
+  const implied = b.map((v, i) => (wD[i]! * Math.abs(v)) / row[i]!);
   const xi = lowerMedian(implied, 1);
   // The least size of x a row implies: the point's own x can bring the typical size down to it.
-  const xiLeast = Math.min(xi, ...implied.filter((v) => v > 0 && Number.isFinite(v)));
-  const impliedY = Array.from(c, (v, j) => (cost * wE[j]! * Math.abs(v)) / col[j]!);
+  let xiLeast = xi;
+  for (const v of implied) if (v > 0 && v < xiLeast) xiLeast = v;
+  const impliedY = c.map((v, j) => (cost * wE[j]! * Math.abs(v)) / col[j]!);
   const eta = lowerMedian(impliedY, 1);
   const rowEta = strict ? rowDualSizes(A, impliedY, eta) : null;
   const ax = new Float64Array(m);
@@ -184,17 +191,22 @@ export function kktMeasure(prog: Program, units: Units | null, blocks: readonly 
   const absPx = new Float64Array(n);
   const rowScale = new Float64Array(m);
   const colEta = new Float64Array(n);
+  const own = { ax, aty, absAx, absAty };
+  const absX = new Float64Array(n);
   const symmetric = P?.kind === 'csc';
   return (x, s, y, tau = 1, products) => {
     if (products) {
       ax.set(products.ax);
       aty.set(products.aty);
       px.set(products.px);
+      if (products.absAx && products.absAty) {
+        absAx.set(products.absAx);
+        absAty.set(products.absAty);
+      } else absMulBoth(A, x, y, absAx, absAty);
     } else {
-      mulBoth(A, x, y, ax, aty);
+      mulBothWithAbs(A, x, y, own, absX);
       symMulAdd(P, x, px, 1, 0);
     }
-    absMulBoth(A, x, y, absAx, absAty);
     absMul(P, x, absPx, false, symmetric);
     // The typical size of x is never taken above what the point itself has (down to the least size
     // a row implies): a majority of huge bounds (b = 1e10 beside a bound of 0.5) implies an x of
@@ -256,9 +268,9 @@ export interface CertificateTests {
    * in equilibrated units. For a feasible program (Ax + s = b, s ∈ K) it is at least
    * max_i(|b̃_i|/ρ_i) / ‖E⁻¹x‖₁, so it only falls below a tolerance ε when every feasible point is
    * 1/ε of the data's own scale away; it does not change when a row of (A, b), the whole of b, or
-   * y is scaled. ∞ unless bᵀy < 0.
+   * y is scaled. ∞ unless bᵀy < 0. `aty` = Aᵀy when the caller has it (the engine's residuals).
    */
-  infeasibility(y: Float64Array): number;
+  infeasibility(y: Float64Array, aty?: Float64Array): number;
   /**
    * How far (x, s) is from a certificate of unboundedness (Px = 0, Ax + s = 0, cᵀx < 0; s ∈ K is
    * the caller's): the larger of max_i(D_i|(Ax + s)_i| / ρ_i) · ‖σEc‖∞ / (−σcᵀx) and
@@ -266,9 +278,9 @@ export interface CertificateTests {
    * ‖σEc‖∞ / ‖ρ∘ỹ‖₁, again the data's own scale; both are invariant to scaling a row, c, P or x.
    * A cone block other than the orthant shares one ρ (its largest row's: the block's rows are
    * one constraint); orthant rows with A_i = 0 are skipped (their slack can be set to 0 exactly).
-   * ∞ unless cᵀx < 0.
+   * ∞ unless cᵀx < 0. `products` = (Ax, Px) when the caller has them.
    */
-  unboundedness(x: Float64Array, s: Float64Array): number;
+  unboundedness(x: Float64Array, s: Float64Array, products?: { readonly ax: Float64Array; readonly px: Float64Array }): number;
 }
 
 export function certificateTests(prog: Program, units: Units | null, blocks: readonly RowBlock[]): CertificateTests {
@@ -295,26 +307,29 @@ export function certificateTests(prog: Program, units: Units | null, blocks: rea
   const wm = new Float64Array(m);
   const wn = new Float64Array(n);
   return {
-    infeasibility(y) {
+    infeasibility(y, aty) {
       const by = cost * dot(b, y);
       if (!(by < 0)) return Infinity;
-      mulTAdd(A, y, wn, 1, 0);
+      const t = aty ?? wn;
+      if (!aty) mulTAdd(A, y, wn, 1, 0);
       let r = 0;
-      for (let j = 0; j < n; j++) r = Math.max(r, cost * E[j]! * Math.abs(wn[j]!));
+      for (let j = 0; j < n; j++) r = Math.max(r, cost * E[j]! * Math.abs(t[j]!));
       return (r * bScale) / -by;
     },
-    unboundedness(x, s) {
+    unboundedness(x, s, products) {
       const cx = cost * dot(c, x);
       if (!(cx < 0)) return Infinity;
-      mulAdd(A, x, wm, 1, 0);
+      const ax = products?.ax ?? wm;
+      if (!products) mulAdd(A, x, wm, 1, 0);
       let rp = 0;
-      for (let i = 0; i < m; i++) if (rho[i]! > 0) rp = Math.max(rp, (D[i]! * Math.abs(wm[i]! + s[i]!)) / rho[i]!);
+      for (let i = 0; i < m; i++) if (rho[i]! > 0) rp = Math.max(rp, (D[i]! * Math.abs(ax[i]! + s[i]!)) / rho[i]!);
       let rq = 0;
       let xn = 0;
       for (let j = 0; j < n; j++) xn = Math.max(xn, Math.abs(x[j]!) / E[j]!);
       if (P) {
-        symMulAdd(P, x, wn, 1, 0);
-        for (let j = 0; j < n; j++) rq = Math.max(rq, cost * E[j]! * Math.abs(wn[j]!));
+        const px = products?.px ?? wn;
+        if (!products) symMulAdd(P, x, wn, 1, 0);
+        for (let j = 0; j < n; j++) rq = Math.max(rq, cost * E[j]! * Math.abs(px[j]!));
       }
       return Math.max((rp * cScale) / -cx, (rq * xn) / -cx);
     },
