@@ -184,18 +184,20 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
   };
   // The dense instances and cvxopt take turns, round by round, and each side's times are pooled:
   // this host runs at one of two speeds (~1.6× apart) for seconds at a time, and each side should
-  // see both alike: one timed run of each per round (cvxopt in a fresh process, warmed by a solve).
+  // see both alike: three timed runs of each per round (cvxopt in a fresh process, warmed by a
+  // solve); with one run per round the LP's median moved by 30% between runs of the bench.
   const prepared = dense.map((inst) => denseCalls(inst, rng));
   const ours = prepared.map(() => ({ fwdIpm: [] as number[], fwd: [] as number[], bothIpm: [] as number[], bothDefault: [] as number[] }));
   const peerTimes: Record<string, number[]> = {};
   const rounds = quick ? 3 : runs;
+  const perRound = quick ? 1 : 3;
   for (let r = 0; r < rounds; r++) {
-    for (const [name, v] of Object.entries(cvxopt(dense, 1) ?? {})) {
+    for (const [name, v] of Object.entries(cvxopt(dense, perRound) ?? {})) {
       (peerTimes[name] ??= []).push(...v.times);
       peer[name] = { ...v, ms: median(peerTimes[name]!) };
     }
     prepared.forEach(({ calls }, i) => {
-      const t = alternatingTimes(calls, 1, r === 0 ? 5 : 1);
+      const t = alternatingTimes(calls, perRound, r === 0 ? 5 : 1);
       for (const k of Object.keys(t) as (keyof typeof t)[]) ours[i]![k].push(...t[k]);
     });
   }
