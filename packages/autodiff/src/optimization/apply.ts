@@ -4,6 +4,7 @@ import { isRecording, isTrackedForGradient, record, withoutRecording, type Cotan
 import { Tensor, zeros } from '../tensor.js';
 import { vjp } from '../transforms.js';
 import { batchElement, paramsOfElement, resolveLayout, solutionOfElement, stackBatch, type NodeLayout } from './batch.js';
+import { firstNonFinite } from './checks.js';
 import { recordedImplicitVjp } from './higher-order.js';
 import { rootVjp } from './implicit.js';
 import type { AnyNode, Cotangents, OptimizationNode, SolveInfo, SolveResult, TensorRecord } from './node.js';
@@ -175,8 +176,7 @@ export function elementVjps(
 }
 
 function allFinite(d: Float64Array): boolean {
-  for (let i = 0; i < d.length; i++) if (!Number.isFinite(d[i]!)) return false;
-  return true;
+  return firstNonFinite(d) < 0;
 }
 
 /** Generic path: the root VJP of `optimality`, element by element; shared parameters summed. */

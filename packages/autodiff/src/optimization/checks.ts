@@ -26,6 +26,7 @@ export type PsdMode = 'symmetric' | 'symmetric-part';
  */
 export function assertFiniteValues(node: string, name: string, t: Tensor, allowInfinite = false): void {
   const d = t.data;
+  if (allowInfinite ? !hasNaN(d) : firstNonFinite(d) < 0) return;
   for (let i = 0; i < d.length; i++) {
     const v = d[i]!;
     if (allowInfinite ? Number.isNaN(v) : !Number.isFinite(v)) {
@@ -34,6 +35,34 @@ export function assertFiniteValues(node: string, name: string, t: Tensor, allowI
       );
     }
   }
+}
+
+/**
+ * The index of the first NaN or ±∞ of d, or −1. Blocks of entries are summed as v − v (0 for a
+ * finite v, NaN otherwise) with no branch per entry; only a block whose sum is not 0 is searched.
+ * Batched calls check megabytes of parameters on the calling thread, where a branch per entry
+ * cost ~3 ns.
+ */
+export function firstNonFinite(d: Float64Array): number {
+  const BLOCK = 1024;
+  for (let at = 0; at < d.length; at += BLOCK) {
+    const end = Math.min(d.length, at + BLOCK);
+    let s0 = 0;
+    let s1 = 0;
+    let i = at;
+    for (; i + 1 < end; i += 2) {
+      s0 += d[i]! - d[i]!;
+      s1 += d[i + 1]! - d[i + 1]!;
+    }
+    if (i < end) s0 += d[i]! - d[i]!;
+    if (s0 + s1 !== 0) for (let k = at; k < end; k++) if (!Number.isFinite(d[k]!)) return k;
+  }
+  return -1;
+}
+
+function hasNaN(d: Float64Array): boolean {
+  for (let i = 0; i < d.length; i++) if (Number.isNaN(d[i])) return true;
+  return false;
 }
 
 /**

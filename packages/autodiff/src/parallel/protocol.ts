@@ -74,12 +74,14 @@ export function sharedCopy(data: Float64Array): Float64Array {
 export class SharedBatch {
   readonly data: Float64Array;
   private readonly copies: boolean;
+  /** `into`: shared memory of the source's length to copy into (else fresh memory). */
   constructor(
     private readonly source: Float64Array,
     private readonly batch: number,
+    into?: Float64Array,
   ) {
     this.copies = !(source.buffer instanceof SharedArrayBuffer);
-    this.data = this.copies ? sharedZeros(source.length) : source;
+    this.data = this.copies ? (into ?? sharedZeros(source.length)) : source;
   }
 
   /** Elements [lo, hi), now on shared memory. */

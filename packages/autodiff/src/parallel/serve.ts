@@ -58,8 +58,9 @@ export function createServer(nodes: ReadonlyMap<string, AnyNode>, keepLimit: num
     const node = nodes.get(m.node);
     if (!node)
       throw new InvalidInputError(`${m.node}: no plugin of this worker pool provides the node (it has ${[...nodes.keys()].join(', ')})`);
+    // A kept slice owns its parameters: the caller reuses the shared memory they came in.
     const params: Record<string, Tensor> = {};
-    for (const [k, t] of Object.entries(m.params)) params[k] = new Tensor(t.data, t.shape);
+    for (const [k, t] of Object.entries(m.params)) params[k] = new Tensor(m.keep ? t.data.slice() : t.data, t.shape);
     const options = decodeValue(m.options) as Record<string, unknown>;
     const layout: NodeLayout = { size: m.hi - m.lo, batched: new Set(m.batched), dims: m.dims };
     const result = withoutRecording(() => node.solve(params, options, layout)) as SolveResult<TensorRecord>;

@@ -1,11 +1,13 @@
 import { isMainThread } from 'node:worker_threads';
 import { InvalidInputError } from '../../src/errors.js';
 import { defineNode, definePlugin, optionFields } from '../../src/extend.js';
+import { mul, sub } from '../../src/index.js';
 import { Tensor } from '../../src/tensor.js';
 
 /**
  * A node for the worker tests: y = c·x per element, whose solve can fail in ways only the solve
- * sees (`failOn`: a typed error naming the element; `exitOn`: the worker thread exits).
+ * sees (`failOn`: a typed error naming the element; `exitOn`: the worker thread exits). Its
+ * gradient is the generic implicit one, which reads the parameters again at the backward.
  */
 export const scaleNode = defineNode<
   { x: Tensor; c: Tensor },
@@ -20,6 +22,7 @@ export const scaleNode = defineNode<
     map: optionFields.fn<() => void>().optional(),
     weights: optionFields.tensor().optional(),
   },
+  optimality: ({ x, c }, { y }) => sub(y, mul(x, c)),
   solve({ x, c }, options) {
     const y = new Float64Array(x.size);
     const n = x.shape[x.ndim - 1]!;

@@ -116,6 +116,21 @@ describe('workers: the parallel path equals the in-thread call', () => {
     expect(maxRelDiff(here.grads, there.grads)).toBeLessThanOrEqual(1e-12);
   });
 
+  test('a call between a forward and its backward does not change that backward (reused shared memory)', () => {
+    // Each call copies its inputs into shared memory the pool reuses; what the workers keep of a
+    // slice for its backward (here the parameters themselves: the generic implicit VJP reads
+    // them again) must not read the next call's data.
+    const rng = Rng.seeded(31);
+    const first = { x: randn([12, 5], rng), c: randn([12], rng) };
+    const cot = { y: randn([12, 5], rng) };
+    const call = (p: Rec, workers?: number) => ({ y: applyNode(scaleNode, p as never, workers ? { workers } : {}).y });
+    const here = vjp((p: Rec) => call(p), first).pullback(cot) as [Rec];
+    const { pullback } = vjp((p: Rec) => call(p, 2), first);
+    call({ x: randn([12, 5], rng), c: randn([12], rng) }, 2);
+    const [grads] = pullback(cot) as [Rec];
+    expect(maxRelDiff(here[0], grads)).toBe(0);
+  });
+
   test('an infeasible element keeps its status and gets the policy zero gradient', () => {
     const params = randomQp(4, 9, 5);
     const G = Float64Array.from(params.G!.data);
