@@ -185,20 +185,28 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
   // The dense instances and cvxopt take turns, round by round, and each side's times are pooled:
   // this host runs at one of two speeds (~1.6× apart) for seconds at a time, and each side should
   // see both alike: three timed runs of each per round (cvxopt in a fresh process, warmed by a
-  // solve); with one run per round the LP's median moved by 30% between runs of the bench.
+  // solve); with one run per round the LP's median moved by 30% between runs of the bench. Each
+  // side is warmed in its turn (cvxopt by its tolerance probe and one solve, ours by two calls of
+  // each kind): the other side's process has just had the core and its caches.
   const prepared = dense.map((inst) => denseCalls(inst, rng));
   const ours = prepared.map(() => ({ fwdIpm: [] as number[], fwd: [] as number[], bothIpm: [] as number[], bothDefault: [] as number[] }));
   const peerTimes: Record<string, number[]> = {};
   const rounds = quick ? 3 : runs;
   const perRound = quick ? 1 : 3;
+  // Per round, the ratios of that round's medians: the two sides of a ratio ran within a second
+  // of each other, so a ratio is not moved by the host's speed phases the way pooled medians are.
+  const perRoundRatios = prepared.map(() => ({ peer: [] as number[], backward: [] as number[] }));
   for (let r = 0; r < rounds; r++) {
-    for (const [name, v] of Object.entries(cvxopt(dense, perRound) ?? {})) {
+    const round = cvxopt(dense, perRound) ?? {};
+    for (const [name, v] of Object.entries(round)) {
       (peerTimes[name] ??= []).push(...v.times);
       peer[name] = { ...v, ms: median(peerTimes[name]!) };
     }
-    prepared.forEach(({ calls }, i) => {
-      const t = alternatingTimes(calls, perRound, r === 0 ? 5 : 1);
+    prepared.forEach(({ calls, name }, i) => {
+      const t = alternatingTimes(calls, perRound, r === 0 ? 5 : 2);
       for (const k of Object.keys(t) as (keyof typeof t)[]) ours[i]![k].push(...t[k]);
+      if (round[name]) perRoundRatios[i]!.peer.push(median(t.fwdIpm) / median(round[name]!.times));
+      perRoundRatios[i]!.backward.push(median(t.bothIpm) / median(t.fwdIpm));
     });
   }
   prepared.forEach(({ name, cones, check, checkIpm }, i) => {
@@ -219,6 +227,22 @@ export async function run({ quick = false }: { quick?: boolean } = {}): Promise<
       ours: m.bothIpm,
       unit: 'ms',
       target: `≤ 1.3× fwd (${(1.3 * m.fwdIpm).toFixed(1)})`,
+    });
+    const ratios = perRoundRatios[i]!;
+    if (ratios.peer.length)
+      rows.push({
+        group: 'convex.cone',
+        name: `ratio fwd ipm ${name} / cvxopt (median of ${ratios.peer.length} per-round ratios)`,
+        ours: median(ratios.peer),
+        unit: '×',
+        target: targets[name]!.replace('× cvxopt', '').replace('cvxopt', '1'),
+      });
+    rows.push({
+      group: 'convex.cone',
+      name: `ratio fwd+bwd / fwd ipm ${name} (median of ${ratios.backward.length} per-round ratios)`,
+      ours: median(ratios.backward),
+      unit: '×',
+      target: '≤ 1.3',
     });
     rows.push({
       group: 'convex.cone',
