@@ -59,13 +59,15 @@ function scalePow2(v: Float64Array, k: number): void {
  */
 function scaleDenseRows(A: Matrix & { kind: 'dense' }, row: Float64Array, k: number, rowN: Float64Array, colN: Float64Array): void {
   const { rows, cols, data: a } = A;
-  const [f1, f2] = k === 0 ? [1, 1] : pow2Factors(k);
+  // For k = 0 both factors are 1, and multiplying by 1 is exact: the one-pass result is still the
+  // two passes' whatever k is.
+  const [f1, f2] = pow2Factors(k);
   for (let i = 0; i < rows; i++) {
     const r = i * cols;
     const ri = 2 ** row[i]!;
     let rmax = 0;
     for (let j = 0; j < cols; j++) {
-      const v = k === 0 ? a[r + j]! * ri : a[r + j]! * ri * f1 * f2;
+      const v = a[r + j]! * ri * f1 * f2;
       a[r + j] = v;
       const av = Math.abs(v);
       if (av > rmax) rmax = av;

@@ -187,16 +187,7 @@ export function denseKkt(A: Matrix & { kind: 'dense' }, P: Matrix | null, mz: nu
    * solveOnce for two right sides (no equality rows): the passes over Ā and the sweeps of L read
    * each entry once for both. Each side's arithmetic is solveOnce's, in its order.
    */
-  const solveOnceTwo = (
-    rx: Float64Array,
-    rz: Float64Array,
-    dx: Float64Array,
-    dz: Float64Array,
-    rx2: Float64Array,
-    rz2: Float64Array,
-    dx2: Float64Array,
-    dz2: Float64Array,
-  ) => {
+  const solveOnceTwo: NonNullable<KktSolver['solvePair']> = (rx, rz, dx, dz, rx2, rz2, dx2, dz2) => {
     for (const c of cones) {
       if (c.kind === 'zero') continue;
       c.apply('WinvT', rz, t, 1, 1);
